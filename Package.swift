@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Millrace",
+    products: [
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Layers", targets: ["Layers"]),
+        .library(name: "Optimizers", targets: ["Optimizers"]),
+        .library(name: "Training", targets: ["Training"]),
+        .executable(name: "millrace", targets: ["MillraceCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CMatrixKernel"),
+        .target(name: "Tensors", dependencies: ["CMatrixKernel"]),
+        .target(name: "Layers", dependencies: ["Tensors"]),
+        .target(name: "Optimizers", dependencies: ["Tensors", "Layers"]),
+        .target(name: "Training", dependencies: ["Tensors", "Layers", "Optimizers"]),
+        .executableTarget(
+            name: "MillraceCLI",
+            dependencies: [
+                "Tensors", "Layers", "Optimizers", "Training",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["Tensors", "Layers"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CMatrixKernel", "TestSupport"]),
+        .testTarget(name: "LayersTests", dependencies: ["Tensors", "Layers", "TestSupport"]),
+        .testTarget(name: "OptimizersTests", dependencies: ["Tensors", "Layers", "Optimizers", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Tensors", "Layers", "Optimizers", "Training", "TestSupport"]),
+        .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCLI", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

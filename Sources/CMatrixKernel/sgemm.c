@@ -1,0 +1,220 @@
+/*
+ * Blocked single-precision GEMM (the BLIS loop order: NC / KC / MC blocks, packed panels, a
+ * 6 x 16 register-tiled micro-kernel). Why C: the AVX2+FMA kernel needs
+ * __attribute__((target)) and run-time CPU detection, which Swift cannot express without
+ * unsafeFlags, and it keeps the package free of any BLAS dependency.
+ */
+#include "CMatrixKernel.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define MILLRACE_X86 1
+#endif
+
+enum { MR = 6, NR = 16, KC = 256, MC = 144, NC = 4080 };
+
+typedef void (*micro_kernel_fn)(ptrdiff_t kc, const float *a, const float *b,
+                                float *c, ptrdiff_t ldc, float beta);
+
+/* The portable micro-kernel: plain loops that compilers vectorise for the baseline ISA. */
+static void micro_kernel_portable(ptrdiff_t kc, const float *a, const float *b,
+                                  float *c, ptrdiff_t ldc, float beta) {
+    float acc[MR][NR];
+    memset(acc, 0, sizeof acc);
+    for (ptrdiff_t p = 0; p < kc; p++) {
+        for (int i = 0; i < MR; i++) {
+            const float ai = a[i];
+            for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
+        }
+        a += MR;
+        b += NR;
+    }
+    for (int i = 0; i < MR; i++) {
+        float *ci = c + i * ldc;
+        if (beta == 0.0f) {
+            for (int j = 0; j < NR; j++) ci[j] = acc[i][j];
+        } else {
+            for (int j = 0; j < NR; j++) ci[j] = acc[i][j] + beta * ci[j];
+        }
+    }
+}
+
+#ifdef MILLRACE_X86
+#define ROW(i)                                                         \
+    do {                                                               \
+        const __m256 ai = _mm256_broadcast_ss(a + (i));                \
+        c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);                    \
+        c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);                    \
+    } while (0)
+
+#define STORE(i)                                                                  \
+    do {                                                                          \
+        float *ci = c + (i) * ldc;                                                \
+        if (beta == 0.0f) {                                                       \
+            _mm256_storeu_ps(ci, c##i##0);                                        \
+            _mm256_storeu_ps(ci + 8, c##i##1);                                    \
+        } else {                                                                  \
+            _mm256_storeu_ps(ci, _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(ci), c##i##0));     \
+            _mm256_storeu_ps(ci + 8, _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(ci + 8), c##i##1)); \
+        }                                                                         \
+    } while (0)
+
+__attribute__((target("avx2,fma")))
+static void micro_kernel_avx2(ptrdiff_t kc, const float *a, const float *b,
+                              float *c, ptrdiff_t ldc, float beta) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (ptrdiff_t p = 0; p < kc; p++) {
+        const __m256 b0 = _mm256_load_ps(b);
+        const __m256 b1 = _mm256_load_ps(b + 8);
+        _mm_prefetch((const char *)(b + 8 * NR), _MM_HINT_T0);
+        ROW(0); ROW(1); ROW(2); ROW(3); ROW(4); ROW(5);
+        a += MR;
+        b += NR;
+    }
+    const __m256 vbeta = _mm256_set1_ps(beta);
+    STORE(0); STORE(1); STORE(2); STORE(3); STORE(4); STORE(5);
+}
+#undef ROW
+#undef STORE
+#endif
+
+static int force_portable = 0;
+
+void millrace_sgemm_force_portable(int force) { force_portable = force; }
+
+static micro_kernel_fn choose_kernel(void) {
+#ifdef MILLRACE_X86
+    if (!force_portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return micro_kernel_avx2;
+#endif
+    return micro_kernel_portable;
+}
+
+const char *millrace_sgemm_kernel_name(void) {
+    return choose_kernel() == micro_kernel_portable ? "portable" : "avx2-fma";
+}
+
+/* Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) * alpha into MR-row panels, zero-padded to MR rows. */
+static void pack_a(int trans, const float *a, ptrdiff_t lda, ptrdiff_t i0, ptrdiff_t p0,
+                   ptrdiff_t mc, ptrdiff_t kc, float alpha, float *dst) {
+    for (ptrdiff_t ir = 0; ir < mc; ir += MR) {
+        const ptrdiff_t rows = mc - ir < MR ? mc - ir : MR;
+        for (ptrdiff_t p = 0; p < kc; p++) {
+            for (ptrdiff_t i = 0; i < rows; i++) {
+                const ptrdiff_t row = i0 + ir + i, col = p0 + p;
+                dst[i] = alpha * (trans ? a[col * lda + row] : a[row * lda + col]);
+            }
+            for (ptrdiff_t i = rows; i < MR; i++) dst[i] = 0.0f;
+            dst += MR;
+        }
+    }
+}
+
+/* Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) into NR-column panels, zero-padded to NR columns. */
+static void pack_b(int trans, const float *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdiff_t j0,
+                   ptrdiff_t kc, ptrdiff_t nc, float *dst) {
+    for (ptrdiff_t jr = 0; jr < nc; jr += NR) {
+        const ptrdiff_t cols = nc - jr < NR ? nc - jr : NR;
+        if (!trans && cols == NR) {
+            for (ptrdiff_t p = 0; p < kc; p++) {
+                memcpy(dst, b + (p0 + p) * ldb + j0 + jr, NR * sizeof(float));
+                dst += NR;
+            }
+            continue;
+        }
+        for (ptrdiff_t p = 0; p < kc; p++) {
+            for (ptrdiff_t j = 0; j < cols; j++) {
+                const ptrdiff_t row = p0 + p, col = j0 + jr + j;
+                dst[j] = trans ? b[col * ldb + row] : b[row * ldb + col];
+            }
+            for (ptrdiff_t j = cols; j < NR; j++) dst[j] = 0.0f;
+            dst += NR;
+        }
+    }
+}
+
+static ptrdiff_t round_up(ptrdiff_t x, ptrdiff_t to) { return (x + to - 1) / to * to; }
+
+static void scale_c(ptrdiff_t m, ptrdiff_t n, float beta, float *c, ptrdiff_t ldc) {
+    for (ptrdiff_t i = 0; i < m; i++) {
+        float *ci = c + i * ldc;
+        if (beta == 0.0f) {
+            memset(ci, 0, (size_t)n * sizeof(float));
+        } else if (beta != 1.0f) {
+            for (ptrdiff_t j = 0; j < n; j++) ci[j] *= beta;
+        }
+    }
+}
+
+int millrace_sgemm(int transpose_a, int transpose_b,
+                   ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                   float alpha, const float *a, ptrdiff_t lda,
+                   const float *b, ptrdiff_t ldb,
+                   float beta, float *c, ptrdiff_t ldc) {
+    if (m <= 0 || n <= 0) return 0;
+    if (k <= 0 || alpha == 0.0f) {
+        scale_c(m, n, beta, c, ldc);
+        return 0;
+    }
+    const micro_kernel_fn kernel = choose_kernel();
+    const ptrdiff_t kc_max = k < KC ? k : KC;
+    const ptrdiff_t mc_max = round_up(m < MC ? m : MC, MR);
+    const ptrdiff_t nc_max = round_up(n < NC ? n : NC, NR);
+    float *packed_a = aligned_alloc(64, (size_t)round_up(mc_max * kc_max * (ptrdiff_t)sizeof(float), 64));
+    float *packed_b = aligned_alloc(64, (size_t)round_up(nc_max * kc_max * (ptrdiff_t)sizeof(float), 64));
+    if (!packed_a || !packed_b) {
+        free(packed_a);
+        free(packed_b);
+        return -1;
+    }
+    float edge[MR * NR];
+
+    for (ptrdiff_t jc = 0; jc < n; jc += NC) {
+        const ptrdiff_t nc = n - jc < NC ? n - jc : NC;
+        for (ptrdiff_t pc = 0; pc < k; pc += KC) {
+            const ptrdiff_t kc = k - pc < KC ? k - pc : KC;
+            const float beta_block = pc == 0 ? beta : 1.0f;
+            pack_b(transpose_b, b, ldb, pc, jc, kc, nc, packed_b);
+            for (ptrdiff_t ic = 0; ic < m; ic += MC) {
+                const ptrdiff_t mc = m - ic < MC ? m - ic : MC;
+                pack_a(transpose_a, a, lda, ic, pc, mc, kc, alpha, packed_a);
+                for (ptrdiff_t jr = 0; jr < nc; jr += NR) {
+                    const ptrdiff_t cols = nc - jr < NR ? nc - jr : NR;
+                    const float *bp = packed_b + jr * kc;
+                    for (ptrdiff_t ir = 0; ir < mc; ir += MR) {
+                        const ptrdiff_t rows = mc - ir < MR ? mc - ir : MR;
+                        const float *ap = packed_a + ir * kc;
+                        float *cp = c + (ic + ir) * ldc + jc + jr;
+                        if (rows == MR && cols == NR) {
+                            kernel(kc, ap, bp, cp, ldc, beta_block);
+                        } else {
+                            /* Edge tile: compute into a scratch tile, then merge the valid part. */
+                            kernel(kc, ap, bp, edge, NR, 0.0f);
+                            for (ptrdiff_t i = 0; i < rows; i++) {
+                                float *ci = cp + i * ldc;
+                                const float *ei = edge + i * NR;
+                                if (beta_block == 0.0f) {
+                                    for (ptrdiff_t j = 0; j < cols; j++) ci[j] = ei[j];
+                                } else {
+                                    for (ptrdiff_t j = 0; j < cols; j++) ci[j] = ei[j] + beta_block * ci[j];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    free(packed_a);
+    free(packed_b);
+    return 0;
+}

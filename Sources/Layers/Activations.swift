@@ -1,0 +1,79 @@
+import Tensors
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Builds the forward result and pullback of an element-wise function whose derivative is
+/// expressed through the input `x` and output `y`.
+func elementwise(
+    _ input: Tensor, _ function: (Float) -> Float, derivative: @escaping (_ x: Float, _ y: Float) -> Float
+) -> (output: Tensor, pullback: Pullback) {
+    let output = input.map(function)
+    return (output, { gradient in
+        Tensor(shape: input.shape, unsafeUninitialized: { out in
+            input.withUnsafeBufferPointer { x in
+                output.withUnsafeBufferPointer { y in
+                    gradient.withUnsafeBufferPointer { g in
+                        for index in 0..<out.count { out[index] = g[index] * derivative(x[index], y[index]) }
+                    }
+                }
+            }
+        })
+    })
+}
+
+/// The logistic function `1 / (1 + exp(-x))`, element-wise.
+public final class Sigmoid: Layer {
+    /// Creates the layer.
+    public init() {}
+
+    /// The numerically stable logistic function of a single value.
+    public static func logistic(_ x: Float) -> Float {
+        if x >= 0 { return 1 / (1 + expf(-x)) }
+        let e = expf(x)
+        return e / (1 + e)
+    }
+
+    /// Applies the logistic function; its derivative is `y (1 - y)`.
+    public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        elementwise(input, Sigmoid.logistic, derivative: { _, y in y * (1 - y) })
+    }
+}
+
+/// The hyperbolic tangent, element-wise.
+public final class Tanh: Layer {
+    /// Creates the layer.
+    public init() {}
+
+    /// Applies `tanh`; its derivative is `1 - y²`.
+    public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        elementwise(input, { tanhf($0) }, derivative: { _, y in 1 - y * y })
+    }
+}
+
+/// The rectifier `max(0, x)`, element-wise (gradient 0 at 0, as in PyTorch).
+public final class ReLU: Layer {
+    /// Creates the layer.
+    public init() {}
+
+    /// Applies `max(0, x)`; its derivative is 1 where `x > 0`, else 0.
+    public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        elementwise(input, { $0 > 0 ? $0 : 0 }, derivative: { x, _ in x > 0 ? 1 : 0 })
+    }
+}
+
+/// Reshapes `[batch, d1, d2, ...]` to `[batch, d1 * d2 * ...]`.
+public final class Flatten: Layer {
+    /// Creates the layer.
+    public init() {}
+
+    /// Flattens all but the first dimension; the pullback restores the shape.
+    public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        precondition(input.rank >= 1, "Flatten needs a batch dimension")
+        let shape = input.shape
+        return (input.reshaped(to: [shape[0], -1]), { $0.reshaped(to: shape) })
+    }
+}

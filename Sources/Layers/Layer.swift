@@ -1,0 +1,49 @@
+import Tensors
+
+/// A function from an upstream gradient (with respect to a layer's output) to the gradient with
+/// respect to the layer's input. Calling it also adds the parameter gradients to the layer's
+/// `Parameter`s.
+public typealias Pullback = (Tensor) -> Tensor
+
+/// A differentiable building block of a network.
+///
+/// A layer is a `final class` holding `Parameter`s. `forward` returns its output together with a
+/// pullback; `visitParameters` lists its parameters under stable names, which become the
+/// checkpoint keys (nested layers prefix them, as in `0.weight`). A layer without parameters
+/// needs only `forward`.
+public protocol Layer: AnyObject {
+    /// Computes the output for `input` and the pullback that backpropagates through this call.
+    func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback)
+
+    /// Calls `visitor` with each parameter and its name, in a fixed order.
+    func visitParameters(_ visitor: (String, Parameter) -> Void)
+}
+
+extension Layer {
+    /// Layers without parameters list none.
+    public func visitParameters(_ visitor: (String, Parameter) -> Void) {}
+
+    /// The output for `input` in inference mode.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        forward(input, context: ForwardContext(isTraining: false)).output
+    }
+
+    /// The parameters with their dotted names, in visiting order.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        var result: [(name: String, parameter: Parameter)] = []
+        visitParameters { result.append(($0, $1)) }
+        return result
+    }
+
+    /// The total number of trainable scalars.
+    public var parameterCount: Int {
+        var total = 0
+        visitParameters { total += $1.value.count }
+        return total
+    }
+
+    /// Resets every parameter's accumulated gradient to zero.
+    public func zeroGradients() {
+        visitParameters { $1.zeroGradient() }
+    }
+}

@@ -1,0 +1,39 @@
+import Tensors
+
+/// A chain of layers applied in order; parameters are named `<index>.<name>`.
+public final class Sequential: Layer {
+    /// The layers, in the order they are applied.
+    public let layers: [any Layer]
+
+    /// Creates a chain of `layers`.
+    public init(_ layers: [any Layer]) {
+        self.layers = layers
+    }
+
+    /// Creates a chain of `layers`.
+    public convenience init(_ layers: any Layer...) {
+        self.init(layers)
+    }
+
+    /// Applies every layer in order; the pullback runs their pullbacks in reverse.
+    public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        var output = input
+        var pullbacks: [Pullback] = []
+        pullbacks.reserveCapacity(layers.count)
+        for layer in layers {
+            let step = layer.forward(output, context: context)
+            output = step.output
+            pullbacks.append(step.pullback)
+        }
+        return (output, { gradient in
+            pullbacks.reversed().reduce(gradient) { upstream, pullback in pullback(upstream) }
+        })
+    }
+
+    /// Lists every layer's parameters, prefixed with the layer's index.
+    public func visitParameters(_ visitor: (String, Parameter) -> Void) {
+        for (index, layer) in layers.enumerated() {
+            layer.visitParameters { name, parameter in visitor("\(index).\(name)", parameter) }
+        }
+    }
+}

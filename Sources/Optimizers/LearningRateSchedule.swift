@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The learning rate as a function of the (0-based) number of the step about to be taken.
+public protocol LearningRateSchedule: Sendable {
+    /// The learning rate for step `step` (0 for the first update).
+    func learningRate(atStep step: Int) -> Float
+}
+
+/// The same learning rate at every step.
+public struct ConstantLearningRate: LearningRateSchedule {
+    /// The learning rate.
+    public let value: Float
+    /// Creates the schedule.
+    public init(_ value: Float) { self.value = value }
+    /// Always `value`.
+    public func learningRate(atStep step: Int) -> Float { value }
+}
+
+/// Multiplies the rate by `factor` every `interval` steps (PyTorch's `StepLR`).
+public struct StepDecay: LearningRateSchedule {
+    /// The rate of the first `interval` steps.
+    public let initial: Float
+    /// The factor applied at each decay.
+    public let factor: Float
+    /// The number of steps between decays.
+    public let interval: Int
+    /// Creates the schedule.
+    public init(initial: Float, factor: Float, interval: Int) {
+        precondition(interval > 0, "StepDecay interval must be positive")
+        self.initial = initial
+        self.factor = factor
+        self.interval = interval
+    }
+    /// `initial * factor^(step / interval)`.
+    public func learningRate(atStep step: Int) -> Float {
+        Float(Double(initial) * pow(Double(factor), Double(step / interval)))
+    }
+}
+
+/// Cosine annealing from `initial` to `minimum` over `totalSteps` (PyTorch's `CosineAnnealingLR`
+/// without restarts); `minimum` after that.
+public struct CosineDecay: LearningRateSchedule {
+    /// The rate at step 0.
+    public let initial: Float
+    /// The rate at `totalSteps` and after.
+    public let minimum: Float
+    /// The length of the decay.
+    public let totalSteps: Int
+    /// Creates the schedule.
+    public init(initial: Float, minimum: Float = 0, totalSteps: Int) {
+        precondition(totalSteps > 0, "CosineDecay totalSteps must be positive")
+        self.initial = initial
+        self.minimum = minimum
+        self.totalSteps = totalSteps
+    }
+    /// `minimum + (initial - minimum) * (1 + cos(π step / totalSteps)) / 2`.
+    public func learningRate(atStep step: Int) -> Float {
+        let progress = Double(min(step, totalSteps)) / Double(totalSteps)
+        return Float(Double(minimum) + Double(initial - minimum) * (1 + cos(Double.pi * progress)) / 2)
+    }
+}

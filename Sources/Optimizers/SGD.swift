@@ -1,0 +1,59 @@
+import Layers
+import Tensors
+
+/// Stochastic gradient descent with optional momentum (heavy-ball or Nesterov), dampening and
+/// L2 weight decay, with PyTorch's `torch.optim.SGD` semantics:
+///
+///     g = grad + weightDecay * p
+///     buf = g                                  (first step)
+///     buf = momentum * buf + (1 - dampening) * g   (later steps)
+///     g = nesterov ? g + momentum * buf : buf
+///     p -= learningRate * g
+///
+/// With `momentum == 0` this is plain gradient descent and keeps no state.
+public final class SGD: Optimizer {
+    /// The learning rate of the next step.
+    public var learningRate: Float
+    /// The momentum factor (0 for plain gradient descent).
+    public let momentum: Float
+    /// The dampening of the gradient added to the momentum buffer.
+    public let dampening: Float
+    /// Whether to use Nesterov momentum.
+    public let nesterov: Bool
+    /// The L2 penalty added to the gradient.
+    public let weightDecay: Float
+    /// The momentum buffers (slot `momentum_buffer`).
+    public var state = OptimizerState()
+
+    /// Creates the optimizer.
+    public init(learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+        precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum needs momentum > 0 and no dampening")
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.dampening = dampening
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+    }
+
+    /// Updates one parameter.
+    public func update(_ parameter: Parameter, slots: inout [String: Tensor], step: Int) {
+        let (rate, decay, mu, damp, nesterov) = (learningRate, weightDecay, momentum, dampening, nesterov)
+        var unused = Tensor.zeros([0]), alsoUnused = Tensor.zeros([0])
+        guard mu != 0 else {
+            ParameterBuffers.withBuffers(parameter, &unused, &alsoUnused) { p, g, _, _ in
+                for i in 0..<p.count { p[i] -= rate * (g[i] + decay * p[i]) }
+            }
+            return
+        }
+        let isFirst = slots["momentum_buffer"] == nil
+        var buffer = slots.removeValue(forKey: "momentum_buffer") ?? Tensor.zeros(parameter.value.shape)
+        ParameterBuffers.withBuffers(parameter, &buffer, &unused) { p, g, b, _ in
+            for i in 0..<p.count {
+                let gradient = g[i] + decay * p[i]
+                b[i] = isFirst ? gradient : mu * b[i] + (1 - damp) * gradient
+                p[i] -= rate * (nesterov ? gradient + mu * b[i] : b[i])
+            }
+        }
+        slots["momentum_buffer"] = buffer
+    }
+}

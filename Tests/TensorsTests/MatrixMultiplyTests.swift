@@ -1,0 +1,104 @@
+import CMatrixKernel
+import TestSupport
+import XCTest
+
+@testable import Tensors
+
+final class MatrixMultiplyTests: XCTestCase {
+    /// op(A) op(B) computed naively in double precision: the independent reference.
+    private func reference(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> [Double] {
+        let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        var c = [Double](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var total = 0.0
+                for p in 0..<k {
+                    let x = transposeA ? a.scalars[p * a.shape[1] + i] : a.scalars[i * a.shape[1] + p]
+                    let y = transposeB ? b.scalars[j * b.shape[1] + p] : b.scalars[p * b.shape[1] + j]
+                    total += Double(x) * Double(y)
+                }
+                c[i * n + j] = total
+            }
+        }
+        return c
+    }
+
+    private func assertClose(_ actual: Tensor, _ expected: [Double], k: Int, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.count, expected.count, file: file, line: line)
+        // Float32 accumulation over k uniform(-1, 1) products: error grows like sqrt(k) ulp.
+        let tolerance = 1e-5 * Double(max(k, 1)).squareRoot() * 4
+        var worst = 0.0
+        for (x, y) in zip(actual.scalars, expected) { worst = max(worst, abs(Double(x) - y)) }
+        XCTAssertLessThanOrEqual(worst, tolerance, "worst error \(worst)", file: file, line: line)
+    }
+
+    private func checkAllTranspositions(sizes: [Int], file: StaticString = #filePath, line: UInt = #line) {
+        var seed: UInt64 = 1
+        for m in sizes {
+            for n in sizes {
+                for k in sizes {
+                    for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                        seed += 1
+                        let a = Tensor.random(ta ? [k, m] : [m, k], seed: seed)
+                        let b = Tensor.random(tb ? [n, k] : [k, n], seed: seed + 1000)
+                        let c = Tensor.matmul(a, b, transposeA: ta, transposeB: tb, threads: 1)
+                        XCTAssertEqual(c.shape, [m, n])
+                        assertClose(c, reference(a, b, transposeA: ta, transposeB: tb), k: k, file: file, line: line)
+                    }
+                }
+            }
+        }
+    }
+
+    func testOddSizesAgainstFloat64Reference() {
+        checkAllTranspositions(sizes: [1, 3, 17])
+    }
+
+    func testLargerOddSizesCrossBlockBoundaries() {
+        // 255 crosses no KC block, 300 crosses KC = 256 and MC = 144; 7 leaves ragged tiles.
+        for (m, n, k) in [(255, 255, 255), (300, 7, 300), (7, 300, 257), (145, 33, 513)] {
+            let a = Tensor.random([m, k], seed: UInt64(m * n)), b = Tensor.random([n, k], seed: UInt64(k))
+            assertClose(Tensor.matmul(a, b, transposeB: true, threads: 1), reference(a, b, transposeA: false, transposeB: true), k: k)
+        }
+    }
+
+    func testPortableKernelAgreesWithReference() {
+        millrace_sgemm_force_portable(1)
+        defer { millrace_sgemm_force_portable(0) }
+        XCTAssertEqual(Tensor.matrixKernelName, "portable")
+        checkAllTranspositions(sizes: [1, 3, 17])
+        let a = Tensor.random([40, 70], seed: 5), b = Tensor.random([70, 33], seed: 6)
+        assertClose(Tensor.matmul(a, b), reference(a, b, transposeA: false, transposeB: false), k: 70)
+    }
+
+    func testAlphaBetaAccumulate() {
+        let a = Tensor([[1, 2], [3, 4]]), b = Tensor([[5, 6], [7, 8]])
+        // a·b = [[19, 22], [43, 50]] (by hand); 2·a·b + 0.5·c with c = [[2, 2], [2, 2]].
+        var c = Tensor(shape: [2, 2], repeating: 2)
+        Tensor.multiply(a, b, alpha: 2, beta: 0.5, into: &c)
+        XCTAssertEqual(c.scalars, [39, 45, 87, 101])
+    }
+
+    func testBetaZeroIgnoresNaNInOutput() {
+        let a = Tensor([[1, 2], [3, 4]]), b = Tensor([[1, 0], [0, 1]])
+        var c = Tensor(shape: [2, 2], repeating: .nan)
+        Tensor.multiply(a, b, beta: 0, into: &c)
+        XCTAssertEqual(c.scalars, [1, 2, 3, 4])
+    }
+
+    func testZeroInnerDimensionGivesZeros() {
+        let c = Tensor.matmul(Tensor(shape: [3, 0]), Tensor(shape: [0, 2]))
+        XCTAssertEqual(c, Tensor(shape: [3, 2], repeating: 0))
+    }
+
+    func testThreadCountDoesNotChangeBits() {
+        // Large enough to be split; each output element is computed by one thread either way.
+        let a = Tensor.random([200, 300], seed: 3), b = Tensor.random([300, 260], seed: 4)
+        let one = Tensor.matmul(a, b, threads: 1)
+        XCTAssertEqual(one, Tensor.matmul(a, b, threads: 2))
+        XCTAssertEqual(one, Tensor.matmul(a, b, threads: 3))
+        let tall = Tensor.random([600, 300], seed: 8), narrow = Tensor.random([300, 40], seed: 9)
+        XCTAssertEqual(Tensor.matmul(tall, narrow, threads: 1), Tensor.matmul(tall, narrow, threads: 2))
+    }
+}
