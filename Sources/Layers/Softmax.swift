@@ -9,7 +9,7 @@ import Darwin
 /// Row-wise (last-axis) softmax helpers shared by `Softmax`, `LogSoftmax` and the fused
 /// cross-entropy loss.
 enum RowSoftmax {
-    /// `log softmax` along the last axis: `x - max - log(sum(exp(x - max)))` per row.
+    /// `log softmax` along the last axis: `(x - max) - log(sum(exp(x - max)))` per row.
     static func logSoftmax(_ input: Tensor) -> Tensor {
         let width = input.shape.last ?? 1
         return Tensor(shape: input.shape, unsafeUninitialized: { y in
@@ -21,8 +21,10 @@ enum RowSoftmax {
                     for index in row { largest = max(largest, x[index]) }
                     var total: Float = 0
                     for index in row { total += expf(x[index] - largest) }
-                    let shift = largest + logf(total)
-                    for index in row { y[index] = x[index] - shift }
+                    // (x - max) - log Σ, not x - (max + log Σ): the latter rounds away the
+                    // low bits when max is large.
+                    let logTotal = logf(total)
+                    for index in row { y[index] = (x[index] - largest) - logTotal }
                     start += width
                 }
             }
