@@ -42,7 +42,7 @@ extension Tensor {
     }
 
     /// Products smaller than this many floating-point operations run on one thread.
-    static let parallelThreshold = 1 << 22
+    static let parallelThreshold = 1 << 23
 
     /// The raw row-major `sgemm` on pointers, split into column (or row) blocks across threads.
     /// Every output element is computed by one thread with the same arithmetic, so the result
