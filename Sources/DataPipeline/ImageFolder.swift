@@ -1,0 +1,170 @@
+import Tensors
+
+/// A folder of PNG images sorted into class subfolders: `root/<class>/<file>.png`.
+///
+/// Class names are the subfolder names sorted by code point (as torchvision's `ImageFolder`
+/// sorts them) and give the class indices. Files are listed (recursively, sorted) at
+/// construction, which is cheap; pixels are decoded only when a sample is asked for. Hidden
+/// entries and non-PNG files are skipped and listed in `skippedFiles`.
+public struct ImageFolder: Dataset {
+    /// How images are decoded and sized.
+    public struct Options: Sendable, Equatable {
+        /// The channel layout of the features.
+        public var channels: ChannelMode
+        /// A fixed output size (width, height), or nil to keep the images' own (equal) size.
+        public var size: (width: Int, height: Int)?
+        /// How a fixed size is reached.
+        public var sizing: ImageSizing
+        /// The pixel limit for one image.
+        public var maximumPixels: Int
+        /// The class list to use instead of this folder's own (for a validation folder that must
+        /// map onto the training classes); a subfolder not in it is an error.
+        public var classNames: [String]?
+
+        /// Creates options; the defaults decode RGB at the images' own size.
+        public init(channels: ChannelMode = .rgb, size: (width: Int, height: Int)? = nil, sizing: ImageSizing = .resize,
+                    maximumPixels: Int = PNGDecoder.defaultMaximumPixels, classNames: [String]? = nil) {
+            self.channels = channels
+            self.size = size
+            self.sizing = sizing
+            self.maximumPixels = maximumPixels
+            self.classNames = classNames
+        }
+
+        /// Options are equal when every field is.
+        public static func == (lhs: Options, rhs: Options) -> Bool {
+            lhs.channels == rhs.channels && lhs.size?.width == rhs.size?.width && lhs.size?.height == rhs.size?.height
+                && lhs.sizing == rhs.sizing && lhs.maximumPixels == rhs.maximumPixels && lhs.classNames == rhs.classNames
+        }
+    }
+
+    /// A file left out of the dataset, and why.
+    public struct SkippedFile: Sendable, Equatable {
+        /// The file's path.
+        public var path: String
+        /// Why it was skipped.
+        public var reason: String
+    }
+
+    /// The root folder.
+    public let root: String
+    /// The options.
+    public let options: Options
+    /// The class names, in class-index order.
+    public let classNames: [String]
+    /// The image paths, grouped by class, sorted within each class.
+    public let paths: [String]
+    /// The class index of each path.
+    public let labels: [Int]
+    /// Hidden entries and non-PNG files that were left out.
+    public let skippedFiles: [SkippedFile]
+    /// The size every image must have when no fixed size is set: that of the first image.
+    public let expectedSize: (width: Int, height: Int)?
+
+    private let decoder: PNGDecoder
+
+    /// Lists `root`. Throws `DataError` when the root is missing or empty or a class folder
+    /// holds no PNG file.
+    public init(root: String, options: Options = Options()) throws(DataError) {
+        let root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+        self.root = root
+        self.options = options
+        decoder = PNGDecoder(maximumPixels: options.maximumPixels)
+        let folders = try DirectoryListing.entries(of: root).filter { $0.isDirectory && !$0.name.hasPrefix(".") }.map(\.name)
+        guard !folders.isEmpty else {
+            throw DataError(.emptyDataset, path: root, reason: "no class folders found",
+                            fix: "put the images in one subfolder per class: \(root)/<class>/<image>.png")
+        }
+        let classes = options.classNames ?? folders
+        if let unknown = folders.first(where: { !classes.contains($0) }) {
+            throw DataError(.unknownLabel, path: "\(root)/\(unknown)", reason: "class folder '\(unknown)' is not one of the \(classes.count) known classes",
+                            fix: "rename or remove the folder, or train with this class")
+        }
+        var paths: [String] = [], labels: [Int] = [], skipped: [SkippedFile] = []
+        for folder in folders {
+            let before = paths.count
+            try ImageFolder.collect("\(root)/\(folder)", into: &paths, skipped: &skipped)
+            guard paths.count > before else {
+                throw DataError(.emptyDataset, path: "\(root)/\(folder)", reason: "class folder '\(folder)' holds no PNG file",
+                                fix: "add .png images to it or remove the folder")
+            }
+            labels += [Int](repeating: classes.firstIndex(of: folder) ?? 0, count: paths.count - before)
+        }
+        classNames = classes
+        self.paths = paths
+        self.labels = labels
+        skippedFiles = skipped
+        if options.size == nil, let first = paths.first {
+            let header = try decoder.header(try FileBytes.contents(of: first), path: first)
+            expectedSize = (header.width, header.height)
+        } else {
+            expectedSize = nil
+        }
+    }
+
+    private static func collect(_ directory: String, into paths: inout [String], skipped: inout [SkippedFile]) throws(DataError) {
+        for entry in try DirectoryListing.entries(of: directory) {
+            let path = "\(directory)/\(entry.name)"
+            if entry.name.hasPrefix(".") {
+                skipped.append(SkippedFile(path: path, reason: "hidden"))
+            } else if entry.isDirectory {
+                try collect(path, into: &paths, skipped: &skipped)
+            } else if entry.name.lowercased().hasSuffix(".png") {
+                paths.append(path)
+            } else {
+                skipped.append(SkippedFile(path: path, reason: "not a .png file"))
+            }
+        }
+    }
+
+    /// The number of images.
+    public var count: Int { paths.count }
+
+    /// The number of images of each class.
+    public var classCounts: [Int] {
+        labels.reduce(into: [Int](repeating: 0, count: classNames.count)) { $0[$1] += 1 }
+    }
+
+    /// The path of image `index`.
+    public func origin(at index: Int) -> SampleOrigin { .file(paths[index]) }
+
+    /// Decodes image `index` to 8-bit pixels at the output size.
+    public func image(at index: Int) throws(DataError) -> PNGImage {
+        let path = paths[index]
+        let image = try decoder.decode(file: path, channels: options.channels)
+        if let size = options.size {
+            return ImageGeometry.fit(image, width: size.width, height: size.height, sizing: options.sizing)
+        }
+        if let expected = expectedSize, expected.width != image.width || expected.height != image.height {
+            throw DataError(.inconsistentShape, path: path,
+                            reason: "image is \(image.width)x\(image.height) but the dataset's first image is \(expected.width)x\(expected.height)",
+                            fix: "set a fixed output size (resize or centre crop) or remove the odd image")
+        }
+        return image
+    }
+
+    /// Decodes image `index` as features `[channels, height, width]` in [0, 1] with its label.
+    public func sample(at index: Int) throws -> Sample {
+        Sample(features: try image(at: index).tensor(), label: labels[index], origin: .file(paths[index]))
+    }
+
+    /// A seeded split into training and validation subsets, stratified by class: from each class,
+    /// `round(validationFraction * classCount)` images chosen by a generator derived from
+    /// (seed, class) go to validation. Both subsets keep the folder's order.
+    public func split(validationFraction: Double, seed: UInt64) -> (training: DatasetSubset<ImageFolder>, validation: DatasetSubset<ImageFolder>) {
+        var members = [[Int]](repeating: [], count: classNames.count)
+        for (index, label) in labels.enumerated() { members[label].append(index) }
+        var training: [Int] = [], validation: [Int] = []
+        for (label, indices) in members.enumerated() where !indices.isEmpty {
+            var generator = RandomGenerator(seed: seed, stream: [0x5EED_5B17, UInt64(label)])
+            let held = generator.permutation(indices.count).prefix(Int((validationFraction * Double(indices.count)).rounded()))
+            let chosen = Set(held.map { indices[$0] })
+            for index in indices {
+                if chosen.contains(index) { validation.append(index) } else { training.append(index) }
+            }
+        }
+        training.sort()
+        validation.sort()
+        return (DatasetSubset(base: self, indices: training), DatasetSubset(base: self, indices: validation))
+    }
+}
