@@ -135,12 +135,35 @@ public struct ImageFolder: Dataset {
         if let size = options.size {
             return ImageGeometry.fit(image, width: size.width, height: size.height, sizing: options.sizing)
         }
-        if let expected = expectedSize, expected.width != image.width || expected.height != image.height {
+        try checkSize(image.width, image.height, path: path)
+        return image
+    }
+
+    /// Decodes image `index` into `scratch` and calls `body` with its width, height and
+    /// interleaved 8-bit pixels at the output size (valid only during the call). The allocation-free
+    /// path for pipelines: with no fixed size, nothing is allocated once the scratch has grown.
+    public func withImage<Result>(
+        at index: Int, scratch: DecodeScratch, _ body: (Int, Int, UnsafeBufferPointer<UInt8>) throws -> Result
+    ) throws -> Result {
+        let path = paths[index]
+        return try decoder.withDecodedFile(path, channels: options.channels, scratch: scratch) { header, pixels in
+            if let size = options.size {
+                guard header.width != size.width || header.height != size.height else { return try body(size.width, size.height, pixels) }
+                let image = PNGImage(width: header.width, height: header.height, channels: options.channels, pixels: Array(pixels), header: header)
+                let fitted = ImageGeometry.fit(image, width: size.width, height: size.height, sizing: options.sizing)
+                return try fitted.pixels.withUnsafeBufferPointer { try body(size.width, size.height, $0) }
+            }
+            try checkSize(header.width, header.height, path: path)
+            return try body(header.width, header.height, pixels)
+        }
+    }
+
+    private func checkSize(_ width: Int, _ height: Int, path: String) throws(DataError) {
+        if let expected = expectedSize, expected.width != width || expected.height != height {
             throw DataError(.inconsistentShape, path: path,
-                            reason: "image is \(image.width)x\(image.height) but the dataset's first image is \(expected.width)x\(expected.height)",
+                            reason: "image is \(width)x\(height) but the dataset's first image is \(expected.width)x\(expected.height)",
                             fix: "set a fixed output size (resize or centre crop) or remove the odd image")
         }
-        return image
     }
 
     /// Decodes image `index` as features `[channels, height, width]` in [0, 1] with its label.

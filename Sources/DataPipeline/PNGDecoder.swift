@@ -31,11 +31,11 @@ public struct PNGDecoder: Sendable {
         // Size the output from the IHDR fields (bounded by the pixel limit before allocating), so
         // the common case decodes in one call; libpng still validates the header itself, and a
         // mismatch comes back as "buffer too small" with the size it needs.
-        var pixels = [UInt8](repeating: 0, count: PNGDecoder.expectedBytes(bytes, channels: channels, maximumPixels: maximumPixels))
-        var status = decode(bytes, channels: channels, into: &pixels, result: &result)
+        var status = Int32(MILLRACE_PNG_OK.rawValue)
+        var pixels = decode(bytes, channels: channels, capacity: PNGDecoder.expectedBytes(bytes, channels: channels, maximumPixels: maximumPixels),
+                            result: &result, status: &status)
         if status == Int32(MILLRACE_PNG_BUFFER_TOO_SMALL.rawValue) {
-            pixels = [UInt8](repeating: 0, count: result.required_bytes)
-            status = decode(bytes, channels: channels, into: &pixels, result: &result)
+            pixels = decode(bytes, channels: channels, capacity: result.required_bytes, result: &result, status: &status)
         }
         if status != Int32(MILLRACE_PNG_OK.rawValue) {
             throw PNGDecoder.error(status: status, result: result, path: path, size: bytes.count)
@@ -44,12 +44,15 @@ public struct PNGDecoder: Sendable {
                         pixels: pixels, header: PNGDecoder.header(result))
     }
 
-    private func decode(_ bytes: [UInt8], channels: ChannelMode, into pixels: inout [UInt8], result: inout millrace_png_result) -> Int32 {
-        bytes.withUnsafeBufferPointer { data in
-            pixels.withUnsafeMutableBytes { out in
+    /// Decodes into a new array of `capacity` uninitialised bytes; libpng writes every byte of
+    /// the image before the array is used, and a failed decode keeps none of them.
+    private func decode(_ bytes: [UInt8], channels: ChannelMode, capacity: Int, result: inout millrace_png_result, status: inout Int32) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
+            status = bytes.withUnsafeBufferPointer { data in
                 millrace_png_decode(data.baseAddress, data.count, Int32(channels.channelCount), 0,
-                                    UInt64(maximumPixels), out.baseAddress, out.count, &result)
+                                    UInt64(maximumPixels), out.baseAddress, capacity, &result)
             }
+            initialized = status == Int32(MILLRACE_PNG_OK.rawValue) ? result.required_bytes : 0
         }
     }
 

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Memory use of this process, for benchmarks and diagnostics.
+public enum ResourceUsage {
+    /// The peak resident set size in bytes (`ru_maxrss`), or 0 if unavailable.
+    public static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        guard getrusage(Int32(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+        #if os(Linux)
+        return Int(usage.ru_maxrss) * 1024
+        #else
+        return Int(usage.ru_maxrss)
+        #endif
+    }
+
+    /// The current resident set size in bytes (from /proc/self/statm on Linux), or 0.
+    public static func currentResidentBytes() -> Int {
+        guard let bytes = try? FileBytes.contents(of: "/proc/self/statm", maximumBytes: 4096) else { return 0 }
+        let fields = String(decoding: bytes, as: UTF8.self).split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
