@@ -1,0 +1,111 @@
+import Foundation
+import XCTest
+
+@testable import DataPipeline
+
+/// The float parser against glibc's `strtof`, the reference the CSV loader promises to match.
+final class DecimalParserTests: XCTestCase {
+    /// strtof on the text without trailing blanks (fields may pad numbers with blanks on both
+    /// sides; strtof itself skips only the leading ones).
+    private func reference(_ text: String) -> Float? {
+        var text = text
+        while text.hasSuffix(" ") || text.hasSuffix("\t") { text.removeLast() }
+        return text.withCString { pointer in
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtof(pointer, &end)
+            return end == UnsafeMutablePointer(mutating: pointer) + text.utf8.count && !text.isEmpty ? value : nil
+        }
+    }
+
+    private func parsed(_ text: String) -> ParsedNumber {
+        var bytes = Array(text.utf8)
+        bytes.append(0)
+        return bytes.withUnsafeBufferPointer { DecimalParser.parse($0.baseAddress!, $0.baseAddress! + $0.count - 1) }
+    }
+
+    private func fast(_ text: String) -> Float? {
+        let bytes = Array(text.utf8) + [0]
+        return bytes.withUnsafeBufferPointer { b -> Float? in
+            guard let (value, next) = DecimalParser.prefix(b.baseAddress!, b.baseAddress! + b.count - 1),
+                  next == b.baseAddress! + b.count - 1 else { return nil }
+            return value
+        }
+    }
+
+    private func assertMatchesStrtof(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
+        let expected = reference(text)
+        switch parsed(text) {
+        case .value(let value), .nonFinite(let value):
+            guard let expected else { return XCTFail("'\(text)': parsed \(value) but strtof rejects it", file: file, line: line) }
+            XCTAssertTrue(value.bitPattern == expected.bitPattern || (value.isNaN && expected.isNaN),
+                          "'\(text)': \(value) (\(value.bitPattern)) vs strtof \(expected) (\(expected.bitPattern))", file: file, line: line)
+        case .invalid, .empty:
+            XCTAssertNil(expected, "'\(text)': rejected but strtof gives \(expected ?? 0)", file: file, line: line)
+        }
+        if let value = fast(text), let expected {
+            XCTAssertEqual(value.bitPattern, expected.bitPattern, "fast path '\(text)'", file: file, line: line)
+        }
+    }
+
+    func testHandPickedForms() {
+        for text in ["0", "-0", "+1", "1.5", "-1.5e3", ".5", "5.", "1e-5", "1E+5", "3.4028235e38", "3.4028236e38", "1e39", "-1e39",
+                     "1.17549435e-38", "1.4e-45", "7e-46", "1e-50", "0.000000000000000000000000000001", "123456789012345678901234567890",
+                     "0.1", "0.2", "0.3", "16777217", "16777219", "33554435", "1.00000005960464477539062500000000001",
+                     "1.000000059604644775390625", "nan", "NaN", "-inf", "Infinity", "0x1p3", "-0x1.8p-1",
+                     "", ".", "-", "e5", "1e", "1e+", "1.2.3", "1,5", "abc", "--1", "+-1", "1 ", " 1", "0012", "00.0012"] {
+            assertMatchesStrtof(text)
+        }
+    }
+
+    func testRandomDecimalsMatchStrtof() {
+        var seed: UInt64 = 0x1234_5678
+        func next() -> UInt64 { seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return seed >> 11 }
+        for _ in 0..<100_000 {
+            let digits = 1 + Int(next() % 20)
+            var text = next() % 2 == 0 ? "-" : ""
+            let point = Int(next() % UInt64(digits + 1))
+            for index in 0..<digits {
+                if index == point && index > 0 { text += "." }
+                text += String(next() % 10)
+            }
+            if next() % 3 == 0 { text += "e\(Int(next() % 90) - 45)" }
+            assertMatchesStrtof(text)
+        }
+    }
+
+    func testExactFloatMidpointsAndTheirNeighbours() {
+        // The exact decimal value of the midpoint between a float and the next (a double, printed
+        // with all its digits) must round to even; one unit in the last printed place either side
+        // must round away from it. These are the inputs where a double-then-float conversion goes wrong.
+        var seed: UInt64 = 99
+        func next() -> UInt64 { seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return seed >> 11 }
+        for _ in 0..<5_000 {
+            let f = Float(bitPattern: UInt32(truncatingIfNeeded: next()) & 0x7F7F_FFFF)
+            guard f.isNormal else { continue }
+            let midpoint = (Double(f) + Double(f.nextUp)) / 2
+            for text in [String(format: "%.60g", midpoint), String(format: "%.17g", midpoint), String(format: "%.9g", midpoint)] {
+                assertMatchesStrtof(text)
+            }
+        }
+    }
+
+    func testSubnormalsAndExtremes() {
+        for bits in stride(from: UInt32(1), to: 0x0080_0000, by: 0x1_2345) {
+            let f = Float(bitPattern: bits)
+            assertMatchesStrtof(String(format: "%.9g", f))
+            assertMatchesStrtof(String(format: "%.12g", (Double(f) + Double(f.nextUp)) / 2))
+        }
+    }
+
+    func testCsvStyleSixSignificantDigits() {
+        // The benchmark data's "%.6g" form: every value must take the fast path and match strtof.
+        var seed: UInt64 = 7
+        func next() -> UInt64 { seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return seed >> 11 }
+        for _ in 0..<50_000 {
+            let value = (Double(next() % 2_000_000) / 1_000_000 - 1) * pow(10, Double(Int(next() % 9) - 4))
+            let text = String(format: "%.6g", value)
+            assertMatchesStrtof(text)
+            if reference(text) != 0 { XCTAssertNotNil(fast(text), "'\(text)' should take the fast path") }
+        }
+    }
+}
