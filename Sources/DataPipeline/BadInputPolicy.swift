@@ -89,3 +89,18 @@ public final class Quarantine: Sendable {
                   fix: "repair the data (see the quarantine list) or raise the allowed fraction")
     }
 }
+
+extension Dataset {
+    /// Sample `index`, or nil when it is bad and `quarantine`'s policy skips it (recording it).
+    /// Throws the sample's error under `.fail`, and `tooManyBadSamples` past the budget.
+    public func sample(at index: Int, quarantine: Quarantine) throws -> Sample? {
+        do {
+            let sample = try sample(at: index)
+            quarantine.recordGood()
+            return sample
+        } catch let error as DataError {
+            try quarantine.recordBad(error, origin: origin(at: index).description)
+            return nil
+        }
+    }
+}

@@ -66,6 +66,21 @@ final class ByteStream {
         }
     }
 
+    /// Reads up to `count` bytes into `buffer` at `position`; returns 0 at the end of the input.
+    func read(into buffer: inout [UInt8], at position: Int, count: Int, offset: Int) throws(DataError) -> Int {
+        var failure: DataError?
+        let got = buffer.withUnsafeMutableBytes { raw -> Int in
+            do throws(DataError) {
+                return try read(into: raw.baseAddress! + position, count: count, offset: offset)
+            } catch {
+                failure = error
+                return 0
+            }
+        }
+        if let failure { throw failure }
+        return got
+    }
+
     deinit {
         if let gzip { gzclose(gzip) } else if descriptor >= 0 { close(descriptor) }
     }

@@ -184,16 +184,7 @@ public final class CSVReader {
     private func fill() throws(DataError) {
         while !atEndOfInput && filled < buffer.count {
             let offset = bufferOffset + filled
-            var failure: DataError?
-            let got = buffer.withUnsafeMutableBytes { raw in
-                do throws(DataError) {
-                    return try stream.read(into: raw.baseAddress! + filled, count: raw.count - filled, offset: offset)
-                } catch {
-                    failure = error
-                    return 0
-                }
-            }
-            if let failure { throw failure }
+            let got = try stream.read(into: &buffer, at: filled, count: buffer.count - filled, offset: offset)
             if got == 0 { atEndOfInput = true } else { filled += got }
         }
     }
