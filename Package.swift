@@ -30,7 +30,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["Tensors", "Layers", "CPNG"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensors", "Layers", "CPNG", "DataPipeline"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CMatrixKernel", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Tensors", "Layers", "TestSupport"]),
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "Tensors", "CPNG", "CZlib", "TestSupport"]),

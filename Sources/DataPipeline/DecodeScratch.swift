@@ -6,6 +6,9 @@ import CPNG
 public final class DecodeScratch {
     var file: [UInt8] = []
     var pixels: [UInt8] = []
+    /// Byte-to-float tables per channel, and the normalization they were made for.
+    var tables: [[Float]] = []
+    var tableKey: [Float]?
 
     /// Creates empty buffers; they grow to the largest image seen.
     public init() {}

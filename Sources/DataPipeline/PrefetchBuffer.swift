@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A bounded first-in first-out buffer between one producer and one consumer, with blocking
+/// `put`/`take`, an optional timeout on `take`, and cancellation that wakes both sides.
+/// Built on a pthread mutex and two condition variables (no semaphores: a Dispatch semaphore
+/// released below its initial count crashes on Linux).
+final class PrefetchBuffer<Element>: @unchecked Sendable {
+    enum Taken {
+        case item(Element)
+        case finished
+        case timedOut
+        case cancelled
+    }
+
+    let capacity: Int
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let notEmpty = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let notFull = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    /// A ring of slots; a taken item's slot is set to nil at once, so the buffer never keeps a
+    /// batch alive after handing it out.
+    private var slots: [Element?]
+    private var head = 0
+    private var count = 0
+    private var isFinished = false
+    private var isCancelled = false
+    private(set) var largestCount = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        slots = [Element?](repeating: nil, count: max(capacity, 1))
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(notEmpty, nil)
+        pthread_cond_init(notFull, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(notFull)
+        pthread_cond_destroy(notEmpty)
+        pthread_mutex_destroy(mutex)
+        notFull.deallocate()
+        notEmpty.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Adds `item`, waiting while the buffer is full; false if the buffer was cancelled.
+    func put(_ item: Element) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while count >= capacity && !isCancelled { pthread_cond_wait(notFull, mutex) }
+        guard !isCancelled else { return false }
+        slots[(head + count) % capacity] = item
+        count += 1
+        largestCount = max(largestCount, count)
+        pthread_cond_signal(notEmpty)
+        return true
+    }
+
+    /// Marks the end of the stream: `take` returns `.finished` once the buffer is empty.
+    func finish() {
+        pthread_mutex_lock(mutex)
+        isFinished = true
+        pthread_cond_broadcast(notEmpty)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Wakes and stops both sides; buffered items are dropped.
+    func cancel() {
+        pthread_mutex_lock(mutex)
+        isCancelled = true
+        for index in slots.indices { slots[index] = nil }
+        count = 0
+        pthread_cond_broadcast(notEmpty)
+        pthread_cond_broadcast(notFull)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// The number of items waiting.
+    var depth: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return count
+    }
+
+    /// Removes the oldest item, waiting up to `timeout` seconds (nil: forever) for one.
+    func take(timeout: Double?) -> Taken {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        var deadline = timespec()
+        if let timeout {
+            clock_gettime(CLOCK_REALTIME, &deadline)
+            let nanoseconds = Int(deadline.tv_nsec) + Int((timeout - timeout.rounded(.down)) * 1e9)
+            deadline.tv_sec += Int(timeout.rounded(.down)) + nanoseconds / 1_000_000_000
+            deadline.tv_nsec = nanoseconds % 1_000_000_000
+        }
+        while count == 0 && !isFinished && !isCancelled {
+            if timeout != nil {
+                if pthread_cond_timedwait(notEmpty, mutex, &deadline) == ETIMEDOUT && count == 0 && !isFinished && !isCancelled {
+                    return .timedOut
+                }
+            } else {
+                pthread_cond_wait(notEmpty, mutex)
+            }
+        }
+        if isCancelled { return .cancelled }
+        if count == 0 { return .finished }
+        guard let item = slots[head] else { return .cancelled }
+        slots[head] = nil
+        head = (head + 1) % capacity
+        count -= 1
+        pthread_cond_signal(notFull)
+        return .item(item)
+    }
+}

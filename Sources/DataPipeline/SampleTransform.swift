@@ -1,0 +1,64 @@
+import Tensors
+
+/// A per-sample transform applied in the decode stage, in order, to a sample's float features.
+/// Random transforms draw from a generator derived from (seed, epoch, sample index), so they
+/// are the same for any thread count and after a resume.
+public enum SampleTransform: Codable, Sendable, Equatable {
+    /// `(x - mean[c]) / standardDeviation[c]` per channel (images) or per feature (tables); a
+    /// single value applies to all.
+    case normalize(mean: [Float], standardDeviation: [Float])
+    /// Mirrors an image left-right with the given probability.
+    case randomHorizontalFlip(probability: Float)
+    /// Pads an image with `padding` zeros on every side and crops a random window of the
+    /// original size (torchvision's `RandomCrop(size, padding)`).
+    case randomCrop(padding: Int)
+
+    /// Whether the transform draws random numbers.
+    public var isRandom: Bool {
+        if case .normalize = self { return false }
+        return true
+    }
+
+    /// Applies the transform in place to one sample of shape `shape`.
+    public func apply(to values: UnsafeMutableBufferPointer<Float>, shape: [Int], generator: inout RandomGenerator, scratch: inout [Float]) {
+        switch self {
+        case .normalize(let mean, let deviation):
+            let groups = shape.count == 3 ? shape[0] : values.count
+            let groupSize = values.count / Swift.max(groups, 1)
+            for group in 0..<groups {
+                let m = mean.count == 1 ? mean[0] : mean[group % mean.count]
+                let s = deviation.count == 1 ? deviation[0] : deviation[group % deviation.count]
+                let inverse = 1 / s
+                for index in (group * groupSize)..<((group + 1) * groupSize) { values[index] = (values[index] - m) * inverse }
+            }
+        case .randomHorizontalFlip(let probability):
+            guard shape.count == 3, generator.nextUnitFloat() < probability else { return }
+            let (channels, height, width) = (shape[0], shape[1], shape[2])
+            for row in 0..<(channels * height) {
+                var left = row * width, right = left + width - 1
+                while left < right {
+                    values.swapAt(left, right)
+                    left += 1
+                    right -= 1
+                }
+            }
+        case .randomCrop(let padding):
+            guard shape.count == 3, padding > 0 else { return }
+            let (channels, height, width) = (shape[0], shape[1], shape[2])
+            let top = generator.index(below: 2 * padding + 1) - padding
+            let left = generator.index(below: 2 * padding + 1) - padding
+            if scratch.count < values.count { scratch = [Float](repeating: 0, count: values.count) }
+            for index in 0..<values.count { scratch[index] = values[index] }
+            for c in 0..<channels {
+                for y in 0..<height {
+                    let sourceY = y + top
+                    for x in 0..<width {
+                        let sourceX = x + left
+                        let inside = sourceY >= 0 && sourceY < height && sourceX >= 0 && sourceX < width
+                        values[(c * height + y) * width + x] = inside ? scratch[(c * height + sourceY) * width + sourceX] : 0
+                    }
+                }
+            }
+        }
+    }
+}
