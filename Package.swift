@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "DataPipeline", dependencies: ["Tensors", "CPNG", "CZlib"]),
         .target(name: "Layers", dependencies: ["Tensors"]),
         .target(name: "Optimizers", dependencies: ["Tensors", "Layers"]),
-        .target(name: "Training", dependencies: ["Tensors", "Layers", "Optimizers"]),
+        .target(name: "Training", dependencies: ["Tensors", "Layers", "Optimizers", "DataPipeline"]),
         .executableTarget(
             name: "MillraceCLI",
             dependencies: [
@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Tensors", "Layers", "TestSupport"]),
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "Tensors", "CPNG", "CZlib", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Tensors", "Layers", "Optimizers", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Tensors", "Layers", "Optimizers", "Training", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Tensors", "Layers", "Optimizers", "Training", "DataPipeline", "TestSupport"]),
         .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
