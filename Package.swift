@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "Optimizers", targets: ["Optimizers"]),
         .library(name: "DataPipeline", targets: ["DataPipeline"]),
+        .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Training", targets: ["Training"]),
         .executable(name: "millrace", targets: ["MillraceCLI"]),
     ],
@@ -22,11 +23,12 @@ let package = Package(
         .target(name: "DataPipeline", dependencies: ["Tensors", "CPNG", "CZlib"]),
         .target(name: "Layers", dependencies: ["Tensors"]),
         .target(name: "Optimizers", dependencies: ["Tensors", "Layers"]),
-        .target(name: "Training", dependencies: ["Tensors", "Layers", "Optimizers", "DataPipeline"]),
+        .target(name: "Checkpoints", dependencies: ["Tensors", "Layers", "Optimizers", "DataPipeline", "CZlib"]),
+        .target(name: "Training", dependencies: ["Tensors", "Layers", "Optimizers", "DataPipeline", "Checkpoints"]),
         .executableTarget(
             name: "MillraceCLI",
             dependencies: [
-                "Tensors", "Layers", "Optimizers", "Training", "DataPipeline",
+                "Tensors", "Layers", "Optimizers", "Training", "DataPipeline", "Checkpoints",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -34,6 +36,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CMatrixKernel", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Tensors", "Layers", "TestSupport"]),
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "Tensors", "CPNG", "CZlib", "TestSupport"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors", "Layers", "Optimizers", "DataPipeline", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Tensors", "Layers", "Optimizers", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Tensors", "Layers", "Optimizers", "Training", "DataPipeline", "TestSupport"]),
         .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCLI", "TestSupport"]),

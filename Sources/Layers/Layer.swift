@@ -17,11 +17,25 @@ public protocol Layer: AnyObject {
 
     /// Calls `visitor` with each parameter and its name, in a fixed order.
     func visitParameters(_ visitor: (String, Parameter) -> Void)
+
+    /// Calls `visitor` with each non-trainable state tensor (running statistics) and its name;
+    /// checkpoints save buffers alongside parameters.
+    func visitBuffers(_ visitor: (String, Buffer) -> Void)
 }
 
 extension Layer {
     /// Layers without parameters list none.
     public func visitParameters(_ visitor: (String, Parameter) -> Void) {}
+
+    /// Layers without buffers list none.
+    public func visitBuffers(_ visitor: (String, Buffer) -> Void) {}
+
+    /// The buffers with their dotted names, in visiting order.
+    public var namedBuffers: [(name: String, buffer: Buffer)] {
+        var result: [(name: String, buffer: Buffer)] = []
+        visitBuffers { result.append(($0, $1)) }
+        return result
+    }
 
     /// The output for `input` in inference mode.
     public func callAsFunction(_ input: Tensor) -> Tensor {

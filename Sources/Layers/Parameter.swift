@@ -26,3 +26,15 @@ public final class Parameter {
         gradient += contribution
     }
 }
+
+/// A non-trainable state tensor of a layer, such as batch normalisation's running mean. Saved
+/// and restored by checkpoints; never touched by optimizers.
+public final class Buffer {
+    /// The current value.
+    public var value: Tensor
+
+    /// Creates a buffer.
+    public init(_ value: Tensor) {
+        self.value = value
+    }
+}

@@ -36,4 +36,11 @@ public final class Sequential: Layer {
             layer.visitParameters { name, parameter in visitor("\(index).\(name)", parameter) }
         }
     }
+
+    /// Lists every layer's buffers, prefixed with the layer's index.
+    public func visitBuffers(_ visitor: (String, Buffer) -> Void) {
+        for (index, layer) in layers.enumerated() {
+            layer.visitBuffers { name, buffer in visitor("\(index).\(name)", buffer) }
+        }
+    }
 }

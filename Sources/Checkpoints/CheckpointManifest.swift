@@ -1,0 +1,82 @@
+import DataPipeline
+
+/// A checkpoint's `manifest.json`: everything besides the tensors that resuming needs, and a
+/// checksum for every file.
+public struct CheckpointManifest: Codable, Sendable, Equatable {
+    /// The manifest format this version of Millrace writes.
+    public static let currentFormatVersion = 1
+
+    /// One file of the checkpoint.
+    public struct FileRecord: Codable, Sendable, Equatable {
+        /// Its size in bytes.
+        public var bytes: Int
+        /// Its CRC32 (zlib's).
+        public var crc32: UInt32
+    }
+
+    /// The manifest's format version.
+    public var formatVersion = CheckpointManifest.currentFormatVersion
+    /// Optimizer steps completed.
+    public var step: Int
+    /// The epoch in progress.
+    public var epoch: Int
+    /// When the checkpoint was taken (seconds since 1970).
+    public var createdAt: Double
+    /// The data pipeline's position.
+    public var pipelineState: PipelineState?
+    /// A random generator's state words, if the run keeps one.
+    public var generatorState: [UInt64]?
+    /// The optimizer's step count.
+    public var optimizerStep: Int
+    /// Metrics at this point (loss, accuracy, ...).
+    public var metrics: [String: Double]
+    /// Hyperparameters (learning rate, batch size, ...).
+    public var hyperparameters: [String: String]
+    /// The run's configuration (JSON text), to rebuild the model and pipeline.
+    public var configuration: String?
+    /// The checkpoint's files by name.
+    public var files: [String: FileRecord] = [:]
+
+    /// Creates a manifest (the store fills in `files`).
+    public init(step: Int, epoch: Int, createdAt: Double, pipelineState: PipelineState? = nil, generatorState: [UInt64]? = nil,
+                optimizerStep: Int, metrics: [String: Double] = [:], hyperparameters: [String: String] = [:], configuration: String? = nil) {
+        self.step = step
+        self.epoch = epoch
+        self.createdAt = createdAt
+        self.pipelineState = pipelineState
+        self.generatorState = generatorState
+        self.optimizerStep = optimizerStep
+        self.metrics = metrics
+        self.hyperparameters = hyperparameters
+        self.configuration = configuration
+    }
+}
+
+/// What to save: the manifest's fields and the tensors.
+public struct CheckpointContents: Sendable {
+    /// The manifest (its `files` are filled in when written).
+    public var manifest: CheckpointManifest
+    /// Parameters and buffers by dotted name.
+    public var model: [NamedTensor]
+    /// Optimizer slots as `<parameter>.<slot>`.
+    public var optimizer: [NamedTensor]
+
+    /// Creates contents.
+    public init(manifest: CheckpointManifest, model: [NamedTensor], optimizer: [NamedTensor]) {
+        self.manifest = manifest
+        self.model = model
+        self.optimizer = optimizer
+    }
+}
+
+/// A checkpoint read back and verified.
+public struct LoadedCheckpoint: Sendable {
+    /// Its directory.
+    public var path: String
+    /// Its manifest.
+    public var manifest: CheckpointManifest
+    /// Parameters and buffers.
+    public var model: [NamedTensor]
+    /// Optimizer slots.
+    public var optimizer: [NamedTensor]
+}

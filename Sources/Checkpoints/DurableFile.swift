@@ -1,0 +1,109 @@
+import CZlib
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// File operations with the durability a commit needs: writes that are flushed to the disk,
+/// directories synced after renames, and errors (disk full, permissions) reported, not lost.
+enum DurableFile {
+    /// Creates `path` (which must not exist), writes `bytes`, and fsyncs it.
+    static func write(_ bytes: [UInt8], to path: String) throws(CheckpointError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw ioError("cannot create", path) }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else {
+                let error = ioError("cannot write", path)
+                close(descriptor)
+                throw error
+            }
+            written += result
+        }
+        guard fsync(descriptor) == 0 else {
+            let error = ioError("cannot flush", path)
+            close(descriptor)
+            throw error
+        }
+        guard close(descriptor) == 0 else { throw ioError("cannot close", path) }
+    }
+
+    /// Flushes a directory's entries (after creating or renaming in it).
+    static func syncDirectory(_ path: String) throws(CheckpointError) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ioError("cannot open directory", path) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw ioError("cannot flush directory", path) }
+    }
+
+    /// Renames atomically.
+    static func rename(_ from: String, to: String) throws(CheckpointError) {
+        guard Glibc.rename(from, to) == 0 else { throw ioError("cannot rename to \(to)", from) }
+    }
+
+    /// Creates a directory.
+    static func makeDirectory(_ path: String) throws(CheckpointError) {
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw ioError("cannot create directory", path) }
+    }
+
+    /// Removes a file or a directory tree (best effort for what is already gone).
+    static func remove(_ path: String) {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }
+        if (status.st_mode & S_IFMT) == S_IFDIR {
+            if let directory = opendir(path) {
+                var names: [String] = []
+                while let entry = readdir(directory) {
+                    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    if name != "." && name != ".." { names.append(name) }
+                }
+                closedir(directory)
+                for name in names { remove(path + "/" + name) }
+            }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
+    /// The names in a directory.
+    static func list(_ path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// zlib's CRC32 of `bytes`.
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt = 0
+        var offset = 0
+        bytes.withUnsafeBufferPointer { buffer in
+            while offset < buffer.count {
+                let length = min(buffer.count - offset, Int(UInt32.max / 2))
+                crc = CZlib.crc32(crc, buffer.baseAddress! + offset, UInt32(length))
+                offset += length
+            }
+        }
+        return UInt32(crc)
+    }
+
+    static func ioError(_ action: String, _ path: String) -> CheckpointError {
+        let code = errno
+        let fix: String
+        switch code {
+        case ENOSPC, EDQUOT: fix = "the disk is full: free space or move the checkpoint directory"
+        case EACCES, EPERM, EROFS: fix = "the directory is not writable: check its permissions"
+        default: fix = "check the disk"
+        }
+        return CheckpointError(.io, path: path, reason: "\(action): \(String(cString: strerror(code)))", fix: fix)
+    }
+}
