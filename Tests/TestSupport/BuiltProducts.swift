@@ -13,8 +13,8 @@ public enum BuiltProducts {
     public static func run(_ path: String, _ arguments: [String], timeout: Double = 120) throws -> (status: Int32, output: String, errors: String) {
         let directory = try TemporaryDirectory(prefix: "millrace-run")
         let outputURL = directory.path("stdout"), errorURL = directory.path("stderr")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
