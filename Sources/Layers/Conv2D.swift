@@ -1,0 +1,153 @@
+import Tensors
+
+/// A 2-D convolution over NCHW input: `output[n, o] = bias[o] + Σ_c weight[o, c] ⋆ input[n, c]`,
+/// with square kernels, stride and zero padding (dilation 1), as PyTorch's `Conv2d`.
+///
+/// Each image is unfolded (im2col) and multiplied by the weight with the blocked matrix kernel;
+/// images run in parallel. The unfolded input is kept for the pullback in a buffer reused across
+/// steps. Parameters: `weight` `[out, in, k, k]` and `bias` `[out]`.
+public final class Conv2D: Layer {
+    /// The kernels, `[outputChannels, inputChannels, kernelSize, kernelSize]`.
+    public let weight: Parameter
+    /// The bias, `[outputChannels]`, or nil.
+    public let bias: Parameter?
+    /// The kernel's height and width.
+    public let kernelSize: Int
+    /// The step between windows.
+    public let stride: Int
+    /// Zeros added on every side.
+    public let padding: Int
+    private let columns = ScratchPool()
+    private let scratch = ScratchPool()
+
+    /// The number of input channels.
+    public var inputChannels: Int { weight.value.shape[1] }
+    /// The number of output channels.
+    public var outputChannels: Int { weight.value.shape[0] }
+
+    /// Creates a layer; initializers default to PyTorch's (uniform in ±1/sqrt(in·k·k)).
+    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, useBias: Bool = true,
+                weightInitializer: Initializer? = nil, biasInitializer: Initializer? = nil, generator: inout RandomGenerator) {
+        precondition(kernelSize > 0 && stride > 0 && padding >= 0, "Conv2D: kernel and stride must be positive, padding not negative")
+        let standard = Initializer.pytorchDefault(fanIn: inputChannels * kernelSize * kernelSize)
+        weight = Parameter((weightInitializer ?? standard).makeTensor(shape: [outputChannels, inputChannels, kernelSize, kernelSize], generator: &generator))
+        bias = useBias ? Parameter((biasInitializer ?? standard).makeTensor(shape: [outputChannels], generator: &generator)) : nil
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// Convolves `[batch, in, height, width]` to `[batch, out, outHeight, outWidth]`.
+    public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        precondition(input.rank == 4 && input.shape[1] == inputChannels,
+                     "Conv2D(\(inputChannels) -> \(outputChannels)) expects [batch, \(inputChannels), height, width], got \(input.shape)")
+        let geometry = WindowGeometry(channels: inputChannels, height: input.shape[2], width: input.shape[3],
+                                      kernel: kernelSize, stride: stride, padding: padding)
+        precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0, "Conv2D: input \(input.shape) is smaller than the kernel")
+        let batch = input.shape[0], plane = geometry.outputPlane, patch = geometry.patch, outputs = outputChannels
+        var cols = columns.take(batch * patch * plane)
+        let weightValue = weight.value, biasValue = bias?.value
+        let output = Tensor(shape: [batch, outputs, geometry.outputHeight, geometry.outputWidth], unsafeUninitialized: { out in
+            input.withUnsafeBufferPointer { x in
+                cols.withUnsafeMutableBufferPointer { c in
+                    weightValue.withUnsafeBufferPointer { w in
+                        let shared = UncheckedSendable((x.baseAddress!, c.baseAddress!, w.baseAddress!, out.baseAddress!))
+                        BatchChunks.run(batch: batch) { _, chunk in
+                            let (x, c, w, out) = shared.value
+                            for n in BatchChunks.range(chunk, batch: batch) {
+                                let image = c + n * patch * plane
+                                geometry.unfold(x + n * geometry.channels * geometry.height * geometry.width, into: image)
+                                Tensor.sgemm(transposeA: false, transposeB: false, m: outputs, n: plane, k: patch, alpha: 1,
+                                             a: w, lda: patch, b: image, ldb: plane, beta: 0, c: out + n * outputs * plane, ldc: plane, threads: 1)
+                            }
+                        }
+                    }
+                }
+            }
+            if let biasValue {
+                biasValue.withUnsafeBufferPointer { b in
+                    for n in 0..<batch {
+                        for o in 0..<outputs {
+                            let row = out.baseAddress! + (n * outputs + o) * plane
+                            for p in 0..<plane { row[p] += b[o] }
+                        }
+                    }
+                }
+            }
+        })
+        return (output, { [weight, bias, columns, scratch] gradient in
+            defer { columns.give(cols) }
+            return Conv2D.backward(gradient, cols: cols, geometry: geometry, batch: batch, weight: weight, bias: bias, scratch: scratch)
+        })
+    }
+
+    private static func backward(_ gradient: Tensor, cols: [Float], geometry: WindowGeometry, batch: Int, weight: Parameter, bias: Parameter?,
+                                 scratch: ScratchPool) -> Tensor {
+        let plane = geometry.outputPlane, patch = geometry.patch, outputs = weight.value.shape[0]
+        let chunks = BatchChunks.count(batch)
+        let partialSize = chunks * outputs * patch
+        // One buffer: the chunks' partial weight gradients, then one unfolded gradient per worker.
+        var work = scratch.take(partialSize + BatchChunks.workers(batch) * patch * plane)
+        defer { scratch.give(work) }
+        let imageSize = geometry.channels * geometry.height * geometry.width
+        let weightValue = weight.value
+        let inputGradient = Tensor(shape: [batch, geometry.channels, geometry.height, geometry.width], unsafeUninitialized: { dx in
+            dx.update(repeating: 0)
+            gradient.withUnsafeBufferPointer { dy in
+                cols.withUnsafeBufferPointer { c in
+                    weightValue.withUnsafeBufferPointer { w in
+                        work.withUnsafeMutableBufferPointer { p in
+                            p.baseAddress!.update(repeating: 0, count: partialSize)
+                            let shared = UncheckedSendable((dy.baseAddress!, c.baseAddress!, w.baseAddress!, p.baseAddress!, dx.baseAddress!))
+                            BatchChunks.run(batch: batch) { worker, chunk in
+                                let (dy, c, w, p, dx) = shared.value
+                                let dcols = p + partialSize + worker * patch * plane
+                                for n in BatchChunks.range(chunk, batch: batch) {
+                                    let dyImage = dy + n * outputs * plane, image = c + n * patch * plane
+                                    // dW (this chunk) += dY_n · cols_nᵀ
+                                    Tensor.sgemm(transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
+                                                 a: dyImage, lda: plane, b: image, ldb: plane, beta: 1,
+                                                 c: p + chunk * outputs * patch, ldc: patch, threads: 1)
+                                    // dcols = Wᵀ · dY_n, folded back onto the image.
+                                    Tensor.sgemm(transposeA: true, transposeB: false, m: patch, n: plane, k: outputs, alpha: 1,
+                                                 a: w, lda: patch, b: dyImage, ldb: plane, beta: 0, c: dcols, ldc: plane, threads: 1)
+                                    geometry.fold(dcols, into: dx + n * imageSize)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        })
+        // Reduce the chunks' partial weight gradients in chunk order (same bits for any thread count).
+        weight.gradient.withUnsafeMutableBufferPointer { g in
+            work.withUnsafeBufferPointer { p in
+                for chunk in 0..<chunks {
+                    let base = chunk * outputs * patch
+                    for index in 0..<(outputs * patch) { g[index] += p[base + index] }
+                }
+            }
+        }
+        if let bias {
+            gradient.withUnsafeBufferPointer { dy in
+                bias.gradient.withUnsafeMutableBufferPointer { b in
+                    for n in 0..<batch {
+                        for o in 0..<outputs {
+                            let row = dy.baseAddress! + (n * outputs + o) * plane
+                            var total: Float = 0
+                            for q in 0..<plane { total += row[q] }
+                            b[o] += total
+                        }
+                    }
+                }
+            }
+        }
+        return inputGradient
+    }
+
+    /// Lists `weight` and, if present, `bias`.
+    public func visitParameters(_ visitor: (String, Parameter) -> Void) {
+        visitor("weight", weight)
+        if let bias { visitor("bias", bias) }
+    }
+}

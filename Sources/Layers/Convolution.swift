@@ -1,0 +1,110 @@
+import Tensors
+
+/// The geometry of a 2-D convolution or pooling window over one NCHW image.
+struct WindowGeometry: Sendable, Equatable {
+    var channels: Int
+    var height: Int
+    var width: Int
+    var kernel: Int
+    var stride: Int
+    var padding: Int
+
+    var outputHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+    var outputWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+    var outputPlane: Int { outputHeight * outputWidth }
+    /// Rows of the unfolded matrix: channels x kernel x kernel.
+    var patch: Int { channels * kernel * kernel }
+
+    /// Unfolds one image `[channels, height, width]` into `cols` `[patch, outputPlane]` (im2col).
+    func unfold(_ image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (outputHeight, outputWidth)
+        for c in 0..<channels {
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = cols + ((c * kernel + ky) * kernel + kx) * oh * ow
+                    for oy in 0..<oh {
+                        let iy = oy * stride - padding + ky
+                        let out = row + oy * ow
+                        guard iy >= 0 && iy < height else {
+                            out.update(repeating: 0, count: ow)
+                            continue
+                        }
+                        let source = image + (c * height + iy) * width
+                        if stride == 1 {
+                            // Contiguous: ix = ox - padding + kx.
+                            let first = max(0, padding - kx), last = min(ow, width + padding - kx)
+                            if first > 0 { out.update(repeating: 0, count: min(first, ow)) }
+                            if last > first { (out + first).update(from: source + (first - padding + kx), count: last - first) }
+                            if last < ow { (out + max(last, 0)).update(repeating: 0, count: ow - max(last, 0)) }
+                        } else {
+                            for ox in 0..<ow {
+                                let ix = ox * stride - padding + kx
+                                out[ox] = ix >= 0 && ix < width ? source[ix] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the unfolded gradient `cols` `[patch, outputPlane]` back onto one image's gradient
+    /// `[channels, height, width]` (col2im); `image` must start zeroed.
+    func fold(_ cols: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (outputHeight, outputWidth)
+        for c in 0..<channels {
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = cols + ((c * kernel + ky) * kernel + kx) * oh * ow
+                    for oy in 0..<oh {
+                        let iy = oy * stride - padding + ky
+                        guard iy >= 0 && iy < height else { continue }
+                        let target = image + (c * height + iy) * width
+                        let source = row + oy * ow
+                        for ox in 0..<ow {
+                            let ix = ox * stride - padding + kx
+                            if ix >= 0 && ix < width { target[ix] += source[ox] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Splits a batch into fixed chunks of images (independent of the thread count), runs them on up
+/// to `ComputeThreads.maximum` threads, so that per-chunk partial sums reduced in chunk order give
+/// the same bits for any thread count.
+enum BatchChunks {
+    static let imagesPerChunk = 4
+
+    static func count(_ batch: Int) -> Int { (batch + imagesPerChunk - 1) / imagesPerChunk }
+
+    static func range(_ chunk: Int, batch: Int) -> Range<Int> {
+        (chunk * imagesPerChunk)..<min(batch, (chunk + 1) * imagesPerChunk)
+    }
+
+    /// The number of workers `run` uses for a batch.
+    static func workers(_ batch: Int) -> Int { max(1, min(ComputeThreads.maximum, count(batch))) }
+
+    /// Runs `body(worker, chunk)` for every chunk of a batch on `workers(batch)` threads.
+    static func run(batch: Int, _ body: @Sendable (Int, Int) -> Void) {
+        run(chunks: count(batch), body)
+    }
+
+    /// Runs `body(worker, chunk)` for `chunks` chunks on up to `ComputeThreads.maximum` threads.
+    static func run(chunks: Int, _ body: @Sendable (Int, Int) -> Void) {
+        let threads = max(1, min(ComputeThreads.maximum, chunks))
+        if threads <= 1 {
+            for chunk in 0..<chunks { body(0, chunk) }
+            return
+        }
+        ComputeThreads.concurrentPerform(threads) { worker in
+            var chunk = worker
+            while chunk < chunks {
+                body(worker, chunk)
+                chunk += threads
+            }
+        }
+    }
+}
