@@ -108,18 +108,30 @@ const char *millrace_sgemm_kernel_name(void) {
     return choose_kernel() == micro_kernel_portable ? "portable" : "avx2-fma";
 }
 
-/* Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) * alpha into MR-row panels, zero-padded to MR rows. */
+/* Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) * alpha into MR-row panels, zero-padded to MR rows.
+ * The loops run along the source's contiguous dimension. */
 static void pack_a(int trans, const float *a, ptrdiff_t lda, ptrdiff_t i0, ptrdiff_t p0,
                    ptrdiff_t mc, ptrdiff_t kc, float alpha, float *dst) {
     for (ptrdiff_t ir = 0; ir < mc; ir += MR) {
         const ptrdiff_t rows = mc - ir < MR ? mc - ir : MR;
-        for (ptrdiff_t p = 0; p < kc; p++) {
-            for (ptrdiff_t i = 0; i < rows; i++) {
-                const ptrdiff_t row = i0 + ir + i, col = p0 + p;
-                dst[i] = alpha * (trans ? a[col * lda + row] : a[row * lda + col]);
+        float *panel = dst + ir * kc;
+        if (trans) {
+            /* op(A)[row, col] = a[col * lda + row]: rows are contiguous for a fixed col. */
+            for (ptrdiff_t p = 0; p < kc; p++) {
+                const float *source = a + (p0 + p) * lda + i0 + ir;
+                float *out = panel + p * MR;
+                for (ptrdiff_t i = 0; i < rows; i++) out[i] = alpha * source[i];
+                for (ptrdiff_t i = rows; i < MR; i++) out[i] = 0.0f;
             }
-            for (ptrdiff_t i = rows; i < MR; i++) dst[i] = 0.0f;
-            dst += MR;
+        } else {
+            /* op(A)[row, col] = a[row * lda + col]: cols are contiguous for a fixed row. */
+            for (ptrdiff_t i = 0; i < rows; i++) {
+                const float *source = a + (i0 + ir + i) * lda + p0;
+                for (ptrdiff_t p = 0; p < kc; p++) panel[p * MR + i] = alpha * source[p];
+            }
+            for (ptrdiff_t i = rows; i < MR; i++) {
+                for (ptrdiff_t p = 0; p < kc; p++) panel[p * MR + i] = 0.0f;
+            }
         }
     }
 }
@@ -129,20 +141,28 @@ static void pack_b(int trans, const float *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdi
                    ptrdiff_t kc, ptrdiff_t nc, float *dst) {
     for (ptrdiff_t jr = 0; jr < nc; jr += NR) {
         const ptrdiff_t cols = nc - jr < NR ? nc - jr : NR;
-        if (!trans && cols == NR) {
+        float *panel = dst + jr * kc;
+        if (!trans) {
+            /* op(B)[row, col] = b[row * ldb + col]: a panel row is contiguous. */
             for (ptrdiff_t p = 0; p < kc; p++) {
-                memcpy(dst, b + (p0 + p) * ldb + j0 + jr, NR * sizeof(float));
-                dst += NR;
+                const float *source = b + (p0 + p) * ldb + j0 + jr;
+                float *out = panel + p * NR;
+                if (cols == NR) {
+                    memcpy(out, source, NR * sizeof(float));
+                } else {
+                    for (ptrdiff_t j = 0; j < cols; j++) out[j] = source[j];
+                    for (ptrdiff_t j = cols; j < NR; j++) out[j] = 0.0f;
+                }
             }
-            continue;
-        }
-        for (ptrdiff_t p = 0; p < kc; p++) {
+        } else {
+            /* op(B)[row, col] = b[col * ldb + row]: rows are contiguous for a fixed col. */
             for (ptrdiff_t j = 0; j < cols; j++) {
-                const ptrdiff_t row = p0 + p, col = j0 + jr + j;
-                dst[j] = trans ? b[col * ldb + row] : b[row * ldb + col];
+                const float *source = b + (j0 + jr + j) * ldb + p0;
+                for (ptrdiff_t p = 0; p < kc; p++) panel[p * NR + j] = source[p];
             }
-            for (ptrdiff_t j = cols; j < NR; j++) dst[j] = 0.0f;
-            dst += NR;
+            for (ptrdiff_t j = cols; j < NR; j++) {
+                for (ptrdiff_t p = 0; p < kc; p++) panel[p * NR + j] = 0.0f;
+            }
         }
     }
 }

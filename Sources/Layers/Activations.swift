@@ -7,22 +7,32 @@ import Darwin
 #endif
 
 /// Builds the forward result and pullback of an element-wise function whose derivative is
-/// expressed through the input `x` and output `y`.
+/// expressed through the input `x` and output `y`. The pullback scales the incoming gradient in
+/// place (copy-on-write copies it only if someone else still holds it), sparing an allocation.
 func elementwise(
     _ input: Tensor, _ function: (Float) -> Float, derivative: @escaping (_ x: Float, _ y: Float) -> Float
 ) -> (output: Tensor, pullback: Pullback) {
     let output = input.map(function)
     return (output, { gradient in
-        Tensor(shape: input.shape, unsafeUninitialized: { out in
-            input.withUnsafeBufferPointer { x in
-                output.withUnsafeBufferPointer { y in
-                    gradient.withUnsafeBufferPointer { g in
-                        for index in 0..<out.count { out[index] = g[index] * derivative(x[index], y[index]) }
-                    }
+        var result = gradient
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeBufferPointer { y in
+                result.withUnsafeMutableBufferPointer { g in
+                    for index in 0..<g.count { g[index] *= derivative(x[index], y[index]) }
                 }
             }
-        })
+        }
+        return result
     })
+}
+
+/// Runs `body(range)` over `0..<count` split into fixed slices on the compute threads (for
+/// element-wise loops large enough to pay for it).
+func parallelSlices(_ count: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    let slice = 1 << 16
+    let slices = (count + slice - 1) / slice
+    guard slices > 1 else { return body(0..<count) }
+    BatchChunks.run(chunks: slices) { _, index in body((index * slice)..<min(count, (index + 1) * slice)) }
 }
 
 /// The logistic function `1 / (1 + exp(-x))`, element-wise.
@@ -61,7 +71,28 @@ public final class ReLU: Layer {
 
     /// Applies `max(0, x)`; its derivative is 1 where `x > 0`, else 0.
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
-        elementwise(input, { $0 > 0 ? $0 : 0 }, derivative: { x, _ in x > 0 ? 1 : 0 })
+        let output = Tensor(shape: input.shape, unsafeUninitialized: { out in
+            input.withUnsafeBufferPointer { x in
+                let shared = UncheckedSendable((x.baseAddress!, out.baseAddress!))
+                parallelSlices(out.count) { range in
+                    let (x, out) = shared.value
+                    for index in range { out[index] = x[index] > 0 ? x[index] : 0 }
+                }
+            }
+        })
+        return (output, { gradient in
+            var result = gradient  // zeroed in place where the input was not positive
+            input.withUnsafeBufferPointer { x in
+                result.withUnsafeMutableBufferPointer { dy in
+                    let shared = UncheckedSendable((x.baseAddress!, dy.baseAddress!))
+                    parallelSlices(dy.count) { range in
+                        let (x, dy) = shared.value
+                        for index in range where !(x[index] > 0) { dy[index] = 0 }
+                    }
+                }
+            }
+            return result
+        })
     }
 }
 

@@ -38,6 +38,10 @@ public final class Conv2D: Layer {
     }
 
     /// Convolves `[batch, in, height, width]` to `[batch, out, outHeight, outWidth]`.
+    ///
+    /// Each image is unfolded and multiplied by the weight on its own (a product whose operands
+    /// stay in the L2 cache); fixed chunks of images run in parallel, and per-chunk partial
+    /// gradients are summed in chunk order, so results do not depend on the thread count.
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         precondition(input.rank == 4 && input.shape[1] == inputChannels,
                      "Conv2D(\(inputChannels) -> \(outputChannels)) expects [batch, \(inputChannels), height, width], got \(input.shape)")
@@ -45,73 +49,29 @@ public final class Conv2D: Layer {
                                       kernel: kernelSize, stride: stride, padding: padding)
         precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0, "Conv2D: input \(input.shape) is smaller than the kernel")
         let batch = input.shape[0], plane = geometry.outputPlane, patch = geometry.patch, outputs = outputChannels
+        let imageSize = geometry.channels * geometry.height * geometry.width
         var cols = columns.take(batch * patch * plane)
-        let weightValue = weight.value, biasValue = bias?.value
+        let weightValue = weight.value, biasValue = bias?.value ?? Tensor(shape: [0])
+        let hasBias = bias != nil
         let output = Tensor(shape: [batch, outputs, geometry.outputHeight, geometry.outputWidth], unsafeUninitialized: { out in
             input.withUnsafeBufferPointer { x in
                 cols.withUnsafeMutableBufferPointer { c in
                     weightValue.withUnsafeBufferPointer { w in
-                        let shared = UncheckedSendable((x.baseAddress!, c.baseAddress!, w.baseAddress!, out.baseAddress!))
-                        BatchChunks.run(batch: batch) { _, chunk in
-                            let (x, c, w, out) = shared.value
-                            for n in BatchChunks.range(chunk, batch: batch) {
-                                let image = c + n * patch * plane
-                                geometry.unfold(x + n * geometry.channels * geometry.height * geometry.width, into: image)
-                                Tensor.sgemm(transposeA: false, transposeB: false, m: outputs, n: plane, k: patch, alpha: 1,
-                                             a: w, lda: patch, b: image, ldb: plane, beta: 0, c: out + n * outputs * plane, ldc: plane, threads: 1)
-                            }
-                        }
-                    }
-                }
-            }
-            if let biasValue {
-                biasValue.withUnsafeBufferPointer { b in
-                    for n in 0..<batch {
-                        for o in 0..<outputs {
-                            let row = out.baseAddress! + (n * outputs + o) * plane
-                            for p in 0..<plane { row[p] += b[o] }
-                        }
-                    }
-                }
-            }
-        })
-        return (output, { [weight, bias, columns, scratch] gradient in
-            defer { columns.give(cols) }
-            return Conv2D.backward(gradient, cols: cols, geometry: geometry, batch: batch, weight: weight, bias: bias, scratch: scratch)
-        })
-    }
-
-    private static func backward(_ gradient: Tensor, cols: [Float], geometry: WindowGeometry, batch: Int, weight: Parameter, bias: Parameter?,
-                                 scratch: ScratchPool) -> Tensor {
-        let plane = geometry.outputPlane, patch = geometry.patch, outputs = weight.value.shape[0]
-        let chunks = BatchChunks.count(batch)
-        let partialSize = chunks * outputs * patch
-        // One buffer: the chunks' partial weight gradients, then one unfolded gradient per worker.
-        var work = scratch.take(partialSize + BatchChunks.workers(batch) * patch * plane)
-        defer { scratch.give(work) }
-        let imageSize = geometry.channels * geometry.height * geometry.width
-        let weightValue = weight.value
-        let inputGradient = Tensor(shape: [batch, geometry.channels, geometry.height, geometry.width], unsafeUninitialized: { dx in
-            dx.update(repeating: 0)
-            gradient.withUnsafeBufferPointer { dy in
-                cols.withUnsafeBufferPointer { c in
-                    weightValue.withUnsafeBufferPointer { w in
-                        work.withUnsafeMutableBufferPointer { p in
-                            p.baseAddress!.update(repeating: 0, count: partialSize)
-                            let shared = UncheckedSendable((dy.baseAddress!, c.baseAddress!, w.baseAddress!, p.baseAddress!, dx.baseAddress!))
-                            BatchChunks.run(batch: batch) { worker, chunk in
-                                let (dy, c, w, p, dx) = shared.value
-                                let dcols = p + partialSize + worker * patch * plane
+                        biasValue.withUnsafeBufferPointer { b in
+                            let shared = UncheckedSendable((x.baseAddress!, c.baseAddress!, w.baseAddress!, b.baseAddress, out.baseAddress!))
+                            BatchChunks.run(batch: batch) { _, chunk in
+                                let (x, c, w, b, out) = shared.value
                                 for n in BatchChunks.range(chunk, batch: batch) {
-                                    let dyImage = dy + n * outputs * plane, image = c + n * patch * plane
-                                    // dW (this chunk) += dY_n · cols_nᵀ
-                                    Tensor.sgemm(transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
-                                                 a: dyImage, lda: plane, b: image, ldb: plane, beta: 1,
-                                                 c: p + chunk * outputs * patch, ldc: patch, threads: 1)
-                                    // dcols = Wᵀ · dY_n, folded back onto the image.
-                                    Tensor.sgemm(transposeA: true, transposeB: false, m: patch, n: plane, k: outputs, alpha: 1,
-                                                 a: w, lda: patch, b: dyImage, ldb: plane, beta: 0, c: dcols, ldc: plane, threads: 1)
-                                    geometry.fold(dcols, into: dx + n * imageSize)
+                                    let image = c + n * patch * plane, result = out + n * outputs * plane
+                                    geometry.unfold(x + n * imageSize, into: image, rowStride: plane)
+                                    Tensor.sgemm(transposeA: false, transposeB: false, m: outputs, n: plane, k: patch, alpha: 1,
+                                                 a: w, lda: patch, b: image, ldb: plane, beta: 0, c: result, ldc: plane, threads: 1)
+                                    if hasBias, let b {
+                                        for o in 0..<outputs {
+                                            let row = result + o * plane, value = b[o]
+                                            for p in 0..<plane { row[p] += value }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -119,25 +79,78 @@ public final class Conv2D: Layer {
                 }
             }
         })
-        // Reduce the chunks' partial weight gradients in chunk order (same bits for any thread count).
-        weight.gradient.withUnsafeMutableBufferPointer { g in
-            work.withUnsafeBufferPointer { p in
-                for chunk in 0..<chunks {
-                    let base = chunk * outputs * patch
-                    for index in 0..<(outputs * patch) { g[index] += p[base + index] }
+        let needsInputGradient = context.requiresInputGradient
+        return (output, { [weight, bias, columns, scratch] gradient in
+            defer { columns.give(cols) }
+            return Conv2D.backward(gradient, cols: cols, geometry: geometry, batch: batch, weight: weight, bias: bias, scratch: scratch,
+                                   needsInputGradient: needsInputGradient)
+        })
+    }
+
+    private static func backward(_ gradient: Tensor, cols: [Float], geometry: WindowGeometry, batch: Int, weight: Parameter, bias: Parameter?,
+                                 scratch: ScratchPool, needsInputGradient: Bool) -> Tensor {
+        let plane = geometry.outputPlane, patch = geometry.patch, outputs = weight.value.shape[0]
+        let chunks = BatchChunks.count(batch)
+        let imageSize = geometry.channels * geometry.height * geometry.width
+        // One buffer: each chunk's partial weight and bias gradients, then one unfolded gradient per worker.
+        let partialStride = outputs * patch + outputs
+        let partialSize = chunks * partialStride
+        var work = scratch.take(partialSize + BatchChunks.workers(batch) * patch * plane)
+        defer { scratch.give(work) }
+        let weightValue = weight.value
+        let inputShape = needsInputGradient ? [batch, geometry.channels, geometry.height, geometry.width] : [0]
+        let inputGradient = Tensor(shape: inputShape, unsafeUninitialized: { dx in
+            gradient.withUnsafeBufferPointer { dy in
+                cols.withUnsafeBufferPointer { c in
+                    weightValue.withUnsafeBufferPointer { w in
+                        work.withUnsafeMutableBufferPointer { p in
+                            // An empty buffer can still have a base address (the shared empty storage):
+                            // decide by the flag, never by the pointer.
+                            let shared = UncheckedSendable((dy.baseAddress!, c.baseAddress!, w.baseAddress!, p.baseAddress!,
+                                                            needsInputGradient ? dx.baseAddress : nil))
+                            BatchChunks.run(batch: batch) { worker, chunk in
+                                let (dy, c, w, p, dx) = shared.value
+                                let partial = p + chunk * partialStride
+                                partial.update(repeating: 0, count: partialStride)
+                                let dcols = p + partialSize + worker * patch * plane
+                                for n in BatchChunks.range(chunk, batch: batch) {
+                                    let dyImage = dy + n * outputs * plane, image = c + n * patch * plane
+                                    // dW (this chunk) += dY_n · cols_nᵀ; db (this chunk) += row sums of dY_n.
+                                    Tensor.sgemm(transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
+                                                 a: dyImage, lda: plane, b: image, ldb: plane, beta: 1, c: partial, ldc: patch, threads: 1)
+                                    for o in 0..<outputs {
+                                        let row = dyImage + o * plane
+                                        var total: Float = 0
+                                        for q in 0..<plane { total += row[q] }
+                                        partial[outputs * patch + o] += total
+                                    }
+                                    // dcols = Wᵀ · dY_n, folded back onto the image.
+                                    guard let dx else { continue }
+                                    let target = dx + n * imageSize
+                                    target.update(repeating: 0, count: imageSize)
+                                    Tensor.sgemm(transposeA: true, transposeB: false, m: patch, n: plane, k: outputs, alpha: 1,
+                                                 a: w, lda: patch, b: dyImage, ldb: plane, beta: 0, c: dcols, ldc: plane, threads: 1)
+                                    geometry.fold(dcols, into: target, rowStride: plane)
+                                }
+                            }
+                        }
+                    }
                 }
             }
-        }
-        if let bias {
-            gradient.withUnsafeBufferPointer { dy in
-                bias.gradient.withUnsafeMutableBufferPointer { b in
-                    for n in 0..<batch {
-                        for o in 0..<outputs {
-                            let row = dy.baseAddress! + (n * outputs + o) * plane
-                            var total: Float = 0
-                            for q in 0..<plane { total += row[q] }
-                            b[o] += total
-                        }
+        })
+        // Reduce the chunks' partial gradients in chunk order (same bits for any thread count).
+        work.withUnsafeBufferPointer { p in
+            weight.gradient.withUnsafeMutableBufferPointer { g in
+                for chunk in 0..<chunks {
+                    let base = p.baseAddress! + chunk * partialStride
+                    for index in 0..<(outputs * patch) { g[index] += base[index] }
+                }
+            }
+            if let bias {
+                bias.gradient.withUnsafeMutableBufferPointer { g in
+                    for chunk in 0..<chunks {
+                        let base = p.baseAddress! + chunk * partialStride + outputs * patch
+                        for o in 0..<outputs { g[o] += base[o] }
                     }
                 }
             }

@@ -15,13 +15,14 @@ struct WindowGeometry: Sendable, Equatable {
     /// Rows of the unfolded matrix: channels x kernel x kernel.
     var patch: Int { channels * kernel * kernel }
 
-    /// Unfolds one image `[channels, height, width]` into `cols` `[patch, outputPlane]` (im2col).
-    func unfold(_ image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
+    /// Unfolds one image `[channels, height, width]` into the columns of `cols` (im2col): row r
+    /// of the `[patch, outputPlane]` block starts at `cols + r * rowStride`.
+    func unfold(_ image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, rowStride: Int) {
         let (oh, ow) = (outputHeight, outputWidth)
         for c in 0..<channels {
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
-                    let row = cols + ((c * kernel + ky) * kernel + kx) * oh * ow
+                    let row = cols + ((c * kernel + ky) * kernel + kx) * rowStride
                     for oy in 0..<oh {
                         let iy = oy * stride - padding + ky
                         let out = row + oy * ow
@@ -48,22 +49,31 @@ struct WindowGeometry: Sendable, Equatable {
         }
     }
 
-    /// Adds the unfolded gradient `cols` `[patch, outputPlane]` back onto one image's gradient
+    /// Adds an unfolded gradient block (rows `rowStride` apart) back onto one image's gradient
     /// `[channels, height, width]` (col2im); `image` must start zeroed.
-    func fold(_ cols: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
+    func fold(_ cols: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>, rowStride: Int) {
         let (oh, ow) = (outputHeight, outputWidth)
         for c in 0..<channels {
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
-                    let row = cols + ((c * kernel + ky) * kernel + kx) * oh * ow
+                    let row = cols + ((c * kernel + ky) * kernel + kx) * rowStride
                     for oy in 0..<oh {
                         let iy = oy * stride - padding + ky
                         guard iy >= 0 && iy < height else { continue }
                         let target = image + (c * height + iy) * width
                         let source = row + oy * ow
-                        for ox in 0..<ow {
-                            let ix = ox * stride - padding + kx
-                            if ix >= 0 && ix < width { target[ix] += source[ox] }
+                        if stride == 1 {
+                            // Contiguous: ix = ox - padding + kx over the valid range only.
+                            let first = max(0, padding - kx), last = min(ow, width + padding - kx)
+                            if last > first {
+                                let shifted = target + (kx - padding)
+                                for ox in first..<last { shifted[ox] += source[ox] }
+                            }
+                        } else {
+                            for ox in 0..<ow {
+                                let ix = ox * stride - padding + kx
+                                if ix >= 0 && ix < width { target[ix] += source[ox] }
+                            }
                         }
                     }
                 }

@@ -45,10 +45,11 @@ public final class Dense: Layer {
             "Dense(\(inputSize) -> \(outputSize)) expects input [batch, \(inputSize)], got \(input.shape)")
         var output = Tensor.matmul(input, weight.value, transposeB: true)
         if let bias { output += bias.value }
+        let needsInputGradient = context.requiresInputGradient
         return (output, { [weight, bias] gradient in
             Tensor.multiply(gradient, input, transposeA: true, beta: 1, into: &weight.gradient)
-            if let bias { bias.accumulateGradient(gradient.sum(alongAxis: 0)) }
-            return Tensor.matmul(gradient, weight.value)
+            if let bias { bias.gradient.addColumnSums(of: gradient) }
+            return needsInputGradient ? Tensor.matmul(gradient, weight.value) : Tensor(shape: [0])
         })
     }
 

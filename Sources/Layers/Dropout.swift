@@ -20,6 +20,10 @@ public final class Dropout: Layer {
         let mask = Tensor(shape: input.shape, unsafeUninitialized: { m in
             for index in 0..<m.count { m[index] = context.generator.nextUnitFloat() < probability ? 0 : scale }
         })
-        return (input * mask, { $0 * mask })
+        return (input * mask, { gradient in
+            var result = gradient
+            result *= mask  // in place: the incoming gradient is normally held by nobody else
+            return result
+        })
     }
 }

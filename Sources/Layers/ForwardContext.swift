@@ -10,6 +10,11 @@ public final class ForwardContext {
     public let isTraining: Bool
     /// The generator for stochastic layers; layers draw from it in forward order.
     public var generator: RandomGenerator
+    /// Whether the pullback must return the gradient with respect to the layer's input. The
+    /// training step turns it off for the data (nothing uses that gradient), and `Sequential`
+    /// turns it on for every layer after the first. When false, a pullback may return an empty
+    /// tensor instead of computing the input gradient.
+    public var requiresInputGradient = true
 
     /// Creates a context.
     public init(isTraining: Bool, generator: RandomGenerator = RandomGenerator(seed: 0)) {

@@ -47,13 +47,16 @@ public final class MaxPool2D: Layer {
         })
         return (output, { gradient in
             Tensor(shape: input.shape, unsafeUninitialized: { dx in
-                dx.update(repeating: 0)
                 gradient.withUnsafeBufferPointer { dy in
                     winners.withUnsafeBufferPointer { w in
-                        for plane in 0..<geometry.planes {
+                        let shared = UncheckedSendable((dx.baseAddress!, dy.baseAddress!, w.baseAddress!))
+                        geometry.forEachPlane { plane in
+                            let (dx, dy, w) = shared.value
+                            let target = dx + plane * geometry.inputPlane
+                            target.update(repeating: 0, count: geometry.inputPlane)
                             for index in 0..<geometry.outputPlane {
                                 let at = plane * geometry.outputPlane + index
-                                dx[plane * geometry.inputPlane + Int(w[at])] += dy[at]
+                                target[Int(w[at])] += dy[at]
                             }
                         }
                     }

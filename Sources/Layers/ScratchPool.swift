@@ -9,16 +9,20 @@ final class ScratchPool: Sendable {
     /// A buffer of at least `count` elements (contents undefined).
     func take(_ count: Int) -> [Float] {
         let reused = spare.withLock { buffers -> [Float]? in
-            guard let index = buffers.firstIndex(where: { $0.count >= count }) else { return nil }
+            // The smallest buffer that fits, so a small request does not take a large buffer away.
+            guard let index = buffers.indices.filter({ buffers[$0].count >= count }).min(by: { buffers[$0].count < buffers[$1].count }) else { return nil }
             return buffers.remove(at: index)
         }
         return reused ?? [Float](repeating: 0, count: count)
     }
 
-    /// Returns a buffer for later use (at most two are kept).
+    /// Returns a buffer for later use (at most four are kept: the largest).
     func give(_ buffer: [Float]) {
         spare.withLock { buffers in
-            if buffers.count < 2 { buffers.append(buffer) }
+            buffers.append(buffer)
+            if buffers.count > 4 {
+                buffers.remove(at: buffers.indices.min { buffers[$0].count < buffers[$1].count }!)
+            }
         }
     }
 }

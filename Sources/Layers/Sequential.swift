@@ -20,7 +20,10 @@ public final class Sequential: Layer {
         var output = input
         var pullbacks: [Pullback] = []
         pullbacks.reserveCapacity(layers.count)
-        for layer in layers {
+        let requested = context.requiresInputGradient
+        defer { context.requiresInputGradient = requested }
+        for (index, layer) in layers.enumerated() {
+            context.requiresInputGradient = index == 0 ? requested : true
             let step = layer.forward(output, context: context)
             output = step.output
             pullbacks.append(step.pullback)

@@ -1,5 +1,6 @@
 extension Tensor {
     /// Applies `transform` to every element.
+    @inlinable
     public func map(_ transform: (Float) -> Float) -> Tensor {
         Tensor(shape: shape, unsafeUninitialized: { out in
             scalars.withUnsafeBufferPointer { input in
@@ -9,6 +10,7 @@ extension Tensor {
     }
 
     /// Applies `transform` to corresponding elements of two tensors of the same shape.
+    @inlinable
     public func zipMap(_ other: Tensor, _ transform: (Float, Float) -> Float) -> Tensor {
         precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ")
         return Tensor(shape: shape, unsafeUninitialized: { out in
@@ -130,6 +132,21 @@ extension Tensor {
         other.scalars.withUnsafeBufferPointer { source in
             withUnsafeMutableBufferPointer { target in
                 for index in 0..<target.count { target[index] += scale * source[index] }
+            }
+        }
+    }
+
+    /// Adds the sum of each column of the rank-2 `matrix` (its sum along axis 0) to this rank-1
+    /// tensor in place: the bias gradient of a batch.
+    public mutating func addColumnSums(of matrix: Tensor) {
+        precondition(matrix.rank == 2 && shape == [matrix.shape[1]], "addColumnSums: \(matrix.shape) does not match \(shape)")
+        let (rows, columns) = (matrix.shape[0], matrix.shape[1])
+        matrix.withUnsafeBufferPointer { m in
+            withUnsafeMutableBufferPointer { target in
+                for row in 0..<rows {
+                    let base = row * columns
+                    for column in 0..<columns { target[column] += m[base + column] }
+                }
             }
         }
     }

@@ -41,8 +41,9 @@ extension Tensor {
         return transposed ? (t.shape[1], t.shape[0]) : (t.shape[0], t.shape[1])
     }
 
-    /// Products smaller than this many floating-point operations run on one thread.
-    static let parallelThreshold = 1 << 23
+    /// Products smaller than this many floating-point operations (32 M) run on one thread: below
+    /// it, waking a second thread costs more than it saves on this kind of machine.
+    static let parallelThreshold = 1 << 25
 
     /// The raw row-major `sgemm` on pointers, split into column (or row) blocks across threads.
     /// Every output element is computed by one thread with the same arithmetic, so the result

@@ -10,6 +10,9 @@ public func trainingStep<L: Loss>(
     inputs: Tensor, targets: L.Target, context: ForwardContext
 ) -> Float {
     model.zeroGradients()
+    let requested = context.requiresInputGradient
+    context.requiresInputGradient = false  // nothing uses the gradient with respect to the data
+    defer { context.requiresInputGradient = requested }
     let (output, pullback) = model.forward(inputs, context: context)
     let (value, gradient) = loss.evaluate(output, target: targets)
     _ = pullback(gradient)

@@ -127,3 +127,31 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertEqual(results[0], results[2])
     }
 }
+
+/// With `requiresInputGradient` off (as the training step sets it for the data), a model's first
+/// layer skips its input gradient: the parameter gradients must be exactly those computed with it
+/// on. This path once wrote into shared empty-array storage.
+final class InputGradientFlagTests: XCTestCase {
+    func testSkippingTheFirstInputGradientLeavesParameterGradientsUnchanged() {
+        for firstIsConvolution in [true, false] {
+            var generator = RandomGenerator(seed: 12)
+            let model: Sequential = firstIsConvolution
+                ? Sequential(Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, generator: &generator), ReLU(), Flatten(),
+                             Dense(inputSize: 3 * 5 * 5, outputSize: 4, generator: &generator))
+                : Sequential(Dense(inputSize: 50, outputSize: 6, generator: &generator), Tanh(), Dense(inputSize: 6, outputSize: 4, generator: &generator))
+            let input = Tensor.random(firstIsConvolution ? [5, 2, 5, 5] : [5, 50], seed: 3), upstream = Tensor.random([5, 4], seed: 4)
+            var gradients: [[Float]] = []
+            for required in [true, false] {
+                model.zeroGradients()
+                let context = ForwardContext(isTraining: true)
+                context.requiresInputGradient = required
+                let (_, pullback) = model.forward(input, context: context)
+                let inputGradient = pullback(upstream)
+                XCTAssertEqual(inputGradient.shape, required ? input.shape : [0])
+                gradients.append(model.namedParameters.flatMap { $0.parameter.gradient.scalars })
+                XCTAssertTrue(context.requiresInputGradient == required, "Sequential restores the flag")
+            }
+            XCTAssertEqual(gradients[0], gradients[1])
+        }
+    }
+}

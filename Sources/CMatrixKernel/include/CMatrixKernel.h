@@ -38,3 +38,13 @@ void millrace_sgemm_force_portable(int force);
 #endif
 
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Keeps freed large blocks mapped for reuse (glibc's mallopt, which Swift's Glibc module does
+ * not export): tensors allocated every training step then reuse mapped memory. */
+void millrace_keep_freed_memory(void);
+#ifdef __cplusplus
+}
+#endif
