@@ -171,6 +171,11 @@ public struct ImageFolder: Dataset {
         Sample(features: try image(at: index).tensor(), label: labels[index], origin: .file(paths[index]))
     }
 
+    /// Brings a decoded image to a fixed size as the dataset would (for single files).
+    public static func fit(_ image: PNGImage, width: Int, height: Int, sizing: ImageSizing) -> PNGImage {
+        ImageGeometry.fit(image, width: width, height: height, sizing: sizing)
+    }
+
     /// A seeded split into training and validation subsets, stratified by class: from each class,
     /// `round(validationFraction * classCount)` images chosen by a generator derived from
     /// (seed, class) go to validation. Both subsets keep the folder's order.

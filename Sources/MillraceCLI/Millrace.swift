@@ -1,22 +1,47 @@
 import ArgumentParser
+import Checkpoints
+import DataPipeline
+import Foundation
 import Tensors
+import Training
 
 /// The `millrace` command: training, evaluation and benchmarks.
 @main
 struct Millrace: ParsableCommand {
+    /// Exit codes: 0 success, 1 a user error (bad file, bad option: one line naming the file and
+    /// the fix), 2 an internal error, 130 interrupted (after saving a checkpoint).
     static func main() {
         MemoryTuning.keepFreedMemory()
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let error as DataError {
+            fail(error.description, code: 1)
+        } catch let error as RunConfigurationError {
+            fail(error.description, code: 1)
+        } catch let error as CheckpointError {
+            fail(error.description, code: 1)
+        } catch let error as PipelineError {
+            fail(error.description, code: 1)
         } catch {
-            exit(withError: error)
+            let code = exitCode(for: error)
+            if code == .success || code.rawValue == 130 { exit(withError: error) }
+            if error is ValidationError || code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(1)
+            }
+            fail("internal error: \(error)", code: 2)
         }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        Foundation.exit(code)
     }
 
     static let configuration = CommandConfiguration(
         commandName: "millrace",
         abstract: "Train neural networks from real data, fast and reproducibly.",
-        subcommands: [XORSeedCommand.self, BenchCommand.self, CheckpointSoakCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self, BenchCommand.self, CheckpointSoakCommand.self]
     )
 }

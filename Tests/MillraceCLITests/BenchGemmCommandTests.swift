@@ -19,10 +19,4 @@ final class BenchGemmCommandTests: XCTestCase {
         XCTAssertThrowsError(try Millrace.parseAsRoot(["bench", "gemm", "--threads", "0"]))
         XCTAssertNoThrow(try Millrace.parseAsRoot(["bench", "gemm", "--sizes", "64", "--threads", "1", "--json"]))
     }
-
-    func testXORSeedCommandRuns() throws {
-        var command = try XCTUnwrap(Millrace.parseAsRoot(["xor-seed", "--steps", "5", "--every", "5"]) as? XORSeedCommand)
-        try command.run()
-        XCTAssertThrowsError(try Millrace.parseAsRoot(["xor-seed", "--every", "0"]))
-    }
 }

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Checkpoints
+import DataPipeline
+import Foundation
+
+/// `millrace inspect <path>`: what a folder, CSV, PNG or checkpoint holds.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Describe a PNG class folder, a CSV file, a PNG file or a checkpoint.",
+        discussion: "Example: millrace inspect datasets/digits --json"
+    )
+
+    @Argument(help: "A PNG class folder, CSV file, PNG file, checkpoint directory or run's checkpoints directory.")
+    var path: String
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let report: [String: Any]
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw DataError(.notFound, path: path, reason: "no such file or directory", fix: "check the path")
+        }
+        if isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: "\(path)/manifest.json") || FileManager.default.fileExists(atPath: "\(path)/latest") {
+                report = try checkpoint()
+            } else {
+                report = try folder()
+            }
+        } else if path.lowercased().hasSuffix(".png") {
+            let header = try PNGDecoder().header(try FileBytes.contents(of: path), path: path)
+            report = ["kind": "png", "path": path, "width": header.width, "height": header.height, "format": header.formatName]
+        } else {
+            report = try csv()
+        }
+        if json {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            for key in report.keys.sorted() { print("\(key): \(report[key]!)") }
+        }
+    }
+
+    private func folder() throws -> [String: Any] {
+        let images = try ImageFolder(root: path, options: .init(channels: .rgb))
+        var sizes: [String: Int] = [:], formats: [String: Int] = [:], bad: [[String: String]] = []
+        let decoder = PNGDecoder()
+        for file in images.paths {
+            do {
+                let header = try decoder.header(try FileBytes.contents(of: file), path: file)
+                sizes["\(header.width)x\(header.height)", default: 0] += 1
+                formats[header.formatName, default: 0] += 1
+            } catch {
+                bad.append(["path": file, "reason": "\(error)"])
+            }
+        }
+        let classes = zip(images.classNames, images.classCounts).map { ["name": $0, "count": $1] as [String: Any] }
+        return ["kind": "image-folder", "path": path, "count": images.count, "classes": classes, "image_sizes": sizes, "formats": formats,
+                "bad_files": bad, "skipped_files": images.skippedFiles.map { ["path": $0.path, "reason": $0.reason] }]
+    }
+
+    private func csv() throws -> [String: Any] {
+        var options = CSVOptions()
+        options.badInput = .skip(maximumFraction: 1)
+        options.threads = 2
+        let header = try CSVReader(path: path, options: CSVOptions())
+        if !header.columnNames.contains("label") { options.labelColumn = nil }
+        let reader = try CSVReader(path: path, options: options)
+        var rows = 0, counts: [Int: Int] = [:]
+        while let chunk = try reader.next() {
+            rows += chunk.count
+            for label in chunk.labels { counts[label, default: 0] += 1 }
+        }
+        return ["kind": "csv", "path": path, "rows": rows, "columns": reader.columnNames, "features": reader.featureNames.count,
+                "class_counts": Dictionary(uniqueKeysWithValues: counts.map { (String($0.key), $0.value) }),
+                "bad_rows": reader.quarantine.entries.map { ["origin": $0.origin, "reason": $0.reason] }]
+    }
+
+    private func checkpoint() throws -> [String: Any] {
+        let loaded: LoadedCheckpoint
+        if FileManager.default.fileExists(atPath: "\(path)/manifest.json") {
+            loaded = try CheckpointStore.load(checkpoint: path)
+        } else if let latest = try CheckpointStore(directory: path).loadLatest() {
+            loaded = latest
+        } else {
+            throw CheckpointError(.notFound, path: path, reason: "no loadable checkpoint", fix: "give another directory")
+        }
+        let manifest = loaded.manifest
+        return ["kind": "checkpoint", "path": loaded.path, "step": manifest.step, "epoch": manifest.epoch, "metrics": manifest.metrics,
+                "hyperparameters": manifest.hyperparameters,
+                "tensors": loaded.model.map { ["name": $0.name, "shape": $0.tensor.shape] as [String: Any] },
+                "optimizer_tensors": loaded.optimizer.count, "configuration": manifest.configuration ?? ""]
+    }
+}

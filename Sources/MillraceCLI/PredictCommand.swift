@@ -1,0 +1,93 @@
+import ArgumentParser
+import DataPipeline
+import Foundation
+import Tensors
+import Training
+
+/// `millrace predict <checkpoint-or-dir> <files...>`: the top classes of PNG files or CSV rows.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict the classes of PNG files or of the rows of CSV files.",
+        discussion: "Example: millrace predict runs/digits-mlp/checkpoints datasets/digits/3/0003.png --top 3"
+    )
+
+    @Argument(help: "A checkpoint directory or a run's checkpoints directory.")
+    var checkpoint: String
+
+    @Argument(help: "PNG files, or CSV files with the training file's columns.")
+    var files: [String]
+
+    @Option(help: "How many classes to show per input.")
+    var top: Int = 1
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard top > 0 else { throw ValidationError("--top must be positive") }
+        guard !files.isEmpty else { throw ValidationError("give at least one file") }
+    }
+
+    func run() throws {
+        let trained = try TrainedModel.load(checkpoint)
+        var results: [[String: Any]] = []
+        for file in files {
+            let (features, origins) = try inputs(file, trained: trained)
+            let probabilities = trained.probabilities(features)
+            let width = probabilities.shape.last ?? 1
+            for (row, origin) in origins.enumerated() {
+                let values = Array(probabilities.scalars[(row * width)..<((row + 1) * width)])
+                let ranked: [(String, Float)] = width == 1
+                    ? [(values[0] >= 0.5 ? trained.classNames.last ?? "1" : trained.classNames.first ?? "0", values[0] >= 0.5 ? values[0] : 1 - values[0])]
+                    : values.enumerated().sorted { $0.element > $1.element }.prefix(top).map { (trained.classNames[$0.offset], $0.element) }
+                results.append(["input": origin, "predictions": ranked.map { ["class": $0.0, "probability": Double($0.1)] }])
+                if !json {
+                    print("\(origin): " + ranked.map { String(format: "%@ %.1f%%", $0.0 as NSString, $0.1 * 100) }.joined(separator: ", "))
+                }
+            }
+        }
+        if json {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: ["results": results], options: [.sortedKeys]), as: UTF8.self))
+        }
+    }
+
+    /// One PNG as a batch of one, or every row of a CSV file.
+    private func inputs(_ file: String, trained: TrainedModel) throws -> (Tensor, [String]) {
+        if file.lowercased().hasSuffix(".png") {
+            let channels = ChannelMode(rawValue: trained.configuration.dataset.channels ?? "rgb") ?? .rgb
+            var image = try PNGDecoder().decode(file: file, channels: channels)
+            if trained.sampleShape.count == 3 && (image.width != trained.sampleShape[2] || image.height != trained.sampleShape[1]) {
+                image = ImageFolder.fit(image, width: trained.sampleShape[2], height: trained.sampleShape[1],
+                                        sizing: trained.configuration.dataset.sizing == "center-crop" ? .centerCrop : .resize)
+            }
+            var features = image.tensor().reshaped(to: [1] + trained.sampleShape)
+            try applyNormalization(&features, trained: trained)
+            return (features, [file])
+        }
+        let data = try trained.evaluationData(file)
+        guard let table = data as? TensorDataset else {
+            throw DataError(.invalidOption, path: file, reason: "not a PNG or CSV file", fix: "give .png or .csv files")
+        }
+        var features = table.features
+        try applyNormalization(&features, trained: trained)
+        return (features, (0..<table.count).map { "\(file):\($0 + 2)" })
+    }
+
+    /// Applies the pipeline's normalisation (the only deterministic augmentation) as in training.
+    private func applyNormalization(_ features: inout Tensor, trained: TrainedModel) throws {
+        let shape = trained.sampleShape, width = Tensor.elementCount(of: shape)
+        var generator = RandomGenerator(seed: 0)
+        var scratch: [Float] = []
+        for augmentation in trained.configuration.pipeline.augmentations ?? [] {
+            guard let normalize = augmentation.normalize else { continue }
+            let transform = SampleTransform.normalize(mean: normalize.mean, standardDeviation: normalize.std)
+            features.withUnsafeMutableBufferPointer { buffer in
+                for row in 0..<(buffer.count / max(width, 1)) {
+                    transform.apply(to: UnsafeMutableBufferPointer(rebasing: buffer[(row * width)..<((row + 1) * width)]), shape: shape,
+                                    generator: &generator, scratch: &scratch)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Synchronization
+import Training
+
+/// `millrace train <pipeline-file>`: trains as the file says, with command-line overrides.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model as a pipeline file describes.",
+        discussion: """
+            Examples:
+              millrace train pipelines/digits-mlp.json
+              millrace train pipelines/digits-mlp.json --data ~/mnist/train --validation ~/mnist/test --epochs 5
+              millrace train pipelines/digits-cnn.json --resume
+            Ctrl-C saves a checkpoint and stops; --resume continues exactly where it stopped.
+            """
+    )
+
+    @Argument(help: "A pipeline file (JSON), such as pipelines/digits-mlp.json.")
+    var pipeline: String
+
+    @Option(help: "Train on this PNG class folder or CSV file instead.")
+    var data: String?
+
+    @Option(help: "Validate on this folder or file instead of a split.")
+    var validation: String?
+
+    @Option(help: "Epochs.") var epochs: Int?
+    @Option(help: "Samples per batch.") var batchSize: Int?
+    @Option(help: "Learning rate.") var learningRate: Float?
+    @Option(help: "Seed.") var seed: UInt64?
+    @Option(help: "Decode and compute threads.") var threads: Int?
+    @Option(help: "Checkpoint directory.") var checkpointDir: String?
+    @Option(help: "Save a checkpoint every this many steps.") var checkpointEvery: Int?
+    @Option(help: "Where metrics.jsonl, the configuration and TensorBoard events go.") var runDir: String?
+    @Flag(help: "Continue from the newest good checkpoint.") var resume = false
+    @Flag(help: "After training, print one JSON object with the results.") var json = false
+    @Flag(help: "Print nothing but errors (and the JSON with --json).") var quiet = false
+    @Flag(help: "Print a line for every logged step.") var verbose = false
+
+    func validate() throws {
+        for (name, value) in [("--epochs", epochs), ("--threads", threads), ("--checkpoint-every", checkpointEvery)] {
+            if let value, value <= 0 { throw ValidationError("\(name) must be positive") }
+        }
+        if let batchSize, batchSize < 0 { throw ValidationError("--batch-size must not be negative") }
+    }
+
+    func run() throws {
+        let configuration = try RunConfiguration.load(path: pipeline)
+        var overrides = TrainingOverrides()
+        overrides.data = data
+        overrides.validation = validation
+        overrides.epochs = epochs
+        overrides.batchSize = batchSize
+        overrides.learningRate = learningRate
+        overrides.seed = seed
+        overrides.threads = threads
+        overrides.checkpointDirectory = checkpointDir
+        overrides.checkpointEvery = checkpointEvery
+        overrides.runDirectory = runDir
+        overrides.resume = resume
+        let resolved = configuration
+        let run = try TrainingRun(configuration: resolved, overrides: overrides, path: pipeline)
+        let reporter = ProgressReporter(isTerminal: ProgressReporter.standardOutputIsTerminal,
+                                        verbosity: quiet ? .quiet : (verbose ? .verbose : .normal))
+        reporter.line("training \(resolved.name): \(run.data.training.count) samples, \(run.data.classNames.count) classes, "
+                      + "\(run.model.parameterCount) parameters; logs in \(run.runDirectory)")
+        let stop = InterruptFlag.install()
+        let summary = try run.run(reporter: reporter, interrupted: { stop.isSet })
+        if summary.interrupted {
+            reporter.line("interrupted: checkpoint saved in \(summary.checkpoint ?? run.store.directory); continue with --resume")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            var text = String(format: "done: %d epochs, %d steps in %.1f s (%.0f samples/s, data wait %.1f%%); final loss %.4f",
+                              summary.epochs, summary.steps, summary.seconds, summary.samplesPerSecond, summary.dataWaitShare * 100, summary.finalLoss)
+            if let final = summary.finalValidationAccuracy, let best = summary.bestValidationAccuracy {
+                text += String(format: "; validation accuracy %.2f%% (best %.2f%%)", final * 100, best * 100)
+            }
+            reporter.line(text)
+            if let best = summary.bestCheckpoint { reporter.line("best checkpoint: \(best)") }
+        }
+        if summary.interrupted { throw ExitCode(130) }
+    }
+}
+
+/// Turns SIGINT (Ctrl-C) into a flag the training loop checks after each step.
+final class InterruptFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    nonisolated(unsafe) private static var source: DispatchSourceSignal?
+
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+
+    static func install() -> InterruptFlag {
+        let interrupt = InterruptFlag()
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { interrupt.flag.store(true, ordering: .relaxed) }
+        source.resume()
+        InterruptFlag.source = source
+        return interrupt
+    }
+}

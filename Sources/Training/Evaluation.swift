@@ -1,0 +1,65 @@
+import DataPipeline
+import Layers
+import Tensors
+
+/// Loss, accuracy, per-class precision and recall and the confusion matrix of a model on data.
+public struct Evaluation: Codable, Sendable, Equatable {
+    /// Per-class figures.
+    public struct ClassFigures: Codable, Sendable, Equatable {
+        /// The class name.
+        public var name: String
+        /// Samples of this class.
+        public var support: Int
+        /// Correct predictions of this class over all predictions of it.
+        public var precision: Double
+        /// Correct predictions of this class over all samples of it.
+        public var recall: Double
+    }
+
+    /// The fraction classified correctly.
+    public var accuracy: Double
+    /// The mean loss per sample.
+    public var loss: Double
+    /// The number of samples.
+    public var count: Int
+    /// Per-class figures.
+    public var perClass: [ClassFigures]
+    /// `confusion[true][predicted]`.
+    public var confusion: [[Int]]
+
+    /// Runs `model` in inference mode over `source` in batches (in order, no augmentation).
+    public static func run(model: some Layer, source: some BatchSource, loss: LabelLoss, classNames: [String],
+                           batchSize: Int = 256, threads: Int = 1) throws -> Evaluation {
+        var configuration = PipelineConfiguration()
+        configuration.batchSize = max(1, min(batchSize, max(source.count, 1)))
+        configuration.shuffle = false
+        configuration.epochs = 1
+        configuration.threads = threads
+        configuration.waitTimeout = 600
+        let pipeline = try BatchPipeline(source: source, configuration: configuration)
+        let classes = max(classNames.count, 1)
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        var total = 0.0, count = 0
+        let context = ForwardContext(isTraining: false)
+        context.requiresInputGradient = false
+        while let batch = try pipeline.next() {
+            let output = model.forward(batch.features, context: context).output
+            total += Double(loss.evaluate(output, target: batch.labels).value) * Double(batch.count)
+            for (truth, predicted) in zip(batch.labels, loss.predictions(output)) where truth < classes && predicted < classes {
+                confusion[truth][predicted] += 1
+            }
+            count += batch.count
+            pipeline.recycle(batch)
+        }
+        let correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
+        let figures = (0..<classes).map { c -> ClassFigures in
+            let predicted = (0..<classes).reduce(0) { $0 + confusion[$1][c] }
+            let actual = confusion[c].reduce(0, +)
+            return ClassFigures(name: c < classNames.count ? classNames[c] : "\(c)", support: actual,
+                                precision: predicted > 0 ? Double(confusion[c][c]) / Double(predicted) : 0,
+                                recall: actual > 0 ? Double(confusion[c][c]) / Double(actual) : 0)
+        }
+        return Evaluation(accuracy: count > 0 ? Double(correct) / Double(count) : 0, loss: count > 0 ? total / Double(count) : 0,
+                          count: count, perClass: figures, confusion: confusion)
+    }
+}

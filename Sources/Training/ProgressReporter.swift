@@ -1,0 +1,97 @@
+import Foundation
+
+/// Training progress for people: on a terminal, a bar per epoch redrawn in place (batches, loss,
+/// accuracy, samples/s, data-wait share, ETA); elsewhere (CI, log files) one plain line every few
+/// seconds and at each epoch's end.
+public final class ProgressReporter {
+    /// How much to print.
+    public enum Verbosity: Sendable {
+        /// Only errors and the final summary.
+        case quiet
+        /// Progress and epoch lines.
+        case normal
+        /// Also a line per logged step.
+        case verbose
+    }
+
+    private let isTerminal: Bool
+    private let verbosity: Verbosity
+    private let write: (String) -> Void
+    private let plainInterval: Double
+    private var lastPlain = 0.0
+    private var barShown = false
+
+    /// Creates a reporter writing through `write` (standard output by default).
+    public init(isTerminal: Bool, verbosity: Verbosity = .normal, plainInterval: Double = 5,
+                write: @escaping (String) -> Void = { text in FileHandle.standardOutput.write(Data(text.utf8)) }) {
+        self.isTerminal = isTerminal
+        self.verbosity = verbosity
+        self.plainInterval = plainInterval
+        self.write = write
+    }
+
+    /// Whether standard output is a terminal.
+    public static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
+
+    /// A line of text (ending any bar first).
+    public func line(_ text: String) {
+        guard verbosity != .quiet else { return }
+        endBar()
+        write(text + "\n")
+    }
+
+    /// Progress within an epoch.
+    public func step(epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Double, accuracy: Double,
+                     samplesPerSecond: Double, waitShare: Double, remainingSeconds: Double) {
+        guard verbosity != .quiet else { return }
+        let figures = String(format: "loss %.4f  acc %5.1f%%  %6.0f samples/s  data wait %4.1f%%  ETA %@",
+                             loss, accuracy * 100, samplesPerSecond, waitShare * 100, ProgressReporter.duration(remainingSeconds))
+        if isTerminal {
+            let width = 24, filled = batches > 0 ? min(width, width * batch / batches) : width
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            write("\r\u{1B}[2Kepoch \(epoch + 1)/\(epochs) [\(bar)] \(batch)/\(batches)  \(figures)")
+            barShown = true
+        } else {
+            let now = Date().timeIntervalSince1970
+            if verbosity == .verbose || now - lastPlain >= plainInterval {
+                lastPlain = now
+                write("epoch \(epoch + 1)/\(epochs) batch \(batch)/\(batches)  \(figures)\n")
+            }
+        }
+    }
+
+    private func endBar() {
+        if barShown {
+            write("\n")
+            barShown = false
+        }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let whole = Int(seconds.rounded())
+        return whole >= 3600 ? "\(whole / 3600)h\(whole % 3600 / 60)m" : whole >= 60 ? "\(whole / 60)m\(whole % 60)s" : "\(whole)s"
+    }
+}
+
+/// `metrics.jsonl`: one JSON object per logged step and per epoch.
+public final class MetricsLog {
+    private let handle: FileHandle
+
+    /// Opens (appending to) `path`.
+    public init(path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.seekToEndOfFile()
+    }
+
+    deinit {
+        try? handle.close()
+    }
+
+    /// Appends one record.
+    public func append(_ record: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
+        handle.write(data + Data("\n".utf8))
+    }
+}
