@@ -93,33 +93,11 @@ static int begin(const uint8_t *data, size_t size, millrace_png_result *result) 
     return MILLRACE_PNG_OK;
 }
 
-int millrace_png_read_header(const uint8_t *data, size_t size, millrace_png_result *result) {
-    int status = begin(data, size, result);
-    if (status != MILLRACE_PNG_OK) return status;
-    error_state errors = {.message = result->message, .message_size = sizeof result->message};
-    memory_reader reader = {.data = data, .size = size, .offset = 0};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &errors, on_error, on_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!png || !info) {
-        png_destroy_read_struct(png ? &png : NULL, NULL, NULL);
-        return MILLRACE_PNG_OUT_OF_MEMORY;
-    }
-    if (setjmp(errors.jump)) {
-        result->byte_offset = reader.offset;
-        png_destroy_read_struct(&png, &info, NULL);
-        return MILLRACE_PNG_LIBPNG_ERROR;
-    }
-    png_set_read_fn(png, &reader, read_memory);
-    png_read_info(png, info);
-    fill_header(png, info, result);
-    result->byte_offset = reader.offset;
-    png_destroy_read_struct(&png, &info, NULL);
-    return MILLRACE_PNG_OK;
-}
-
-int millrace_png_decode(const uint8_t *data, size_t size, int channels, int sixteen_bit,
-                        uint64_t max_pixels, void *out, size_t out_capacity,
-                        millrace_png_result *result) {
+/* Decodes, or with header_only reads only the chunks before the image data. The setjmp must
+ * live in the frame that continues after it, so both entry points share this one function. */
+static int read_png(const uint8_t *data, size_t size, int channels, int sixteen_bit,
+                    uint64_t max_pixels, void *out, size_t out_capacity,
+                    millrace_png_result *result, int header_only) {
     int status = begin(data, size, result);
     if (status != MILLRACE_PNG_OK) return status;
     if (channels != 1 && channels != 3 && channels != 4) {
@@ -128,7 +106,7 @@ int millrace_png_decode(const uint8_t *data, size_t size, int channels, int sixt
     }
     /* Refuse an oversized image from the IHDR fields alone (IHDR must be the first chunk), before
      * libpng reads further or anything is allocated. */
-    if (size >= 24 && memcmp(data + 12, "IHDR", 4) == 0) {
+    if (!header_only && size >= 24 && memcmp(data + 12, "IHDR", 4) == 0) {
         const uint32_t w = (uint32_t)data[16] << 24 | (uint32_t)data[17] << 16 | (uint32_t)data[18] << 8 | data[19];
         const uint32_t h = (uint32_t)data[20] << 24 | (uint32_t)data[21] << 16 | (uint32_t)data[22] << 8 | data[23];
         if ((uint64_t)w * (uint64_t)h > max_pixels) {
@@ -160,6 +138,10 @@ int millrace_png_decode(const uint8_t *data, size_t size, int channels, int sixt
     png_read_info(png, info);
     fill_header(png, info, result);
     result->byte_offset = reader.offset;
+    if (header_only) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return MILLRACE_PNG_OK;
+    }
 
     const uint64_t pixels = (uint64_t)result->width * (uint64_t)result->height;
     if (pixels > max_pixels) {
@@ -197,6 +179,16 @@ int millrace_png_decode(const uint8_t *data, size_t size, int channels, int sixt
     free(rows);
     png_destroy_read_struct(&png, &info, NULL);
     return MILLRACE_PNG_OK;
+}
+
+int millrace_png_decode(const uint8_t *data, size_t size, int channels, int sixteen_bit,
+                        uint64_t max_pixels, void *out, size_t out_capacity,
+                        millrace_png_result *result) {
+    return read_png(data, size, channels, sixteen_bit, max_pixels, out, out_capacity, result, 0);
+}
+
+int millrace_png_read_header(const uint8_t *data, size_t size, millrace_png_result *result) {
+    return read_png(data, size, 4, 0, UINT64_MAX, NULL, 0, result, 1);
 }
 
 typedef struct {

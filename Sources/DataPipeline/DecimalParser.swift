@@ -104,22 +104,8 @@ enum DecimalParser {
         guard sawDigit else { return special(start, e) }
         if p < e && (p.pointee | 0x20) == 0x65 {  // e or E
             p += 1
-            var exponentNegative = false
-            if p < e && (p.pointee == 0x2D || p.pointee == 0x2B) {
-                exponentNegative = p.pointee == 0x2D
-                p += 1
-            }
-            var value = 0
-            var sawExponentDigit = false
-            while p < e {
-                let d = p.pointee &- 0x30
-                if d >= 10 { break }
-                sawExponentDigit = true
-                if value < 100_000 { value = value * 10 + Int(d) }
-                p += 1
-            }
-            guard sawExponentDigit else { return .invalid }
-            exponent += exponentNegative ? -value : value
+            guard let (value, _) = scanExponent(&p, e) else { return .invalid }
+            exponent += value
         }
         guard p == e else { return special(start, e) }
         if significand == 0 && !truncated { return .value(negative ? -0.0 : 0.0) }
@@ -173,21 +159,9 @@ enum DecimalParser {
         guard digitCount > 0 && digitCount <= 19 else { return nil }
         if p < end && (p.pointee | 0x20) == 0x65 {
             p += 1
-            var exponentNegative = false
-            if p < end && (p.pointee == 0x2D || p.pointee == 0x2B) {
-                exponentNegative = p.pointee == 0x2D
-                p += 1
-            }
-            var value = 0
-            let exponentStart = p
-            while p < end && p - exponentStart < 4 {
-                let d = p.pointee &- 0x30
-                if d >= 10 { break }
-                value = value * 10 + Int(d)
-                p += 1
-            }
-            guard p > exponentStart, p == end || p.pointee &- 0x30 >= 10 else { return nil }
-            exponent += exponentNegative ? -value : value
+            // More than 3 exponent digits leave the fast path (the value is outside ±10^22 anyway).
+            guard let (value, digits) = scanExponent(&p, end), digits <= 3 else { return nil }
+            exponent += value
         }
         while p < end && (p.pointee == 0x20 || p.pointee == 0x09) { p += 1 }
         if significand == 0 { return (negative ? -0.0 : 0.0, p) }
@@ -207,6 +181,27 @@ enum DecimalParser {
             return slow(begin, end)
         }
         return .invalid
+    }
+
+    /// Reads an exponent's optional sign and digits at `p` (after the `e`), capping the magnitude
+    /// at 100,000; nil when there is no digit.
+    @inline(__always)
+    static func scanExponent(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (value: Int, digits: Int)? {
+        var negative = false
+        if p < end && (p.pointee == 0x2D || p.pointee == 0x2B) {
+            negative = p.pointee == 0x2D
+            p += 1
+        }
+        var value = 0
+        let start = p
+        while p < end {
+            let d = p.pointee &- 0x30
+            if d >= 10 { break }
+            if value < 100_000 { value = value * 10 + Int(d) }
+            p += 1
+        }
+        guard p > start else { return nil }
+        return (negative ? -value : value, p - start)
     }
 
     /// `strtof` on a NUL-terminated copy; the whole text must be consumed.
