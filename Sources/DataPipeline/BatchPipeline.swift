@@ -72,8 +72,13 @@ public final class BatchPipeline {
         chunkedSource: Source, configuration: PipelineConfiguration, transforms: [SampleTransform] = [],
         resumingFrom state: PipelineState? = nil
     ) throws {
+        if let capacity = chunkedSource.chunkCapacity, capacity < 2 * configuration.windowChunks + 1 {
+            throw DataError(.invalidOption, path: "pipeline",
+                            reason: "the staging budget holds \(capacity) shards, but a shuffle window of \(configuration.windowChunks) needs \(2 * configuration.windowChunks + 1) (two windows and one ahead)",
+                            fix: "raise the cache budget or lower window_chunks to \(max(1, (capacity - 1) / 2))")
+        }
         let loader = WindowedChunkLoader(source: chunkedSource, seed: state?.seed ?? configuration.seed,
-                                         shuffle: configuration.shuffle, windowChunks: configuration.windowChunks)
+                                         shuffle: configuration.shuffle, windowChunks: configuration.windowChunks, epochs: configuration.epochs)
         try self.init(loader: loader, configuration: configuration, transforms: transforms, state: state)
     }
 

@@ -6,6 +6,30 @@ public protocol ChunkedBatchSource: ChunkedSource {
     var sampleShape: [Int] { get }
     /// Loads chunk `index`: features `[rows, ...sampleShape]`, labels and row origins.
     func loadChunk(at index: Int) throws -> CSVChunk
+    /// The chunks the pipeline will read next, in order (a stager fetches them ahead).
+    func willRead(chunks: [Int])
+    /// Chunk `index` has been consumed (a stager deletes its file).
+    func didConsume(chunk index: Int)
+    /// How many chunks can be held at once (a staging budget), or nil for no limit.
+    var chunkCapacity: Int? { get }
+}
+
+extension ChunkedBatchSource {
+    /// Nothing to prepare by default.
+    public func willRead(chunks: [Int]) {}
+    /// Nothing to release by default.
+    public func didConsume(chunk index: Int) {}
+    /// No limit by default.
+    public var chunkCapacity: Int? { nil }
+}
+
+extension ShardedDataset {
+    /// Asks the stager to fetch these shards next.
+    public func willRead(chunks: [Int]) { stager.schedule(chunks) }
+    /// Deletes the shard's file.
+    public func didConsume(chunk index: Int) { stager.release(index) }
+    /// The number of the largest shards the disk budget holds.
+    public var chunkCapacity: Int? { stager.budgetBytes / max(1, manifest.largestShardBytes) }
 }
 
 extension CSVDataset: ChunkedBatchSource {
@@ -86,10 +110,12 @@ final class WindowedChunkLoader<Source: ChunkedBatchSource>: SampleLoader, @unch
     let shuffle: Bool
     let windowChunks: Int
     let chunkCounts: [Int]
+    let epochs: Int?
     private var plan: (epoch: Int, plan: WindowPlan)?
     private var resident: [Int: CSVChunk] = [:]
 
-    init(source: Source, seed: UInt64, shuffle: Bool, windowChunks: Int) {
+    init(source: Source, seed: UInt64, shuffle: Bool, windowChunks: Int, epochs: Int?) {
+        self.epochs = epochs
         self.source = source
         self.seed = seed
         self.shuffle = shuffle
@@ -106,7 +132,20 @@ final class WindowedChunkLoader<Source: ChunkedBatchSource>: SampleLoader, @unch
 
     func keys(epoch: Int, orderPositions: [Int]) -> [Int] {
         if plan?.epoch != epoch {
-            plan = (epoch, WindowPlan(chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch, shuffle: shuffle))
+            let current = WindowPlan(chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch, shuffle: shuffle)
+            plan = (epoch, current)
+            // Tell the source what comes next: the rest of this epoch from the first window needed
+            // (chunks already consumed before a resume are not asked for again), then the next epoch.
+            let hasNext = epochs.map { epoch + 1 < $0 } ?? true
+            let following = hasNext ? WindowPlan(chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch + 1, shuffle: shuffle) : nil
+            let start = orderPositions.first ?? 0
+            let first = current.windowIndex(of: start)
+            // In the window being resumed, only chunks with rows at or after the position remain.
+            let window = current.windows[first]
+            var remaining = Set<Int>()
+            for position in start..<(window.start + window.count) { remaining.insert(current.address(of: position).chunk) }
+            let order = window.chunks.filter(remaining.contains) + current.windows[(first + 1)...].flatMap(\.chunks)
+            source.willRead(chunks: order + (following?.windows.flatMap(\.chunks) ?? []))
         }
         let plan = plan!.plan
         return orderPositions.map { position in
@@ -123,6 +162,7 @@ final class WindowedChunkLoader<Source: ChunkedBatchSource>: SampleLoader, @unch
         if let plan = plan?.plan {
             for window in plan.windows where !Set(window.chunks).isDisjoint(with: needed) { windowChunks.formUnion(window.chunks) }
         }
+        for chunk in resident.keys where !windowChunks.contains(chunk) { source.didConsume(chunk: chunk) }
         resident = resident.filter { windowChunks.contains($0.key) }
         let missing = needed.subtracting(resident.keys).sorted()
         guard !missing.isEmpty else { return }

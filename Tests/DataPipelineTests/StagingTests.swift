@@ -1,0 +1,139 @@
+import DataPipeline
+import Foundation
+import Synchronization
+import TestSupport
+import XCTest
+
+/// Packed shards staged from a local directory and from a loopback HTTP server that injects faults.
+final class StagingTests: XCTestCase {
+    private var directory: TemporaryDirectory!
+    private var packed: String { directory.path("packed").path }
+    private var manifest: ShardManifest!
+
+    /// The shipped digits packed into shards of 60 samples (30 shards).
+    override func setUpWithError() throws {
+        directory = try TemporaryDirectory()
+        let root = Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("datasets/digits").path
+        manifest = try ShardPacker.pack(images: try ImageFolder(root: root, options: .init(channels: .gray)), output: packed,
+                                        limits: .init(samples: 60), shuffleSeed: 7)
+    }
+
+    private func configuration(epochs: Int = 1) -> PipelineConfiguration {
+        var configuration = PipelineConfiguration()
+        configuration.batchSize = 32
+        configuration.windowChunks = 2
+        configuration.epochs = epochs
+        configuration.seed = 5
+        configuration.threads = 2
+        configuration.waitTimeout = 60
+        return configuration
+    }
+
+    private func stream(_ stager: ShardStager, epochs: Int = 1, from state: PipelineState? = nil, limit: Int = .max) throws -> [Batch] {
+        let pipeline = try BatchPipeline(chunkedSource: ShardedDataset(stager: stager), configuration: configuration(epochs: epochs), resumingFrom: state)
+        var batches: [Batch] = []
+        while batches.count < limit, let batch = try pipeline.next() { batches.append(batch) }
+        return batches
+    }
+
+    private func budget(shards: Int) -> Int { shards * manifest.largestShardBytes }
+
+    func testPackWritesShardsThatHoldEverySample() throws {
+        XCTAssertEqual(manifest.shards.count, 30)
+        XCTAssertEqual(manifest.totalSamples, 1797)
+        XCTAssertEqual(manifest.sampleShape, [1, 8, 8])
+        let bytes = try FileBytes.contents(of: "\(packed)/\(manifest.shards[3].name)")
+        let (format, _, entries) = try ShardFormat.index(bytes, path: "shard")
+        XCTAssertEqual(format, .png)
+        XCTAssertEqual(entries.count, 60)
+        // Every payload is a whole PNG file (it decodes).
+        _ = try PNGDecoder().decode(Array(bytes[entries[5].0]), path: "sample", channels: .gray)
+        var damaged = bytes
+        damaged[30] = 0xFF  // an index offset far past the end
+        XCTAssertThrowsError(try ShardFormat.index(damaged, path: "bad.mrshard")) { XCTAssertEqual(($0 as? DataError)?.kind, .corrupt) }
+    }
+
+    func testHTTPStagingGivesTheSameStreamAsTheLocalDirectoryWithinTheBudget() throws {
+        let local = try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: directory.path("local-cache").path, budgetBytes: budget(shards: 8))
+        let reference = try stream(local, epochs: 2)
+        let server = try LoopbackHTTPServer(directory: packed)
+        defer { server.stop() }
+        let cache = directory.path("http-cache").path
+        let limit = budget(shards: 6)
+        let remote = try ShardStager(source: HTTPShardSource(manifestURL: server.url("manifest.json")), cacheDirectory: cache, budgetBytes: limit)
+        // Sample the cache directory's size continuously while staging runs.
+        let largest = Atomic<Int>(0), sampling = Atomic<Bool>(true)
+        let sampler = Thread {
+            while sampling.load(ordering: .relaxed) {
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []
+                let size = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: "\(cache)/\($1)")[.size] as? Int) ?? 0) }
+                if size > largest.load(ordering: .relaxed) { largest.store(size, ordering: .relaxed) }
+                usleep(500)
+            }
+        }
+        sampler.start()
+        let staged = try stream(remote, epochs: 2)
+        sampling.store(false, ordering: .relaxed)
+        XCTAssertEqual(staged.map(\.indices), reference.map(\.indices))
+        XCTAssertEqual(staged.map(\.features), reference.map(\.features))
+        XCTAssertLessThanOrEqual(largest.load(ordering: .relaxed), limit, "the cache exceeded its budget")
+        let statistics = remote.currentStatistics
+        XCTAssertGreaterThanOrEqual(statistics.shardsDeleted, 50, "consumed shards are deleted")
+        XCTAssertLessThanOrEqual(statistics.peakBytes, limit)
+        XCTAssertEqual(server.requestCounts["manifest.json"], 1)
+    }
+
+    func testTransientFaultsAreRetriedAndACorruptShardFailsAfterOneRefetch() throws {
+        let server = try LoopbackHTTPServer(directory: packed)
+        defer { server.stop() }
+        let names = manifest.shards.map(\.name)
+        server.inject([.dropMidBody], for: names[0])
+        server.inject([.status(500), .status(503)], for: names[1])
+        server.inject([.corrupt], for: names[2])  // fetched again, then fine
+        let local = try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: directory.path("a").path, budgetBytes: budget(shards: 8))
+        let stager = try ShardStager(source: HTTPShardSource(manifestURL: server.url("manifest.json")), cacheDirectory: directory.path("b").path, budgetBytes: budget(shards: 8))
+        XCTAssertEqual(try stream(stager).map(\.features), try stream(local).map(\.features))
+        XCTAssertEqual(server.requestCounts[names[1]], 3)
+        XCTAssertEqual(stager.currentStatistics.checksumRetries, 1)
+        // Corrupt twice: a clear error naming the shard.
+        let broken = try LoopbackHTTPServer(directory: packed)
+        defer { broken.stop() }
+        for name in names { broken.inject([.corrupt, .corrupt], for: name) }
+        let failing = try ShardStager(source: HTTPShardSource(manifestURL: broken.url("manifest.json")), cacheDirectory: directory.path("c").path, budgetBytes: budget(shards: 8))
+        XCTAssertThrowsError(try stream(failing)) { error in
+            XCTAssertEqual((error as? DataError)?.kind, .corrupt)
+            XCTAssertTrue((error as? DataError)?.reason.contains("CRC32") ?? false, "\(error)")
+        }
+    }
+
+    func testResumeContinuesExactlyWithoutRefetchingConsumedShards() throws {
+        let server = try LoopbackHTTPServer(directory: packed)
+        defer { server.stop() }
+        let source = HTTPShardSource(manifestURL: server.url("manifest.json"))
+        let cache = directory.path("cache").path
+        let full = try stream(try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: directory.path("ref").path, budgetBytes: budget(shards: 8)))
+        var stager: ShardStager? = try ShardStager(source: source, cacheDirectory: cache, budgetBytes: budget(shards: 6))
+        let head = try stream(stager!, limit: 30)
+        stager?.stop()
+        stager = nil
+        let before = server.requestCounts
+        // Shards whose every sample was consumed before the stop.
+        let consumed = Set(head.flatMap(\.indices).map { $0 >> 32 }).filter { shard in
+            full.prefix(30).flatMap(\.indices).filter { $0 >> 32 == shard }.count == manifest.shards[shard].samples
+        }
+        let resumed = try stream(try ShardStager(source: source, cacheDirectory: cache, budgetBytes: budget(shards: 6)), from: head.last!.stateAfter)
+        XCTAssertEqual((head + resumed).map(\.indices), full.map(\.indices))
+        for shard in consumed {
+            XCTAssertEqual(server.requestCounts[manifest.shards[shard].name], before[manifest.shards[shard].name], "shard \(shard) was consumed but fetched again")
+        }
+        XCTAssertFalse(consumed.isEmpty)
+    }
+
+    func testBudgetsTooSmallAreRefusedWithTheMinimum() throws {
+        XCTAssertThrowsError(try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: directory.path("x").path, budgetBytes: manifest.largestShardBytes)) { error in
+            XCTAssertTrue("\(error)".contains("at least \(2 * self.manifest.largestShardBytes) bytes"), "\(error)")
+        }
+        let stager = try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: directory.path("y").path, budgetBytes: budget(shards: 3))
+        XCTAssertThrowsError(try stream(stager)) { error in XCTAssertTrue("\(error)".contains("window"), "\(error)") }
+    }
+}

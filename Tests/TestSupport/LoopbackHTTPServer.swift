@@ -1,0 +1,128 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A small HTTP/1.1 file server on 127.0.0.1 (an ephemeral port), for staging tests: it serves
+/// a directory, counts requests per path, and injects faults on request. It stops when told to
+/// (or when released); every connection is closed after one response.
+public final class LoopbackHTTPServer: @unchecked Sendable {
+    /// A fault served instead of the file.
+    public enum Fault: Sendable {
+        /// Answer with this status and an empty body.
+        case status(Int)
+        /// Send the headers and half the body, then close the connection.
+        case dropMidBody
+        /// Send the file with one byte changed.
+        case corrupt
+    }
+
+    /// The port listened on.
+    public let port: Int
+    private let directory: String
+    private let listener: Int32
+    private let state = Mutex<(faults: [String: [Fault]], counts: [String: Int], running: Bool)>(([:], [:], true))
+
+    /// Starts serving `directory`.
+    public init(directory: String) throws {
+        self.directory = directory
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard listener >= 0 else { throw POSIXError(.EIO) }
+        self.listener = listener
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        guard bound == 0, listen(listener, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let thread = Thread { [self] in serve() }
+        thread.start()
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// The URL of a path on this server.
+    public func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(path)")! }
+
+    /// Serves `faults` (in order, one per request) for `path` before serving it normally.
+    public func inject(_ faults: [Fault], for path: String) {
+        state.withLock { $0.faults[path, default: []] += faults }
+    }
+
+    /// Requests received per path.
+    public var requestCounts: [String: Int] { state.withLock { $0.counts } }
+
+    /// Stops accepting connections.
+    public func stop() {
+        let wasRunning = state.withLock { state -> Bool in
+            defer { state.running = false }
+            return state.running
+        }
+        if wasRunning {
+            shutdown(listener, Int32(SHUT_RDWR))
+            close(listener)
+        }
+    }
+
+    private func serve() {
+        while state.withLock({ $0.running }) {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { continue }
+            respond(connection)
+            close(connection)
+        }
+    }
+
+    private func respond(_ connection: Int32) {
+        var request = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !request.suffix(4).elementsEqual([13, 10, 13, 10]) {
+            let got = recv(connection, &buffer, buffer.count, 0)
+            guard got > 0 else { return }
+            request += buffer[0..<got]
+            if request.count > 65536 { return }
+        }
+        let line = String(decoding: request.prefix { $0 != 13 }, as: UTF8.self).split(separator: " ")
+        guard line.count >= 2 else { return }
+        let path = String(line[1].dropFirst())
+        let fault = state.withLock { state -> Fault? in
+            state.counts[path, default: 0] += 1
+            guard var queue = state.faults[path], !queue.isEmpty else { return nil }
+            let first = queue.removeFirst()
+            state.faults[path] = queue
+            return first
+        }
+        guard var body = try? Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(path)")) else {
+            send(connection, Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
+            return
+        }
+        switch fault {
+        case .status(let code):
+            send(connection, Array("HTTP/1.1 \(code) Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
+            return
+        case .dropMidBody:
+            send(connection, Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + Array(body.prefix(body.count / 2)))
+            return
+        case .corrupt:
+            body[body.count / 2] ^= 0xFF
+        case nil:
+            break
+        }
+        send(connection, Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + Array(body))
+    }
+
+    private func send(_ connection: Int32, _ bytes: [UInt8]) {
+        var sent = 0
+        while sent < bytes.count {
+            let result = bytes.withUnsafeBytes { Glibc.send(connection, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            guard result > 0 else { return }
+            sent += result
+        }
+    }
+}
