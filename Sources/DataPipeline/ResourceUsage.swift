@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,8 +20,9 @@ public enum ResourceUsage {
 
     /// The current resident set size in bytes (from /proc/self/statm on Linux), or 0.
     public static func currentResidentBytes() -> Int {
-        guard let bytes = try? FileBytes.contents(of: "/proc/self/statm", maximumBytes: 4096) else { return 0 }
-        let fields = String(decoding: bytes, as: UTF8.self).split(separator: " ")
+        // /proc files report a size of 0: read until the end instead of by size.
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }

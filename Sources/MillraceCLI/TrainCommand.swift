@@ -21,8 +21,14 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "A pipeline file (JSON), such as pipelines/digits-mlp.json.")
     var pipeline: String
 
-    @Option(help: "Train on this PNG class folder or CSV file instead.")
+    @Option(help: "Train on this PNG class folder, CSV file, packed directory or manifest URL instead.")
     var data: String?
+
+    @Option(help: "Where packed data is staged (default: <run dir>/cache).")
+    var cacheDir: String?
+
+    @Option(help: "The staging cache's disk budget (bytes, or 500MB, 2GB).")
+    var cacheBudget: String?
 
     @Option(help: "Validate on this folder or file instead of a split.")
     var validation: String?
@@ -45,6 +51,7 @@ struct TrainCommand: ParsableCommand {
             if let value, value <= 0 { throw ValidationError("\(name) must be positive") }
         }
         if let batchSize, batchSize < 0 { throw ValidationError("--batch-size must not be negative") }
+        if let cacheBudget, ByteCount.parse(cacheBudget) == nil { throw ValidationError("--cache-budget takes bytes, or a size such as 500MB") }
     }
 
     func run() throws {
@@ -61,6 +68,8 @@ struct TrainCommand: ParsableCommand {
         overrides.checkpointEvery = checkpointEvery
         overrides.runDirectory = runDir
         overrides.resume = resume
+        overrides.cacheDirectory = cacheDir
+        overrides.cacheBudget = cacheBudget.flatMap(ByteCount.parse)
         let resolved = configuration
         let run = try TrainingRun(configuration: resolved, overrides: overrides, path: pipeline)
         let reporter = ProgressReporter(isTerminal: ProgressReporter.standardOutputIsTerminal,

@@ -30,6 +30,10 @@ public struct TrainingOverrides: Sendable {
     public var runDirectory: String?
     /// Continue from the newest good checkpoint.
     public var resume = false
+    /// Where packed data is staged.
+    public var cacheDirectory: String?
+    /// The staging cache's disk budget in bytes.
+    public var cacheBudget: Int?
 
     /// No overrides.
     public init() {}
@@ -90,7 +94,9 @@ public final class TrainingRun {
         if let threads = overrides.threads { configuration.pipeline.threads = threads }
         if let data = overrides.data {
             configuration.dataset.path = data
-            if data.lowercased().hasSuffix(".csv") || data.lowercased().hasSuffix(".csv.gz") {
+            if TrainingData.isPacked(data) {
+                configuration.dataset.size = nil
+            } else if data.lowercased().hasSuffix(".csv") || data.lowercased().hasSuffix(".csv.gz") {
                 configuration.dataset.kind = "csv"
             } else if configuration.dataset.kind != "image-folder" {
                 configuration.dataset.kind = "image-folder"
@@ -101,7 +107,9 @@ public final class TrainingRun {
         self.overrides = overrides
         self.configuration = configuration
         ComputeThreads.maximum = configuration.pipeline.threads ?? ComputeThreads.processorCount
-        data = try TrainingData.make(configuration.dataset, seed: configuration.seed)
+        let runDirectoryName = overrides.runDirectory ?? configuration.logging?.runDirectory ?? "runs/\(configuration.name)"
+        data = try TrainingData.make(configuration.dataset, seed: configuration.seed,
+                                     cache: (overrides.cacheDirectory ?? "\(runDirectoryName)/cache", overrides.cacheBudget ?? 1 << 30))
         let classes = max(data.classNames.count, 1)
         model = try ModelBuilder.build(configuration.model.layers, sampleShape: data.sampleShape, classes: classes, seed: configuration.seed, path: path)
         loss = LabelLoss(kind: configuration.loss)
@@ -160,7 +168,9 @@ public final class TrainingRun {
         pipelineConfiguration.shuffle = configuration.pipeline.shuffle ?? true
         pipelineConfiguration.threads = configuration.pipeline.threads ?? ComputeThreads.processorCount
         pipelineConfiguration.prefetchDepth = configuration.pipeline.prefetch ?? 4
-        pipelineConfiguration.windowChunks = configuration.pipeline.windowChunks ?? 4
+        // Unless the file sets it, the shuffle window fits the staging budget (two windows and one shard ahead).
+        let capacity = data.packed?.chunkCapacity ?? Int.max
+        pipelineConfiguration.windowChunks = configuration.pipeline.windowChunks ?? max(1, min(4, (capacity - 1) / 2))
         pipelineConfiguration.epochs = configuration.epochs
         pipelineConfiguration.seed = configuration.seed
         pipelineConfiguration.waitTimeout = 600
@@ -171,7 +181,8 @@ public final class TrainingRun {
             if let padding = augmentation.cropPadding { return .randomCrop(padding: padding) }
             return nil
         }
-        let pipeline = try BatchPipeline(source: data.training, configuration: pipelineConfiguration, transforms: transforms, resumingFrom: pipelineState)
+        let pipeline = try data.packed.map { try BatchPipeline(chunkedSource: $0, configuration: pipelineConfiguration, transforms: transforms, resumingFrom: pipelineState) }
+            ?? BatchPipeline(source: data.training, configuration: pipelineConfiguration, transforms: transforms, resumingFrom: pipelineState)
         pipeline.onWarning = { reporter.line("warning: \($0)") }
         let batches = pipeline.batchesPerEpoch
         let everySteps = overrides.checkpointEvery ?? configuration.checkpoint?.everySteps

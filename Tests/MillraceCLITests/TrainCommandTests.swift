@@ -125,4 +125,21 @@ final class TrainCommandTests: XCTestCase {
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(resumed.output.utf8)) as? [String: Any])
         XCTAssertGreaterThanOrEqual(summary["steps"] as? Int ?? 0, 45)
     }
+
+    func testPackThenTrainFromThePackedDirectoryWithinACacheBudget() throws {
+        let packed = directory.path("packed").path
+        let pack = try BuiltProducts.run(millrace, ["pack", "datasets/digits", "--output", packed, "--shard-size", "16KB", "--channels", "gray"])
+        XCTAssertEqual(pack.status, 0, pack.errors)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: packed + "/manifest.json"))
+        let cache = directory.path("cache").path
+        let summary = try train("pipelines/digits-mlp.json", ["--data", packed, "--validation", "datasets/digits", "--epochs", "3",
+                                                              "--cache-dir", cache, "--cache-budget", "160KB"])
+        XCTAssertGreaterThan(summary["final_validation_accuracy"] as? Double ?? 0, 0.8)
+        let left = try FileManager.default.contentsOfDirectory(atPath: cache)
+        let size = left.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: cache + "/" + $1)[.size] as? Int) ?? 0) }
+        XCTAssertLessThanOrEqual(size, 160 * 1024)
+        let tooSmall = try BuiltProducts.run(millrace, ["train", "pipelines/digits-mlp.json", "--data", packed, "--cache-dir", cache, "--cache-budget", "1KB"])
+        XCTAssertEqual(tooSmall.status, 1)
+        XCTAssertTrue(tooSmall.errors.contains("at least"), tooSmall.errors)
+    }
 }
