@@ -7,6 +7,7 @@ import Foundation
 /// CRC32 (a mismatch is fetched once more, then fails), writes under a temporary name and renames,
 /// and deletes a shard once the pipeline has consumed it. Transient errors are retried with
 /// backoff. Disk use (staged shards plus the one being fetched) never exceeds the budget.
+/// The fetch thread keeps the stager alive: call `stop()` when done with it.
 public final class ShardStager: @unchecked Sendable {
     /// The packed dataset's manifest.
     public let manifest: ShardManifest
@@ -27,6 +28,7 @@ public final class ShardStager: @unchecked Sendable {
     private var waiting = Set<Int>()  // asked for by a waiting caller
     private var failures: [Int: Error] = [:]
     private var stopped = false
+    private var fetcherRunning = false  // set when the thread starts: a failed init has no thread to wait for
     private var statistics = StagingStatistics()
 
     /// Opens the source's manifest and the cache. Throws when the budget cannot hold two shards.
@@ -54,6 +56,7 @@ public final class ShardStager: @unchecked Sendable {
                 try? FileManager.default.removeItem(atPath: path)
             }
         }
+        fetcherRunning = true
         let thread = Thread { [self] in fetchLoop() }
         thread.name = "millrace.staging"
         thread.start()
@@ -63,11 +66,14 @@ public final class ShardStager: @unchecked Sendable {
         stop()
     }
 
-    /// Stops the background fetcher.
+    /// Stops the background fetcher and waits (up to a minute) for a download in progress to end,
+    /// so that another stager can take over the cache directory.
     public func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()
+        let deadline = Date().addingTimeInterval(60)
+        while fetcherRunning && condition.wait(until: deadline) {}
         condition.unlock()
     }
 
@@ -140,6 +146,8 @@ public final class ShardStager: @unchecked Sendable {
                 condition.wait()
             }
             if stopped {
+                fetcherRunning = false
+                condition.broadcast()
                 condition.unlock()
                 return
             }
@@ -202,7 +210,12 @@ public final class ShardStager: @unchecked Sendable {
             }
             let temporary = "\(directory)/.tmp-\(shard.name)-\(UInt32.random(in: 0...UInt32.max))"
             try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-            try FileManager.default.moveItem(atPath: temporary, toPath: "\(directory)/\(shard.name)")
+            // rename(2) replaces an existing file atomically: a reader sees the old or the new shard.
+            guard rename(temporary, "\(directory)/\(shard.name)") == 0 else {
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw DataError(.unreadable, path: "\(directory)/\(shard.name)", reason: "cannot move the downloaded shard into place: \(String(cString: strerror(errno)))",
+                                fix: "check the cache directory's permissions and free space")
+            }
             return
         }
     }

@@ -280,6 +280,7 @@ public final class TrainingRun {
             }
         }
         pipeline.cancel()
+        data.packed?.stager.stop()
         try store.waitUntilSaved()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let checkpoints = store.checkpoints()

@@ -18,24 +18,30 @@ final class FixedCost: Layer {
 
 final class TrainerTests: XCTestCase {
     func testStepOverlapsLoadingWhenDecodingIsFastEnough() throws {
-        // Decoding a batch of 8 takes 8 x 0.625 ms = 5 ms on one thread; a step takes 6 ms, so the
-        // decode capacity is 1.2x the step's consumption and the step should hardly ever wait.
-        // 200 steps, so that the unavoidable wait for the very first batch is under 1% of the run.
+        // Decoding costs 0.625 ms a sample (a sleep) on one thread. Sleeps overshoot on a busy
+        // machine, so first measure what a batch of 8 really takes to decode, then give the step
+        // 1.25 times that: a decode capacity of 1.25x the step's consumption. Over 200 steps the
+        // step should hardly ever wait (the wait for the very first batch is under 1% of the run).
         let source = CountingSource(count: 1600, width: 3, classes: 4, delay: 0.000625)
         var configuration = PipelineConfiguration()
         configuration.batchSize = 8
         configuration.threads = 1
         configuration.prefetchDepth = 4
         configuration.epochs = 1
-        configuration.waitTimeout = 30
+        configuration.waitTimeout = 60
+        let calibration = try BatchPipeline(source: source, configuration: configuration)
+        var calibrated = 0
+        while calibrated < 40, try calibration.next() != nil { calibrated += 1 }
+        let decodePerBatch = calibration.statistics.decodeSeconds / Double(calibration.statistics.batchesProduced)
+        calibration.cancel()
         let pipeline = try BatchPipeline(source: source, configuration: configuration)
         var generator = RandomGenerator(seed: 1)
-        let model = Sequential(FixedCost(seconds: 0.006), Dense(inputSize: 3, outputSize: 4, generator: &generator))
+        let model = Sequential(FixedCost(seconds: decodePerBatch * 1.25), Dense(inputSize: 3, outputSize: 4, generator: &generator))
         let trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.01))
         let summary = try trainer.fit(pipeline)
         XCTAssertEqual(summary.steps, 200)
         XCTAssertEqual(summary.samples, 1600)
-        XCTAssertLessThanOrEqual(summary.dataWaitFraction, 0.02, pipeline.statistics.summary)
+        XCTAssertLessThanOrEqual(summary.dataWaitFraction, 0.02, pipeline.statistics.summary + String(format: ", step %.2f ms", decodePerBatch * 1250))
     }
 
     func testTrainsAClassifierFromAPipelineAndResumesExactly() throws {
