@@ -14,7 +14,7 @@ func elementwise(
 ) -> (output: Tensor, pullback: Pullback) {
     let output = input.map(function)
     return (output, { gradient in
-        var result = gradient
+        var result = consume gradient
         input.withUnsafeBufferPointer { x in
             output.withUnsafeBufferPointer { y in
                 result.withUnsafeMutableBufferPointer { g in
@@ -81,7 +81,7 @@ public final class ReLU: Layer {
             }
         })
         return (output, { gradient in
-            var result = gradient  // zeroed in place where the input was not positive
+            var result = consume gradient  // zeroed in place where the input was not positive
             input.withUnsafeBufferPointer { x in
                 result.withUnsafeMutableBufferPointer { dy in
                     let shared = UncheckedSendable((x.baseAddress!, dy.baseAddress!))

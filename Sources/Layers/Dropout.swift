@@ -21,7 +21,7 @@ public final class Dropout: Layer {
             for index in 0..<m.count { m[index] = context.generator.nextUnitFloat() < probability ? 0 : scale }
         })
         return (input * mask, { gradient in
-            var result = gradient
+            var result = consume gradient
             result *= mask  // in place: the incoming gradient is normally held by nobody else
             return result
         })

@@ -2,8 +2,9 @@ import Tensors
 
 /// A function from an upstream gradient (with respect to a layer's output) to the gradient with
 /// respect to the layer's input. Calling it also adds the parameter gradients to the layer's
-/// `Parameter`s.
-public typealias Pullback = (Tensor) -> Tensor
+/// `Parameter`s. The gradient is passed by ownership (`consuming`): callers hand it over with
+/// `consume`, so element-wise pullbacks can update it in place without a copy.
+public typealias Pullback = (consuming Tensor) -> Tensor
 
 /// A differentiable building block of a network.
 ///

@@ -29,7 +29,9 @@ public final class Sequential: Layer {
             pullbacks.append(step.pullback)
         }
         return (output, { gradient in
-            pullbacks.reversed().reduce(gradient) { upstream, pullback in pullback(upstream) }
+            var upstream = gradient
+            for pullback in pullbacks.reversed() { upstream = pullback(consume upstream) }
+            return upstream
         })
     }
 

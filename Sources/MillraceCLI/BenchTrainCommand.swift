@@ -77,7 +77,7 @@ struct BenchTrainCommand: ParsableCommand {
             var gradient = loss.evaluate(output, target: labels).gradient
             for index in network.layers.indices.reversed() {
                 let start = now()
-                gradient = pullbacks[index](gradient)
+                gradient = pullbacks[index](consume gradient)
                 backward[index] += Double(now() - start) / 5e6
             }
         }

@@ -213,7 +213,7 @@ public final class TrainingRun {
             model.zeroGradients()
             let (output, pullback) = model.forward(batch.features, context: context)
             let (value, gradient) = loss.evaluate(output, target: batch.labels)
-            _ = pullback(gradient)
+            _ = pullback(consume gradient)
             optimizer.step(model)
             let correct = zip(loss.predictions(output), batch.labels).filter { $0 == $1 }.count
             if let every = printLossEvery, step % every == 0 { reporter.line(String(format: "step %4d  loss %.6f", step, value)) }

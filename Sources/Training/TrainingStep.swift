@@ -15,7 +15,7 @@ public func trainingStep<L: Loss>(
     defer { context.requiresInputGradient = requested }
     let (output, pullback) = model.forward(inputs, context: context)
     let (value, gradient) = loss.evaluate(output, target: targets)
-    _ = pullback(gradient)
+    _ = pullback(consume gradient)
     optimizer.step(model)
     return value
 }
