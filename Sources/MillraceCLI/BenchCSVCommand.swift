@@ -61,7 +61,7 @@ struct BenchCSVCommand: ParsableCommand {
             "peak_rss_bytes": ResourceUsage.peakResidentBytes(), "results": results,
         ]
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+            try JSONOutput.print(summary)
         } else {
             for result in results {
                 print("threads \(result["threads"]!): \(result["rows"]!) rows in \(result["seconds"]!) s: \(result["rows_per_second"]!) rows/s, \(result["megabytes_per_second"]!) MB/s")

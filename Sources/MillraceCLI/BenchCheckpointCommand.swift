@@ -61,7 +61,7 @@ struct BenchCheckpointCommand: ParsableCommand {
             "optimizer_step_after_save_milliseconds": (stepsAfter.min()! * 1e5).rounded() / 100,
         ]
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+            try JSONOutput.print(result)
         } else {
             print("\(model.parameterCount) parameters (+ Adam state): save blocks the caller \(result["save_blocking_milliseconds"]!) ms, "
                   + "writes in \(result["save_total_milliseconds"]!) ms in all; an optimizer step takes \(result["optimizer_step_milliseconds"]!) ms, "

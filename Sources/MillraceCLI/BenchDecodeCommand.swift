@@ -56,7 +56,7 @@ struct BenchDecodeCommand: ParsableCommand {
             "results": results, "peak_rss_bytes": ResourceUsage.peakResidentBytes(),
         ]
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+            try JSONOutput.print(summary)
         } else {
             print("\(count) images in \(dataset.classNames.count) classes; listing took \(String(format: "%.1f", listingMilliseconds)) ms")
             for result in results {

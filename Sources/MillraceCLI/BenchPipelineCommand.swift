@@ -70,7 +70,7 @@ struct BenchPipelineCommand: ParsableCommand {
             "peak_rss_bytes": ResourceUsage.peakResidentBytes(), "checksum": checksum,
         ]
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+            try JSONOutput.print(summary)
         } else {
             print("\(images) images in \(String(format: "%.2f", seconds)) s: \(Int(Double(images) / seconds)) images/s (list + read + decode + normalise + collate + prefetch)")
             print(statistics.summary)

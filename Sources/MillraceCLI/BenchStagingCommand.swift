@@ -67,7 +67,7 @@ struct BenchStagingCommand: ParsableCommand {
         ]
         stager.stop()
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+            try JSONOutput.print(result)
         } else {
             for key in result.keys.sorted() { print("\(key): \(result[key]!)") }
         }

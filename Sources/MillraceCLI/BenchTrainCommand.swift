@@ -109,7 +109,7 @@ struct BenchTrainCommand: ParsableCommand {
         if json {
             let result: [String: Any] = ["benchmark": "train", "model": model.rawValue, "batch_size": batchSize, "threads": threads,
                                          "steps": steps, "samples_per_second": samplesPerSecond.rounded(), "parameters": network.parameterCount]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+            try JSONOutput.print(result)
         } else {
             print("\(model.rawValue), batch \(batchSize), \(threads) threads: \(Int(samplesPerSecond)) samples/s (\(steps) steps in \(String(format: "%.2f", elapsed)) s)")
         }

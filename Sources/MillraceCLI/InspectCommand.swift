@@ -36,7 +36,7 @@ struct InspectCommand: ParsableCommand {
             report = try csv()
         }
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))
+            try JSONOutput.print(report)
         } else {
             for key in report.keys.sorted() { print("\(key): \(report[key]!)") }
         }

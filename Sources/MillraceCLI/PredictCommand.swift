@@ -48,7 +48,7 @@ struct PredictCommand: ParsableCommand {
             }
         }
         if json {
-            print(String(decoding: try JSONSerialization.data(withJSONObject: ["results": results], options: [.sortedKeys]), as: UTF8.self))
+            try JSONOutput.print(["results": results])
         }
     }
 
