@@ -33,32 +33,9 @@ extension ImageFolder: BatchSource {
     func load(_ index: Int, into destination: UnsafeMutableBufferPointer<Float>, scratch: DecodeScratch,
               normalization: (mean: [Float], standardDeviation: [Float])?) throws -> Int {
         let channels = options.channels.channelCount
-        if scratch.tables.count != channels || scratch.tableKey != normalization.map({ $0.mean + $0.standardDeviation }) {
-            scratch.tables = (0..<channels).map { channel in
-                PNGImage.unitScale.map { value in
-                    guard let normalization else { return value }
-                    let mean = normalization.mean.count == 1 ? normalization.mean[0] : normalization.mean[channel % normalization.mean.count]
-                    let deviation = normalization.standardDeviation.count == 1 ? normalization.standardDeviation[0]
-                        : normalization.standardDeviation[channel % normalization.standardDeviation.count]
-                    return (value - mean) * (1 / deviation)
-                }
-            }
-            scratch.tableKey = normalization.map { $0.mean + $0.standardDeviation }
-        }
-        let tables = scratch.tables
         try withImage(at: index, scratch: scratch) { width, height, pixels in
-            let plane = width * height
-            precondition(destination.count == plane * channels, "ImageFolder.load: destination does not match the sample shape")
-            for channel in 0..<channels {
-                tables[channel].withUnsafeBufferPointer { table in
-                    let target = destination.baseAddress! + channel * plane
-                    var source = pixels.baseAddress! + channel
-                    for p in 0..<plane {
-                        target[p] = table[Int(source.pointee)]
-                        source += channels
-                    }
-                }
-            }
+            precondition(destination.count == width * height * channels, "ImageFolder.load: destination does not match the sample shape")
+            scratch.writeChannelsFirst(pixels, channels: channels, plane: width * height, normalization: normalization, into: destination)
         }
         return labels[index]
     }

@@ -160,7 +160,7 @@ final class WindowedChunkLoader<Source: ChunkedBatchSource>: SampleLoader, @unch
         let needed = Set(keys.map { $0 >> 32 })
         var windowChunks = needed
         if let plan = plan?.plan {
-            for window in plan.windows where !Set(window.chunks).isDisjoint(with: needed) { windowChunks.formUnion(window.chunks) }
+            for window in Set(needed.map { plan.windowOfChunk[$0] }) { windowChunks.formUnion(plan.windows[window].chunks) }
         }
         for chunk in resident.keys where !windowChunks.contains(chunk) { source.didConsume(chunk: chunk) }
         resident = resident.filter { windowChunks.contains($0.key) }

@@ -45,14 +45,18 @@ struct WindowPlan: Sendable {
 
     let windows: [Window]
     let count: Int
+    /// The window each chunk belongs to.
+    let windowOfChunk: [Int]
 
     init(chunkCounts: [Int], windowChunks: Int, seed: UInt64, epoch: Int, shuffle: Bool) {
         let chunkOrder = ShuffleOrder(count: chunkCounts.count, seed: seed, stream: [UInt64(epoch), 1], shuffled: shuffle)
         let ordered = (0..<chunkCounts.count).map(chunkOrder.index(at:))
         var windows: [Window] = []
+        var windowOfChunk = [Int](repeating: 0, count: chunkCounts.count)
         var position = 0
         for (number, first) in stride(from: 0, to: ordered.count, by: max(windowChunks, 1)).enumerated() {
             let chunks = Array(ordered[first..<min(first + max(windowChunks, 1), ordered.count)])
+            for chunk in chunks { windowOfChunk[chunk] = number }
             var starts: [Int] = [], total = 0
             for chunk in chunks {
                 starts.append(total)
@@ -63,6 +67,7 @@ struct WindowPlan: Sendable {
             position += total
         }
         self.windows = windows
+        self.windowOfChunk = windowOfChunk
         count = position
     }
 

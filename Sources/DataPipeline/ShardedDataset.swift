@@ -38,6 +38,7 @@ public struct ShardedDataset: ChunkedBatchSource {
         let width = Tensor.elementCount(of: sampleShape)
         let channels = ChannelMode(rawValue: manifest.channels ?? "rgb") ?? .rgb
         let decoder = PNGDecoder()
+        let scratch = DecodeScratch()
         var failure: Error?
         let features = Tensor(shape: [entries.count] + sampleShape, unsafeUninitialized: { out in
             for (row, entry) in entries.enumerated() {
@@ -55,12 +56,18 @@ public struct ShardedDataset: ChunkedBatchSource {
                     }
                 } else {
                     do {
-                        let image = try decoder.decode(Array(bytes[entry.0]), path: "\(path)#\(row)", channels: channels)
-                        let tensor = image.tensor()
-                        guard tensor.count == width else {
-                            throw DataError(.inconsistentShape, path: "\(path)#\(row)", reason: "image is \(image.width)x\(image.height), the dataset's is \(sampleShape)", fix: "pack with a fixed size")
+                        // Decoded from the shard's bytes in place, into reused buffers.
+                        try bytes.withUnsafeBufferPointer { all in
+                            try decoder.withDecoded(UnsafeBufferPointer(rebasing: all[entry.0]), path: "\(path)#\(row)", channels: channels,
+                                                    scratch: scratch) { header, pixels in
+                                guard header.width * header.height * channels.channelCount == width else {
+                                    throw DataError(.inconsistentShape, path: "\(path)#\(row)", reason: "image is \(header.width)x\(header.height), the dataset's is \(sampleShape)",
+                                                    fix: "pack with a fixed size")
+                                }
+                                scratch.writeChannelsFirst(pixels, channels: channels.channelCount, plane: header.width * header.height,
+                                                           normalization: nil, into: slot)
+                            }
                         }
-                        tensor.withUnsafeBufferPointer { _ = slot.update(fromContentsOf: $0) }
                     } catch {
                         failure = failure ?? error
                         slot.update(repeating: 0)

@@ -22,7 +22,7 @@ public struct ShuffleOrder: Sendable, Equatable {
         var bits: UInt64 = 1
         while (1 << (2 * bits)) < count { bits += 1 }
         halfBits = bits
-        var generator = RandomGeneratorKeying(seed: seed, stream: stream)
+        var generator = RandomGenerator(seed: seed, stream: [0x5A3F_F1E0] + stream)
         keys = (0..<4).map { _ in generator.next() }
     }
 
@@ -52,13 +52,4 @@ public struct ShuffleOrder: Sendable, Equatable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-}
-
-/// Round keys for `ShuffleOrder` from (seed, stream), through the project's seeded generator.
-struct RandomGeneratorKeying {
-    private var generator: RandomGenerator
-    init(seed: UInt64, stream: [UInt64]) {
-        generator = RandomGenerator(seed: seed, stream: [0x5A3F_F1E0] + stream)
-    }
-    mutating func next() -> UInt64 { generator.next() }
 }

@@ -209,12 +209,8 @@ public final class TrainingRun {
             let learningRate = schedule?.learningRate(atStep: step) ?? configuration.optimizer.learningRate
             optimizer.learningRate = learningRate
             context.generator = RandomGenerator(seed: configuration.seed, stream: [1, UInt64(step)])
-            context.requiresInputGradient = false
-            model.zeroGradients()
-            let (output, pullback) = model.forward(batch.features, context: context)
-            let (value, gradient) = loss.evaluate(output, target: batch.labels)
-            _ = pullback(consume gradient)
-            optimizer.step(model)
+            let (value, output) = trainingStepWithOutput(model: model, loss: loss, optimizer: optimizer,
+                                                         inputs: batch.features, targets: batch.labels, context: context)
             let correct = zip(loss.predictions(output), batch.labels).filter { $0 == $1 }.count
             if let every = printLossEvery, step % every == 0 { reporter.line(String(format: "step %4d  loss %.6f", step, value)) }
             step += 1

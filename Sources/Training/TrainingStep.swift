@@ -9,6 +9,14 @@ public func trainingStep<L: Loss>(
     model: some Layer, loss: L, optimizer: some Optimizer,
     inputs: Tensor, targets: L.Target, context: ForwardContext
 ) -> Float {
+    trainingStepWithOutput(model: model, loss: loss, optimizer: optimizer, inputs: inputs, targets: targets, context: context).loss
+}
+
+/// `trainingStep`, also returning the model's output (for accuracy and other metrics).
+public func trainingStepWithOutput<L: Loss>(
+    model: some Layer, loss: L, optimizer: some Optimizer,
+    inputs: Tensor, targets: L.Target, context: ForwardContext
+) -> (loss: Float, output: Tensor) {
     model.zeroGradients()
     let requested = context.requiresInputGradient
     context.requiresInputGradient = false  // nothing uses the gradient with respect to the data
@@ -17,7 +25,7 @@ public func trainingStep<L: Loss>(
     let (value, gradient) = loss.evaluate(output, target: targets)
     _ = pullback(consume gradient)
     optimizer.step(model)
-    return value
+    return (value, output)
 }
 
 /// A collection of per-sample targets (or inputs) that can be cut into batches.
