@@ -69,30 +69,50 @@ public final class ReLU: Layer {
     /// Creates the layer.
     public init() {}
 
-    /// Applies `max(0, x)`; its derivative is 1 where `x > 0`, else 0.
+    /// Applies `max(0, x)` (NaN stays NaN); its derivative is 0 where `x <= 0`, else 1.
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         let output = Tensor(shape: input.shape, unsafeUninitialized: { out in
             input.withUnsafeBufferPointer { x in
                 let shared = UncheckedSendable((x.baseAddress!, out.baseAddress!))
                 parallelSlices(out.count) { range in
                     let (x, out) = shared.value
-                    for index in range { out[index] = x[index] > 0 ? x[index] : 0 }
+                    ReLU.rectify(x, keeping: UnsafePointer(x), into: out, range)
                 }
             }
         })
         return (output, { gradient in
-            var result = consume gradient  // zeroed in place where the input was not positive
+            var result = consume gradient  // zeroed in place where the input was <= 0 (PyTorch's threshold_backward)
             input.withUnsafeBufferPointer { x in
                 result.withUnsafeMutableBufferPointer { dy in
                     let shared = UncheckedSendable((x.baseAddress!, dy.baseAddress!))
                     parallelSlices(dy.count) { range in
                         let (x, dy) = shared.value
-                        for index in range where !(x[index] > 0) { dy[index] = 0 }
+                        ReLU.rectify(x, keeping: UnsafePointer(dy), into: dy, range)
                     }
                 }
             }
             return result
         })
+    }
+
+    /// `out[i] = input[i] <= 0 ? 0 : values[i]` over `range`: the forward pass (values = input;
+    /// NaN passes through, as in PyTorch) and the pullback (values = gradient, zeroed where the
+    /// input was <= 0, as PyTorch's threshold_backward). Eight lanes at a time with selects, since
+    /// the compiler turns the scalar select into an unpredictable branch.
+    static func rectify(_ input: UnsafePointer<Float>, keeping values: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                        _ range: Range<Int>) {
+        var index = range.lowerBound
+        while index + 8 <= range.upperBound {
+            var kept = UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)
+            let x = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<Float>.self)
+            kept.replace(with: 0, where: x .<= 0)
+            UnsafeMutableRawPointer(out + index).storeBytes(of: kept, as: SIMD8<Float>.self)
+            index += 8
+        }
+        while index < range.upperBound {
+            out[index] = input[index] <= 0 ? 0 : values[index]
+            index += 1
+        }
     }
 }
 

@@ -27,19 +27,8 @@ public final class MaxPool2D: Layer {
                         let (x, out, w) = shared.value
                         let source = x + plane * geometry.inputPlane, target = plane * geometry.outputPlane
                         if geometry.kernel == 2 && geometry.stride == 2 {
-                            // The common 2x2 window: four comparisons, first maximum wins (as below).
-                            for oy in 0..<geometry.outputHeight {
-                                let top = (2 * oy) * geometry.width, bottom = top + geometry.width
-                                for ox in 0..<geometry.outputWidth {
-                                    let candidates = (top + 2 * ox, top + 2 * ox + 1, bottom + 2 * ox, bottom + 2 * ox + 1)
-                                    var winner = candidates.0
-                                    if source[candidates.1] > source[winner] || source[candidates.1].isNaN && !source[winner].isNaN { winner = candidates.1 }
-                                    if source[candidates.2] > source[winner] || source[candidates.2].isNaN && !source[winner].isNaN { winner = candidates.2 }
-                                    if source[candidates.3] > source[winner] || source[candidates.3].isNaN && !source[winner].isNaN { winner = candidates.3 }
-                                    out[target + oy * geometry.outputWidth + ox] = source[winner]
-                                    w[target + oy * geometry.outputWidth + ox] = Int32(winner)
-                                }
-                            }
+                            MaxPool2D.pairwise(source, width: geometry.width, outputHeight: geometry.outputHeight,
+                                               outputWidth: geometry.outputWidth, into: out + target, winners: w + target)
                             return
                         }
                         for oy in 0..<geometry.outputHeight {
@@ -80,6 +69,7 @@ public final class MaxPool2D: Layer {
             })
         })
     }
+
 }
 
 /// Average pooling over square windows of NCHW input (PyTorch's `AvgPool2d`; no padding).

@@ -74,6 +74,50 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertEqual(pullback(Tensor(shape: [1, 1, 1, 1], scalars: [1])).scalars, [0, 1, 0, 0])
     }
 
+    /// The 2x2 stride-2 path (eight windows at a time, then a scalar tail) against the rule
+    /// written the other way round: the first NaN of a window if it has one, else the first
+    /// element equal to the window's maximum. Ties, NaNs, infinities and widths that leave a
+    /// tail or an unused last column.
+    func testTwoByTwoMaxPoolMatchesTheFirstMaximumRule() {
+        for (height, width) in [(2, 16), (4, 22), (6, 23), (3, 40), (2, 2)] {
+            var generator = RandomGenerator(seed: UInt64(height * 100 + width))
+            let specials: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, 1, 1]
+            let values = (0..<(2 * 3 * height * width)).map { _ -> Float in
+                let pick = Int(generator.next() % 10)
+                return pick < specials.count ? specials[pick] : Float(Int(generator.next() % 5)) - 2
+            }
+            let input = Tensor(shape: [2, 3, height, width], scalars: values)
+            let (output, pullback) = MaxPool2D(kernelSize: 2).forward(input, context: ForwardContext(isTraining: true))
+            let (oh, ow) = (height / 2, width / 2)
+            var expected = [Float](), expectedGradient = [Float](repeating: 0, count: values.count)
+            for plane in 0..<6 { for oy in 0..<oh { for ox in 0..<ow {
+                let window = [(0, 0), (0, 1), (1, 0), (1, 1)].map { plane * height * width + (2 * oy + $0.0) * width + 2 * ox + $0.1 }
+                let maximum = window.map { values[$0] }.filter { !$0.isNaN }.max() ?? .nan
+                let winner = window.first { values[$0].isNaN } ?? window.first { values[$0] == maximum }!
+                expected.append(values[winner])
+                expectedGradient[winner] = Float(expected.count)
+            } } }
+            XCTAssertEqual(output.scalars.map(\.bitPattern), expected.map(\.bitPattern), "\(height)x\(width)")
+            let routed = pullback(Tensor(shape: output.shape, scalars: (1...expected.count).map(Float.init)))
+            XCTAssertEqual(routed.scalars, expectedGradient, "\(height)x\(width)")
+        }
+    }
+
+    /// ReLU keeps NaN (as PyTorch does), zeroes -0, negatives and 0, and its pullback passes the
+    /// gradient only where the input was > 0 or NaN; lengths that leave a tail after the
+    /// eight-lane loop.
+    func testReLUPropagatesNaNAndZeroesTheGradientAtAndBelowZero() {
+        for count in [1, 7, 8, 13, 70_001] {
+            let pattern: [Float] = [-1, 0, -0.0, 2, .nan, 0.5, -.infinity, .infinity, 3]
+            let input = Tensor(shape: [count], scalars: (0..<count).map { pattern[$0 % pattern.count] })
+            let (output, pullback) = ReLU().forward(input, context: ForwardContext(isTraining: true))
+            let expected = input.scalars.map { $0.isNaN ? Float.nan : ($0 > 0 ? $0 : 0) }
+            XCTAssertEqual(output.scalars.map(\.bitPattern), expected.map(\.bitPattern), "count \(count)")
+            let gradient = pullback(Tensor(shape: [count], scalars: (0..<count).map { Float($0 + 1) }))
+            XCTAssertEqual(gradient.scalars, input.scalars.enumerated().map { $0.element > 0 || $0.element.isNaN ? Float($0.offset + 1) : 0 })
+        }
+    }
+
     func testBatchNormStatisticsByHandAndGradients() {
         // Channel 0 holds 1, 3 (mean 2, biased variance 1); channel 1 holds 2, 2 (variance 0).
         let layer = BatchNorm(features: 2)
