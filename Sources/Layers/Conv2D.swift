@@ -118,12 +118,7 @@ public final class Conv2D: Layer {
                                     // dW (this chunk) += dY_n · cols_nᵀ; db (this chunk) += row sums of dY_n.
                                     Tensor.sgemm(transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
                                                  a: dyImage, lda: plane, b: image, ldb: plane, beta: 1, c: partial, ldc: patch, threads: 1)
-                                    for o in 0..<outputs {
-                                        let row = dyImage + o * plane
-                                        var total: Float = 0
-                                        for q in 0..<plane { total += row[q] }
-                                        partial[outputs * patch + o] += total
-                                    }
+                                    for o in 0..<outputs { partial[outputs * patch + o] += laneSum(dyImage + o * plane, count: plane) }
                                     // dcols = Wᵀ · dY_n, folded back onto the image.
                                     guard let dx else { continue }
                                     let target = dx + n * imageSize
