@@ -90,6 +90,43 @@ static void micro_kernel_avx2(ptrdiff_t kc, const float *a, const float *b,
 }
 #undef ROW
 #undef STORE
+
+/* Packs one full NR-column panel of a transposed B: panel[p * NR + j] = b[j * ldb + p] for
+ * j < NR, p < kc. Eight source rows by eight columns at a time are transposed in registers, so
+ * the panel is written in whole 32-byte rows instead of one float every 64 bytes. */
+__attribute__((target("avx2,fma")))
+static void pack_b_panel_transposed_avx2(const float *b, ptrdiff_t ldb, ptrdiff_t kc, float *panel) {
+    ptrdiff_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+        for (int half = 0; half < NR; half += 8) {
+            const float *source = b + half * ldb + p;
+            __m256 r0 = _mm256_loadu_ps(source), r1 = _mm256_loadu_ps(source + ldb);
+            __m256 r2 = _mm256_loadu_ps(source + 2 * ldb), r3 = _mm256_loadu_ps(source + 3 * ldb);
+            __m256 r4 = _mm256_loadu_ps(source + 4 * ldb), r5 = _mm256_loadu_ps(source + 5 * ldb);
+            __m256 r6 = _mm256_loadu_ps(source + 6 * ldb), r7 = _mm256_loadu_ps(source + 7 * ldb);
+            const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+            const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+            const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+            const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *out = panel + p * NR + half;
+            _mm256_storeu_ps(out + 0 * NR, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(out + 1 * NR, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(out + 2 * NR, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(out + 3 * NR, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(out + 4 * NR, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(out + 5 * NR, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(out + 6 * NR, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(out + 7 * NR, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+    }
+    for (; p < kc; p++) {
+        for (int j = 0; j < NR; j++) panel[p * NR + j] = b[j * ldb + p];
+    }
+}
 #endif
 
 static int force_portable = 0;
@@ -156,6 +193,12 @@ static void pack_b(int trans, const float *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdi
             }
         } else {
             /* op(B)[row, col] = b[col * ldb + row]: rows are contiguous for a fixed col. */
+#ifdef MILLRACE_X86
+            if (cols == NR && choose_kernel() == micro_kernel_avx2) {
+                pack_b_panel_transposed_avx2(b + (j0 + jr) * ldb + p0, ldb, kc, panel);
+                continue;
+            }
+#endif
             for (ptrdiff_t j = 0; j < cols; j++) {
                 const float *source = b + (j0 + jr + j) * ldb + p0;
                 for (ptrdiff_t p = 0; p < kc; p++) panel[p * NR + j] = source[p];
