@@ -19,6 +19,7 @@ struct WindowGeometry: Sendable, Equatable {
     /// Unfolds one image `[channels, height, width]` into the columns of `cols` (im2col): row r
     /// of the `[patch, outputPlane]` block starts at `cols + r * rowStride`.
     func unfold(_ image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, rowStride: Int) {
+        if keepsPlane { return unfoldKeepingPlane(image, into: cols, rowStride: rowStride) }
         let (oh, ow) = (outputHeight, outputWidth)
         for c in 0..<channels {
             for ky in 0..<kernel {
@@ -51,8 +52,10 @@ struct WindowGeometry: Sendable, Equatable {
     }
 
     /// Adds an unfolded gradient block (rows `rowStride` apart) back onto one image's gradient
-    /// `[channels, height, width]` (col2im); `image` must start zeroed.
-    func fold(_ cols: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>, rowStride: Int) {
+    /// `[channels, height, width]` (col2im); `image` must start zeroed. The block is scratch: the
+    /// entries that fall on padding may be overwritten.
+    func fold(_ cols: UnsafeMutablePointer<Float>, into image: UnsafeMutablePointer<Float>, rowStride: Int) {
+        if keepsPlane { return foldKeepingPlane(cols, into: image, rowStride: rowStride) }
         let (oh, ow) = (outputHeight, outputWidth)
         for c in 0..<channels {
             for ky in 0..<kernel {
@@ -77,6 +80,69 @@ struct WindowGeometry: Sendable, Equatable {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+extension WindowGeometry {
+    /// Stride 1 with "same" padding: the output plane is the input plane. Then a row of the
+    /// unfolded matrix is the input plane shifted by `ky - padding` rows and `kx - padding`
+    /// columns, so it moves as one stretch; only the `|kx - padding|` columns per row that wrap
+    /// around from the neighbouring row need fixing.
+    var keepsPlane: Bool { stride == 1 && outputHeight == height && outputWidth == width }
+
+    /// Where the shifted plane of kernel offset `(ky, kx)` lands: its column shift, flat offset,
+    /// the output rows whose input row exists, and the flat range `lo..<hi` whose source lies
+    /// inside the plane (outside it, within those rows, only wrapped columns remain).
+    private func shiftedPlane(ky: Int, kx: Int) -> (shift: Int, offset: Int, rows: Range<Int>, flat: Range<Int>) {
+        let planeSize = height * width, shift = kx - padding, offset = (ky - padding) * width + shift
+        let firstRow = min(height, max(0, padding - ky)), endRow = max(firstRow, min(height, height + padding - ky))
+        let lo = min(planeSize, max(firstRow * width, -offset)), hi = max(lo, min(endRow * width, planeSize - offset))
+        return (shift, offset, firstRow..<endRow, lo..<hi)
+    }
+
+    /// Sets the wrapped columns of `rows` (the `|shift|` at the end, or the start, of each row) to zero.
+    private func zeroWrappedColumns(_ plane: UnsafeMutablePointer<Float>, shift: Int, rows: Range<Int>) {
+        guard shift != 0 else { return }
+        let count = min(abs(shift), width)
+        for oy in rows {
+            let start = plane + oy * width + (shift > 0 ? width - count : 0)
+            start.update(repeating: 0, count: count)
+        }
+    }
+
+    private func unfoldKeepingPlane(_ image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, rowStride: Int) {
+        let planeSize = height * width
+        for c in 0..<channels {
+            let source = image + c * planeSize
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = cols + ((c * kernel + ky) * kernel + kx) * rowStride
+                    let (shift, offset, rows, flat) = shiftedPlane(ky: ky, kx: kx)
+                    row.update(repeating: 0, count: flat.lowerBound)
+                    (row + flat.lowerBound).update(from: source + flat.lowerBound + offset, count: flat.count)
+                    (row + flat.upperBound).update(repeating: 0, count: planeSize - flat.upperBound)
+                    zeroWrappedColumns(row, shift: shift, rows: rows)
+                }
+            }
+        }
+    }
+
+    private func foldKeepingPlane(_ cols: UnsafeMutablePointer<Float>, into image: UnsafeMutablePointer<Float>, rowStride: Int) {
+        let planeSize = height * width
+        for c in 0..<channels {
+            let target = image + c * planeSize
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = cols + ((c * kernel + ky) * kernel + kx) * rowStride
+                    let (shift, offset, rows, flat) = shiftedPlane(ky: ky, kx: kx)
+                    // The wrapped columns belong to padding: zero them, and the stretch adds as a whole
+                    // (adding +0 changes nothing: the sums start at +0 and never become -0).
+                    zeroWrappedColumns(row, shift: shift, rows: rows)
+                    let shifted = target + offset
+                    for q in flat { shifted[q] += row[q] }
                 }
             }
         }

@@ -28,7 +28,7 @@ final class ConvolutionTests: XCTestCase {
 
     func testConvolutionForwardMatchesFloat64Reference() {
         var generator = RandomGenerator(seed: 1)
-        for (batch, channels, size, outputs, kernel, stride, padding) in [(1, 1, 5, 1, 3, 1, 0), (2, 3, 7, 4, 3, 2, 1), (3, 2, 8, 5, 2, 2, 0), (1, 4, 9, 3, 5, 1, 2), (2, 3, 6, 2, 1, 1, 0)] {
+        for (batch, channels, size, outputs, kernel, stride, padding) in [(1, 1, 5, 1, 3, 1, 0), (2, 3, 7, 4, 3, 2, 1), (3, 2, 8, 5, 2, 2, 0), (1, 4, 9, 3, 5, 1, 2), (2, 3, 6, 2, 1, 1, 0), (2, 3, 8, 4, 3, 1, 1), (1, 2, 2, 2, 5, 1, 2)] {
             let layer = Conv2D(inputChannels: channels, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding, generator: &generator)
             let input = Tensor.random([batch, channels, size, size + 1], seed: UInt64(size))
             let output = layer(input)
@@ -44,6 +44,7 @@ final class ConvolutionTests: XCTestCase {
         var generator = RandomGenerator(seed: 2)
         for (batch, channels, size, outputs, kernel, stride, padding, useBias) in [
             (1, 1, 4, 1, 3, 1, 0, true), (2, 2, 5, 3, 3, 2, 1, true), (1, 3, 5, 2, 2, 1, 1, false), (3, 1, 7, 2, 3, 2, 0, true), (2, 2, 3, 2, 1, 1, 0, true),
+            (2, 2, 6, 3, 3, 1, 1, true), (1, 2, 5, 2, 5, 1, 2, false), (1, 1, 2, 2, 5, 1, 2, true),
         ] {
             let layer = Conv2D(inputChannels: channels, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding,
                                useBias: useBias, generator: &generator)
