@@ -93,14 +93,22 @@ extension WindowGeometry {
     /// around from the neighbouring row need fixing.
     var keepsPlane: Bool { stride == 1 && outputHeight == height && outputWidth == width }
 
-    /// Where the shifted plane of kernel offset `(ky, kx)` lands: its column shift, flat offset,
-    /// the output rows whose input row exists, and the flat range `lo..<hi` whose source lies
+    /// Calls `body(channel, row, shift, offset, rows, flat)` for every row of the unfolded matrix
+    /// (channel, kernel offset `(ky, kx)`): where its shifted plane lands — the column shift, the
+    /// flat offset, the output rows whose input row exists, and the flat range whose source lies
     /// inside the plane (outside it, within those rows, only wrapped columns remain).
-    private func shiftedPlane(ky: Int, kx: Int) -> (shift: Int, offset: Int, rows: Range<Int>, flat: Range<Int>) {
-        let planeSize = height * width, shift = kx - padding, offset = (ky - padding) * width + shift
-        let firstRow = min(height, max(0, padding - ky)), endRow = max(firstRow, min(height, height + padding - ky))
-        let lo = min(planeSize, max(firstRow * width, -offset)), hi = max(lo, min(endRow * width, planeSize - offset))
-        return (shift, offset, firstRow..<endRow, lo..<hi)
+    private func forEachShiftedPlane(_ body: (_ channel: Int, _ row: Int, _ shift: Int, _ offset: Int, _ rows: Range<Int>, _ flat: Range<Int>) -> Void) {
+        let planeSize = height * width
+        for c in 0..<channels {
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let shift = kx - padding, offset = (ky - padding) * width + shift
+                    let firstRow = min(height, max(0, padding - ky)), endRow = max(firstRow, min(height, height + padding - ky))
+                    let lo = min(planeSize, max(firstRow * width, -offset)), hi = max(lo, min(endRow * width, planeSize - offset))
+                    body(c, (c * kernel + ky) * kernel + kx, shift, offset, firstRow..<endRow, lo..<hi)
+                }
+            }
+        }
     }
 
     /// Sets the wrapped columns of `rows` (the `|shift|` at the end, or the start, of each row) to zero.
@@ -115,36 +123,23 @@ extension WindowGeometry {
 
     private func unfoldKeepingPlane(_ image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, rowStride: Int) {
         let planeSize = height * width
-        for c in 0..<channels {
-            let source = image + c * planeSize
-            for ky in 0..<kernel {
-                for kx in 0..<kernel {
-                    let row = cols + ((c * kernel + ky) * kernel + kx) * rowStride
-                    let (shift, offset, rows, flat) = shiftedPlane(ky: ky, kx: kx)
-                    row.update(repeating: 0, count: flat.lowerBound)
-                    (row + flat.lowerBound).update(from: source + flat.lowerBound + offset, count: flat.count)
-                    (row + flat.upperBound).update(repeating: 0, count: planeSize - flat.upperBound)
-                    zeroWrappedColumns(row, shift: shift, rows: rows)
-                }
-            }
+        forEachShiftedPlane { c, index, shift, offset, rows, flat in
+            let row = cols + index * rowStride, source = image + c * planeSize
+            row.update(repeating: 0, count: flat.lowerBound)
+            (row + flat.lowerBound).update(from: source + (flat.lowerBound + offset), count: flat.count)
+            (row + flat.upperBound).update(repeating: 0, count: planeSize - flat.upperBound)
+            zeroWrappedColumns(row, shift: shift, rows: rows)
         }
     }
 
     private func foldKeepingPlane(_ cols: UnsafeMutablePointer<Float>, into image: UnsafeMutablePointer<Float>, rowStride: Int) {
         let planeSize = height * width
-        for c in 0..<channels {
-            let target = image + c * planeSize
-            for ky in 0..<kernel {
-                for kx in 0..<kernel {
-                    let row = cols + ((c * kernel + ky) * kernel + kx) * rowStride
-                    let (shift, offset, rows, flat) = shiftedPlane(ky: ky, kx: kx)
-                    // The wrapped columns belong to padding: zero them, and the stretch adds as a whole
-                    // (adding +0 changes nothing: the sums start at +0 and never become -0).
-                    zeroWrappedColumns(row, shift: shift, rows: rows)
-                    let shifted = target + offset
-                    for q in flat { shifted[q] += row[q] }
-                }
-            }
+        forEachShiftedPlane { c, index, shift, offset, rows, flat in
+            let row = cols + index * rowStride, target = image + c * planeSize
+            // The wrapped columns belong to padding: zero them, and the stretch adds as a whole
+            // (adding +0 changes nothing: the sums start at +0 and never become -0).
+            zeroWrappedColumns(row, shift: shift, rows: rows)
+            for q in flat { target[q + offset] += row[q] }
         }
     }
 }
