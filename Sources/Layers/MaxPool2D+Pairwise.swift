@@ -20,21 +20,23 @@ extension MaxPool2D {
                 let lower = UnsafeRawPointer(bottom + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
                 let first = base + Int32(2 * ox) &+ lanes
                 var best = upper.evenHalf, winner = first
-                for (candidate, offset) in [(upper.oddHalf, Int32(1)), (lower.evenHalf, Int32(width)), (lower.oddHalf, Int32(width + 1))] {
+                func consider(_ candidate: Floats, at offset: Int32) {
                     // Greater, or NaN (unordered) while `best` is a number; a NaN winner stays.
                     let take = .!(candidate .<= best) .& (best .== best)
                     best.replace(with: candidate, where: take)
                     winner.replace(with: first &+ offset, where: take)
                 }
+                consider(upper.oddHalf, at: 1)
+                consider(lower.evenHalf, at: Int32(width))
+                consider(lower.oddHalf, at: Int32(width + 1))
                 UnsafeMutableRawPointer(row + ox).storeBytes(of: best, as: Floats.self)
                 UnsafeMutableRawPointer(rowWinners + ox).storeBytes(of: winner, as: Indices.self)
                 ox += 8
             }
             while ox < outputWidth {
                 var best = top[2 * ox], winner = base + Int32(2 * ox)
-                for (candidate, offset) in [(top[2 * ox + 1], 1), (bottom[2 * ox], width), (bottom[2 * ox + 1], width + 1)]
-                where !(candidate <= best) && best == best {
-                    best = candidate
+                for offset in [1, width, width + 1] where !(top[2 * ox + offset] <= best) && best == best {
+                    best = top[2 * ox + offset]
                     winner = base + Int32(2 * ox + offset)
                 }
                 row[ox] = best
