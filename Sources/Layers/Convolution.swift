@@ -97,6 +97,7 @@ extension WindowGeometry {
     /// (channel, kernel offset `(ky, kx)`): where its shifted plane lands — the column shift, the
     /// flat offset, the output rows whose input row exists, and the flat range whose source lies
     /// inside the plane (outside it, within those rows, only wrapped columns remain).
+    @inline(__always)
     private func forEachShiftedPlane(_ body: (_ channel: Int, _ row: Int, _ shift: Int, _ offset: Int, _ rows: Range<Int>, _ flat: Range<Int>) -> Void) {
         let planeSize = height * width
         for c in 0..<channels {
@@ -139,7 +140,8 @@ extension WindowGeometry {
             // The wrapped columns belong to padding: zero them, and the stretch adds as a whole
             // (adding +0 changes nothing: the sums start at +0 and never become -0).
             zeroWrappedColumns(row, shift: shift, rows: rows)
-            for q in flat { target[q + offset] += row[q] }
+            let source = row + flat.lowerBound, destination = target + (flat.lowerBound + offset)
+            for q in 0..<flat.count { destination[q] += source[q] }
         }
     }
 }

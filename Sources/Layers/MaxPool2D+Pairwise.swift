@@ -20,7 +20,7 @@ extension MaxPool2D {
                 let lower = UnsafeRawPointer(bottom + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
                 let first = base + Int32(2 * ox) &+ lanes
                 var best = upper.evenHalf, winner = first
-                func consider(_ candidate: Floats, at offset: Int32) {
+                @inline(__always) func consider(_ candidate: Floats, at offset: Int32) {
                     // Greater, or NaN (unordered) while `best` is a number; a NaN winner stays.
                     let take = .!(candidate .<= best) .& (best .== best)
                     best.replace(with: candidate, where: take)
