@@ -18,6 +18,14 @@ public enum ResourceUsage {
         #endif
     }
 
+    /// Minor page faults so far (`ru_minflt`): pages the process touched for the first time, or
+    /// 0 if unavailable. Over steady training steps it should not grow: memory is being reused.
+    public static func minorPageFaults() -> Int {
+        var usage = rusage()
+        guard getrusage(Int32(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+        return Int(usage.ru_minflt)
+    }
+
     /// The current resident set size in bytes (from /proc/self/statm on Linux), or 0.
     public static func currentResidentBytes() -> Int {
         // /proc files report a size of 0: read until the end instead of by size.

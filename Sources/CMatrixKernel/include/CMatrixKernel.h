@@ -43,8 +43,9 @@ void millrace_sgemm_force_portable(int force);
 extern "C" {
 #endif
 /* Keeps freed large blocks mapped for reuse (glibc's mallopt, which Swift's Glibc module does
- * not export): tensors allocated every training step then reuse mapped memory. */
-void millrace_keep_freed_memory(void);
+ * not export): tensors allocated every training step then reuse mapped memory. Returns 1 when
+ * the allocator took the settings, 0 otherwise (not glibc). */
+int millrace_keep_freed_memory(void);
 #ifdef __cplusplus
 }
 #endif
