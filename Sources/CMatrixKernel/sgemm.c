@@ -6,6 +6,7 @@
  */
 #include "CMatrixKernel.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,47 @@ static void pack_b(int trans, const float *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdi
 
 static ptrdiff_t round_up(ptrdiff_t x, ptrdiff_t to) { return (x + to - 1) / to * to; }
 
+/* Each thread keeps one 64-byte aligned scratch buffer for packed panels, grown when a product
+ * needs more and freed when the thread ends: a convolution calls sgemm a few hundred times per
+ * training step, and none of those calls allocates once the buffer has its size. */
+typedef struct {
+    float *data;
+    size_t capacity;
+} thread_buffer;
+
+static pthread_key_t buffer_key;
+static pthread_once_t buffer_key_once = PTHREAD_ONCE_INIT;
+static int buffer_key_ready = 0;
+
+static void free_thread_buffer(void *pointer) {
+    thread_buffer *buffer = pointer;
+    free(buffer->data);
+    free(buffer);
+}
+
+static void make_buffer_key(void) { buffer_key_ready = pthread_key_create(&buffer_key, free_thread_buffer) == 0; }
+
+/* At least `floats` floats of this thread's buffer, or NULL when memory cannot be had. */
+static float *thread_scratch(size_t floats) {
+    pthread_once(&buffer_key_once, make_buffer_key);
+    if (!buffer_key_ready) return NULL;
+    thread_buffer *buffer = pthread_getspecific(buffer_key);
+    if (!buffer) {
+        buffer = calloc(1, sizeof *buffer);
+        if (!buffer) return NULL;
+        if (pthread_setspecific(buffer_key, buffer) != 0) {
+            free(buffer);
+            return NULL;
+        }
+    }
+    if (buffer->capacity < floats) {
+        free(buffer->data);
+        buffer->data = aligned_alloc(64, (size_t)round_up((ptrdiff_t)(floats * sizeof(float)), 64));
+        buffer->capacity = buffer->data ? floats : 0;
+    }
+    return buffer->data;
+}
+
 static void scale_c(ptrdiff_t m, ptrdiff_t n, float beta, float *c, ptrdiff_t ldc) {
     for (ptrdiff_t i = 0; i < m; i++) {
         float *ci = c + i * ldc;
@@ -237,13 +279,11 @@ int millrace_sgemm(int transpose_a, int transpose_b,
     const ptrdiff_t kc_max = k < KC ? k : KC;
     const ptrdiff_t mc_max = round_up(m < MC ? m : MC, MR);
     const ptrdiff_t nc_max = round_up(n < NC ? n : NC, NR);
-    float *packed_a = aligned_alloc(64, (size_t)round_up(mc_max * kc_max * (ptrdiff_t)sizeof(float), 64));
-    float *packed_b = aligned_alloc(64, (size_t)round_up(nc_max * kc_max * (ptrdiff_t)sizeof(float), 64));
-    if (!packed_a || !packed_b) {
-        free(packed_a);
-        free(packed_b);
-        return -1;
-    }
+    /* Both packed panels live in this thread's scratch buffer (B first; A starts 64-byte aligned). */
+    const ptrdiff_t b_floats = round_up(nc_max * kc_max, 16);
+    float *packed_b = thread_scratch((size_t)(b_floats + mc_max * kc_max));
+    if (!packed_b) return -1;
+    float *packed_a = packed_b + b_floats;
     float edge[MR * NR];
 
     for (ptrdiff_t jc = 0; jc < n; jc += NC) {
@@ -282,7 +322,5 @@ int millrace_sgemm(int transpose_a, int transpose_b,
             }
         }
     }
-    free(packed_a);
-    free(packed_b);
     return 0;
 }
