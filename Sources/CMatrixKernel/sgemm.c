@@ -92,19 +92,19 @@ static void micro_kernel_avx2(ptrdiff_t kc, const float *a, const float *b,
 #undef ROW
 #undef STORE
 
-/* Packs one full NR-column panel of a transposed B: panel[p * NR + j] = b[j * ldb + p] for
- * j < NR, p < kc. Eight source rows by eight columns at a time are transposed in registers, so
- * the panel is written in whole 32-byte rows instead of one float every 64 bytes. */
+/* Packs one NR-column panel of a transposed B: panel[p * NR + j] = b[j * ldb + p] for j < cols,
+ * zero for cols <= j < NR, p < kc. Eight source rows by eight columns at a time are transposed in
+ * registers, so the panel is written in whole 32-byte rows instead of one float every 64 bytes. */
 __attribute__((target("avx2,fma")))
-static void pack_b_panel_transposed_avx2(const float *b, ptrdiff_t ldb, ptrdiff_t kc, float *panel) {
+static void pack_b_panel_transposed_avx2(const float *b, ptrdiff_t ldb, ptrdiff_t cols, ptrdiff_t kc, float *panel) {
     ptrdiff_t p = 0;
     for (; p + 8 <= kc; p += 8) {
         for (int half = 0; half < NR; half += 8) {
             const float *source = b + half * ldb + p;
-            __m256 r0 = _mm256_loadu_ps(source), r1 = _mm256_loadu_ps(source + ldb);
-            __m256 r2 = _mm256_loadu_ps(source + 2 * ldb), r3 = _mm256_loadu_ps(source + 3 * ldb);
-            __m256 r4 = _mm256_loadu_ps(source + 4 * ldb), r5 = _mm256_loadu_ps(source + 5 * ldb);
-            __m256 r6 = _mm256_loadu_ps(source + 6 * ldb), r7 = _mm256_loadu_ps(source + 7 * ldb);
+#define ROW_OR_ZERO(t) (half + (t) < cols ? _mm256_loadu_ps(source + (t) * ldb) : _mm256_setzero_ps())
+            __m256 r0 = ROW_OR_ZERO(0), r1 = ROW_OR_ZERO(1), r2 = ROW_OR_ZERO(2), r3 = ROW_OR_ZERO(3);
+            __m256 r4 = ROW_OR_ZERO(4), r5 = ROW_OR_ZERO(5), r6 = ROW_OR_ZERO(6), r7 = ROW_OR_ZERO(7);
+#undef ROW_OR_ZERO
             const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
             const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
             const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
@@ -125,7 +125,7 @@ static void pack_b_panel_transposed_avx2(const float *b, ptrdiff_t ldb, ptrdiff_
         }
     }
     for (; p < kc; p++) {
-        for (int j = 0; j < NR; j++) panel[p * NR + j] = b[j * ldb + p];
+        for (int j = 0; j < NR; j++) panel[p * NR + j] = j < cols ? b[j * ldb + p] : 0.0f;
     }
 }
 #endif
@@ -195,8 +195,8 @@ static void pack_b(int trans, const float *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdi
         } else {
             /* op(B)[row, col] = b[col * ldb + row]: rows are contiguous for a fixed col. */
 #ifdef MILLRACE_X86
-            if (cols == NR && choose_kernel() == micro_kernel_avx2) {
-                pack_b_panel_transposed_avx2(b + (j0 + jr) * ldb + p0, ldb, kc, panel);
+            if (choose_kernel() == micro_kernel_avx2) {
+                pack_b_panel_transposed_avx2(b + (j0 + jr) * ldb + p0, ldb, cols, kc, panel);
                 continue;
             }
 #endif
