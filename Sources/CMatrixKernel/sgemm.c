@@ -92,6 +92,27 @@ static void micro_kernel_avx2(ptrdiff_t kc, const float *a, const float *b,
 #undef ROW
 #undef STORE
 
+/* Transposes eight rows of eight floats in registers: afterwards r[q] holds column q. */
+__attribute__((target("avx2,fma")))
+static inline void transpose8x8(__m256 r[8]) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
 /* Packs one NR-column panel of a transposed B: panel[p * NR + j] = b[j * ldb + p] for j < cols,
  * zero for cols <= j < NR, p < kc. Eight source rows by eight columns at a time are transposed in
  * registers, so the panel is written in whole 32-byte rows instead of one float every 64 bytes. */
@@ -101,31 +122,38 @@ static void pack_b_panel_transposed_avx2(const float *b, ptrdiff_t ldb, ptrdiff_
     for (; p + 8 <= kc; p += 8) {
         for (int half = 0; half < NR; half += 8) {
             const float *source = b + half * ldb + p;
-#define ROW_OR_ZERO(t) (half + (t) < cols ? _mm256_loadu_ps(source + (t) * ldb) : _mm256_setzero_ps())
-            __m256 r0 = ROW_OR_ZERO(0), r1 = ROW_OR_ZERO(1), r2 = ROW_OR_ZERO(2), r3 = ROW_OR_ZERO(3);
-            __m256 r4 = ROW_OR_ZERO(4), r5 = ROW_OR_ZERO(5), r6 = ROW_OR_ZERO(6), r7 = ROW_OR_ZERO(7);
-#undef ROW_OR_ZERO
-            const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-            const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-            const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-            const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-            const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-            const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-            const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-            const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            __m256 r[8];
+            for (int t = 0; t < 8; t++) r[t] = half + t < cols ? _mm256_loadu_ps(source + t * ldb) : _mm256_setzero_ps();
+            transpose8x8(r);
             float *out = panel + p * NR + half;
-            _mm256_storeu_ps(out + 0 * NR, _mm256_permute2f128_ps(u0, u4, 0x20));
-            _mm256_storeu_ps(out + 1 * NR, _mm256_permute2f128_ps(u1, u5, 0x20));
-            _mm256_storeu_ps(out + 2 * NR, _mm256_permute2f128_ps(u2, u6, 0x20));
-            _mm256_storeu_ps(out + 3 * NR, _mm256_permute2f128_ps(u3, u7, 0x20));
-            _mm256_storeu_ps(out + 4 * NR, _mm256_permute2f128_ps(u0, u4, 0x31));
-            _mm256_storeu_ps(out + 5 * NR, _mm256_permute2f128_ps(u1, u5, 0x31));
-            _mm256_storeu_ps(out + 6 * NR, _mm256_permute2f128_ps(u2, u6, 0x31));
-            _mm256_storeu_ps(out + 7 * NR, _mm256_permute2f128_ps(u3, u7, 0x31));
+            for (int q = 0; q < 8; q++) _mm256_storeu_ps(out + q * NR, r[q]);
         }
     }
     for (; p < kc; p++) {
         for (int j = 0; j < NR; j++) panel[p * NR + j] = j < cols ? b[j * ldb + p] : 0.0f;
+    }
+}
+
+/* Packs one full MR-row panel of A stored row by row: panel[p * MR + i] = alpha * a[i * lda + p]
+ * for i < MR, p < kc, eight columns at a time through the register transpose (rows 6 and 7 are
+ * zeros). Each transposed column is stored eight wide, its two zero lanes overwritten by the next
+ * column; the last one is stored six wide so nothing past the panel is touched. */
+__attribute__((target("avx2,fma")))
+static void pack_a_panel_avx2(const float *a, ptrdiff_t lda, ptrdiff_t kc, float alpha, float *panel) {
+    const __m256 scale = _mm256_set1_ps(alpha);
+    ptrdiff_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+        __m256 r[8];
+        for (int i = 0; i < MR; i++) r[i] = _mm256_mul_ps(scale, _mm256_loadu_ps(a + i * lda + p));
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose8x8(r);
+        float *out = panel + p * MR;
+        for (int q = 0; q < 7; q++) _mm256_storeu_ps(out + q * MR, r[q]);
+        _mm_storeu_ps(out + 7 * MR, _mm256_castps256_ps128(r[7]));
+        _mm_storel_pi((__m64 *)(out + 7 * MR + 4), _mm256_extractf128_ps(r[7], 1));
+    }
+    for (; p < kc; p++) {
+        for (int i = 0; i < MR; i++) panel[p * MR + i] = alpha * a[i * lda + p];
     }
 }
 #endif
@@ -163,6 +191,12 @@ static void pack_a(int trans, const float *a, ptrdiff_t lda, ptrdiff_t i0, ptrdi
             }
         } else {
             /* op(A)[row, col] = a[row * lda + col]: cols are contiguous for a fixed row. */
+#ifdef MILLRACE_X86
+            if (rows == MR && choose_kernel() == micro_kernel_avx2) {
+                pack_a_panel_avx2(a + (i0 + ir) * lda + p0, lda, kc, alpha, panel);
+                continue;
+            }
+#endif
             for (ptrdiff_t i = 0; i < rows; i++) {
                 const float *source = a + (i0 + ir + i) * lda + p0;
                 for (ptrdiff_t p = 0; p < kc; p++) panel[p * MR + i] = alpha * source[p];

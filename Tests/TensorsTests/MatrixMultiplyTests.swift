@@ -80,6 +80,17 @@ final class MatrixMultiplyTests: XCTestCase {
         XCTAssertEqual(c.scalars, [39, 45, 87, 101])
     }
 
+    func testAlphaScalesFullPanelsAndRaggedEdges() {
+        // 13 rows: two whole 6-row panels packed eight columns at a time plus a ragged one; k = 43
+        // leaves a tail after the eight-column blocks.
+        for (ta, tb) in [(false, false), (false, true), (true, false)] {
+            let a = Tensor.random(ta ? [43, 13] : [13, 43], seed: 21), b = Tensor.random(tb ? [19, 43] : [43, 19], seed: 22)
+            var c = Tensor(shape: [13, 19], repeating: 0)
+            Tensor.multiply(a, b, transposeA: ta, transposeB: tb, alpha: -0.5, into: &c)
+            assertClose(c, reference(a, b, transposeA: ta, transposeB: tb).map { -0.5 * $0 }, k: 43)
+        }
+    }
+
     func testBetaZeroIgnoresNaNInOutput() {
         let a = Tensor([[1, 2], [3, 4]]), b = Tensor([[1, 0], [0, 1]])
         var c = Tensor(shape: [2, 2], repeating: .nan)
