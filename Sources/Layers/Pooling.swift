@@ -58,6 +58,11 @@ public final class MaxPool2D: Layer {
                         geometry.forEachPlane { plane in
                             let (dx, dy, w) = shared.value
                             let target = dx + plane * geometry.inputPlane
+                            if geometry.kernel == 2 && geometry.stride == 2 {
+                                MaxPool2D.pairwiseGradient(dy + plane * geometry.outputPlane, winners: w + plane * geometry.outputPlane,
+                                                           height: geometry.height, width: geometry.width, into: target)
+                                return
+                            }
                             target.update(repeating: 0, count: geometry.inputPlane)
                             for index in 0..<geometry.outputPlane {
                                 let at = plane * geometry.outputPlane + index
@@ -69,7 +74,6 @@ public final class MaxPool2D: Layer {
             })
         })
     }
-
 }
 
 /// Average pooling over square windows of NCHW input (PyTorch's `AvgPool2d`; no padding).

@@ -99,6 +99,9 @@ final class ConvolutionTests: XCTestCase {
                 expectedGradient[winner] = Float(expected.count)
             } } }
             XCTAssertEqual(output.scalars.map(\.bitPattern), expected.map(\.bitPattern), "\(height)x\(width)")
+            // Leave NaNs in freed memory of the input's size: a pullback that skips writing an
+            // element (the pullback's tensor starts uninitialised) then most likely shows it.
+            XCTAssertTrue(Tensor(shape: input.shape, repeating: .nan).scalars[0].isNaN)
             let routed = pullback(Tensor(shape: output.shape, scalars: (1...expected.count).map(Float.init)))
             XCTAssertEqual(routed.scalars, expectedGradient, "\(height)x\(width)")
         }
