@@ -206,5 +206,4 @@ enum BatchChunks {
             }
         }
     }
-
 }

@@ -35,10 +35,16 @@ extension MaxPool2D {
             }
             while ox < outputWidth {
                 var best = top[2 * ox], winner = base + Int32(2 * ox)
-                for offset in [1, width, width + 1] where !(top[2 * ox + offset] <= best) && best == best {
-                    best = top[2 * ox + offset]
-                    winner = base + Int32(2 * ox + offset)
+                @inline(__always) func consider(_ offset: Int) {
+                    let candidate = top[2 * ox + offset]
+                    if !(candidate <= best) && best == best {
+                        best = candidate
+                        winner = base + Int32(2 * ox + offset)
+                    }
                 }
+                consider(1)
+                consider(width)
+                consider(width + 1)
                 row[ox] = best
                 rowWinners[ox] = winner
                 ox += 1

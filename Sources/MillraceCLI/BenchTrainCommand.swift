@@ -1,7 +1,7 @@
 import ArgumentParser
+import DataPipeline
 import Dispatch
 import Foundation
-import DataPipeline
 import Layers
 import Optimizers
 import Tensors
