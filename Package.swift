@@ -33,7 +33,7 @@ let package = Package(
             ]
         ),
         .target(name: "TestSupport", dependencies: ["Tensors", "Layers", "CPNG", "DataPipeline"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CMatrixKernel", "TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CMatrixKernel", "DataPipeline", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Tensors", "Layers", "TestSupport"]),
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "Tensors", "CPNG", "CZlib", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors", "Layers", "Optimizers", "DataPipeline", "TestSupport"]),

@@ -70,8 +70,8 @@ struct WindowGeometry: Sendable, Equatable {
                             // Contiguous: ix = ox - padding + kx over the valid range only.
                             let first = max(0, padding - kx), last = min(ow, width + padding - kx)
                             if last > first {
-                                let shifted = target + (kx - padding)
-                                for ox in first..<last { shifted[ox] += source[ox] }
+                                let from = source + first, to = target + (first - padding + kx)
+                                for index in 0..<(last - first) { to[index] += from[index] }
                             }
                         } else {
                             for ox in 0..<ow {

@@ -1,3 +1,4 @@
+import DataPipeline
 import TestSupport
 import XCTest
 
@@ -72,16 +73,11 @@ final class TensorTests: XCTestCase {
     func testFreedTensorsStayMappedForTheNextStep() {
         #if os(Linux)
         XCTAssertTrue(MemoryTuning.keepFreedMemory())
-        func minorFaults() -> Int {
-            var usage = rusage()
-            getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-            return Int(usage.ru_minflt)
-        }
         func step() { XCTAssertEqual(Tensor(shape: [4 << 20], repeating: 1)[4 << 19], 1) }
         step()
-        let before = minorFaults()
+        let before = ResourceUsage.minorPageFaults()
         step()
-        XCTAssertLessThan(minorFaults() - before, 400)
+        XCTAssertLessThan(ResourceUsage.minorPageFaults() - before, 400)
         #endif
     }
 }
