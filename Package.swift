@@ -7,7 +7,11 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "Optimizers", targets: ["Optimizers"]),
+        .library(name: "SystemIO", targets: ["SystemIO"]),
         .library(name: "DataPipeline", targets: ["DataPipeline"]),
+        .library(name: "ImageFormats", targets: ["ImageFormats"]),
+        .library(name: "TabularFormats", targets: ["TabularFormats"]),
+        .library(name: "Shards", targets: ["Shards"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Training", targets: ["Training"]),
         .executable(name: "millrace", targets: ["MillraceCLI"]),
@@ -20,25 +24,56 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CMatrixKernel"]),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "DataPipeline", dependencies: ["Tensors", "CPNG", "CZlib"]),
+        // Small I/O helpers shared by the data side and checkpoints: whole-file reads, directory
+        // listing, CRC32, resource usage, and the one error type for bad input.
+        .target(name: "SystemIO", dependencies: ["CZlib"]),
+        // The pipeline core: dataset protocols, samplers, batching, prefetch, resumable state. It
+        // knows no file format.
+        .target(name: "DataPipeline", dependencies: ["Tensors", "SystemIO"]),
+        // Formats, each a dataset type behind the core's protocols.
+        .target(name: "ImageFormats", dependencies: ["Tensors", "SystemIO", "DataPipeline", "CPNG"]),
+        .target(name: "TabularFormats", dependencies: ["Tensors", "SystemIO", "DataPipeline", "CZlib"]),
+        // Packed shards and their staging (local or HTTP), packed from images or CSV.
+        .target(name: "Shards", dependencies: ["Tensors", "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats"]),
         .target(name: "Layers", dependencies: ["Tensors"]),
         .target(name: "Optimizers", dependencies: ["Tensors", "Layers"]),
-        .target(name: "Checkpoints", dependencies: ["Tensors", "Layers", "Optimizers", "DataPipeline", "CZlib"]),
-        .target(name: "Training", dependencies: ["Tensors", "Layers", "Optimizers", "DataPipeline", "Checkpoints"]),
+        .target(name: "Checkpoints", dependencies: ["Tensors", "SystemIO"]),
+        .target(
+            name: "Training",
+            dependencies: [
+                "Tensors", "Layers", "Optimizers", "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats", "Shards",
+                "Checkpoints",
+            ]
+        ),
         .executableTarget(
             name: "MillraceCLI",
             dependencies: [
-                "Tensors", "Layers", "Optimizers", "Training", "DataPipeline", "Checkpoints",
+                "Tensors", "Layers", "Optimizers", "Training", "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats",
+                "Shards", "Checkpoints",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["Tensors", "Layers", "CPNG", "DataPipeline"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CMatrixKernel", "DataPipeline", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["Tensors", "Layers", "CPNG", "SystemIO", "DataPipeline"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CMatrixKernel", "SystemIO", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Tensors", "Layers", "TestSupport"]),
-        .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "Tensors", "CPNG", "CZlib", "TestSupport"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors", "Layers", "Optimizers", "DataPipeline", "TestSupport"]),
+        .testTarget(
+            name: "DataPipelineTests",
+            dependencies: [
+                "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats", "Shards", "Tensors", "CPNG", "CZlib", "TestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "CheckpointsTests",
+            dependencies: ["Checkpoints", "Tensors", "Layers", "Optimizers", "SystemIO", "Training", "TestSupport"]
+        ),
         .testTarget(name: "OptimizersTests", dependencies: ["Tensors", "Layers", "Optimizers", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Tensors", "Layers", "Optimizers", "Training", "DataPipeline", "TestSupport"]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: [
+                "Tensors", "Layers", "Optimizers", "Training", "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats",
+                "Checkpoints", "TestSupport",
+            ]
+        ),
         .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,3 @@
-import DataPipeline
-
 /// A checkpoint's `manifest.json`: everything besides the tensors that resuming needs, and a
 /// checksum for every file.
 public struct CheckpointManifest: Codable, Sendable, Equatable {
@@ -22,8 +20,11 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
     public var epoch: Int
     /// When the checkpoint was taken (seconds since 1970).
     public var createdAt: Double
-    /// The data pipeline's position.
-    public var pipelineState: PipelineState?
+    /// The data pipeline's position (the pipeline's own Codable state, kept as JSON).
+    public var pipelineState: JSONValue?
+    /// How samples were prepared for the model (channels, size, normalisation, class names),
+    /// kept as JSON so that evaluation and prediction read data exactly as training did.
+    public var preprocessing: JSONValue?
     /// A random generator's state words, if the run keeps one.
     public var generatorState: [UInt64]?
     /// The optimizer's step count.
@@ -38,12 +39,13 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
     public var files: [String: FileRecord] = [:]
 
     /// Creates a manifest (the store fills in `files`).
-    public init(step: Int, epoch: Int, createdAt: Double, pipelineState: PipelineState? = nil, generatorState: [UInt64]? = nil,
+    public init(step: Int, epoch: Int, createdAt: Double, pipelineState: JSONValue? = nil, preprocessing: JSONValue? = nil, generatorState: [UInt64]? = nil,
                 optimizerStep: Int, metrics: [String: Double] = [:], hyperparameters: [String: String] = [:], configuration: String? = nil) {
         self.step = step
         self.epoch = epoch
         self.createdAt = createdAt
         self.pipelineState = pipelineState
+        self.preprocessing = preprocessing
         self.generatorState = generatorState
         self.optimizerStep = optimizerStep
         self.metrics = metrics

@@ -1,4 +1,4 @@
-import DataPipeline
+import SystemIO
 import Dispatch
 import Foundation
 import Synchronization
@@ -87,7 +87,7 @@ public final class CheckpointStore: @unchecked Sendable {
             for (file, tensors) in [("model.safetensors", contents.model), ("optimizer.safetensors", contents.optimizer)] {
                 let bytes = Safetensors.encode(tensors, metadata: ["format": "pt", "writer": "millrace"])
                 try DurableFile.write(bytes, to: "\(temporary)/\(file)")
-                manifest.files[file] = CheckpointManifest.FileRecord(bytes: bytes.count, crc32: DurableFile.crc32(bytes))
+                manifest.files[file] = CheckpointManifest.FileRecord(bytes: bytes.count, crc32: CRC32.checksum(bytes))
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -178,7 +178,7 @@ public final class CheckpointStore: @unchecked Sendable {
             guard bytes.count == record.bytes else {
                 throw CheckpointError(.corrupt, path: filePath, reason: "\(bytes.count) bytes, the manifest says \(record.bytes)", fix: "the file is truncated: use another checkpoint")
             }
-            let crc = DurableFile.crc32(bytes)
+            let crc = CRC32.checksum(bytes)
             guard crc == record.crc32 else {
                 throw CheckpointError(.checksumMismatch, path: filePath, reason: "CRC32 \(crc) differs from the manifest's \(record.crc32)",
                                       fix: "the file is damaged: use another checkpoint")

@@ -1,4 +1,4 @@
-import CZlib
+import SystemIO
 
 #if canImport(Glibc)
 import Glibc
@@ -55,15 +55,7 @@ enum DurableFile {
         var status = stat()
         guard lstat(path, &status) == 0 else { return }
         if (status.st_mode & S_IFMT) == S_IFDIR {
-            if let directory = opendir(path) {
-                var names: [String] = []
-                while let entry = readdir(directory) {
-                    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                    if name != "." && name != ".." { names.append(name) }
-                }
-                closedir(directory)
-                for name in names { remove(path + "/" + name) }
-            }
+            for name in list(path) { remove(path + "/" + name) }
             rmdir(path)
         } else {
             unlink(path)
@@ -72,29 +64,9 @@ enum DurableFile {
 
     /// The names in a directory.
     static func list(_ path: String) -> [String] {
-        guard let directory = opendir(path) else { return [] }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        ((try? DirectoryListing.entries(of: path)) ?? []).map(\.name)
     }
 
-    /// zlib's CRC32 of `bytes`.
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt = 0
-        var offset = 0
-        bytes.withUnsafeBufferPointer { buffer in
-            while offset < buffer.count {
-                let length = min(buffer.count - offset, Int(UInt32.max / 2))
-                crc = CZlib.crc32(crc, buffer.baseAddress! + offset, UInt32(length))
-                offset += length
-            }
-        }
-        return UInt32(crc)
-    }
 
     static func ioError(_ action: String, _ path: String) -> CheckpointError {
         let code = errno

@@ -1,5 +1,5 @@
 import Foundation
-import DataPipeline
+import SystemIO
 import Tensors
 
 /// A tensor with its name (a parameter's dotted name, or `<parameter>.<slot>` for optimizer state).

@@ -1,4 +1,5 @@
 import Synchronization
+import SystemIO
 
 /// What a loader does with a sample it cannot read.
 public enum BadInputPolicy: Sendable, Equatable, Codable {
@@ -90,7 +91,7 @@ public final class Quarantine: Sendable {
     }
 }
 
-extension Dataset {
+extension RandomAccessDataset {
     /// Sample `index`, or nil when it is bad and `quarantine`'s policy skips it (recording it).
     /// Throws the sample's error under `.fail`, and `tooManyBadSamples` past the budget.
     public func sample(at index: Int, quarantine: Quarantine) throws -> Sample? {

@@ -24,6 +24,12 @@ public struct Batch: Sendable {
     /// The number of samples.
     public var count: Int { labels.count }
 
+    /// A batch outside any pipeline (benchmarks, tests): samples `0..<count` of epoch 0.
+    public init(features: Tensor, labels: [Int]) {
+        self.init(features: features, labels: labels, indices: Array(labels.indices), epoch: 0, indexInEpoch: 0, isLastInEpoch: true,
+                  stateAfter: PipelineState(seed: 0, epoch: 1, datasetCount: labels.count, batchSize: labels.count))
+    }
+
     init(features: Tensor, labels: [Int], indices: [Int], epoch: Int, indexInEpoch: Int, isLastInEpoch: Bool, stateAfter: PipelineState) {
         self.features = features
         self.labels = labels

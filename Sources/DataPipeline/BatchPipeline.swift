@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import SystemIO
 import Tensors
 
 /// A pipeline failure that is not a data error.
@@ -57,29 +58,48 @@ public final class BatchPipeline {
     /// The number of producer threads running in this process (for tests and diagnostics).
     public static var runningProducers: Int { ProducerContext.running.load(ordering: .relaxed) }
 
-    /// A pipeline over a random-access source, starting at the beginning or at `state`.
-    public convenience init<Source: BatchSource>(
-        source: Source, configuration: PipelineConfiguration, transforms: [SampleTransform] = [],
-        resumingFrom state: PipelineState? = nil
+    /// A pipeline over `source`, starting at the beginning or at `state`. A random-access source
+    /// is read in the order of `sampler` (default: shuffled by the configuration's seed, or
+    /// sequential without shuffling); a chunked source in a seeded chunk order, shuffled inside
+    /// windows of `windowChunks` resident chunks.
+    public convenience init(
+        source: DataSource, sampler: (any Sampler)? = nil, configuration: PipelineConfiguration,
+        transforms: [SampleTransform] = [], resumingFrom state: PipelineState? = nil
     ) throws {
-        let loader = RandomAccessLoader(source: source, seed: state?.seed ?? configuration.seed, shuffle: configuration.shuffle)
-        try self.init(loader: loader, configuration: configuration, transforms: transforms, state: state)
+        let seed = state?.seed ?? configuration.seed
+        switch source {
+        case .randomAccess(let dataset):
+            let order: any Sampler = sampler
+                ?? (configuration.shuffle ? ShuffledSampler(count: dataset.count, seed: seed) : SequentialSampler(count: dataset.count))
+            try self.init(loader: RandomAccessLoader(source: dataset, sampler: order), configuration: configuration,
+                          transforms: transforms, state: state)
+        case .chunked(let dataset):
+            if let capacity = dataset.chunkCapacity, capacity < 2 * configuration.windowChunks + 1 {
+                throw DataError(.invalidOption, path: "pipeline",
+                                reason: "the staging budget holds \(capacity) shards, but a shuffle window of \(configuration.windowChunks) needs \(2 * configuration.windowChunks + 1) (two windows and one ahead)",
+                                fix: "raise the cache budget or lower window_chunks to \(max(1, (capacity - 1) / 2))")
+            }
+            let loader = WindowedChunkLoader(source: dataset, seed: seed, shuffle: configuration.shuffle,
+                                             windowChunks: configuration.windowChunks, epochs: configuration.epochs)
+            try self.init(loader: loader, configuration: configuration, transforms: transforms, state: state)
+        }
     }
 
-    /// A pipeline over a chunked source: a seeded chunk order, shuffled inside windows of
-    /// `windowChunks` resident chunks.
-    public convenience init<Source: ChunkedBatchSource>(
-        chunkedSource: Source, configuration: PipelineConfiguration, transforms: [SampleTransform] = [],
+    /// A pipeline over a random-access dataset (see `init(source:sampler:configuration:transforms:resumingFrom:)`).
+    public convenience init(
+        dataset: some RandomAccessDataset, sampler: (any Sampler)? = nil, configuration: PipelineConfiguration,
+        transforms: [SampleTransform] = [], resumingFrom state: PipelineState? = nil
+    ) throws {
+        try self.init(source: .randomAccess(dataset), sampler: sampler, configuration: configuration, transforms: transforms,
+                      resumingFrom: state)
+    }
+
+    /// A pipeline over a chunked dataset (see `init(source:sampler:configuration:transforms:resumingFrom:)`).
+    public convenience init(
+        chunked dataset: some ChunkedDataset, configuration: PipelineConfiguration, transforms: [SampleTransform] = [],
         resumingFrom state: PipelineState? = nil
     ) throws {
-        if let capacity = chunkedSource.chunkCapacity, capacity < 2 * configuration.windowChunks + 1 {
-            throw DataError(.invalidOption, path: "pipeline",
-                            reason: "the staging budget holds \(capacity) shards, but a shuffle window of \(configuration.windowChunks) needs \(2 * configuration.windowChunks + 1) (two windows and one ahead)",
-                            fix: "raise the cache budget or lower window_chunks to \(max(1, (capacity - 1) / 2))")
-        }
-        let loader = WindowedChunkLoader(source: chunkedSource, seed: state?.seed ?? configuration.seed,
-                                         shuffle: configuration.shuffle, windowChunks: configuration.windowChunks, epochs: configuration.epochs)
-        try self.init(loader: loader, configuration: configuration, transforms: transforms, state: state)
+        try self.init(source: .chunked(dataset), configuration: configuration, transforms: transforms, resumingFrom: state)
     }
 
     private init(loader: any SampleLoader, configuration: PipelineConfiguration, transforms: [SampleTransform], state: PipelineState?) throws {
@@ -183,7 +203,7 @@ public final class BatchPipeline {
         if !configuration.shuffle {
             advice = "shuffling is off: turn it on"
         } else if context.loader.isChunked {
-            let perChunk = Double(datasetCount) / Double(max(1, (context.loader as? any ChunkCounting)?.chunkTotal ?? 1))
+            let perChunk = Double(datasetCount) / Double(max(1, context.loader.chunkTotal ?? 1))
             let needed = Int((Double(datasetCount) / perChunk / 2).rounded(.up))
             advice = "the shuffle window of \(configuration.windowChunks) chunks (about \(Int(perChunk) * configuration.windowChunks) samples) is too small for class-sorted data: raise windowChunks (to about \(max(needed, configuration.windowChunks * 4)) chunks) or shuffle the file once (millrace pack)"
         } else {
@@ -194,21 +214,6 @@ public final class BatchPipeline {
         warnings.append(warning)
         onWarning?(warning)
     }
-}
-
-/// Chunked loaders report their chunk count to the shuffle guardrail.
-protocol ChunkCounting {
-    var chunkTotal: Int { get }
-}
-
-extension WindowedChunkLoader: ChunkCounting {
-    var chunkTotal: Int { chunkCounts.count }
-}
-
-/// One decode thread's reusable buffers.
-final class WorkerScratch: @unchecked Sendable {
-    let decode = DecodeScratch()
-    var floats: [Float] = []
 }
 
 /// The producer side: runs on its own thread and fills the prefetch buffer.
@@ -226,9 +231,6 @@ final class ProducerContext: @unchecked Sendable {
     private let cancelled = Atomic<Bool>(false)
     private let workers: [WorkerScratch]
     private let recycled = Mutex<[Tensor]>([])
-    /// A leading `.normalize` of image sources, folded into the byte-to-float lookup.
-    private let fusedNormalization: (mean: [Float], standardDeviation: [Float])?
-    private let remainingTransforms: [SampleTransform]
 
     init(loader: any SampleLoader, plan: EpochPlan, configuration: PipelineConfiguration, transforms: [SampleTransform], seed: UInt64, quarantine: Quarantine) {
         self.loader = loader
@@ -239,13 +241,6 @@ final class ProducerContext: @unchecked Sendable {
         self.quarantine = quarantine
         buffer = PrefetchBuffer(capacity: configuration.prefetchDepth)
         workers = (0..<configuration.threads).map { _ in WorkerScratch() }
-        if case .normalize(let mean, let deviation) = transforms.first, loader.acceptsNormalization {
-            fusedNormalization = (mean, deviation)
-            remainingTransforms = Array(transforms.dropFirst())
-        } else {
-            fusedNormalization = nil
-            remainingTransforms = transforms
-        }
     }
 
     func recycle(_ tensor: Tensor) {
@@ -355,8 +350,7 @@ final class ProducerContext: @unchecked Sendable {
         let width = Tensor.elementCount(of: shape)
         var labels = [Int](repeating: -1, count: count)
         var failures = [Error?](repeating: nil, count: count)
-        let loader = self.loader, transforms = remainingTransforms, seed = self.seed, workers = self.workers
-        let normalization = fusedNormalization
+        let loader = self.loader, transforms = self.transforms, seed = self.seed, workers = self.workers
         let threadCount = min(workers.count, count)
         var features = batchTensor([count] + shape)
         features.withUnsafeMutableBufferPointer { out in
@@ -372,7 +366,7 @@ final class ProducerContext: @unchecked Sendable {
                             if slot >= count { break }
                             let destination = UnsafeMutableBufferPointer(rebasing: out[(slot * width)..<((slot + 1) * width)])
                             do {
-                                labelSlots[slot] = try loader.load(keys[slot], into: destination, scratch: scratch.decode, normalization: normalization)
+                                labelSlots[slot] = try loader.load(keys[slot], into: destination, scratch: scratch)
                                 if !transforms.isEmpty {
                                     var generator = RandomGenerator(seed: seed, stream: [UInt64(epoch), UInt64(bitPattern: Int64(keys[slot]))])
                                     for transform in transforms {

@@ -1,50 +1,29 @@
-/// A dataset whose samples can be read in any order by index, cheaply listed up front and
-/// decoded lazily, one sample per call. Implementations are safe to call from several threads.
-public protocol Dataset: Sendable {
+import SystemIO
+import Tensors
+
+/// A dataset whose samples can be read in any order by index: cheaply listed up front and
+/// decoded lazily, each sample written straight into its slot of a batch, so that collation
+/// allocates nothing per sample. Implementations are safe to call from several threads.
+public protocol RandomAccessDataset: Sendable {
     /// The number of samples.
     var count: Int { get }
+    /// The shape of one sample's features (`[channels, height, width]` or `[features]`).
+    var sampleShape: [Int] { get }
     /// The class names, in class-index order.
     var classNames: [String] { get }
-    /// Reads and decodes sample `index` (in `0..<count`). Throws `DataError` for bad input.
-    func sample(at index: Int) throws -> Sample
     /// Where sample `index` comes from, without decoding it.
     func origin(at index: Int) -> SampleOrigin
+    /// Writes sample `index`'s features into `destination` (exactly `sampleShape`'s element
+    /// count) and returns its label. `scratch` belongs to the calling thread. Throws
+    /// `DataError` for bad input.
+    func load(_ index: Int, into destination: UnsafeMutableBufferPointer<Float>, scratch: WorkerScratch) throws -> Int
 }
 
-/// A source that cannot be indexed cheaply row by row but can be read in chunks, each chunk
-/// addressable by its index, so that a pipeline can seek to (chunk, row in chunk) without
-/// decoding what came before.
-public protocol ChunkedSource: Sendable {
-    /// The number of chunks.
-    var chunkCount: Int { get }
-    /// The class names, in class-index order.
-    var classNames: [String] { get }
-    /// The number of samples in each chunk.
-    func sampleCount(ofChunk index: Int) -> Int
-    /// Reads and decodes chunk `index`. Throws `DataError` for bad input.
-    func chunk(at index: Int) throws -> [Sample]
-}
-
-/// The samples at a list of positions of another dataset (a training or validation split).
-public struct DatasetSubset<Base: Dataset>: Dataset {
-    /// The underlying dataset.
-    public let base: Base
-    /// The positions in `base`, in this subset's order.
-    public let indices: [Int]
-
-    /// Creates a subset; every index must be in `0..<base.count`.
-    public init(base: Base, indices: [Int]) {
-        precondition(indices.allSatisfy { $0 >= 0 && $0 < base.count }, "DatasetSubset: index out of range")
-        self.base = base
-        self.indices = indices
+extension RandomAccessDataset {
+    /// Reads sample `index` as a `Sample` (one allocation; pipelines use `load` instead).
+    public func sample(at index: Int) throws -> Sample {
+        var features = Tensor(shape: sampleShape)
+        let label = try features.withUnsafeMutableBufferPointer { try load(index, into: $0, scratch: WorkerScratch()) }
+        return Sample(features: features, label: label, origin: origin(at: index))
     }
-
-    /// The number of samples in the subset.
-    public var count: Int { indices.count }
-    /// The base dataset's class names.
-    public var classNames: [String] { base.classNames }
-    /// The base dataset's sample at `indices[index]`.
-    public func sample(at index: Int) throws -> Sample { try base.sample(at: indices[index]) }
-    /// The base dataset's origin at `indices[index]`.
-    public func origin(at index: Int) -> SampleOrigin { base.origin(at: indices[index]) }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import DataPipeline
 import Dispatch
 import Foundation
+import SystemIO
+import TabularFormats
 
 /// `millrace bench csv <file>`: streaming CSV parse throughput and peak memory.
 struct BenchCSVCommand: ParsableCommand {

@@ -2,7 +2,9 @@ import ArgumentParser
 import DataPipeline
 import Dispatch
 import Foundation
+import ImageFormats
 import Synchronization
+import SystemIO
 import Tensors
 
 /// `millrace bench decode <folder>`: listing time and PNG decode throughput.

@@ -2,6 +2,8 @@ import ArgumentParser
 import DataPipeline
 import Dispatch
 import Foundation
+import ImageFormats
+import SystemIO
 
 /// `millrace bench pipeline <folder>`: the full image pipeline (list, read, decode, normalise,
 /// collate, prefetch) as a training loop would consume it.
@@ -41,17 +43,18 @@ struct BenchPipelineCommand: ParsableCommand {
 
     func run() throws {
         let start = DispatchTime.now().uptimeNanoseconds
-        let dataset = try ImageFolder(root: folder, options: .init(channels: channels))
+        // Normalisation is part of the dataset's preprocessing (folded into the byte-to-float table).
+        let channelCount = channels.channelCount
+        let normalization = Normalization(mean: [Float](repeating: 0.5, count: channelCount),
+                                          standardDeviation: [Float](repeating: 0.25, count: channelCount))
+        let dataset = try ImageFolder(root: folder, options: .init(channels: channels, normalization: normalization))
         var configuration = PipelineConfiguration()
         configuration.batchSize = batchSize
         configuration.threads = threads
         configuration.prefetchDepth = prefetch
         configuration.epochs = epochs
         configuration.seed = 1
-        let channelCount = channels.channelCount
-        let pipeline = try BatchPipeline(source: dataset, configuration: configuration,
-                                         transforms: [.normalize(mean: [Float](repeating: 0.5, count: channelCount),
-                                                                 standardDeviation: [Float](repeating: 0.25, count: channelCount))])
+        let pipeline = try BatchPipeline(dataset: dataset, configuration: configuration)
         var images = 0, checksum = 0.0
         while let batch = try pipeline.next() {
             images += batch.count

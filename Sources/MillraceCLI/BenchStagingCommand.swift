@@ -2,6 +2,8 @@ import ArgumentParser
 import DataPipeline
 import Dispatch
 import Foundation
+import Shards
+import SystemIO
 
 /// `millrace bench staging <packed-dir-or-url>`: staging throughput and whether training waited.
 struct BenchStagingCommand: ParsableCommand {
@@ -45,7 +47,7 @@ struct BenchStagingCommand: ParsableCommand {
         configuration.epochs = epochs
         configuration.windowChunks = max(1, min(4, (budget / max(1, stager.manifest.largestShardBytes) - 1) / 2))
         configuration.waitTimeout = 600
-        let pipeline = try BatchPipeline(chunkedSource: ShardedDataset(stager: stager), configuration: configuration)
+        let pipeline = try BatchPipeline(chunked: ShardedDataset(stager: stager), configuration: configuration)
         let start = DispatchTime.now().uptimeNanoseconds
         var samples = 0, largestCache = 0
         while let batch = try pipeline.next() {

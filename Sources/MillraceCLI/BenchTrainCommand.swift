@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Layers
 import Optimizers
+import SystemIO
 import Tensors
 import Training
 
@@ -95,14 +96,16 @@ struct BenchTrainCommand: ParsableCommand {
         let labels = (0..<batchSize).map { $0 % 10 }
         let optimizer = SGD(learningRate: 0.01, momentum: 0.9)
         let loss = SoftmaxCrossEntropy()
-        let context = ForwardContext(isTraining: true)
-        for _ in 0..<3 { _ = trainingStep(model: network, loss: loss, optimizer: optimizer, inputs: inputs, targets: labels, context: context) }
+        // The training loop's own step (forward, loss, backward, update) on one fixed batch.
+        let trainer = Trainer(model: network, loss: loss, optimizer: optimizer)
+        let batch = Batch(features: inputs, labels: labels)
+        for _ in 0..<3 { _ = trainer.step(batch) }
         var steps = 0
         let faultsBefore = ResourceUsage.minorPageFaults()
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
         while elapsed < seconds {
-            _ = trainingStep(model: network, loss: loss, optimizer: optimizer, inputs: inputs, targets: labels, context: context)
+            _ = trainer.step(batch)
             steps += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }

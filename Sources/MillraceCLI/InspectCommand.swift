@@ -2,6 +2,9 @@ import ArgumentParser
 import Checkpoints
 import DataPipeline
 import Foundation
+import ImageFormats
+import SystemIO
+import TabularFormats
 
 /// `millrace inspect <path>`: what a folder, CSV, PNG or checkpoint holds.
 struct InspectCommand: ParsableCommand {

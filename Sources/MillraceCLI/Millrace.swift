@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoints
 import DataPipeline
 import Foundation
+import SystemIO
 import Tensors
 import Training
 
@@ -42,6 +43,6 @@ struct Millrace: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "millrace",
         abstract: "Train neural networks from real data, fast and reproducibly.",
-        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self, PackCommand.self, BenchCommand.self, CheckpointSoakCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self, PackCommand.self, BenchCommand.self]
     )
 }

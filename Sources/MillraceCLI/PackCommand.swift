@@ -1,6 +1,9 @@
 import ArgumentParser
 import DataPipeline
 import Foundation
+import ImageFormats
+import Shards
+import TabularFormats
 
 /// `millrace pack <png-folder|csv> --output <dir>`: cuts a dataset into shards plus a manifest.
 struct PackCommand: ParsableCommand {

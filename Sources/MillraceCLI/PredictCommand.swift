@@ -1,6 +1,8 @@
 import ArgumentParser
 import DataPipeline
 import Foundation
+import ImageFormats
+import SystemIO
 import Tensors
 import Training
 
@@ -33,7 +35,7 @@ struct PredictCommand: ParsableCommand {
         let trained = try TrainedModel.load(checkpoint)
         var results: [[String: Any]] = []
         for file in files {
-            let (features, origins) = try inputs(file, trained: trained)
+            let (features, origins) = try trained.predictionInputs(file)
             let probabilities = trained.probabilities(features)
             let width = probabilities.shape.last ?? 1
             for (row, origin) in origins.enumerated() {
@@ -49,45 +51,6 @@ struct PredictCommand: ParsableCommand {
         }
         if json {
             try JSONOutput.print(["results": results])
-        }
-    }
-
-    /// One PNG as a batch of one, or every row of a CSV file.
-    private func inputs(_ file: String, trained: TrainedModel) throws -> (Tensor, [String]) {
-        if file.lowercased().hasSuffix(".png") {
-            let channels = ChannelMode(rawValue: trained.configuration.dataset.channels ?? "rgb") ?? .rgb
-            var image = try PNGDecoder().decode(file: file, channels: channels)
-            if trained.sampleShape.count == 3 && (image.width != trained.sampleShape[2] || image.height != trained.sampleShape[1]) {
-                image = ImageFolder.fit(image, width: trained.sampleShape[2], height: trained.sampleShape[1],
-                                        sizing: trained.configuration.dataset.sizing == "center-crop" ? .centerCrop : .resize)
-            }
-            var features = image.tensor().reshaped(to: [1] + trained.sampleShape)
-            try applyNormalization(&features, trained: trained)
-            return (features, [file])
-        }
-        let data = try trained.evaluationData(file)
-        guard let table = data as? TensorDataset else {
-            throw DataError(.invalidOption, path: file, reason: "not a PNG or CSV file", fix: "give .png or .csv files")
-        }
-        var features = table.features
-        try applyNormalization(&features, trained: trained)
-        return (features, (0..<table.count).map { "\(file):\($0 + 2)" })
-    }
-
-    /// Applies the pipeline's normalisation (the only deterministic augmentation) as in training.
-    private func applyNormalization(_ features: inout Tensor, trained: TrainedModel) throws {
-        let shape = trained.sampleShape, width = Tensor.elementCount(of: shape)
-        var generator = RandomGenerator(seed: 0)
-        var scratch: [Float] = []
-        for augmentation in trained.configuration.pipeline.augmentations ?? [] {
-            guard let normalize = augmentation.normalize else { continue }
-            let transform = SampleTransform.normalize(mean: normalize.mean, standardDeviation: normalize.std)
-            features.withUnsafeMutableBufferPointer { buffer in
-                for row in 0..<(buffer.count / max(width, 1)) {
-                    transform.apply(to: UnsafeMutableBufferPointer(rebasing: buffer[(row * width)..<((row + 1) * width)]), shape: shape,
-                                    generator: &generator, scratch: &scratch)
-                }
-            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import DataPipeline
+import SystemIO
 import Layers
 import Tensors
 
@@ -27,8 +28,9 @@ public struct Evaluation: Codable, Sendable, Equatable {
     /// `confusion[true][predicted]`.
     public var confusion: [[Int]]
 
-    /// Runs `model` in inference mode over `source` in batches (in order, no augmentation).
-    public static func run(model: some Layer, source: some BatchSource, loss: LabelLoss, classNames: [String],
+    /// Runs `model` in inference mode over `source` in batches (in order, no augmentation). A
+    /// label outside the class names is an error (the data has a class the model never saw).
+    public static func run(model: any Layer, source: DataSource, loss: any ClassificationLoss, classNames: [String],
                            batchSize: Int = 256, threads: Int = 1) throws -> Evaluation {
         var configuration = PipelineConfiguration()
         configuration.batchSize = max(1, min(batchSize, max(source.count, 1)))
@@ -45,8 +47,13 @@ public struct Evaluation: Codable, Sendable, Equatable {
         while let batch = try pipeline.next() {
             let output = model.forward(batch.features, context: context).output
             total += Double(loss.evaluate(output, target: batch.labels).value) * Double(batch.count)
-            for (truth, predicted) in zip(batch.labels, loss.predictions(output)) where truth < classes && predicted < classes {
-                confusion[truth][predicted] += 1
+            for (slot, (truth, predicted)) in zip(batch.labels, loss.predictions(output)).enumerated() {
+                guard truth >= 0 && truth < classes else {
+                    throw DataError(.unknownLabel, path: "sample \(batch.indices[slot])",
+                                    reason: "label \(truth) is not one of the model's \(classes) classes (\(classNames.prefix(10).joined(separator: ", ")))",
+                                    fix: "evaluate on data with the training classes only")
+                }
+                if predicted >= 0 && predicted < classes { confusion[truth][predicted] += 1 }
             }
             count += batch.count
             pipeline.recycle(batch)

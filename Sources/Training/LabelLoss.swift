@@ -3,7 +3,7 @@ import Tensors
 
 /// A loss against class labels: softmax cross-entropy, or a squared error against the label
 /// itself (one output unit) or its one-hot encoding (one unit per class).
-public struct LabelLoss: Loss {
+public struct LabelLoss: ClassificationLoss {
     /// Class indices.
     public typealias Target = [Int]
 
@@ -30,4 +30,9 @@ public struct LabelLoss: Loss {
     public func predictions(_ output: Tensor) -> [Int] {
         (output.shape.last ?? 1) == 1 ? output.scalars.map { $0 >= 0.5 ? 1 : 0 } : output.argmax(alongAxis: -1)
     }
+}
+
+extension SoftmaxCrossEntropy: ClassificationLoss {
+    /// The class with the largest output of each row.
+    public func predictions(_ output: Tensor) -> [Int] { output.argmax(alongAxis: -1) }
 }

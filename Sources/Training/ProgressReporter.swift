@@ -40,12 +40,14 @@ public final class ProgressReporter {
         write(text + "\n")
     }
 
-    /// Progress within an epoch.
+    /// Progress within an epoch; `remainingSeconds` is the epoch's estimate, `runRemainingSeconds`
+    /// the whole run's.
     public func step(epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Double, accuracy: Double,
-                     samplesPerSecond: Double, waitShare: Double, remainingSeconds: Double) {
+                     samplesPerSecond: Double, waitShare: Double, remainingSeconds: Double, runRemainingSeconds: Double? = nil) {
         guard verbosity != .quiet else { return }
-        let figures = String(format: "loss %.4f  acc %5.1f%%  %6.0f samples/s  data wait %4.1f%%  ETA %@",
-                             loss, accuracy * 100, samplesPerSecond, waitShare * 100, ProgressReporter.duration(remainingSeconds))
+        let run = runRemainingSeconds.map { "  run ETA \(ProgressReporter.duration($0))" } ?? ""
+        let figures = String(format: "loss %.4f  acc %5.1f%%  %6.0f samples/s  data wait %4.1f%%  epoch ETA %@%@",
+                             loss, accuracy * 100, samplesPerSecond, waitShare * 100, ProgressReporter.duration(remainingSeconds), run)
         if isTerminal {
             let width = 24, filled = batches > 0 ? min(width, width * batch / batches) : width
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
@@ -71,27 +73,5 @@ public final class ProgressReporter {
         guard seconds.isFinite, seconds >= 0 else { return "?" }
         let whole = Int(seconds.rounded())
         return whole >= 3600 ? "\(whole / 3600)h\(whole % 3600 / 60)m" : whole >= 60 ? "\(whole / 60)m\(whole % 60)s" : "\(whole)s"
-    }
-}
-
-/// `metrics.jsonl`: one JSON object per logged step and per epoch.
-public final class MetricsLog {
-    private let handle: FileHandle
-
-    /// Opens (appending to) `path`.
-    public init(path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        handle.seekToEndOfFile()
-    }
-
-    deinit {
-        try? handle.close()
-    }
-
-    /// Appends one record.
-    public func append(_ record: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
-        handle.write(data + Data("\n".utf8))
     }
 }

@@ -1,7 +1,9 @@
 import Checkpoints
 import DataPipeline
 import Foundation
+import ImageFormats
 import Layers
+import SystemIO
 import Tensors
 
 /// A model rebuilt from a checkpoint: its configuration (saved in the manifest), class names,
@@ -15,6 +17,8 @@ public struct TrainedModel {
     public var classNames: [String]
     /// The shape of one sample.
     public var sampleShape: [Int]
+    /// How the training data was prepared: evaluation and prediction read data the same way.
+    public var preprocessing: Preprocessing
     /// The checkpoint.
     public var checkpoint: LoadedCheckpoint
 
@@ -44,23 +48,40 @@ public struct TrainedModel {
         let model = try ModelBuilder.build(configuration.model.layers, sampleShape: sampleShape, classes: max(classNames.count, 1),
                                            seed: configuration.seed, path: checkpoint.path)
         try model.loadState(checkpoint.model, path: checkpoint.path)
-        return TrainedModel(configuration: configuration, model: model, classNames: classNames, sampleShape: sampleShape, checkpoint: checkpoint)
+        // Checkpoints written before preprocessing was recorded: rebuild it from the configuration.
+        var preprocessing = try TrainingCheckpoint.preprocessing(of: checkpoint.manifest, path: checkpoint.path)
+            ?? TrainingRun.preprocessing(configuration)
+        preprocessing.classNames = classNames
+        preprocessing.sampleShape = sampleShape
+        if sampleShape.count == 3 { preprocessing.size = [sampleShape[2], sampleShape[1]] }
+        return TrainedModel(configuration: configuration, model: model, classNames: classNames, sampleShape: sampleShape,
+                            preprocessing: preprocessing, checkpoint: checkpoint)
     }
 
     /// Data to evaluate on (a PNG class folder or a CSV file), read as the model was trained:
-    /// the same channels, size and class mapping.
-    public func evaluationData(_ path: String) throws -> any BatchSource {
-        var dataset = configuration.dataset
-        dataset.path = path
-        dataset.validationPath = nil
-        dataset.validationSplit = nil
-        if path.lowercased().hasSuffix(".csv") || path.lowercased().hasSuffix(".csv.gz") {
-            return try TrainingData.csv(path, dataset: dataset, classNames: classNames)
+    /// the same preprocessing (channels, size, normalisation, class mapping).
+    public func evaluationData(_ path: String) throws -> DataSource {
+        try TrainingData.source(path: path, preprocessing: preprocessing)
+    }
+
+    /// The samples of one file to predict on, prepared as in training: a PNG image as a batch of
+    /// one, or every row of a CSV file; with each row's origin (`file` or `file:line`).
+    public func predictionInputs(_ path: String) throws -> (features: Tensor, origins: [String]) {
+        if path.lowercased().hasSuffix(".png") {
+            let features = try ImageFolder.sample(file: path, options: TrainingData.imageOptions(preprocessing))
+            return (features.reshaped(to: [1] + features.shape), [path])
         }
-        let channels = ChannelMode(rawValue: dataset.channels ?? "rgb") ?? .rgb
-        let size = sampleShape.count == 3 ? (width: sampleShape[2], height: sampleShape[1]) : nil
-        return try ImageFolder(root: path, options: .init(channels: channels, size: size, sizing: dataset.sizing == "center-crop" ? .centerCrop : .resize,
-                                                          classNames: classNames))
+        guard case .chunked(let table) = try TrainingData.source(path: path, preprocessing: preprocessing) else {
+            throw DataError(.invalidOption, path: path, reason: "not a PNG or CSV file", fix: "give .png or .csv files")
+        }
+        var rows: [Float] = [], origins: [String] = [], count = 0
+        for index in 0..<table.chunkCount {
+            let chunk = try table.loadChunk(at: index)
+            chunk.features.withUnsafeBufferPointer { rows.append(contentsOf: $0) }
+            origins += (0..<chunk.count).map { chunk.origin(ofRow: $0).description }
+            count += chunk.count
+        }
+        return (Tensor(shape: [count] + table.sampleShape, scalars: rows), origins)
     }
 
     /// The class probabilities (softmax of the outputs) for a batch of samples.

@@ -4,81 +4,155 @@ import Layers
 import Optimizers
 import Tensors
 
-/// What one pass of `Trainer.fit` did.
-public struct TrainingSummary: Sendable, Equatable {
-    /// Steps taken.
-    public var steps: Int
-    /// Samples consumed.
-    public var samples: Int
-    /// Mean batch loss of each finished epoch.
-    public var epochLosses: [Float]
-    /// Wall time of the loop.
-    public var seconds: Double
-    /// The fraction of the loop's time spent waiting for data.
-    public var dataWaitFraction: Double
-    /// The pipeline's state after the last batch (save it to resume).
-    public var pipelineState: PipelineState
+/// A loss against class labels that also says which class each output predicts (for accuracy).
+public protocol ClassificationLoss: Loss where Target == [Int] {
+    /// The predicted class of each row of `output`.
+    func predictions(_ output: Tensor) -> [Int]
 }
 
-/// The training loop over a batch pipeline: the pipeline's producer decodes the next batches
-/// while the step runs on this thread, so the step waits only when decoding is slower.
-/// Stochastic layers get a generator derived from (seed, step).
-public final class Trainer<Model: Layer, Objective: Loss, Update: Optimizer> where Objective.Target == [Int] {
+/// The one training loop. It takes batches from a `BatchPipeline` (whose producer decodes the
+/// next batches while a step runs), runs forward, loss, backward and the optimizer update for
+/// each, and announces every step, epoch end and interrupt to its callbacks, which do
+/// everything else: progress output, metrics files, TensorBoard, validation, checkpoints.
+///
+/// The three classic update modes are configurations of this loop: every sample (batch size 1),
+/// full batch (batch size = the dataset, no shuffling) and mini-batches. Stochastic layers draw
+/// from a generator derived from (seed, step), so a resumed run takes exactly the steps an
+/// uninterrupted one would.
+public final class Trainer {
     /// The model.
-    public let model: Model
+    public let model: any Layer
     /// The loss.
-    public let loss: Objective
+    public let loss: any ClassificationLoss
     /// The optimizer.
-    public let optimizer: Update
-    /// The learning-rate schedule, if any.
+    public let optimizer: any Optimizer
+    /// The learning-rate schedule (nil: the optimizer's rate throughout).
     public let schedule: (any LearningRateSchedule)?
     /// The seed of stochastic layers.
     public let seed: UInt64
-    /// Steps taken so far (restored on resume).
-    public var stepCount: Int
+    /// The callbacks, called in this order.
+    public private(set) var callbacks: [any TrainingCallback]
+    /// Steps taken in the whole run so far (restored on resume).
+    public private(set) var stepCount: Int
+    /// Figures of the current epoch that callbacks share (training loss and accuracy when the
+    /// epoch ends; a validation callback adds `validation_loss` and `validation_accuracy`).
+    /// Cleared when the next epoch begins.
+    public var epochMetrics: [String: Double] = [:]
+    /// The pipeline state after the last step (nil before the first).
+    public private(set) var pipelineState: PipelineState?
+    /// The pipeline being trained on, during `fit`.
+    public private(set) var pipeline: BatchPipeline?
 
-    /// Creates a trainer.
-    public init(model: Model, loss: Objective, optimizer: Update, schedule: (any LearningRateSchedule)? = nil, seed: UInt64 = 0, stepCount: Int = 0) {
+    private let context = ForwardContext(isTraining: true)
+
+    /// Creates a trainer; `stepCount` is the number of steps already taken (when resuming).
+    public init(
+        model: any Layer, loss: any ClassificationLoss, optimizer: any Optimizer, schedule: (any LearningRateSchedule)? = nil,
+        seed: UInt64 = 0, stepCount: Int = 0, callbacks: [any TrainingCallback] = []
+    ) {
         self.model = model
         self.loss = loss
         self.optimizer = optimizer
         self.schedule = schedule
         self.seed = seed
         self.stepCount = stepCount
+        self.callbacks = callbacks
     }
 
-    /// Trains on every batch the pipeline gives (until it ends or `shouldStop` returns true after
-    /// a step), calling `onStep` after each step with the record and the batch's state after it.
+    /// Adds a callback after the others.
+    public func add(_ callback: any TrainingCallback) {
+        callbacks.append(callback)
+    }
+
+    /// Announces `event` to every callback, in order (callbacks use it for events of their own,
+    /// such as a finished validation pass).
+    public func announce(_ event: TrainingEvent) throws {
+        for callback in callbacks { try callback.handle(event, trainer: self) }
+    }
+
+    /// Trains on every batch the pipeline gives, until it ends or `shouldStop` returns true
+    /// after a step (then `.interrupted` is announced, so a checkpoint callback can save).
     @discardableResult
-    public func fit(
-        _ pipeline: BatchPipeline,
-        shouldStop: (() -> Bool)? = nil,
-        onStep: ((StepRecord, Batch) throws -> Void)? = nil
-    ) throws -> TrainingSummary {
-        let start = DispatchTime.now().uptimeNanoseconds
+    public func fit(_ pipeline: BatchPipeline, shouldStop: (() -> Bool)? = nil) throws -> TrainingSummary {
+        self.pipeline = pipeline
+        defer { self.pipeline = nil }
+        let started = DispatchTime.now().uptimeNanoseconds
         var samples = 0, steps = 0
-        var epochLosses: [Float] = [], epochTotal = 0.0, epochSteps = 0
+        var epochLosses: [Double] = []
+        var epochLoss = 0.0, epochCorrect = 0, epochSamples = 0
+        var epochStarted = started
+        var interrupted = false
+        var lastStep: StepEvent?
+        let startState = pipeline.state
+        var epochsCompleted = startState.epoch
+        try announce(.began(step: stepCount, epoch: startState.epoch))
         while let batch = try pipeline.next() {
+            if epochSamples == 0 {
+                epochMetrics = [:]
+                epochStarted = DispatchTime.now().uptimeNanoseconds
+            }
             let learningRate = schedule?.learningRate(atStep: stepCount) ?? optimizer.learningRate
             optimizer.learningRate = learningRate
-            let context = ForwardContext(isTraining: true, generator: RandomGenerator(seed: seed, stream: [1, UInt64(stepCount)]))
-            let value = trainingStep(model: model, loss: loss, optimizer: optimizer, inputs: batch.features, targets: batch.labels, context: context)
-            epochTotal += Double(value)
-            epochSteps += 1
-            samples += batch.count
-            steps += 1
-            try onStep?(StepRecord(step: stepCount, epoch: batch.epoch, loss: value, learningRate: learningRate), batch)
+            let (value, correct) = step(batch)
             stepCount += 1
-            if batch.isLastInEpoch {
-                epochLosses.append(Float(epochTotal / Double(max(epochSteps, 1))))
-                epochTotal = 0
-                epochSteps = 0
-            }
+            steps += 1
+            samples += batch.count
+            epochLoss += Double(value) * Double(batch.count)
+            epochCorrect += correct
+            epochSamples += batch.count
+            pipelineState = batch.stateAfter
+            let waitFraction = pipeline.statistics.waitFraction
+            let epochSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStarted) / 1e9
+            let event = StepEvent(
+                step: stepCount, epoch: batch.epoch, batchInEpoch: batch.indexInEpoch, batchesPerEpoch: pipeline.batchesPerEpoch,
+                isLastInEpoch: batch.isLastInEpoch, loss: value, samples: batch.count, correct: correct, learningRate: learningRate,
+                stateAfter: batch.stateAfter, dataWaitFraction: waitFraction, epochSeconds: epochSeconds, epochSamples: epochSamples,
+                epochLoss: epochLoss / Double(epochSamples), epochAccuracy: Double(epochCorrect) / Double(epochSamples))
+            lastStep = event
             pipeline.recycle(batch)
-            if shouldStop?() == true { break }
+            try announce(.stepEnded(event))
+            if event.isLastInEpoch {
+                let meanLoss = epochLoss / Double(max(epochSamples, 1))
+                let accuracy = Double(epochCorrect) / Double(max(epochSamples, 1))
+                epochLosses.append(meanLoss)
+                epochMetrics["loss"] = meanLoss
+                epochMetrics["accuracy"] = accuracy
+                epochsCompleted = event.epoch + 1
+                try announce(.epochEnded(EpochEvent(
+                    epoch: event.epoch, step: stepCount, loss: meanLoss, accuracy: accuracy, samples: epochSamples,
+                    seconds: epochSeconds, learningRate: learningRate, dataWaitFraction: waitFraction, stateAfter: event.stateAfter)))
+                epochLoss = 0
+                epochCorrect = 0
+                epochSamples = 0
+            }
+            if shouldStop?() == true {
+                interrupted = true
+                break
+            }
         }
-        return TrainingSummary(steps: steps, samples: samples, epochLosses: epochLosses,
-                               seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
-                               dataWaitFraction: pipeline.statistics.waitFraction, pipelineState: pipeline.state)
+        if interrupted {
+            pipeline.cancel()
+            try announce(.interrupted(lastStep))
+        }
+        let summary = TrainingSummary(
+            steps: steps, totalSteps: stepCount, samples: samples, epochLosses: epochLosses, epochsCompleted: epochsCompleted,
+            seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, dataWaitFraction: pipeline.statistics.waitFraction,
+            pipelineState: pipelineState ?? startState, interrupted: interrupted)
+        try announce(.ended(summary))
+        return summary
+    }
+
+    /// One optimisation step: zero the gradients, forward, loss, backward, update. Returns the
+    /// loss computed before the update and the number of correct predictions.
+    public func step(_ batch: Batch) -> (loss: Float, correct: Int) {
+        context.generator = RandomGenerator(seed: seed, stream: [1, UInt64(stepCount)])
+        context.requiresInputGradient = false  // nothing uses the gradient with respect to the data
+        model.zeroGradients()
+        let (output, pullback) = model.forward(batch.features, context: context)
+        let (value, gradient) = loss.evaluate(output, target: batch.labels)
+        _ = pullback(consume gradient)
+        optimizer.step(model)
+        let correct = zip(loss.predictions(output), batch.labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+        return (value, correct)
     }
 }

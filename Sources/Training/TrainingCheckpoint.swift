@@ -10,10 +10,13 @@ public enum TrainingCheckpoint {
     /// The contents of a checkpoint after `step` optimizer steps: the model's parameters and
     /// buffers, the optimizer's state, and the pipeline's position after the last batch.
     public static func contents(
-        model: some Layer, optimizer: some Optimizer, step: Int, epoch: Int, pipelineState: PipelineState?,
-        metrics: [String: Double] = [:], hyperparameters: [String: String] = [:], configuration: String? = nil
+        model: any Layer, optimizer: any Optimizer, step: Int, epoch: Int, pipelineState: PipelineState?,
+        preprocessing: Preprocessing? = nil, metrics: [String: Double] = [:], hyperparameters: [String: String] = [:],
+        configuration: String? = nil
     ) -> CheckpointContents {
-        let manifest = CheckpointManifest(step: step, epoch: epoch, createdAt: Date().timeIntervalSince1970, pipelineState: pipelineState,
+        let manifest = CheckpointManifest(step: step, epoch: epoch, createdAt: Date().timeIntervalSince1970,
+                                          pipelineState: pipelineState.flatMap { try? JSONValue(encoding: $0) },
+                                          preprocessing: preprocessing.flatMap { try? JSONValue(encoding: $0) },
                                           optimizerStep: optimizer.state.step, metrics: metrics, hyperparameters: hyperparameters,
                                           configuration: configuration)
         return CheckpointContents(manifest: manifest, model: model.stateTensors(), optimizer: optimizer.state.tensors)
@@ -21,9 +24,25 @@ public enum TrainingCheckpoint {
 
     /// Loads a checkpoint's model and optimizer state (strictly) and returns its manifest.
     @discardableResult
-    public static func restore(_ checkpoint: LoadedCheckpoint, model: some Layer, optimizer: some Optimizer) throws(CheckpointError) -> CheckpointManifest {
+    public static func restore(_ checkpoint: LoadedCheckpoint, model: any Layer, optimizer: any Optimizer) throws(CheckpointError) -> CheckpointManifest {
         try model.loadState(checkpoint.model, path: checkpoint.path)
         optimizer.state = OptimizerState(tensors: checkpoint.optimizer, step: checkpoint.manifest.optimizerStep)
         return checkpoint.manifest
+    }
+
+    /// The pipeline state a checkpoint recorded, if any.
+    public static func pipelineState(of manifest: CheckpointManifest, path: String) throws(CheckpointError) -> PipelineState? {
+        guard let value = manifest.pipelineState else { return nil }
+        do { return try value.decode(PipelineState.self) } catch {
+            throw CheckpointError(.corrupt, path: "\(path)/manifest.json", reason: "unreadable pipeline state: \(error)", fix: "use another checkpoint")
+        }
+    }
+
+    /// The preprocessing a checkpoint recorded, if any (checkpoints of earlier versions have none).
+    public static func preprocessing(of manifest: CheckpointManifest, path: String) throws(CheckpointError) -> Preprocessing? {
+        guard let value = manifest.preprocessing else { return nil }
+        do { return try value.decode(Preprocessing.self) } catch {
+            throw CheckpointError(.corrupt, path: "\(path)/manifest.json", reason: "unreadable preprocessing: \(error)", fix: "use another checkpoint")
+        }
     }
 }

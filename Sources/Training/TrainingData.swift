@@ -1,107 +1,168 @@
 import DataPipeline
 import Foundation
+import ImageFormats
+import Shards
+import SystemIO
+import TabularFormats
 import Tensors
 
-/// The training and validation data of a run, built from the configuration's dataset section.
-public struct TrainingData: @unchecked Sendable {
-    /// The training samples (for packed data: a view for counting only; batches come from `packed`).
-    public var training: any BatchSource
-    /// Packed, staged training data, when the data is a packed directory or URL.
-    public var packed: ShardedDataset?
+/// The training and validation data of a run, as the pipeline reads them, with the
+/// preprocessing that produced them (class names and sample shape filled in).
+public struct TrainingData: Sendable {
+    /// The training samples.
+    public var training: DataSource
     /// The validation samples, if any.
-    public var validation: (any BatchSource)?
+    public var validation: DataSource?
+    /// How samples were prepared; saved with every checkpoint.
+    public var preprocessing: Preprocessing
+    /// The stager of packed data (stop it when training ends).
+    public var stager: ShardStager?
+    /// Rows the CSV index pass skipped under the skipping policy.
+    public var quarantined: [QuarantineEntry]
+
     /// The class names.
-    public var classNames: [String]
+    public var classNames: [String] { preprocessing.classNames ?? [] }
     /// The shape of one sample.
-    public var sampleShape: [Int]
+    public var sampleShape: [Int] { preprocessing.sampleShape ?? training.sampleShape }
 
-    /// Builds the data; `path` and `validationPath` override the configuration's. Packed data
-    /// (a directory with a shard manifest, or an http(s) URL) is staged through `cache`.
-    public static func make(_ dataset: RunConfiguration.Dataset, seed: UInt64, path: String? = nil, validationPath: String? = nil,
-                            cache: (directory: String, budget: Int)? = nil) throws -> TrainingData {
-        let dataPath = path ?? dataset.path
-        let validationFile = validationPath ?? dataset.validationPath
-        if let dataPath, TrainingData.isPacked(dataPath) {
-            let source: any ShardSource = dataPath.hasPrefix("http://") || dataPath.hasPrefix("https://")
-                ? HTTPShardSource(manifestURL: URL(string: dataPath)!) : LocalShardSource(directory: dataPath)
-            let stager = try ShardStager(source: source, cacheDirectory: cache?.directory ?? "runs/cache", budgetBytes: cache?.budget ?? 1 << 30)
-            let packed = ShardedDataset(stager: stager)
-            let counting = TensorDataset(features: Tensor(shape: [packed.manifest.totalSamples, 0]), labels: [Int](repeating: 0, count: packed.manifest.totalSamples),
-                                         classNames: packed.classNames, name: dataPath)
-            var validation: (any BatchSource)?
-            if let validationFile {
-                var images = dataset
-                images.kind = validationFile.lowercased().hasSuffix(".csv") ? "csv" : "image-folder"
-                images.channels = packed.manifest.channels ?? images.channels
-                if packed.sampleShape.count == 3 { images.size = [packed.sampleShape[2], packed.sampleShape[1]] }
-                validation = try make(images, seed: seed, path: validationFile).training
-            }
-            return TrainingData(training: counting, packed: packed, validation: validation, classNames: packed.classNames, sampleShape: packed.sampleShape)
-        }
-        switch dataset.kind {
-        case "xor":
-            let features = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
-            let data = TensorDataset(features: features, labels: [0, 1, 1, 0], classNames: ["0", "1"], name: "xor")
-            return TrainingData(training: data, packed: nil, validation: nil, classNames: ["0", "1"], sampleShape: [2])
-        case "csv":
-            let training = try csv(dataPath ?? "", dataset: dataset, classNames: nil)
-            if let validationFile {
-                let validation = try csv(validationFile, dataset: dataset, classNames: training.classNames)
-                return TrainingData(training: training, packed: nil, validation: validation, classNames: training.classNames, sampleShape: training.sampleShape)
-            }
-            guard let split = dataset.validationSplit, split > 0 else {
-                return TrainingData(training: training, packed: nil, validation: nil, classNames: training.classNames, sampleShape: training.sampleShape)
-            }
-            var generator = RandomGenerator(seed: seed, stream: [0x5B117])
-            let order = generator.permutation(training.count)
-            let held = Int((split * Double(training.count)).rounded())
-            let validationRows = Array(order.prefix(held)).sorted(), trainingRows = Array(order.dropFirst(held)).sorted()
-            func subset(_ rows: [Int]) -> TensorDataset {
-                TensorDataset(features: training.features.gathering(rows: rows), labels: rows.map { training.labels[$0] },
-                              classNames: training.classNames, name: training.name)
-            }
-            return TrainingData(training: subset(trainingRows), packed: nil, validation: subset(validationRows), classNames: training.classNames, sampleShape: training.sampleShape)
-        default:
-            let channels = ChannelMode(rawValue: dataset.channels ?? "rgb") ?? .rgb
-            let size = dataset.size.flatMap { $0.count == 2 ? (width: $0[0], height: $0[1]) : nil }
-            let sizing: ImageSizing = dataset.sizing == "center-crop" ? .centerCrop : .resize
-            let folder = try ImageFolder(root: dataPath ?? "", options: .init(channels: channels, size: size, sizing: sizing))
-            if let validationFile {
-                let validation = try ImageFolder(root: validationFile, options: .init(channels: channels, size: size ?? folder.expectedSize, sizing: sizing, classNames: folder.classNames))
-                return TrainingData(training: folder, packed: nil, validation: validation, classNames: folder.classNames, sampleShape: folder.sampleShape)
-            }
-            guard let split = dataset.validationSplit, split > 0 else {
-                return TrainingData(training: folder, packed: nil, validation: nil, classNames: folder.classNames, sampleShape: folder.sampleShape)
-            }
-            let (training, validation) = folder.split(validationFraction: split, seed: seed)
-            return TrainingData(training: training, packed: nil, validation: validation, classNames: folder.classNames, sampleShape: folder.sampleShape)
+    /// Where the data is and how it is split.
+    public struct Location: Sendable {
+        /// The kind of data.
+        public var kind: DataKind
+        /// The training data's path (nil only for XOR).
+        public var path: String?
+        /// A separate validation folder or file.
+        public var validationPath: String?
+        /// The fraction held out for validation when there is no validation path.
+        public var validationSplit: Double?
+
+        /// Creates a location.
+        public init(kind: DataKind, path: String?, validationPath: String? = nil, validationSplit: Double? = nil) {
+            self.kind = kind
+            self.path = path
+            self.validationPath = validationPath
+            self.validationSplit = validationSplit
         }
     }
 
-    /// Whether `path` is packed data: an http(s) URL or a directory holding a shard manifest.
-    public static func isPacked(_ path: String) -> Bool {
-        path.hasPrefix("http://") || path.hasPrefix("https://") || FileManager.default.fileExists(atPath: "\(path)/manifest.json")
+    /// How the data is read.
+    public struct ReadOptions: Sendable {
+        /// The seed of splits.
+        public var seed: UInt64 = 0
+        /// The bad-input policy.
+        public var badInput = BadInputPolicy.fail
+        /// Threads for the CSV index pass.
+        public var threads = 1
+        /// Where packed data is staged, and the disk budget.
+        public var cacheDirectory = "runs/cache"
+        /// The staging budget in bytes.
+        public var cacheBudget = 1 << 30
+
+        /// The defaults.
+        public init() {}
     }
 
-    /// Reads a whole CSV file into memory (for files that fit; larger ones stream as chunks).
-    static func csv(_ path: String, dataset: RunConfiguration.Dataset, classNames: [String]?) throws -> TensorDataset {
-        var options = CSVOptions()
-        options.labelColumn = .name(dataset.labelColumn ?? "label")
-        options.ignoredColumns = (dataset.ignoreColumns ?? []).map { .name($0) }
-        if let classNames, dataset.labels == "text" {
-            options.labelMapping = .given(classNames)
+    /// Opens the training data (listing image folders and indexing CSV files, not decoding them)
+    /// and the validation data: a separate path read with the training data's preprocessing, or
+    /// a seeded split (stratified by class for image folders; by a hash of the row number for
+    /// CSV, so that a streamed file is split without being read twice).
+    public static func open(_ location: Location, preprocessing base: Preprocessing, options: ReadOptions) throws -> TrainingData {
+        var preprocessing = base
+        switch location.kind {
+        case .xor:
+            let dataset = TensorDataset(features: Tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), labels: [0, 1, 1, 0], classNames: ["0", "1"], name: "xor")
+            preprocessing.classNames = ["0", "1"]
+            preprocessing.sampleShape = [2]
+            return TrainingData(training: .randomAccess(dataset), validation: nil, preprocessing: preprocessing, stager: nil, quarantined: [])
+        case .packed:
+            let path = location.path ?? ""
+            let shardSource: any ShardSource
+            if path.lowercased().hasPrefix("http://") || path.lowercased().hasPrefix("https://") {
+                guard let url = URL(string: path) else {
+                    throw DataError(.invalidOption, path: path, reason: "not a valid URL", fix: "give an http(s) URL of a shard manifest")
+                }
+                shardSource = HTTPShardSource(manifestURL: url)
+            } else {
+                shardSource = LocalShardSource(directory: path.hasSuffix("/manifest.json") ? String(path.dropLast(14)) : path)
+            }
+            let stager = try ShardStager(source: shardSource, cacheDirectory: options.cacheDirectory, budgetBytes: options.cacheBudget)
+            let packed = ShardedDataset(stager: stager, normalization: preprocessing.normalization)
+            preprocessing.classNames = packed.classNames
+            preprocessing.sampleShape = packed.sampleShape
+            if let channels = packed.manifest.channels { preprocessing.channels = ChannelMode(rawValue: channels) }
+            if packed.sampleShape.count == 3 { preprocessing.size = [packed.sampleShape[2], packed.sampleShape[1]] }
+            let validation = try location.validationPath.map { try source(path: $0, preprocessing: preprocessing, options: options) }
+            return TrainingData(training: .chunked(packed), validation: validation, preprocessing: preprocessing, stager: stager, quarantined: [])
+        case .csv:
+            let path = location.path ?? ""
+            let dataset = try CSVDataset(path: path, options: csvOptions(preprocessing, options: options), normalization: preprocessing.normalization)
+            preprocessing.classNames = dataset.classNames
+            preprocessing.sampleShape = dataset.sampleShape
+            if let validationPath = location.validationPath {
+                let validation = try source(path: validationPath, preprocessing: preprocessing, options: options)
+                return TrainingData(training: .chunked(dataset), validation: validation, preprocessing: preprocessing, stager: nil,
+                                    quarantined: dataset.quarantined)
+            }
+            guard let fraction = location.validationSplit, fraction > 0 else {
+                return TrainingData(training: .chunked(dataset), validation: nil, preprocessing: preprocessing, stager: nil,
+                                    quarantined: dataset.quarantined)
+            }
+            let split = RowSplit(fraction: fraction, seed: options.seed)
+            return TrainingData(training: .chunked(ChunkedRowSplit(base: dataset, split: split, heldOut: false)),
+                                validation: .chunked(ChunkedRowSplit(base: dataset, split: split, heldOut: true)),
+                                preprocessing: preprocessing, stager: nil, quarantined: dataset.quarantined)
+        case .imageFolder:
+            let folder = try ImageFolder(root: location.path ?? "", options: imageOptions(preprocessing))
+            preprocessing.classNames = folder.classNames
+            preprocessing.sampleShape = folder.sampleShape
+            preprocessing.size = [folder.sampleShape[2], folder.sampleShape[1]]
+            preprocessing.channels = folder.options.channels
+            if let validationPath = location.validationPath {
+                let validation = try source(path: validationPath, preprocessing: preprocessing, options: options)
+                return TrainingData(training: .randomAccess(folder), validation: validation, preprocessing: preprocessing, stager: nil, quarantined: [])
+            }
+            guard let fraction = location.validationSplit, fraction > 0 else {
+                return TrainingData(training: .randomAccess(folder), validation: nil, preprocessing: preprocessing, stager: nil, quarantined: [])
+            }
+            let (training, validation) = folder.split(validationFraction: fraction, seed: options.seed)
+            return TrainingData(training: .randomAccess(training), validation: .randomAccess(validation), preprocessing: preprocessing,
+                                stager: nil, quarantined: [])
+        }
+    }
+
+    /// Evaluation or validation data at `path` (an image folder or a CSV file), read exactly as
+    /// `preprocessing` says: the same channels, size, normalisation and class mapping. A label the
+    /// class names do not hold is an error.
+    public static func source(path: String, preprocessing: Preprocessing, options: ReadOptions = ReadOptions()) throws -> DataSource {
+        switch DataKind.of(path: path) {
+        case .csv:
+            return .chunked(try CSVDataset(path: path, options: csvOptions(preprocessing, options: options), normalization: preprocessing.normalization))
+        case .imageFolder:
+            return .randomAccess(try ImageFolder(root: path, options: imageOptions(preprocessing)))
+        case .packed, .xor:
+            throw DataError(.invalidOption, path: path, reason: "packed data cannot be used for validation or evaluation",
+                            fix: "give a PNG class folder or a CSV file")
+        }
+    }
+
+    /// The CSV reader's options for `preprocessing`.
+    static func csvOptions(_ preprocessing: Preprocessing, options: ReadOptions) -> CSVOptions {
+        var csv = CSVOptions()
+        csv.labelColumn = .name(preprocessing.labelColumn ?? "label")
+        csv.ignoredColumns = (preprocessing.ignoredColumns ?? []).map { .name($0) }
+        if preprocessing.textLabels == true {
+            csv.labelMapping = preprocessing.classNames.map { .given($0) } ?? .firstAppearance
         } else {
-            options.labelMapping = dataset.labels == "text" ? .firstAppearance : .numeric
+            csv.labelMapping = .numeric
         }
-        options.threads = 2
-        let reader = try CSVReader(path: path, options: options)
-        var rows: [Float] = [], labels: [Int] = []
-        while let chunk = try reader.next() {
-            rows += chunk.features.scalars
-            labels += chunk.labels
-        }
-        let width = reader.featureNames.count
-        let names = classNames ?? reader.classNames
-        return TensorDataset(features: Tensor(shape: [labels.count, width], scalars: rows), labels: labels, classNames: names, name: path)
+        csv.badInput = options.badInput
+        csv.threads = max(1, options.threads)
+        return csv
+    }
+
+    /// The image folder's options for `preprocessing`.
+    static func imageOptions(_ preprocessing: Preprocessing) -> ImageFolder.Options {
+        ImageFolder.Options(channels: preprocessing.channels ?? .rgb, size: preprocessing.imageSize, sizing: preprocessing.sizing ?? .resize,
+                            classNames: preprocessing.classNames, normalization: preprocessing.normalization)
     }
 }

@@ -1,5 +1,7 @@
 import Checkpoints
 import DataPipeline
+import ImageFormats
+import SystemIO
 import Dispatch
 import Foundation
 import Layers
@@ -65,8 +67,9 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var interrupted: Bool
 }
 
-/// A whole training run from a configuration: data, model, optimizer, epochs with validation,
-/// checkpoints (and resume), metrics.jsonl, TensorBoard events and progress output.
+/// A whole training run assembled from a configuration: the data, the model, the loss, the
+/// optimizer and schedule, and the callbacks (validation, checkpoints, metrics.jsonl, TensorBoard,
+/// progress) around the one `Trainer` loop. It only assembles; the loop trains.
 public final class TrainingRun {
     /// The configuration after overrides.
     public let configuration: RunConfiguration
@@ -84,7 +87,7 @@ public final class TrainingRun {
     private let optimizer: any Optimizer
     private let schedule: (any LearningRateSchedule)?
 
-    /// Builds everything the run needs (reading the data's listing, not its samples).
+    /// Builds everything the run needs (reading the data's listing or index, not its samples).
     public init(configuration base: RunConfiguration, overrides: TrainingOverrides = TrainingOverrides(), path: String = "pipeline") throws {
         var configuration = base
         if let epochs = overrides.epochs { configuration.epochs = epochs }
@@ -94,24 +97,25 @@ public final class TrainingRun {
         if let threads = overrides.threads { configuration.pipeline.threads = threads }
         if let data = overrides.data {
             configuration.dataset.path = data
-            if TrainingData.isPacked(data) {
+            configuration.dataset.kind = DataKind.of(path: data).rawValue
+            if configuration.dataset.kind == DataKind.imageFolder.rawValue || configuration.dataset.kind == DataKind.packed.rawValue {
                 configuration.dataset.size = nil
-            } else if data.lowercased().hasSuffix(".csv") || data.lowercased().hasSuffix(".csv.gz") {
-                configuration.dataset.kind = "csv"
-            } else if configuration.dataset.kind != "image-folder" {
-                configuration.dataset.kind = "image-folder"
             }
-            if configuration.dataset.kind == "image-folder" { configuration.dataset.size = nil }
         }
         if let validation = overrides.validation { configuration.dataset.validationPath = validation }
         self.overrides = overrides
         self.configuration = configuration
         ComputeThreads.maximum = configuration.pipeline.threads ?? ComputeThreads.processorCount
-        let runDirectoryName = overrides.runDirectory ?? configuration.logging?.runDirectory ?? "runs/\(configuration.name)"
-        data = try TrainingData.make(configuration.dataset, seed: configuration.seed,
-                                     cache: (overrides.cacheDirectory ?? "\(runDirectoryName)/cache", overrides.cacheBudget ?? 1 << 30))
-        let classes = max(data.classNames.count, 1)
-        model = try ModelBuilder.build(configuration.model.layers, sampleShape: data.sampleShape, classes: classes, seed: configuration.seed, path: path)
+        runDirectory = overrides.runDirectory ?? configuration.logging?.runDirectory ?? "runs/\(configuration.name)"
+        var options = TrainingData.ReadOptions()
+        options.seed = configuration.seed
+        options.threads = configuration.pipeline.threads ?? ComputeThreads.processorCount
+        options.cacheDirectory = overrides.cacheDirectory ?? "\(runDirectory)/cache"
+        options.cacheBudget = overrides.cacheBudget ?? 1 << 30
+        if let fraction = configuration.pipeline.skipBadFraction { options.badInput = .skip(maximumFraction: fraction) }
+        data = try TrainingData.open(TrainingRun.location(configuration), preprocessing: TrainingRun.preprocessing(configuration), options: options)
+        model = try ModelBuilder.build(configuration.model.layers, sampleShape: data.sampleShape, classes: max(data.classNames.count, 1),
+                                       seed: configuration.seed, path: path)
         loss = LabelLoss(kind: configuration.loss)
         let settings = configuration.optimizer
         switch settings.type {
@@ -130,7 +134,6 @@ public final class TrainingRun {
         default:
             schedule = nil
         }
-        runDirectory = overrides.runDirectory ?? configuration.logging?.runDirectory ?? "runs/\(configuration.name)"
         let checkpointDirectory = overrides.checkpointDirectory ?? configuration.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
         let metric = configuration.checkpoint?.metric ?? (data.validation != nil ? "validation_accuracy" : "loss")
         store = try CheckpointStore(directory: checkpointDirectory, retention: RetentionPolicy(
@@ -138,9 +141,56 @@ public final class TrainingRun {
             goal: metric.hasSuffix("accuracy") ? .maximize : .minimize))
     }
 
+    /// Where the configuration's data is.
+    static func location(_ configuration: RunConfiguration) -> TrainingData.Location {
+        let dataset = configuration.dataset
+        let kind = dataset.path.map { DataKind.of(path: $0) == .packed ? .packed : (DataKind(rawValue: dataset.kind) ?? .imageFolder) }
+            ?? (DataKind(rawValue: dataset.kind) ?? .xor)
+        return TrainingData.Location(kind: kind, path: dataset.path, validationPath: dataset.validationPath, validationSplit: dataset.validationSplit)
+    }
+
+    /// The preprocessing the configuration asks for. A `normalize` augmentation (the first in the
+    /// list) is preprocessing: it applies in validation, evaluation and prediction too.
+    static func preprocessing(_ configuration: RunConfiguration) -> Preprocessing {
+        let dataset = configuration.dataset
+        let normalize = configuration.pipeline.augmentations?.first?.normalize
+        return Preprocessing(
+            channels: dataset.channels.flatMap(ChannelMode.init(rawValue:)), size: dataset.size,
+            sizing: dataset.sizing.flatMap(ImageSizing.init(rawValue:)).map { $0 },
+            normalization: normalize.map { Normalization(mean: $0.mean, standardDeviation: $0.std) },
+            labelColumn: dataset.labelColumn, ignoredColumns: dataset.ignoreColumns, textLabels: dataset.labels == "text")
+    }
+
+    /// The random augmentations (training only).
+    static func augmentations(_ configuration: RunConfiguration) -> [SampleTransform] {
+        (configuration.pipeline.augmentations ?? []).compactMap { augmentation in
+            if let flip = augmentation.flip { return .randomHorizontalFlip(probability: flip) }
+            if let padding = augmentation.cropPadding { return .randomCrop(padding: padding) }
+            return nil
+        }
+    }
+
     static func batchesPerEpoch(_ configuration: RunConfiguration, count: Int) -> Int {
         let size = configuration.pipeline.batchSize == 0 ? max(count, 1) : configuration.pipeline.batchSize
         return (count + size - 1) / size
+    }
+
+    /// The pipeline's settings.
+    func pipelineConfiguration() -> PipelineConfiguration {
+        var pipeline = PipelineConfiguration()
+        let count = data.training.count
+        pipeline.batchSize = configuration.pipeline.batchSize == 0 ? max(count, 1) : configuration.pipeline.batchSize
+        pipeline.shuffle = configuration.pipeline.shuffle ?? true
+        pipeline.threads = configuration.pipeline.threads ?? ComputeThreads.processorCount
+        pipeline.prefetchDepth = configuration.pipeline.prefetch ?? 4
+        // Unless the file sets it, the shuffle window fits the staging budget (two windows and one shard ahead).
+        let capacity = data.training.chunkCapacity ?? Int.max
+        pipeline.windowChunks = configuration.pipeline.windowChunks ?? max(1, min(4, (capacity - 1) / 2))
+        pipeline.epochs = configuration.epochs
+        pipeline.seed = configuration.seed
+        pipeline.waitTimeout = 600
+        if let fraction = configuration.pipeline.skipBadFraction { pipeline.badInput = .skip(maximumFraction: fraction) }
+        return pipeline
     }
 
     /// Trains until the last epoch ends or `interrupted()` returns true after a step (then a
@@ -149,142 +199,60 @@ public final class TrainingRun {
         let started = DispatchTime.now().uptimeNanoseconds
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
         try configuration.jsonText().write(toFile: "\(runDirectory)/configuration.json", atomically: true, encoding: .utf8)
-        let metrics = try MetricsLog(path: "\(runDirectory)/metrics.jsonl")
-        let events = try TensorBoardWriter(directory: "\(runDirectory)/tensorboard")
         var pipelineState: PipelineState?
         var step = 0
         var best: Double?
         if overrides.resume, let checkpoint = try store.loadLatest() {
             let manifest = try TrainingCheckpoint.restore(checkpoint, model: model, optimizer: optimizer)
-            pipelineState = manifest.pipelineState
+            pipelineState = try TrainingCheckpoint.pipelineState(of: manifest, path: checkpoint.path)
             step = manifest.step
             best = manifest.metrics["best_validation_accuracy"]
             reporter.line("resuming from \(checkpoint.path) (step \(step), epoch \(manifest.epoch + 1))")
         }
         for problem in store.problems { reporter.line("skipped a damaged checkpoint: \(problem)") }
-        var pipelineConfiguration = PipelineConfiguration()
-        let count = data.training.count
-        pipelineConfiguration.batchSize = configuration.pipeline.batchSize == 0 ? max(count, 1) : configuration.pipeline.batchSize
-        pipelineConfiguration.shuffle = configuration.pipeline.shuffle ?? true
-        pipelineConfiguration.threads = configuration.pipeline.threads ?? ComputeThreads.processorCount
-        pipelineConfiguration.prefetchDepth = configuration.pipeline.prefetch ?? 4
-        // Unless the file sets it, the shuffle window fits the staging budget (two windows and one shard ahead).
-        let capacity = data.packed?.chunkCapacity ?? Int.max
-        pipelineConfiguration.windowChunks = configuration.pipeline.windowChunks ?? max(1, min(4, (capacity - 1) / 2))
-        pipelineConfiguration.epochs = configuration.epochs
-        pipelineConfiguration.seed = configuration.seed
-        pipelineConfiguration.waitTimeout = 600
-        if let fraction = configuration.pipeline.skipBadFraction { pipelineConfiguration.badInput = .skip(maximumFraction: fraction) }
-        let transforms: [SampleTransform] = (configuration.pipeline.augmentations ?? []).compactMap { augmentation in
-            if let normalize = augmentation.normalize { return .normalize(mean: normalize.mean, standardDeviation: normalize.std) }
-            if let flip = augmentation.flip { return .randomHorizontalFlip(probability: flip) }
-            if let padding = augmentation.cropPadding { return .randomCrop(padding: padding) }
-            return nil
-        }
-        let pipeline = try data.packed.map { try BatchPipeline(chunkedSource: $0, configuration: pipelineConfiguration, transforms: transforms, resumingFrom: pipelineState) }
-            ?? BatchPipeline(source: data.training, configuration: pipelineConfiguration, transforms: transforms, resumingFrom: pipelineState)
+        let pipelineConfiguration = pipelineConfiguration()
+        let pipeline = try BatchPipeline(source: data.training, configuration: pipelineConfiguration,
+                                         transforms: TrainingRun.augmentations(configuration), resumingFrom: pipelineState)
         pipeline.onWarning = { reporter.line("warning: \($0)") }
-        let batches = pipeline.batchesPerEpoch
-        let everySteps = overrides.checkpointEvery ?? configuration.checkpoint?.everySteps
-        let logEvery = configuration.logging?.everySteps ?? max(1, batches / 4)
-        let printLossEvery = configuration.logging?.printLossEvery
-        var epochLoss = 0.0, epochCorrect = 0, epochSamples = 0, epochBatches = 0
-        var lastEpochLoss = Double.nan, lastValidation: Double?
-        var epochsCompleted = pipelineState?.epoch ?? 0
-        var samplesThisRun = 0
-        var stopped = false
-        var epochStarted = DispatchTime.now().uptimeNanoseconds
-        let context = ForwardContext(isTraining: true)
-        func save(_ batch: Batch, metrics values: [String: Double]) throws {
-            var all = values
-            if let best { all["best_validation_accuracy"] = best }
-            try store.save(TrainingCheckpoint.contents(model: model, optimizer: optimizer, step: step, epoch: batch.stateAfter.epoch,
-                                                       pipelineState: batch.stateAfter, metrics: all,
-                                                       hyperparameters: ["learning_rate": "\(optimizer.learningRate)", "batch_size": "\(pipelineConfiguration.batchSize)",
-                                                                         "class_names": TrainedModel.encodeClassNames(data.classNames),
-                                                                         "sample_shape": data.sampleShape.map(String.init).joined(separator: ",")],
-                                                       configuration: configuration.jsonText()))
+        let threads = pipelineConfiguration.threads
+        let validation = data.validation.map { ValidationCallback(source: $0, classNames: data.classNames, threads: threads, bestAccuracy: best) }
+        let checkpoints = CheckpointCallback(
+            store: store, everyEpochs: configuration.checkpoint?.everyEpochs ?? 1, totalEpochs: configuration.epochs,
+            everySteps: overrides.checkpointEvery ?? configuration.checkpoint?.everySteps, preprocessing: data.preprocessing,
+            configuration: configuration.jsonText(),
+            hyperparameters: [
+                "batch_size": "\(pipelineConfiguration.batchSize)", "class_names": TrainedModel.encodeClassNames(data.classNames),
+                "sample_shape": data.sampleShape.map(String.init).joined(separator: ","),
+            ],
+            validation: validation)
+        let logEvery = configuration.logging?.everySteps ?? max(1, pipeline.batchesPerEpoch / 4)
+        var callbacks: [any TrainingCallback] = []
+        if let validation { callbacks.append(validation) }
+        callbacks += [
+            checkpoints,
+            try MetricsLogCallback(path: "\(runDirectory)/metrics.jsonl", everySteps: logEvery),
+            try TensorBoardCallback(directory: "\(runDirectory)/tensorboard", everySteps: logEvery),
+            ProgressCallback(reporter: reporter, totalEpochs: configuration.epochs, printLossEvery: configuration.logging?.printLossEvery),
+        ]
+        let trainer = Trainer(model: model, loss: loss, optimizer: optimizer, schedule: schedule, seed: configuration.seed, stepCount: step,
+                              callbacks: callbacks)
+        let summary: TrainingSummary
+        do {
+            defer {
+                pipeline.cancel()
+                data.stager?.stop()
+            }
+            summary = try trainer.fit(pipeline, shouldStop: interrupted)
         }
-        while let batch = try pipeline.next() {
-            let learningRate = schedule?.learningRate(atStep: step) ?? configuration.optimizer.learningRate
-            optimizer.learningRate = learningRate
-            context.generator = RandomGenerator(seed: configuration.seed, stream: [1, UInt64(step)])
-            let (value, output) = trainingStepWithOutput(model: model, loss: loss, optimizer: optimizer,
-                                                         inputs: batch.features, targets: batch.labels, context: context)
-            let correct = zip(loss.predictions(output), batch.labels).filter { $0 == $1 }.count
-            if let every = printLossEvery, step % every == 0 { reporter.line(String(format: "step %4d  loss %.6f", step, value)) }
-            step += 1
-            samplesThisRun += batch.count
-            epochLoss += Double(value) * Double(batch.count)
-            epochCorrect += correct
-            epochSamples += batch.count
-            epochBatches += 1
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - epochStarted) / 1e9
-            let rate = Double(epochSamples) / max(elapsed, 1e-9)
-            let remaining = Double(batches - batch.indexInEpoch - 1) * elapsed / Double(max(epochBatches, 1))
-            reporter.step(epoch: batch.epoch, epochs: configuration.epochs, batch: batch.indexInEpoch + 1, batches: batches,
-                          loss: epochLoss / Double(epochSamples), accuracy: Double(epochCorrect) / Double(epochSamples),
-                          samplesPerSecond: rate, waitShare: pipeline.statistics.waitFraction, remainingSeconds: remaining)
-            if step % logEvery == 0 {
-                metrics.append(["kind": "step", "step": step, "epoch": batch.epoch, "loss": Double(value), "accuracy": Double(correct) / Double(batch.count),
-                                "learning_rate": Double(learningRate), "samples_per_second": rate, "data_wait": pipeline.statistics.waitFraction])
-                try events.add(scalars: [("train/loss", value), ("train/learning_rate", learningRate)], step: step)
-            }
-            if batch.isLastInEpoch {
-                lastEpochLoss = epochLoss / Double(max(epochSamples, 1))
-                let trainAccuracy = Double(epochCorrect) / Double(max(epochSamples, 1))
-                var record: [String: Any] = ["kind": "epoch", "step": step, "epoch": batch.epoch, "loss": lastEpochLoss, "accuracy": trainAccuracy,
-                                             "learning_rate": Double(learningRate), "samples_per_second": rate, "data_wait": pipeline.statistics.waitFraction]
-                var scalars: [(tag: String, value: Float)] = [("epoch/loss", Float(lastEpochLoss)), ("epoch/accuracy", Float(trainAccuracy))]
-                var text = String(format: "epoch %d/%d  loss %.4f  acc %.1f%%", batch.epoch + 1, configuration.epochs, lastEpochLoss, trainAccuracy * 100)
-                var checkpointMetrics: [String: Double] = ["loss": lastEpochLoss, "accuracy": trainAccuracy]
-                if let validationSource = data.validation {
-                    let evaluation = try Evaluation.run(model: model, source: validationSource, loss: loss, classNames: data.classNames,
-                                                        threads: pipelineConfiguration.threads)
-                    lastValidation = evaluation.accuracy
-                    best = max(best ?? 0, evaluation.accuracy)
-                    record["validation_loss"] = evaluation.loss
-                    record["validation_accuracy"] = evaluation.accuracy
-                    scalars += [("epoch/validation_loss", Float(evaluation.loss)), ("epoch/validation_accuracy", Float(evaluation.accuracy))]
-                    text += String(format: "  validation loss %.4f  acc %.1f%%", evaluation.loss, evaluation.accuracy * 100)
-                    checkpointMetrics["validation_loss"] = evaluation.loss
-                    checkpointMetrics["validation_accuracy"] = evaluation.accuracy
-                }
-                text += String(format: "  (%.1f s, %.0f samples/s)", elapsed, rate)
-                metrics.append(record)
-                try events.add(scalars: scalars, step: step)
-                let lineEvery = max(1, configuration.epochs / 25)  // about 25 epoch lines per run
-                if (batch.epoch + 1) % lineEvery == 0 || batch.epoch == 0 || batch.epoch + 1 == configuration.epochs { reporter.line(text) }
-                let everyEpochs = max(1, configuration.checkpoint?.everyEpochs ?? 1)
-                if (batch.epoch + 1) % everyEpochs == 0 || batch.epoch + 1 == configuration.epochs {
-                    try save(batch, metrics: checkpointMetrics)
-                }
-                epochsCompleted = batch.epoch + 1
-                epochLoss = 0
-                epochCorrect = 0
-                epochSamples = 0
-                epochBatches = 0
-                epochStarted = DispatchTime.now().uptimeNanoseconds
-            } else if let every = everySteps, step % every == 0 {
-                try save(batch, metrics: ["loss": Double(value)])
-            }
-            pipeline.recycle(batch)
-            if interrupted() {
-                if !batch.isLastInEpoch { try save(batch, metrics: ["loss": Double(value)]) }
-                stopped = true
-                break
-            }
-        }
-        pipeline.cancel()
-        data.packed?.stager.stop()
         try store.waitUntilSaved()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let checkpoints = store.checkpoints()
-        let bestName = checkpoints.max { ($0.metrics["validation_accuracy"] ?? -1, $0.step) < ($1.metrics["validation_accuracy"] ?? -1, $1.step) }?.name
-        return RunSummary(finalLoss: lastEpochLoss.isNaN ? 0 : lastEpochLoss, finalValidationAccuracy: lastValidation, bestValidationAccuracy: best,
-                          steps: step, epochs: epochsCompleted, samplesPerSecond: Double(samplesThisRun) / max(seconds, 1e-9),
-                          checkpoint: checkpoints.last.map { "\(store.directory)/\($0.name)" },
+        let saved = store.checkpoints()
+        let bestName = saved.max { ($0.metrics["validation_accuracy"] ?? -1, $0.step) < ($1.metrics["validation_accuracy"] ?? -1, $1.step) }?.name
+        return RunSummary(finalLoss: summary.epochLosses.last ?? 0, finalValidationAccuracy: validation?.latest?.accuracy,
+                          bestValidationAccuracy: validation?.bestAccuracy, steps: summary.totalSteps, epochs: summary.epochsCompleted,
+                          samplesPerSecond: Double(summary.samples) / max(seconds, 1e-9),
+                          checkpoint: saved.last.map { "\(store.directory)/\($0.name)" },
                           bestCheckpoint: bestName.map { "\(store.directory)/\($0)" }, seconds: seconds,
-                          dataWaitShare: pipeline.statistics.waitFraction, interrupted: stopped)
+                          dataWaitShare: summary.dataWaitFraction, interrupted: summary.interrupted)
     }
 }

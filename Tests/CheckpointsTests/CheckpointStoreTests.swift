@@ -1,8 +1,8 @@
 import Checkpoints
-import DataPipeline
 import Foundation
 import Layers
 import Optimizers
+import Training
 import Tensors
 import TestSupport
 import XCTest
@@ -15,7 +15,7 @@ final class CheckpointStoreTests: XCTestCase {
     }
 
     private func contents(step: Int, metrics: [String: Double] = [:], scale: Float = 1) -> CheckpointContents {
-        let manifest = CheckpointManifest(step: step, epoch: step / 10, createdAt: Double(step), pipelineState: PipelineState(seed: 3, epoch: 1, position: 40, datasetCount: 100, batchSize: 8),
+        let manifest = CheckpointManifest(step: step, epoch: step / 10, createdAt: Double(step), pipelineState: .object(["seed": .unsigned(UInt64.max), "epoch": .number(1), "position": .number(40), "ratio": .number(0.25)]),
                                           generatorState: [1, 2, 3, 4], optimizerStep: step, metrics: metrics, hyperparameters: ["learning_rate": "0.1"], configuration: "{}")
         return CheckpointContents(manifest: manifest, model: [NamedTensor("0.weight", Tensor.random([4, 3], seed: UInt64(step)) * scale)],
                                   optimizer: [NamedTensor("0.weight.exp_avg", Tensor([Float(step)]))])

@@ -1,5 +1,7 @@
 import DataPipeline
 import Foundation
+import ImageFormats
+import SystemIO
 import Tensors
 import TestSupport
 import XCTest
@@ -35,7 +37,7 @@ final class BatchPipelineTests: XCTestCase {
 
     func testEachEpochIsAPermutationAndEpochsDiffer() throws {
         let source = CountingSource(count: 50)
-        let batches = try drain(try BatchPipeline(source: source, configuration: configuration(epochs: 3)))
+        let batches = try drain(try BatchPipeline(dataset: source, configuration: configuration(epochs: 3)))
         XCTAssertEqual(batches.count, 3 * 7)  // 50 = 6 x 8 + 2: six full batches and a short one
         var orders: [[Int]] = []
         for epoch in 0..<3 {
@@ -53,14 +55,14 @@ final class BatchPipelineTests: XCTestCase {
         }
         XCTAssertNotEqual(orders[0], orders[1])
         XCTAssertNotEqual(orders[1], orders[2])
-        let again = try drain(try BatchPipeline(source: source, configuration: configuration(epochs: 3)))
+        let again = try drain(try BatchPipeline(dataset: source, configuration: configuration(epochs: 3)))
         assertSameStream(batches, again)
     }
 
     func testDropRemainderGivesOnlyFullBatches() throws {
         var settings = configuration(epochs: 1)
         settings.batchRemainder = .drop
-        let batches = try drain(try BatchPipeline(source: CountingSource(count: 50), configuration: settings))
+        let batches = try drain(try BatchPipeline(dataset: CountingSource(count: 50), configuration: settings))
         XCTAssertEqual(batches.map(\.count), [8, 8, 8, 8, 8, 8])
     }
 
@@ -78,10 +80,10 @@ final class BatchPipelineTests: XCTestCase {
         let images = try ImageFolder(root: directory.url.path)
         let transforms: [SampleTransform] = [.normalize(mean: [0.5, 0.4, 0.3], standardDeviation: [0.2, 0.25, 0.3]),
                                              .randomHorizontalFlip(probability: 0.5), .randomCrop(padding: 2)]
-        let reference = try drain(try BatchPipeline(source: images, configuration: configuration(batch: 5, threads: 1, prefetch: 1), transforms: transforms))
+        let reference = try drain(try BatchPipeline(dataset: images, configuration: configuration(batch: 5, threads: 1, prefetch: 1), transforms: transforms))
         for threads in [2, 4, 8] {
             for prefetch in [1, 3, 8] {
-                let other = try drain(try BatchPipeline(source: images, configuration: configuration(batch: 5, threads: threads, prefetch: prefetch), transforms: transforms))
+                let other = try drain(try BatchPipeline(dataset: images, configuration: configuration(batch: 5, threads: threads, prefetch: prefetch), transforms: transforms))
                 assertSameStream(reference, other)
             }
         }
@@ -103,7 +105,7 @@ final class BatchPipelineTests: XCTestCase {
         let (mean, deviation): ([Float], [Float]) = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
         var settings = configuration(batch: 1, epochs: 1)
         settings.shuffle = false
-        let batch = try XCTUnwrap(try BatchPipeline(source: images, configuration: settings, transforms: [.normalize(mean: mean, standardDeviation: deviation)]).next())
+        let batch = try XCTUnwrap(try BatchPipeline(dataset: images, configuration: settings, transforms: [.normalize(mean: mean, standardDeviation: deviation)]).next())
         let plain = try images.sample(at: 0).features  // CHW in [0, 1]
         let expected = (0..<plain.count).map { index -> Float in
             let channel = index / 6
@@ -115,25 +117,25 @@ final class BatchPipelineTests: XCTestCase {
 
     func testResumeAtAnyPositionContinuesTheSameStream() throws {
         let source = CountingSource(count: 37)
-        let full = try drain(try BatchPipeline(source: source, configuration: configuration(batch: 4, threads: 2, epochs: 3)))
+        let full = try drain(try BatchPipeline(dataset: source, configuration: configuration(batch: 4, threads: 2, epochs: 3)))
         // Mid-epoch, at an epoch boundary, at the very start and in the last batch.
         let boundary = full.firstIndex { $0.isLastInEpoch }!
         for cut in [0, 3, boundary, boundary + 1, 15, full.count - 2] {
-            let resumed = try drain(try BatchPipeline(source: source, configuration: configuration(batch: 4, threads: 1, prefetch: 5, epochs: 3),
+            let resumed = try drain(try BatchPipeline(dataset: source, configuration: configuration(batch: 4, threads: 1, prefetch: 5, epochs: 3),
                                                       resumingFrom: full[cut].stateAfter))
             assertSameStream(Array(full[(cut + 1)...]), resumed)
         }
         // Twice in one epoch, with different thread counts and prefetch depths each time.
-        let first = try BatchPipeline(source: source, configuration: configuration(batch: 4, threads: 3, epochs: 3))
+        let first = try BatchPipeline(dataset: source, configuration: configuration(batch: 4, threads: 3, epochs: 3))
         let head = try drain(first, limit: 2)
-        let second = try BatchPipeline(source: source, configuration: configuration(batch: 4, threads: 1, prefetch: 1, epochs: 3), resumingFrom: first.state)
+        let second = try BatchPipeline(dataset: source, configuration: configuration(batch: 4, threads: 1, prefetch: 1, epochs: 3), resumingFrom: first.state)
         let middle = try drain(second, limit: 3)
-        let third = try BatchPipeline(source: source, configuration: configuration(batch: 4, threads: 4, prefetch: 7, epochs: 3), resumingFrom: second.state)
+        let third = try BatchPipeline(dataset: source, configuration: configuration(batch: 4, threads: 4, prefetch: 7, epochs: 3), resumingFrom: second.state)
         assertSameStream(full, head + middle + (try drain(third)))
     }
 
     func testStateIsSmallAndCodable() throws {
-        let pipeline = try BatchPipeline(source: CountingSource(count: 1_000_000, width: 1), configuration: configuration(batch: 64, prefetch: 16))
+        let pipeline = try BatchPipeline(dataset: CountingSource(count: 1_000_000, width: 1), configuration: configuration(batch: 64, prefetch: 16))
         _ = try pipeline.next()
         let encoded = try JSONEncoder().encode(pipeline.state)
         XCTAssertLessThan(encoded.count, 1024)
@@ -142,9 +144,9 @@ final class BatchPipelineTests: XCTestCase {
 
     func testSkippedSamplesAreNeverDecoded() throws {
         let source = CountingSource(count: 200)
-        let full = try drain(try BatchPipeline(source: source, configuration: configuration(batch: 10, epochs: 1)))
+        let full = try drain(try BatchPipeline(dataset: source, configuration: configuration(batch: 10, epochs: 1)))
         source.resetLoads()
-        let resumed = try BatchPipeline(source: source, configuration: configuration(batch: 10, prefetch: 1, epochs: 1), resumingFrom: full[11].stateAfter)
+        let resumed = try BatchPipeline(dataset: source, configuration: configuration(batch: 10, prefetch: 1, epochs: 1), resumingFrom: full[11].stateAfter)
         _ = try drain(resumed, limit: 2)
         let skipped = Set(full[0...11].flatMap(\.indices))
         XCTAssertTrue(Set(source.loadedIndices).isDisjoint(with: skipped), "a skipped sample was decoded")
@@ -153,7 +155,7 @@ final class BatchPipelineTests: XCTestCase {
 
     func testPrefetchHoldsAtMostDepthBatches() throws {
         let depth = 3
-        let pipeline = try BatchPipeline(source: CountingSource(count: 400), configuration: configuration(batch: 4, prefetch: depth, epochs: 1))
+        let pipeline = try BatchPipeline(dataset: CountingSource(count: 400), configuration: configuration(batch: 4, prefetch: depth, epochs: 1))
         sleepSeconds(0.3)  // let the producer fill the buffer and block
         XCTAssertLessThanOrEqual(Batch.liveCount, depth + 1)  // the buffer plus the one waiting to be put
         var largest = 0
@@ -168,7 +170,7 @@ final class BatchPipelineTests: XCTestCase {
     func testErrorSurfacesAtTheBatchThatHoldsTheBadSample() throws {
         var settings = configuration(batch: 5, epochs: 1)
         settings.shuffle = false
-        let pipeline = try BatchPipeline(source: CountingSource(count: 30, failing: [17]), configuration: settings)
+        let pipeline = try BatchPipeline(dataset: CountingSource(count: 30, failing: [17]), configuration: settings)
         let delivered = try drain(pipeline, limit: 3)
         XCTAssertEqual(delivered.map { $0.indices.first }, [0, 5, 10])
         XCTAssertThrowsError(try pipeline.next()) { error in
@@ -181,14 +183,14 @@ final class BatchPipelineTests: XCTestCase {
         var settings = configuration(batch: 5, epochs: 2)
         settings.shuffle = false
         settings.badInput = .skip(maximumFraction: 0.1)
-        let pipeline = try BatchPipeline(source: CountingSource(count: 30, failing: [17, 3]), configuration: settings)
+        let pipeline = try BatchPipeline(dataset: CountingSource(count: 30, failing: [17, 3]), configuration: settings)
         let batches = try drain(pipeline)
         XCTAssertEqual(batches.map(\.count), [4, 5, 5, 4, 5, 5, 4, 5, 5, 4, 5, 5])
         XCTAssertFalse(batches.contains { $0.indices.contains(17) || $0.indices.contains(3) })
         XCTAssertEqual(pipeline.quarantine.entries.map(\.origin), ["counting:3", "counting:17"])
         var strict = settings
         strict.badInput = .skip(maximumFraction: 0.05)
-        XCTAssertThrowsError(try drain(try BatchPipeline(source: CountingSource(count: 30, failing: [1, 2]), configuration: strict))) {
+        XCTAssertThrowsError(try drain(try BatchPipeline(dataset: CountingSource(count: 30, failing: [1, 2]), configuration: strict))) {
             XCTAssertEqual(($0 as? DataError)?.kind, .tooManyBadSamples)
         }
     }
@@ -201,7 +203,7 @@ final class BatchPipelineTests: XCTestCase {
                 settings.worldSize = 3
                 settings.rank = rank
                 settings.shardRemainder = policy
-                let batches = try drain(try BatchPipeline(source: CountingSource(count: 31), configuration: settings))
+                let batches = try drain(try BatchPipeline(dataset: CountingSource(count: 31), configuration: settings))
                 perRank.append(batches.flatMap(\.indices))
             }
             XCTAssertEqual(Set(perRank.map(\.count)).count, 1, "\(policy): every rank the same count")
@@ -219,7 +221,7 @@ final class BatchPipelineTests: XCTestCase {
     func testDeinitStopsTheProducerThread() throws {
         let before = BatchPipeline.runningProducers
         do {
-            let pipeline = try BatchPipeline(source: CountingSource(count: 10_000), configuration: configuration(batch: 4, epochs: nil))
+            let pipeline = try BatchPipeline(dataset: CountingSource(count: 10_000), configuration: configuration(batch: 4, epochs: nil))
             _ = try pipeline.next()
             XCTAssertGreaterThan(BatchPipeline.runningProducers, before)
         }
@@ -232,7 +234,7 @@ final class BatchPipelineTests: XCTestCase {
     }
 
     func testRecycledStorageNeverChangesABatchStillHeld() throws {
-        let pipeline = try BatchPipeline(source: CountingSource(count: 64), configuration: configuration(batch: 8, prefetch: 1, epochs: 3))
+        let pipeline = try BatchPipeline(dataset: CountingSource(count: 64), configuration: configuration(batch: 8, prefetch: 1, epochs: 3))
         let kept = try XCTUnwrap(try pipeline.next())
         let snapshot = kept.features.scalars
         pipeline.recycle(kept)  // the caller still holds `kept`: copy-on-write must protect it
@@ -242,15 +244,15 @@ final class BatchPipelineTests: XCTestCase {
 
     func testAsyncSequenceGivesTheSameBatches() async throws {
         let source = CountingSource(count: 20)
-        let expected = try drain(try BatchPipeline(source: source, configuration: configuration(batch: 3)))
+        let expected = try drain(try BatchPipeline(dataset: source, configuration: configuration(batch: 3)))
         var received: [Batch] = []
-        for try await batch in try BatchPipeline(source: source, configuration: configuration(batch: 3)).asyncBatches { received.append(batch) }
+        for try await batch in try BatchPipeline(dataset: source, configuration: configuration(batch: 3)).asyncBatches { received.append(batch) }
         assertSameStream(expected, received)
     }
 
     func testResumingWithAnotherDatasetIsRefused() throws {
         let state = PipelineState(seed: 1, datasetCount: 99, batchSize: 4)
-        XCTAssertThrowsError(try BatchPipeline(source: CountingSource(count: 10), configuration: configuration(), resumingFrom: state)) {
+        XCTAssertThrowsError(try BatchPipeline(dataset: CountingSource(count: 10), configuration: configuration(), resumingFrom: state)) {
             XCTAssertTrue($0 is PipelineError)
         }
     }

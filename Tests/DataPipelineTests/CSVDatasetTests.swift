@@ -1,6 +1,9 @@
 import CZlib
 import DataPipeline
 import Foundation
+import ImageFormats
+import SystemIO
+import TabularFormats
 import TestSupport
 import XCTest
 
@@ -44,8 +47,9 @@ final class CSVDatasetTests: XCTestCase {
             XCTAssertEqual(try dataset.csvChunk(at: index), streamed[index])
             XCTAssertEqual(dataset.sampleCount(ofChunk: index), streamed[index].count)
         }
-        let samples = try dataset.chunk(at: 3)
-        XCTAssertEqual(samples.first?.origin, .line(path: path, line: streamed[3].firstLine))
+        let chunk = try dataset.loadChunk(at: 3)
+        XCTAssertEqual(chunk.sample(at: 0).origin, .line(path: path, line: streamed[3].firstLine))
+        XCTAssertEqual(chunk.features, streamed[3].features)
     }
 
     func testGzipChunksAreReachableToo() throws {

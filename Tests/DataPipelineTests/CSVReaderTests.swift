@@ -1,6 +1,9 @@
 import CZlib
 import DataPipeline
 import Foundation
+import ImageFormats
+import SystemIO
+import TabularFormats
 import TestSupport
 import XCTest
 

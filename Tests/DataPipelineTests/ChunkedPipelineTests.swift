@@ -1,5 +1,6 @@
 import DataPipeline
 import Foundation
+import TabularFormats
 import TestSupport
 import XCTest
 
@@ -41,7 +42,7 @@ final class ChunkedPipelineTests: XCTestCase {
     func testEpochsArePermutationsOfAllRowsAndWindowsStayLocal() throws {
         let dataset = try sortedCSV()
         XCTAssertGreaterThan(dataset.chunkCount, 20)
-        let batches = try drain(try BatchPipeline(chunkedSource: dataset, configuration: configuration(window: 3)))
+        let batches = try drain(try BatchPipeline(chunked: dataset, configuration: configuration(window: 3)))
         for epoch in 0..<2 {
             let ids = batches.filter { $0.epoch == epoch }.flatMap { batch in (0..<batch.count).map { Int(batch.features[$0, 0]) } }
             XCTAssertEqual(ids.sorted(), Array(0..<600))
@@ -55,9 +56,9 @@ final class ChunkedPipelineTests: XCTestCase {
 
     func testResumeAndThreadCountsGiveTheSameStream() throws {
         let dataset = try sortedCSV()
-        let full = try drain(try BatchPipeline(chunkedSource: dataset, configuration: configuration(window: 4)))
+        let full = try drain(try BatchPipeline(chunked: dataset, configuration: configuration(window: 4)))
         for cut in [0, 9, 37, full.count - 2] {
-            let resumed = try drain(try BatchPipeline(chunkedSource: dataset, configuration: configuration(window: 4, threads: 3), resumingFrom: full[cut].stateAfter))
+            let resumed = try drain(try BatchPipeline(chunked: dataset, configuration: configuration(window: 4, threads: 3), resumingFrom: full[cut].stateAfter))
             XCTAssertEqual(resumed.map(\.indices), full[(cut + 1)...].map(\.indices))
             XCTAssertEqual(resumed.map(\.features), full[(cut + 1)...].map(\.features))
         }
@@ -65,11 +66,11 @@ final class ChunkedPipelineTests: XCTestCase {
 
     func testGuardrailWarnsWhenASortedStreamIsBarelyShuffled() throws {
         let dataset = try sortedCSV()
-        let narrow = try BatchPipeline(chunkedSource: dataset, configuration: configuration(window: 1))
+        let narrow = try BatchPipeline(chunked: dataset, configuration: configuration(window: 1))
         _ = try drain(narrow, limit: 10)
         XCTAssertEqual(narrow.warnings.count, 1)
         XCTAssertTrue(narrow.warnings.first?.contains("windowChunks") ?? false, "\(narrow.warnings)")
-        let wide = try BatchPipeline(chunkedSource: dataset, configuration: configuration(window: 100))
+        let wide = try BatchPipeline(chunked: dataset, configuration: configuration(window: 100))
         _ = try drain(wide, limit: 10)
         XCTAssertEqual(wide.warnings, [])
     }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import TabularFormats
 import XCTest
 
 @testable import DataPipeline

@@ -1,5 +1,7 @@
 import DataPipeline
 import Foundation
+import ImageFormats
+import SystemIO
 import TestSupport
 import XCTest
 

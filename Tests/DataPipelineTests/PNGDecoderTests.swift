@@ -1,6 +1,8 @@
 import CZlib
 import DataPipeline
 import Foundation
+import ImageFormats
+import SystemIO
 import TestSupport
 import XCTest
 

@@ -1,6 +1,9 @@
 import DataPipeline
 import Foundation
+import ImageFormats
+import Shards
 import Synchronization
+import SystemIO
 import TestSupport
 import XCTest
 
@@ -30,7 +33,7 @@ final class StagingTests: XCTestCase {
     }
 
     private func stream(_ stager: ShardStager, epochs: Int = 1, from state: PipelineState? = nil, limit: Int = .max) throws -> [Batch] {
-        let pipeline = try BatchPipeline(chunkedSource: ShardedDataset(stager: stager), configuration: configuration(epochs: epochs), resumingFrom: state)
+        let pipeline = try BatchPipeline(chunked: ShardedDataset(stager: stager), configuration: configuration(epochs: epochs), resumingFrom: state)
         var batches: [Batch] = []
         while batches.count < limit, let batch = try pipeline.next() { batches.append(batch) }
         return batches

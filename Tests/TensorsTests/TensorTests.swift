@@ -1,4 +1,5 @@
 import DataPipeline
+import SystemIO
 import TestSupport
 import XCTest
 

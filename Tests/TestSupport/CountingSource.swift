@@ -1,11 +1,12 @@
 import DataPipeline
+import SystemIO
 import Synchronization
 import Tensors
 
 /// A source for pipeline tests: sample `i` has features `[i, i + 0.5, ...]` (so its identity is
 /// visible in a batch) and label `i % classes`; it records every index it loads, can fail on
 /// chosen indices, and can sleep per sample to model a slow decoder.
-public final class CountingSource: BatchSource, @unchecked Sendable {
+public final class CountingSource: RandomAccessDataset, @unchecked Sendable {
     /// The number of samples.
     public let count: Int
     /// Features per sample.
@@ -41,7 +42,7 @@ public final class CountingSource: BatchSource, @unchecked Sendable {
     public func resetLoads() { loads.withLock { $0.removeAll() } }
 
     /// Writes `[index, index + 0.5, ...]`.
-    public func load(_ index: Int, into destination: UnsafeMutableBufferPointer<Float>, scratch: DecodeScratch) throws -> Int {
+    public func load(_ index: Int, into destination: UnsafeMutableBufferPointer<Float>, scratch: WorkerScratch) throws -> Int {
         loads.withLock { $0.append(index) }
         if delay > 0 { sleepSeconds(delay) }
         if failing.contains(index) {

@@ -29,12 +29,12 @@ final class TrainerTests: XCTestCase {
         configuration.prefetchDepth = 4
         configuration.epochs = 1
         configuration.waitTimeout = 60
-        let calibration = try BatchPipeline(source: source, configuration: configuration)
+        let calibration = try BatchPipeline(dataset: source, configuration: configuration)
         var calibrated = 0
         while calibrated < 40, try calibration.next() != nil { calibrated += 1 }
         let decodePerBatch = calibration.statistics.decodeSeconds / Double(calibration.statistics.batchesProduced)
         calibration.cancel()
-        let pipeline = try BatchPipeline(source: source, configuration: configuration)
+        let pipeline = try BatchPipeline(dataset: source, configuration: configuration)
         var generator = RandomGenerator(seed: 1)
         let model = Sequential(FixedCost(seconds: decodePerBatch * 1.25), Dense(inputSize: 3, outputSize: 4, generator: &generator))
         let trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.01))
@@ -58,14 +58,14 @@ final class TrainerTests: XCTestCase {
             var generator = RandomGenerator(seed: 2)
             let model = Dense(inputSize: 2, outputSize: 2, generator: &generator)
             let optimizer = SGD(learningRate: 0.1, momentum: 0.9)
-            var pipeline = try BatchPipeline(source: data, configuration: configuration)
+            var pipeline = try BatchPipeline(dataset: data, configuration: configuration)
             var trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: optimizer)
             if let splitAfter {
                 var steps = 0
                 let first = try trainer.fit(pipeline, shouldStop: { steps += 1; return steps == splitAfter })
                 // "Restart": a new pipeline from the saved state, a new trainer around the same
                 // parameters and optimizer state.
-                pipeline = try BatchPipeline(source: data, configuration: configuration, resumingFrom: first.pipelineState)
+                pipeline = try BatchPipeline(dataset: data, configuration: configuration, resumingFrom: first.pipelineState)
                 trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: optimizer, stepCount: first.steps)
             }
             _ = try trainer.fit(pipeline)

@@ -37,9 +37,10 @@ final class XORSeedOracleTests: XCTestCase {
         let model = Sequential(hidden, Sigmoid(), output, Sigmoid())
         let inputs = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
         let targets = Tensor([[0], [1], [1], [0]])
-        let trainer = InMemoryTrainer(model: model, loss: SumOfSquares(), optimizer: SGD(learningRate: 1.0))
-        var losses: [Int: Float] = [:]
-        try trainer.fit(inputs: inputs, targets: targets, epochs: 500, mode: .fullBatch) { losses[$0.step] = $0.loss }
+        // Full-batch gradient descent: the whole set as one batch, in order, through the training loop.
+        let (_, recorder) = try train(model, loss: LabelLoss(kind: "sum-of-squares"), optimizer: SGD(learningRate: 1.0), features: inputs,
+                                      labels: [0, 1, 1, 0], epochs: 500, batchSize: nil)
+        var losses = recorder.losses
         losses[500] = SumOfSquares().evaluate(model(inputs), target: targets).value
 
         XCTAssertEqual(oracle.lossAtStep.count, 5)

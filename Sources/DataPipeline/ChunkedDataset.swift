@@ -1,0 +1,33 @@
+/// A dataset that cannot be indexed cheaply row by row but can be read in chunks (byte ranges
+/// of a CSV file, packed shards), each chunk addressable by its number, so that a pipeline can
+/// seek to (chunk, row in chunk) without reading what came before. Only the chunks of the
+/// current shuffle window are held in memory.
+public protocol ChunkedDataset: Sendable {
+    /// The number of chunks.
+    var chunkCount: Int { get }
+    /// The shape of one sample's features.
+    var sampleShape: [Int] { get }
+    /// The class names, in class-index order.
+    var classNames: [String] { get }
+    /// The number of samples in chunk `index`, known without reading it.
+    func sampleCount(ofChunk index: Int) -> Int
+    /// Reads and decodes chunk `index`. Throws `DataError` for bad input.
+    func loadChunk(at index: Int) throws -> SampleChunk
+    /// The chunks the pipeline will read next, in order (a stager fetches them ahead).
+    func willRead(chunks: [Int])
+    /// Chunk `index` has been consumed (a stager deletes its file).
+    func didConsume(chunk index: Int)
+    /// How many chunks can be held at once (a staging budget), or nil for no limit.
+    var chunkCapacity: Int? { get }
+}
+
+extension ChunkedDataset {
+    /// Nothing to prepare by default.
+    public func willRead(chunks: [Int]) {}
+    /// Nothing to release by default.
+    public func didConsume(chunk index: Int) {}
+    /// No limit by default.
+    public var chunkCapacity: Int? { nil }
+    /// The total number of samples.
+    public var count: Int { (0..<chunkCount).reduce(0) { $0 + sampleCount(ofChunk: $1) } }
+}

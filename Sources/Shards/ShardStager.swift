@@ -1,0 +1,269 @@
+import DataPipeline
+import Dispatch
+import Foundation
+import ImageFormats
+import SystemIO
+import TabularFormats
+
+/// Keeps the shards a pipeline needs next in a local cache directory within a disk budget:
+/// downloads ahead in the pipeline's order on a background thread, verifies each shard's size and
+/// CRC32 (a mismatch is fetched once more, then fails), writes under a temporary name and renames,
+/// and deletes a shard once the pipeline has consumed it. Transient errors are retried with
+/// backoff. Disk use (staged shards plus the one being fetched) never exceeds the budget.
+/// The fetch thread keeps the stager alive: call `stop()` when done with it.
+public final class ShardStager: @unchecked Sendable {
+    /// The packed dataset's manifest.
+    public let manifest: ShardManifest
+    /// The cache directory.
+    public let directory: String
+    /// The disk budget in bytes.
+    public let budgetBytes: Int
+    /// The source.
+    public let source: any ShardSource
+    /// Attempts per shard for transient errors.
+    public let attempts: Int
+
+    private let condition = NSCondition()
+    private var resident: [Int: Int] = [:]  // shard -> bytes on disk
+    private var reserved = 0  // bytes of the fetch in progress
+    private var upcoming: [Int] = []
+    private var pinned = Set<Int>()  // handed to the pipeline, not yet consumed
+    private var waiting = Set<Int>()  // asked for by a waiting caller
+    private var failures: [Int: Error] = [:]
+    private var stopped = false
+    private var fetcherRunning = false  // set when the thread starts: a failed init has no thread to wait for
+    private var statistics = StagingStatistics()
+
+    /// Opens the source's manifest and the cache. Throws when the budget cannot hold two shards.
+    public init(source: any ShardSource, cacheDirectory: String, budgetBytes: Int, attempts: Int = 5) throws {
+        self.source = source
+        directory = cacheDirectory
+        self.budgetBytes = budgetBytes
+        self.attempts = max(1, attempts)
+        manifest = try ShardManifest.decode(try ShardStager.retrying(attempts: attempts) { try source.manifestBytes() }, path: "\(source.location)/manifest.json")
+        let minimum = 2 * manifest.largestShardBytes
+        guard budgetBytes >= minimum else {
+            throw DataError(.invalidOption, path: cacheDirectory,
+                            reason: "a cache budget of \(budgetBytes) bytes cannot hold two shards of up to \(manifest.largestShardBytes) bytes",
+                            fix: "give at least \(minimum) bytes (--cache-budget \(minimum)), or pack smaller shards")
+        }
+        try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
+        // Keep complete, valid shards left by an earlier run; remove everything else.
+        let names = Dictionary(uniqueKeysWithValues: manifest.shards.enumerated().map { ($1.name, $0) })
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory)) ?? [] {
+            let path = "\(cacheDirectory)/\(file)"
+            if let index = names[file], let bytes = try? FileBytes.contents(of: path), bytes.count == manifest.shards[index].bytes,
+               CRC32.checksum(bytes) == manifest.shards[index].crc32, resident.values.reduce(0, +) + bytes.count <= budgetBytes {
+                resident[index] = bytes.count
+            } else {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
+        fetcherRunning = true
+        let thread = Thread { [self] in fetchLoop() }
+        thread.name = "millrace.staging"
+        thread.start()
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// Stops the background fetcher and waits (up to a minute) for a download in progress to end,
+    /// so that another stager can take over the cache directory.
+    public func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        let deadline = Date().addingTimeInterval(60)
+        while fetcherRunning && condition.wait(until: deadline) {}
+        condition.unlock()
+    }
+
+    /// The local path of shard `index`'s file.
+    public func path(ofShard index: Int) -> String { "\(directory)/\(manifest.shards[index].name)" }
+
+    /// The shards to fetch next, in order (replacing the previous plan).
+    public func schedule(_ order: [Int]) {
+        condition.lock()
+        upcoming = order
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until shard `index` is staged (fetching it first if needed) and returns its path.
+    public func localPath(ofShard index: Int) throws -> String {
+        let began = DispatchTime.now().uptimeNanoseconds
+        condition.lock()
+        defer { condition.unlock() }
+        if resident[index] == nil && upcoming.first != index {
+            upcoming.removeAll { $0 == index }
+            upcoming.insert(index, at: 0)
+            condition.broadcast()
+        }
+        waiting.insert(index)
+        defer { waiting.remove(index) }
+        condition.broadcast()
+        while resident[index] == nil {
+            if let failure = failures[index] { throw failure }
+            if stopped { throw DataError(.unreadable, path: path(ofShard: index), reason: "staging was stopped", fix: "keep the stager alive while training") }
+            condition.wait()
+        }
+        pinned.insert(index)
+        statistics.waitSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+        return path(ofShard: index)
+    }
+
+    /// Deletes shard `index`'s file: its samples have been consumed.
+    public func release(_ index: Int) {
+        condition.lock()
+        // Consumed: drop it from the plan (its first occurrence) so it is not fetched again.
+        if let position = upcoming.firstIndex(of: index) { upcoming.remove(at: position) }
+        pinned.remove(index)
+        if resident.removeValue(forKey: index) != nil {
+            try? FileManager.default.removeItem(atPath: path(ofShard: index))
+            statistics.shardsDeleted += 1
+        }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Fetch figures so far.
+    public var currentStatistics: StagingStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        var copy = statistics
+        copy.residentShards = resident.count
+        copy.residentBytes = resident.values.reduce(0, +)
+        return copy
+    }
+
+    private func fetchLoop() {
+        while true {
+            condition.lock()
+            var next: Int?
+            while !stopped {
+                next = upcoming.first { resident[$0] == nil && failures[$0] == nil }
+                if let candidate = next, makeRoom(for: candidate) { break }
+                next = nil
+                condition.wait()
+            }
+            if stopped {
+                fetcherRunning = false
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let index = next!
+            let shard = manifest.shards[index]
+            reserved = shard.bytes
+            condition.unlock()
+            let began = DispatchTime.now().uptimeNanoseconds
+            let outcome = Result { try download(shard) }
+            condition.lock()
+            reserved = 0
+            switch outcome {
+            case .success:
+                resident[index] = shard.bytes
+                statistics.bytesFetched += shard.bytes
+                statistics.shardsFetched += 1
+                statistics.fetchSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+            case .failure(let error):
+                failures[index] = error
+            }
+            statistics.peakBytes = max(statistics.peakBytes, resident.values.reduce(0, +))
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Whether `candidate` fits in the budget; for a shard a caller is waiting for, makes room by
+    /// deleting prefetched shards nobody holds, those needed last first. Called with the lock held.
+    private func makeRoom(for candidate: Int) -> Bool {
+        let size = manifest.shards[candidate].bytes
+        func used() -> Int { resident.values.reduce(0, +) }
+        if used() + size <= budgetBytes { return true }
+        guard waiting.contains(candidate) else { return false }
+        let victims = resident.keys.filter { !pinned.contains($0) && $0 != candidate }.sorted {
+            (upcoming.firstIndex(of: $0) ?? Int.max) > (upcoming.firstIndex(of: $1) ?? Int.max)
+        }
+        for victim in victims where used() + size > budgetBytes {
+            resident.removeValue(forKey: victim)
+            try? FileManager.default.removeItem(atPath: path(ofShard: victim))
+            statistics.shardsEvicted += 1
+        }
+        return used() + size <= budgetBytes
+    }
+
+    /// Fetches a shard (retrying transient errors), verifies it (one more fetch on a mismatch),
+    /// and renames it into place.
+    private func download(_ shard: ShardManifest.Shard) throws {
+        var mismatches = 0
+        while true {
+            let bytes = try ShardStager.retrying(attempts: attempts) { try source.fetch(shard.name) }
+            guard bytes.count == shard.bytes && CRC32.checksum(bytes) == shard.crc32 else {
+                mismatches += 1
+                condition.lock()
+                statistics.checksumRetries += 1
+                condition.unlock()
+                if mismatches < 2 { continue }
+                throw DataError(.corrupt, path: "\(source.location)/\(shard.name)",
+                                reason: "the shard's size or CRC32 differs from the manifest twice (\(bytes.count) bytes, CRC32 \(CRC32.checksum(bytes)); expected \(shard.bytes), \(shard.crc32))",
+                                fix: "the served shard is damaged: pack and upload it again")
+            }
+            let temporary = "\(directory)/.tmp-\(shard.name)-\(UInt32.random(in: 0...UInt32.max))"
+            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+            // rename(2) replaces an existing file atomically: a reader sees the old or the new shard.
+            guard rename(temporary, "\(directory)/\(shard.name)") == 0 else {
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw DataError(.unreadable, path: "\(directory)/\(shard.name)", reason: "cannot move the downloaded shard into place: \(String(cString: strerror(errno)))",
+                                fix: "check the cache directory's permissions and free space")
+            }
+            return
+        }
+    }
+
+    /// Runs `body`, retrying transient `ShardFetchError`s with exponential backoff (50 ms doubling).
+    static func retrying<T>(attempts: Int, _ body: () throws -> T) throws -> T {
+        var delay = 0.05, attempt = 1
+        while true {
+            do { return try body() } catch let error as ShardFetchError {
+                guard error.isTransient && attempt < attempts else {
+                    throw DataError(error.isTransient ? .unreadable : .notFound, path: "shard source", reason: "\(error.reason) (after \(attempt) attempts)",
+                                    fix: error.isTransient ? "check the server or the network" : "check the URL or path")
+                }
+                usleep(UInt32(delay * 1e6))
+                delay *= 2
+                attempt += 1
+            }
+        }
+    }
+
+}
+
+/// What staging has done.
+public struct StagingStatistics: Sendable, Equatable {
+    /// Bytes downloaded (verified shards).
+    public var bytesFetched = 0
+    /// Shards downloaded.
+    public var shardsFetched = 0
+    /// Shards deleted after use.
+    public var shardsDeleted = 0
+    /// Prefetched shards deleted early to make room for one needed now.
+    public var shardsEvicted = 0
+    /// Re-downloads after a checksum mismatch.
+    public var checksumRetries = 0
+    /// Seconds spent downloading.
+    public var fetchSeconds = 0.0
+    /// Seconds the pipeline waited for a shard.
+    public var waitSeconds = 0.0
+    /// Shards on disk now.
+    public var residentShards = 0
+    /// Bytes on disk now.
+    public var residentBytes = 0
+    /// The most bytes on disk at once.
+    public var peakBytes = 0
+
+    /// Download rate in bytes per second.
+    public var bytesPerSecond: Double { fetchSeconds > 0 ? Double(bytesFetched) / fetchSeconds : 0 }
+}

@@ -1,0 +1,151 @@
+import DataPipeline
+import SystemIO
+import Tensors
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A CSV file as a `ChunkedDataset`: chunk `k` can be read without reading chunks `0..<k`, so a
+/// file of any size streams into training with only the shuffle window's chunks in memory.
+///
+/// Opening makes one streaming pass (parallel, bounded memory) that validates every row under
+/// the bad-input policy and records each chunk's byte range, first line and row count, and the
+/// class names. `chunk(at:)` then reads just that byte range and parses it. For gzip input a
+/// chunk is reached by decompressing from the start (gzip has no random access); pack such data
+/// into shards instead.
+public struct CSVDataset: ChunkedDataset {
+    /// Where one chunk lies in the file.
+    public struct ChunkExtent: Sendable, Equatable, Codable {
+        /// The byte offset of the chunk's first row (in the decompressed stream).
+        public var byteOffset: Int
+        /// The chunk's length in bytes.
+        public var byteCount: Int
+        /// The line the chunk starts on.
+        public var firstLine: Int
+        /// The number of rows (good rows, under a skipping policy).
+        public var rowCount: Int
+    }
+
+    /// The file.
+    public let path: String
+    /// The options (`threads` applies to the opening pass).
+    public let options: CSVOptions
+    /// The feature column names.
+    public let featureNames: [String]
+    /// The class names.
+    public let classNames: [String]
+    /// Every chunk's extent, in file order.
+    public let chunks: [ChunkExtent]
+    /// Rows skipped under the `.skip` policy during the opening pass.
+    public let quarantined: [QuarantineEntry]
+    /// Whether the file is gzip-compressed.
+    public let isCompressed: Bool
+    /// The normalization applied to every row's features as chunks are read.
+    public let normalization: Normalization?
+
+    private let parser: CSVChunkParser
+    private let labelIndices: [String: Int]
+
+    /// Opens and indexes `path`; `normalization` is applied to the features of every chunk read.
+    public init(path: String, options: CSVOptions = CSVOptions(), normalization: Normalization? = nil) throws(DataError) {
+        let reader = try CSVReader(path: path, options: options)
+        var chunks: [ChunkExtent] = []
+        while let chunk = try reader.next() {
+            chunks.append(ChunkExtent(byteOffset: chunk.byteOffset, byteCount: chunk.byteCount, firstLine: chunk.firstLine, rowCount: chunk.count))
+        }
+        self.path = path
+        self.options = options
+        self.normalization = normalization
+        featureNames = reader.featureNames
+        classNames = reader.classNames
+        self.chunks = chunks
+        quarantined = reader.quarantine.entries
+        isCompressed = try ByteStream(path: path).isCompressed
+        parser = CSVChunkParser(layout: reader.layout, options: options, path: path)
+        labelIndices = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
+    }
+
+    /// The number of chunks.
+    public var chunkCount: Int { chunks.count }
+
+    /// The total number of rows.
+    public var count: Int { chunks.reduce(0) { $0 + $1.rowCount } }
+
+    /// `[features]`.
+    public var sampleShape: [Int] { [featureNames.count] }
+
+    /// The number of rows in chunk `index`.
+    public func sampleCount(ofChunk index: Int) -> Int { chunks[index].rowCount }
+
+    /// Chunk `index`'s rows (normalized, if asked) with their labels and lines.
+    public func loadChunk(at index: Int) throws -> SampleChunk {
+        let chunk = try csvChunk(at: index)
+        var features = chunk.features
+        if let normalization {
+            let shape = sampleShape
+            features.withUnsafeMutableBufferPointer { normalization.apply(toBatch: $0, sampleShape: shape) }
+        }
+        return SampleChunk(index: index, features: features, labels: chunk.labels, path: path, lines: chunk.lines)
+    }
+
+    /// Chunk `index` with its features as one tensor `[rows, features]`. Rows that the opening
+    /// pass skipped are skipped again, without being recorded twice.
+    public func csvChunk(at index: Int) throws(DataError) -> CSVChunk {
+        let extent = chunks[index]
+        let bytes = try readBytes(extent)
+        let parsed = bytes.withUnsafeBufferPointer { buffer in
+            parser.parse(buffer, firstLine: extent.firstLine, lineFeeds: CSVChunkCutter.lineFeeds(buffer.baseAddress!, from: 0, to: buffer.count))
+        }
+        if let fatal = parsed.fatal { throw fatal }
+        if case .fail = options.badInput, let first = parsed.badRows.first { throw first }
+        var labels = parsed.labels
+        if case .firstAppearance = options.labelMapping {
+            for row in labels.indices { labels[row] = labelIndices[parsed.localLabels[labels[row]]] ?? -1 }
+        }
+        return CSVChunk(index: index, byteOffset: extent.byteOffset, byteCount: extent.byteCount, firstLine: extent.firstLine,
+                        features: Tensor(shape: [parsed.rowCount, featureNames.count], scalars: parsed.features),
+                        labels: labels, lines: parsed.lines, path: path)
+    }
+
+    private func readBytes(_ extent: ChunkExtent) throws(DataError) -> [UInt8] {
+        if isCompressed {
+            let stream = try ByteStream(path: path)
+            var skipped = 0
+            var scratch = [UInt8](repeating: 0, count: 1 << 20)
+            while skipped < extent.byteOffset {
+                let wanted = min(scratch.count, extent.byteOffset - skipped)
+                let got = try stream.read(into: &scratch, at: 0, count: wanted, offset: skipped)
+                guard got > 0 else { throw changed(extent) }
+                skipped += got
+            }
+            var bytes = [UInt8](repeating: 0, count: extent.byteCount)
+            var filled = 0
+            while filled < extent.byteCount {
+                let got = try stream.read(into: &bytes, at: filled, count: extent.byteCount - filled, offset: extent.byteOffset + filled)
+                guard got > 0 else { throw changed(extent) }
+                filled += got
+            }
+            return bytes
+        }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileBytes.openError(path) }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: extent.byteCount)
+        var filled = 0
+        while filled < extent.byteCount {
+            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, extent.byteCount - filled, off_t(extent.byteOffset + filled)) }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { throw changed(extent) }
+            filled += got
+        }
+        return bytes
+    }
+
+    private func changed(_ extent: ChunkExtent) -> DataError {
+        DataError(.truncated, path: path, line: extent.firstLine, byteOffset: extent.byteOffset,
+                  reason: "the file is shorter than when it was indexed", fix: "the file changed since it was opened: open it again")
+    }
+}

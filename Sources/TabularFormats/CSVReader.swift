@@ -1,0 +1,233 @@
+import DataPipeline
+import Dispatch
+import SystemIO
+import Tensors
+
+/// Streams a CSV file (plain or gzip-compressed) in chunks with bounded memory.
+///
+/// Bytes are read into one buffer of about `(threads + 1) * chunkBytes`; each wave cuts up to
+/// `threads` chunks out of it, parses them in parallel, and hands them out in file order, so
+/// memory stays flat whatever the file's size, and the chunks and their contents do not depend on
+/// the thread count. Bad rows are handled by the `badInput` policy.
+public final class CSVReader {
+    /// The file.
+    public let path: String
+    /// The options.
+    public let options: CSVOptions
+    /// The column names (from the header, or `0`, `1`, ... without one).
+    public var columnNames: [String] { layout.columnNames }
+    /// The feature column names, in feature order.
+    public var featureNames: [String] { layout.featureNames }
+    /// The class names: given, in order of first appearance so far, or the numeric labels seen so far.
+    public private(set) var classNames: [String] = []
+    /// Rows skipped under the `.skip` policy.
+    public let quarantine: Quarantine
+
+    private(set) var layout = CSVLayout.placeholder
+    private var parser: CSVChunkParser
+    private let stream: ByteStream
+    private var buffer: [UInt8]
+    private var start = 0, filled = 0
+    private var bufferOffset = 0  // file offset of buffer[0]
+    private var atEndOfInput = false
+    private var nextLine = 1
+    private var nextIndex = 0
+    private var ready: [CSVChunk] = []
+    private var readyPosition = 0
+    private var labelIndices: [String: Int] = [:]
+    private var largestNumericLabel = -1
+    private var finished = false
+
+    /// Opens the file and reads its header. `expectedRows`, when known, sets the error budget of
+    /// the `.skip` policy.
+    public init(path: String, options: CSVOptions = CSVOptions(), expectedRows: Int? = nil) throws(DataError) {
+        guard options.chunkBytes > 0, options.threads > 0 else {
+            throw DataError(.invalidOption, path: path, reason: "chunk size and thread count must be positive", fix: "use positive values")
+        }
+        self.path = path
+        self.options = options
+        parser = CSVChunkParser(layout: .placeholder, options: options, path: path)
+        quarantine = Quarantine(policy: options.badInput, expectedTotal: expectedRows)
+        stream = try ByteStream(path: path)
+        buffer = [UInt8](repeating: 0, count: (options.threads + 1) * options.chunkBytes + (1 << 16))
+        try fill()
+        guard filled > 0 else {
+            throw DataError(.emptyFile, path: path, byteOffset: 0, reason: "the file is empty", fix: "give a CSV file with a header and rows")
+        }
+        if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }  // UTF-8 BOM
+        let headerEnd = try cutNext(chunkBytes: 1)
+        let headerStart = start
+        let firstRow = buffer.withUnsafeBufferPointer { CSVReader.splitRow(UnsafeBufferPointer(rebasing: $0[headerStart..<headerEnd]), separator: options.separator) }
+        let names = options.hasHeader ? firstRow : (0..<firstRow.count).map(String.init)
+        layout = try CSVLayout(columnNames: names, options: options, path: path)
+        parser = CSVChunkParser(layout: layout, options: options, path: path)
+        if case .given(let given) = options.labelMapping { classNames = given } else { classNames = [] }
+        if options.hasHeader {
+            start = headerEnd
+            nextLine = 2
+        }
+    }
+
+    /// The next chunk in file order, or nil at the end. Throws the first bad row's error under
+    /// `.fail`, or `tooManyBadSamples` when the `.skip` budget is exceeded.
+    public func next() throws(DataError) -> CSVChunk? {
+        if readyPosition == ready.count {
+            ready.removeAll(keepingCapacity: true)
+            readyPosition = 0
+            try readWave()
+            if ready.isEmpty {
+                if !finished {
+                    finished = true
+                    try quarantine.finish()
+                }
+                return nil
+            }
+        }
+        readyPosition += 1
+        return ready[readyPosition - 1]
+    }
+
+    /// Cuts up to `threads` chunks from the buffer, parses them in parallel, and queues them.
+    private func readWave() throws(DataError) {
+        var cuts: [(start: Int, end: Int, line: Int, lineFeeds: Int)] = []
+        try compactAndFill()
+        while cuts.count < options.threads {
+            let from = cuts.last?.end ?? start
+            if from >= filled && atEndOfInput { break }
+            guard let end = buffer.withUnsafeBufferPointer({ CSVChunkCutter.cut($0.baseAddress!, count: filled, from: from, chunkBytes: options.chunkBytes, atEndOfInput: atEndOfInput) }) else {
+                if cuts.isEmpty {
+                    try grow()
+                    continue
+                }
+                break
+            }
+            if end == from { break }
+            let lineFeeds = buffer.withUnsafeBufferPointer { CSVChunkCutter.lineFeeds($0.baseAddress!, from: from, to: end) }
+            let line = cuts.last.map { $0.line + $0.lineFeeds } ?? nextLine
+            cuts.append((from, end, line, lineFeeds))
+        }
+        guard let last = cuts.last else { return }
+        let parsed = UncheckedSendable(UnsafeMutablePointer<ParsedChunk>.allocate(capacity: cuts.count))
+        parsed.value.initialize(repeating: ParsedChunk(), count: cuts.count)
+        defer {
+            parsed.value.deinitialize(count: cuts.count)
+            parsed.value.deallocate()
+        }
+        let parser = self.parser
+        buffer.withUnsafeBufferPointer { bytes in
+            let shared = UncheckedSendable(bytes)
+            let pieces = cuts
+            DispatchQueue.concurrentPerform(iterations: pieces.count) { index in
+                let piece = pieces[index]
+                parsed.value[index] = parser.parse(UnsafeBufferPointer(rebasing: shared.value[piece.start..<piece.end]), firstLine: piece.line, lineFeeds: piece.lineFeeds)
+            }
+        }
+        for (index, piece) in cuts.enumerated() {
+            try deliver(parsed.value[index], start: piece.start, end: piece.end, firstLine: piece.line)
+        }
+        nextLine = last.line + last.lineFeeds
+        start = last.end
+    }
+
+    private func deliver(_ chunk: ParsedChunk, start chunkStart: Int, end: Int, firstLine: Int) throws(DataError) {
+        quarantine.recordGood(chunk.rowCount)
+        for error in chunk.badRows {
+            try quarantine.recordBad(error, origin: "\(path):\(error.line ?? 0)")
+        }
+        if let fatal = chunk.fatal { throw fatal }
+        var labels = chunk.labels
+        switch options.labelMapping {
+        case .firstAppearance:
+            let global = chunk.localLabels.map { name in
+                if let index = labelIndices[name] { return index }
+                labelIndices[name] = classNames.count
+                classNames.append(name)
+                return classNames.count - 1
+            }
+            for row in labels.indices { labels[row] = global[labels[row]] }
+        case .numeric:
+            if let largest = labels.max(), largest > largestNumericLabel {
+                largestNumericLabel = largest
+                classNames = (0...largest).map(String.init)
+            }
+        case .given:
+            break
+        }
+        let features = Tensor(shape: [chunk.rowCount, layout.featureNames.count], scalars: chunk.features)
+        ready.append(CSVChunk(index: nextIndex, byteOffset: bufferOffset + chunkStart, byteCount: end - chunkStart,
+                              firstLine: firstLine, features: features, labels: labels, lines: chunk.lines, path: path))
+        nextIndex += 1
+    }
+
+    /// The end of the row that starts at `start` (for the header).
+    private func cutNext(chunkBytes: Int) throws(DataError) -> Int {
+        while true {
+            if let end = buffer.withUnsafeBufferPointer({ CSVChunkCutter.cut($0.baseAddress!, count: filled, from: start, chunkBytes: chunkBytes, atEndOfInput: atEndOfInput) }) {
+                return end
+            }
+            try grow()
+        }
+    }
+
+    /// Moves unread bytes to the front and reads until the buffer is full or the input ends.
+    private func compactAndFill() throws(DataError) {
+        if start > 0 {
+            let remaining = filled - start
+            buffer.withUnsafeMutableBytes { raw in
+                raw.baseAddress!.copyMemory(from: raw.baseAddress! + start, byteCount: remaining)
+            }
+            bufferOffset += start
+            filled = remaining
+            start = 0
+        }
+        try fill()
+    }
+
+    private func fill() throws(DataError) {
+        while !atEndOfInput && filled < buffer.count {
+            let offset = bufferOffset + filled
+            let got = try stream.read(into: &buffer, at: filled, count: buffer.count - filled, offset: offset)
+            if got == 0 { atEndOfInput = true } else { filled += got }
+        }
+    }
+
+    /// Doubles the buffer for a row longer than it, up to 1 GiB.
+    private func grow() throws(DataError) {
+        guard !atEndOfInput else { return }
+        guard buffer.count < 1 << 30 else {
+            throw DataError(.unterminatedQuote, path: path, byteOffset: bufferOffset + start,
+                            reason: "no row end within 1 GiB: a quote is probably never closed",
+                            fix: "check the quoting near this offset")
+        }
+        buffer += [UInt8](repeating: 0, count: buffer.count)
+        try fill()
+    }
+
+    /// Splits one row into field texts (for the header).
+    static func splitRow(_ bytes: UnsafeBufferPointer<UInt8>, separator: UInt8) -> [String] {
+        var fields: [String] = [], field: [UInt8] = []
+        var index = 0, inQuotes = false
+        var end = bytes.count
+        while end > 0 && (bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D) { end -= 1 }
+        while index < end {
+            let byte = bytes[index]
+            if inQuotes {
+                if byte == 0x22 {
+                    if index + 1 < end && bytes[index + 1] == 0x22 { field.append(0x22); index += 1 } else { inQuotes = false }
+                } else {
+                    field.append(byte)
+                }
+            } else if byte == 0x22 {
+                inQuotes = true
+            } else if byte == separator {
+                fields.append(String(decoding: field, as: UTF8.self))
+                field.removeAll()
+            } else {
+                field.append(byte)
+            }
+            index += 1
+        }
+        fields.append(String(decoding: field, as: UTF8.self))
+        return fields
+    }
+}

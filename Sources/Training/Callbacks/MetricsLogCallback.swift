@@ -1,0 +1,58 @@
+import Foundation
+
+/// Writes `metrics.jsonl`: one JSON object every `everySteps` steps (`"kind": "step"`) and one per
+/// epoch (`"kind": "epoch"`, with the epoch metrics other callbacks added, such as validation).
+public final class MetricsLogCallback: TrainingCallback {
+    private let log: MetricsLog
+    /// Log a step line every this many steps.
+    public let everySteps: Int
+
+    /// Appends to `path`.
+    public init(path: String, everySteps: Int) throws {
+        log = try MetricsLog(path: path)
+        self.everySteps = max(1, everySteps)
+    }
+
+    /// Writes step and epoch records.
+    public func handle(_ event: TrainingEvent, trainer: Trainer) throws {
+        switch event {
+        case .stepEnded(let step) where step.step % everySteps == 0:
+            log.append([
+                "kind": "step", "step": step.step, "epoch": step.epoch, "loss": Double(step.loss),
+                "accuracy": Double(step.correct) / Double(max(step.samples, 1)), "learning_rate": Double(step.learningRate),
+                "samples_per_second": Double(step.epochSamples) / max(step.epochSeconds, 1e-9), "data_wait": step.dataWaitFraction,
+            ])
+        case .epochEnded(let epoch):
+            var record: [String: Any] = [
+                "kind": "epoch", "step": epoch.step, "epoch": epoch.epoch, "learning_rate": Double(epoch.learningRate),
+                "samples_per_second": epoch.samplesPerSecond, "data_wait": epoch.dataWaitFraction,
+            ]
+            for (key, value) in trainer.epochMetrics { record[key] = value }
+            log.append(record)
+        default:
+            break
+        }
+    }
+}
+
+/// `metrics.jsonl`: one JSON object per logged step and per epoch.
+public final class MetricsLog {
+    private let handle: FileHandle
+
+    /// Opens (appending to) `path`.
+    public init(path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.seekToEndOfFile()
+    }
+
+    deinit {
+        try? handle.close()
+    }
+
+    /// Appends one record.
+    public func append(_ record: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
+        handle.write(data + Data("\n".utf8))
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Progress for people through a `ProgressReporter`: a bar (or plain lines) during each epoch
+/// with the run's and the epoch's remaining time, an epoch line with the training and validation
+/// figures, and the loss every `printLossEvery` steps if asked (the seed's loss curve).
+public final class ProgressCallback: TrainingCallback {
+    private let reporter: ProgressReporter
+    /// The run's number of epochs.
+    public let totalEpochs: Int
+    /// Print the loss every this many steps, if set.
+    public let printLossEvery: Int?
+    private var runStarted: Double?
+    private var firstStep = 0
+
+    /// Reports through `reporter`.
+    public init(reporter: ProgressReporter, totalEpochs: Int, printLossEvery: Int?) {
+        self.reporter = reporter
+        self.totalEpochs = totalEpochs
+        self.printLossEvery = printLossEvery
+    }
+
+    /// Draws progress and prints lines.
+    public func handle(_ event: TrainingEvent, trainer: Trainer) throws {
+        switch event {
+        case .began(let step, _):
+            runStarted = Date().timeIntervalSince1970
+            firstStep = step
+        case .stepEnded(let step):
+            if let every = printLossEvery, (step.step - 1) % every == 0 {
+                reporter.line(String(format: "step %4d  loss %.6f", step.step - 1, step.loss))
+            }
+            let perStep = step.epochSeconds / Double(step.batchInEpoch + 1)
+            let epochRemaining = Double(step.batchesPerEpoch - step.batchInEpoch - 1) * perStep
+            let runPerStep = (Date().timeIntervalSince1970 - (runStarted ?? 0)) / Double(max(step.step - firstStep, 1))
+            let runRemaining = Double(totalEpochs * step.batchesPerEpoch - step.step) * runPerStep
+            reporter.step(epoch: step.epoch, epochs: totalEpochs, batch: step.batchInEpoch + 1, batches: step.batchesPerEpoch,
+                          loss: step.epochLoss, accuracy: step.epochAccuracy,
+                          samplesPerSecond: Double(step.epochSamples) / max(step.epochSeconds, 1e-9), waitShare: step.dataWaitFraction,
+                          remainingSeconds: epochRemaining, runRemainingSeconds: max(0, runRemaining))
+        case .epochEnded(let epoch):
+            var text = String(format: "epoch %d/%d  loss %.4f  acc %.1f%%", epoch.epoch + 1, totalEpochs, epoch.loss, epoch.accuracy * 100)
+            if let loss = trainer.epochMetrics["validation_loss"], let accuracy = trainer.epochMetrics["validation_accuracy"] {
+                text += String(format: "  validation loss %.4f  acc %.1f%%", loss, accuracy * 100)
+            }
+            text += String(format: "  (%.1f s, %.0f samples/s)", epoch.seconds, epoch.samplesPerSecond)
+            let lineEvery = max(1, totalEpochs / 25)  // about 25 epoch lines per run
+            if (epoch.epoch + 1) % lineEvery == 0 || epoch.epoch == 0 || epoch.epoch + 1 == totalEpochs { reporter.line(text) }
+        default:
+            break
+        }
+    }
+}

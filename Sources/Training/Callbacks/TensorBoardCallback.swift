@@ -1,0 +1,29 @@
+/// Writes TensorBoard scalars: the step loss and learning rate every `everySteps` steps, and the
+/// epoch metrics (training and validation loss and accuracy) at each epoch's end.
+public final class TensorBoardCallback: TrainingCallback {
+    private let writer: TensorBoardWriter
+    /// Log every this many steps.
+    public let everySteps: Int
+
+    /// Writes event files into `directory`.
+    public init(directory: String, everySteps: Int) throws {
+        writer = try TensorBoardWriter(directory: directory)
+        self.everySteps = max(1, everySteps)
+    }
+
+    /// Writes scalars.
+    public func handle(_ event: TrainingEvent, trainer: Trainer) throws {
+        switch event {
+        case .stepEnded(let step) where step.step % everySteps == 0:
+            try writer.add(scalars: [("train/loss", step.loss), ("train/learning_rate", step.learningRate)], step: step.step)
+        case .epochEnded(let epoch):
+            let scalars = trainer.epochMetrics.keys.sorted().compactMap { key -> (tag: String, value: Float)? in
+                guard let value = trainer.epochMetrics[key] else { return nil }
+                return ("epoch/\(key)", Float(value))
+            }
+            try writer.add(scalars: scalars, step: epoch.step)
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import DataPipeline
+
+/// Evaluates the model on validation data at the end of every epoch, puts
+/// `validation_loss` and `validation_accuracy` into the trainer's epoch metrics (for the
+/// callbacks after it: checkpoints, logs, progress) and announces `.validated`.
+public final class ValidationCallback: TrainingCallback {
+    /// The validation data.
+    public let source: DataSource
+    /// The class names.
+    public let classNames: [String]
+    /// Decode threads.
+    public let threads: Int
+    /// The last evaluation.
+    public private(set) var latest: Evaluation?
+    /// The best validation accuracy so far (restored on resume).
+    public var bestAccuracy: Double?
+
+    /// Validates on `source`.
+    public init(source: DataSource, classNames: [String], threads: Int, bestAccuracy: Double? = nil) {
+        self.source = source
+        self.classNames = classNames
+        self.threads = threads
+        self.bestAccuracy = bestAccuracy
+    }
+
+    /// Runs the evaluation when an epoch ends.
+    public func handle(_ event: TrainingEvent, trainer: Trainer) throws {
+        guard case .epochEnded(let epoch) = event else { return }
+        let evaluation = try Evaluation.run(model: trainer.model, source: source, loss: trainer.loss, classNames: classNames, threads: threads)
+        latest = evaluation
+        bestAccuracy = max(bestAccuracy ?? evaluation.accuracy, evaluation.accuracy)
+        trainer.epochMetrics["validation_loss"] = evaluation.loss
+        trainer.epochMetrics["validation_accuracy"] = evaluation.accuracy
+        try trainer.announce(.validated(ValidationEvent(epoch: epoch.epoch, step: epoch.step, evaluation: evaluation)))
+    }
+}

@@ -1,0 +1,51 @@
+import DataPipeline
+import ImageFormats
+
+/// How raw data becomes the model's input: decoding (channels, size, sizing), normalisation and
+/// the class names that give label indices. It is part of the model: saved in every checkpoint's
+/// manifest and applied identically by training, validation, `evaluate` and `predict`. Random
+/// augmentations are not part of it: they apply to training only.
+public struct Preprocessing: Codable, Sendable, Equatable {
+    /// Images: the channel layout.
+    public var channels: ChannelMode?
+    /// Images: a fixed output size `[width, height]` (nil: the images' own, equal sizes).
+    public var size: [Int]?
+    /// Images: how a fixed size is reached.
+    public var sizing: ImageSizing?
+    /// Per-channel (images) or per-feature (tables) normalisation.
+    public var normalization: Normalization?
+    /// The class names in class-index order (after training: the training data's).
+    public var classNames: [String]?
+    /// CSV: the label column's name.
+    public var labelColumn: String?
+    /// CSV: columns left out of the features.
+    public var ignoredColumns: [String]?
+    /// CSV: `numeric` class indices, or `text` labels (numbered by first appearance in training,
+    /// then fixed by `classNames`).
+    public var textLabels: Bool?
+    /// The shape of one sample as the model sees it (filled in from the training data).
+    public var sampleShape: [Int]?
+
+    /// Creates a preprocessing; every part is optional.
+    public init(
+        channels: ChannelMode? = nil, size: [Int]? = nil, sizing: ImageSizing? = nil, normalization: Normalization? = nil,
+        classNames: [String]? = nil, labelColumn: String? = nil, ignoredColumns: [String]? = nil, textLabels: Bool? = nil,
+        sampleShape: [Int]? = nil
+    ) {
+        self.channels = channels
+        self.size = size
+        self.sizing = sizing
+        self.normalization = normalization
+        self.classNames = classNames
+        self.labelColumn = labelColumn
+        self.ignoredColumns = ignoredColumns
+        self.textLabels = textLabels
+        self.sampleShape = sampleShape
+    }
+
+    /// The fixed image size as (width, height), if set.
+    var imageSize: (width: Int, height: Int)? {
+        guard let size, size.count == 2 else { return nil }
+        return (size[0], size[1])
+    }
+}
