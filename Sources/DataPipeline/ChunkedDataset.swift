@@ -19,6 +19,10 @@ public protocol ChunkedDataset: Sendable {
     func didConsume(chunk index: Int)
     /// How many chunks can be held at once (a staging budget), or nil for no limit.
     var chunkCapacity: Int? { get }
+    /// Whether chunks are cheap only in file order (a gzip stream has no random access): the
+    /// pipeline then reads the chunks of each epoch in file order, one at a time, and shuffles
+    /// the samples within each window only.
+    var prefersSequentialChunks: Bool { get }
 }
 
 extension ChunkedDataset {
@@ -28,6 +32,8 @@ extension ChunkedDataset {
     public func didConsume(chunk index: Int) {}
     /// No limit by default.
     public var chunkCapacity: Int? { nil }
+    /// Random access to chunks by default.
+    public var prefersSequentialChunks: Bool { false }
     /// The total number of samples.
     public var count: Int { (0..<chunkCount).reduce(0) { $0 + sampleCount(ofChunk: $1) } }
 }

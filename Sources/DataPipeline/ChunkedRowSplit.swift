@@ -50,6 +50,8 @@ public struct ChunkedRowSplit<Base: ChunkedDataset>: ChunkedDataset {
     public func didConsume(chunk index: Int) { base.didConsume(chunk: index) }
     /// The base's capacity.
     public var chunkCapacity: Int? { base.chunkCapacity }
+    /// The base's preference.
+    public var prefersSequentialChunks: Bool { base.prefersSequentialChunks }
 }
 
 /// A seeded split of rows by a hash of (seed, row number): each row is held out with

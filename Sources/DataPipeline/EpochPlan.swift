@@ -48,8 +48,8 @@ struct WindowPlan: Sendable {
     /// The window each chunk belongs to.
     let windowOfChunk: [Int]
 
-    init(chunkCounts: [Int], windowChunks: Int, seed: UInt64, epoch: Int, shuffle: Bool) {
-        let chunkOrder = ShuffleOrder(count: chunkCounts.count, seed: seed, stream: [UInt64(epoch), 1], shuffled: shuffle)
+    init(chunkCounts: [Int], windowChunks: Int, seed: UInt64, epoch: Int, shuffle: Bool, sequentialChunks: Bool = false) {
+        let chunkOrder = ShuffleOrder(count: chunkCounts.count, seed: seed, stream: [UInt64(epoch), 1], shuffled: shuffle && !sequentialChunks)
         let ordered = (0..<chunkCounts.count).map(chunkOrder.index(at:))
         var windows: [Window] = []
         var windowOfChunk = [Int](repeating: 0, count: chunkCounts.count)

@@ -60,6 +60,8 @@ final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {
     let windowChunks: Int
     let chunkCounts: [Int]
     let epochs: Int?
+    /// Whether chunks are read in file order, one at a time (gzip).
+    let sequential: Bool
     private var plan: (epoch: Int, plan: WindowPlan)?
     private var resident: [Int: SampleChunk] = [:]
 
@@ -70,6 +72,7 @@ final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {
         self.shuffle = shuffle
         self.windowChunks = max(windowChunks, 1)
         chunkCounts = (0..<source.chunkCount).map(source.sampleCount(ofChunk:))
+        sequential = source.prefersSequentialChunks
     }
 
     var count: Int { chunkCounts.reduce(0, +) }
@@ -82,12 +85,12 @@ final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {
 
     func keys(epoch: Int, orderPositions: [Int]) -> [Int] {
         if plan?.epoch != epoch {
-            let current = WindowPlan(chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch, shuffle: shuffle)
+            let current = WindowPlan(chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch, shuffle: shuffle, sequentialChunks: sequential)
             plan = (epoch, current)
             // Tell the source what comes next: the rest of this epoch from the first window needed
             // (chunks already consumed before a resume are not asked for again), then the next epoch.
             let hasNext = epochs.map { epoch + 1 < $0 } ?? true
-            let following = hasNext ? WindowPlan(chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch + 1, shuffle: shuffle) : nil
+            let following = hasNext ? WindowPlan(chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch + 1, shuffle: shuffle, sequentialChunks: sequential) : nil
             let start = orderPositions.first ?? 0
             let first = current.windowIndex(of: start)
             // In the window being resumed, only chunks with rows at or after the position remain.
@@ -123,6 +126,7 @@ final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {
             results.value.deallocate()
         }
         let source = self.source
+        let threads = sequential ? 1 : threads
         ComputeThreads.concurrentPerform(min(threads, missing.count)) { worker in
             var slot = worker
             while slot < missing.count {

@@ -1,4 +1,5 @@
 import DataPipeline
+import Foundation
 import SystemIO
 import Tensors
 
@@ -46,7 +47,11 @@ public struct CSVDataset: ChunkedDataset {
     /// The normalization applied to every row's features as chunks are read.
     public let normalization: Normalization?
 
+    /// Chunks of a gzip file are cheap only in file order: the pipeline reads them that way.
+    public var prefersSequentialChunks: Bool { isCompressed }
+
     private let parser: CSVChunkParser
+    private let cursor = GzipCursor()
     private let labelIndices: [String: Int]
 
     /// Opens and indexes `path`; `normalization` is applied to the features of every chunk read.
@@ -112,23 +117,7 @@ public struct CSVDataset: ChunkedDataset {
 
     private func readBytes(_ extent: ChunkExtent) throws(DataError) -> [UInt8] {
         if isCompressed {
-            let stream = try ByteStream(path: path)
-            var skipped = 0
-            var scratch = [UInt8](repeating: 0, count: 1 << 20)
-            while skipped < extent.byteOffset {
-                let wanted = min(scratch.count, extent.byteOffset - skipped)
-                let got = try stream.read(into: &scratch, at: 0, count: wanted, offset: skipped)
-                guard got > 0 else { throw changed(extent) }
-                skipped += got
-            }
-            var bytes = [UInt8](repeating: 0, count: extent.byteCount)
-            var filled = 0
-            while filled < extent.byteCount {
-                let got = try stream.read(into: &bytes, at: filled, count: extent.byteCount - filled, offset: extent.byteOffset + filled)
-                guard got > 0 else { throw changed(extent) }
-                filled += got
-            }
-            return bytes
+            return try cursor.read(extent, path: path, changed: changed(extent))
         }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileBytes.openError(path) }
@@ -147,5 +136,48 @@ public struct CSVDataset: ChunkedDataset {
     private func changed(_ extent: ChunkExtent) -> DataError {
         DataError(.truncated, path: path, line: extent.firstLine, byteOffset: extent.byteOffset,
                   reason: "the file is shorter than when it was indexed", fix: "the file changed since it was opened: open it again")
+    }
+}
+
+/// The decompressing reader of a gzip file, kept between chunk reads: a chunk at or after the
+/// last one read continues the stream, so chunks read in file order cost one pass over the file;
+/// an earlier chunk starts again from the beginning (gzip has no random access).
+final class GzipCursor: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stream: ByteStream?
+    private var position = 0
+
+    func read(_ extent: CSVDataset.ChunkExtent, path: String, changed: DataError) throws(DataError) -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            return try readLocked(extent, path: path, changed: changed)
+        } catch {
+            stream = nil  // the position is unknown after a failed read: start again next time
+            throw error
+        }
+    }
+
+    private func readLocked(_ extent: CSVDataset.ChunkExtent, path: String, changed: DataError) throws(DataError) -> [UInt8] {
+        if stream == nil || position > extent.byteOffset {
+            stream = try ByteStream(path: path)
+            position = 0
+        }
+        guard let stream else { throw changed }
+        var scratch = [UInt8](repeating: 0, count: min(1 << 20, max(extent.byteOffset - position, 1)))
+        while position < extent.byteOffset {
+            let got = try stream.read(into: &scratch, at: 0, count: min(scratch.count, extent.byteOffset - position), offset: position)
+            guard got > 0 else { throw changed }
+            position += got
+        }
+        var bytes = [UInt8](repeating: 0, count: extent.byteCount)
+        var filled = 0
+        while filled < extent.byteCount {
+            let got = try stream.read(into: &bytes, at: filled, count: extent.byteCount - filled, offset: extent.byteOffset + filled)
+            guard got > 0 else { throw changed }
+            filled += got
+        }
+        position += filled
+        return bytes
     }
 }
