@@ -55,11 +55,11 @@ struct PredictCommand: ParsableCommand {
     /// One PNG as a batch of one, or every row of a CSV file.
     private func inputs(_ file: String, trained: TrainedModel) throws -> (Tensor, [String]) {
         if file.lowercased().hasSuffix(".png") {
-            let channels = ChannelMode(rawValue: trained.configuration.dataset.channels ?? "rgb") ?? .rgb
+            let channels = trained.configuration.dataset.channelMode
             var image = try PNGDecoder().decode(file: file, channels: channels)
             if trained.sampleShape.count == 3 && (image.width != trained.sampleShape[2] || image.height != trained.sampleShape[1]) {
                 image = ImageFolder.fit(image, width: trained.sampleShape[2], height: trained.sampleShape[1],
-                                        sizing: trained.configuration.dataset.sizing == "center-crop" ? .centerCrop : .resize)
+                                        sizing: trained.configuration.dataset.imageSizing)
             }
             var features = image.tensor().reshaped(to: [1] + trained.sampleShape)
             try applyNormalization(&features, trained: trained)

@@ -57,9 +57,9 @@ public struct TrainedModel {
         if path.lowercased().hasSuffix(".csv") || path.lowercased().hasSuffix(".csv.gz") {
             return try TrainingData.csv(path, dataset: dataset, classNames: classNames)
         }
-        let channels = ChannelMode(rawValue: dataset.channels ?? "rgb") ?? .rgb
+        let channels = dataset.channelMode
         let size = sampleShape.count == 3 ? (width: sampleShape[2], height: sampleShape[1]) : nil
-        return try ImageFolder(root: path, options: .init(channels: channels, size: size, sizing: dataset.sizing == "center-crop" ? .centerCrop : .resize,
+        return try ImageFolder(root: path, options: .init(channels: channels, size: size, sizing: dataset.imageSizing,
                                                           classNames: classNames))
     }
 

@@ -31,19 +31,19 @@ public struct TrainingData: @unchecked Sendable {
             var validation: (any BatchSource)?
             if let validationFile {
                 var images = dataset
-                images.kind = validationFile.lowercased().hasSuffix(".csv") ? "csv" : "image-folder"
-                images.channels = packed.manifest.channels ?? images.channels
+                images.kind = validationFile.lowercased().hasSuffix(".csv") ? .csv : .imageFolder
+                images.channels = packed.manifest.channels.flatMap(ImageChannels.init(rawValue:)) ?? images.channels
                 if packed.sampleShape.count == 3 { images.size = [packed.sampleShape[2], packed.sampleShape[1]] }
                 validation = try make(images, seed: seed, path: validationFile).training
             }
             return TrainingData(training: counting, packed: packed, validation: validation, classNames: packed.classNames, sampleShape: packed.sampleShape)
         }
         switch dataset.kind {
-        case "xor":
+        case .xor:
             let features = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
             let data = TensorDataset(features: features, labels: [0, 1, 1, 0], classNames: ["0", "1"], name: "xor")
             return TrainingData(training: data, packed: nil, validation: nil, classNames: ["0", "1"], sampleShape: [2])
-        case "csv":
+        case .csv:
             let training = try csv(dataPath ?? "", dataset: dataset, classNames: nil)
             if let validationFile {
                 let validation = try csv(validationFile, dataset: dataset, classNames: training.classNames)
@@ -61,10 +61,10 @@ public struct TrainingData: @unchecked Sendable {
                               classNames: training.classNames, name: training.name)
             }
             return TrainingData(training: subset(trainingRows), packed: nil, validation: subset(validationRows), classNames: training.classNames, sampleShape: training.sampleShape)
-        default:
-            let channels = ChannelMode(rawValue: dataset.channels ?? "rgb") ?? .rgb
+        case .imageFolder:
+            let channels = dataset.channelMode
             let size = dataset.size.flatMap { $0.count == 2 ? (width: $0[0], height: $0[1]) : nil }
-            let sizing: ImageSizing = dataset.sizing == "center-crop" ? .centerCrop : .resize
+            let sizing = dataset.imageSizing
             let folder = try ImageFolder(root: dataPath ?? "", options: .init(channels: channels, size: size, sizing: sizing))
             if let validationFile {
                 let validation = try ImageFolder(root: validationFile, options: .init(channels: channels, size: size ?? folder.expectedSize, sizing: sizing, classNames: folder.classNames))
@@ -88,10 +88,10 @@ public struct TrainingData: @unchecked Sendable {
         var options = CSVOptions()
         options.labelColumn = .name(dataset.labelColumn ?? "label")
         options.ignoredColumns = (dataset.ignoreColumns ?? []).map { .name($0) }
-        if let classNames, dataset.labels == "text" {
+        if let classNames, dataset.labels == .text {
             options.labelMapping = .given(classNames)
         } else {
-            options.labelMapping = dataset.labels == "text" ? .firstAppearance : .numeric
+            options.labelMapping = dataset.labels == .text ? .firstAppearance : .numeric
         }
         options.threads = 2
         let reader = try CSVReader(path: path, options: options)

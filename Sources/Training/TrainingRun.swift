@@ -86,56 +86,21 @@ public final class TrainingRun {
 
     /// Builds everything the run needs (reading the data's listing, not its samples).
     public init(configuration base: RunConfiguration, overrides: TrainingOverrides = TrainingOverrides(), path: String = "pipeline") throws {
-        var configuration = base
-        if let epochs = overrides.epochs { configuration.epochs = epochs }
-        if let batchSize = overrides.batchSize { configuration.pipeline.batchSize = batchSize }
-        if let rate = overrides.learningRate { configuration.optimizer.learningRate = rate }
-        if let seed = overrides.seed { configuration.seed = seed }
-        if let threads = overrides.threads { configuration.pipeline.threads = threads }
-        if let data = overrides.data {
-            configuration.dataset.path = data
-            if TrainingData.isPacked(data) {
-                configuration.dataset.size = nil
-            } else if data.lowercased().hasSuffix(".csv") || data.lowercased().hasSuffix(".csv.gz") {
-                configuration.dataset.kind = "csv"
-            } else if configuration.dataset.kind != "image-folder" {
-                configuration.dataset.kind = "image-folder"
-            }
-            if configuration.dataset.kind == "image-folder" { configuration.dataset.size = nil }
-        }
-        if let validation = overrides.validation { configuration.dataset.validationPath = validation }
+        let configuration = base.applying(overrides)
         self.overrides = overrides
         self.configuration = configuration
         ComputeThreads.maximum = configuration.pipeline.threads ?? ComputeThreads.processorCount
         let runDirectoryName = overrides.runDirectory ?? configuration.logging?.runDirectory ?? "runs/\(configuration.name)"
         data = try TrainingData.make(configuration.dataset, seed: configuration.seed,
                                      cache: (overrides.cacheDirectory ?? "\(runDirectoryName)/cache", overrides.cacheBudget ?? 1 << 30))
-        let classes = max(data.classNames.count, 1)
-        model = try ModelBuilder.build(configuration.model.layers, sampleShape: data.sampleShape, classes: classes, seed: configuration.seed, path: path)
-        loss = LabelLoss(kind: configuration.loss)
-        let settings = configuration.optimizer
-        switch settings.type {
-        case "adam":
-            optimizer = Adam(learningRate: settings.learningRate, weightDecay: settings.weightDecay ?? 0)
-        default:
-            optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum ?? 0, nesterov: settings.nesterov ?? false,
-                            weightDecay: settings.weightDecay ?? 0)
-        }
-        let batches = TrainingRun.batchesPerEpoch(configuration, count: data.training.count)
-        switch configuration.schedule?.type {
-        case "step":
-            schedule = StepDecay(initial: settings.learningRate, factor: configuration.schedule?.factor ?? 0.1, interval: max(1, configuration.schedule?.every ?? batches * 10))
-        case "cosine":
-            schedule = CosineDecay(initial: settings.learningRate, minimum: configuration.schedule?.minimum ?? 0, totalSteps: max(1, batches * configuration.epochs))
-        default:
-            schedule = nil
-        }
+        try configuration.validate(against: DataSummary(data), path: path)
+        model = try configuration.makeModel(for: DataSummary(data), path: path)
+        loss = try configuration.makeLoss(path: path)
+        optimizer = try configuration.makeOptimizer(path: path)
+        schedule = configuration.makeSchedule(batchesPerEpoch: TrainingRun.batchesPerEpoch(configuration, count: data.training.count))
         runDirectory = overrides.runDirectory ?? configuration.logging?.runDirectory ?? "runs/\(configuration.name)"
         let checkpointDirectory = overrides.checkpointDirectory ?? configuration.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
-        let metric = configuration.checkpoint?.metric ?? (data.validation != nil ? "validation_accuracy" : "loss")
-        store = try CheckpointStore(directory: checkpointDirectory, retention: RetentionPolicy(
-            keepLast: configuration.checkpoint?.keepLast ?? 3, keepBest: configuration.checkpoint?.keepBest ?? 1, metric: metric,
-            goal: metric.hasSuffix("accuracy") ? .maximize : .minimize))
+        store = try CheckpointStore(directory: checkpointDirectory, retention: configuration.retentionPolicy(hasValidation: data.validation != nil))
     }
 
     static func batchesPerEpoch(_ configuration: RunConfiguration, count: Int) -> Int {
