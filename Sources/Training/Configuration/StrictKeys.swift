@@ -44,10 +44,21 @@ extension Decoder {
     /// Runs `body` (a synthesized `init(from:)`), reporting numbers that do not fit their type
     /// (which Foundation's decoder on Linux reports without a key) with this object's path.
     public func reportingMisfits<Value>(_ body: () throws -> Value) throws -> Value {
-        do { return try body() } catch DecodingError.dataCorrupted {
-            throw SpecificationError(key: AnyCodingKey.path(codingPath), reason: "a value does not fit its key's type (a fraction where an integer belongs, or a number too large)",
-                                     fix: "check this object's numbers").absolute
+        do { return try body() } catch let error as AbsoluteSpecificationError {
+            throw error
+        } catch let error as DecodingError {
+            guard case .dataCorrupted = error else { throw error }
+            throw misfit
+        } catch let error as SpecificationError {
+            throw error.within(AnyCodingKey.path(codingPath)).absolute
+        } catch {
+            throw misfit  // Linux: the parser's own error for a number that does not fit
         }
+    }
+
+    private var misfit: AbsoluteSpecificationError {
+        SpecificationError(key: AnyCodingKey.path(codingPath), reason: "a value does not fit its key's type (a fraction where an integer belongs, or a number too large)",
+                           fix: "check this object's numbers").absolute
     }
 
     /// The keyed container of `Keys` after checking that the object holds no other keys.
@@ -71,15 +82,25 @@ extension KeyedDecodingContainer {
     /// `decode`, with numbers that do not fit the type (`1.5` for an integer, `1e39` for a
     /// `Float`) reported with their key: Foundation's decoder on Linux reports neither.
     public func decodeValue<Value: Decodable>(_ type: Value.Type, forKey key: Key) throws -> Value {
-        do { return try decode(type, forKey: key) } catch DecodingError.dataCorrupted {
+        do { return try decode(type, forKey: key) } catch let error as AbsoluteSpecificationError {
+            throw error
+        } catch let error as DecodingError {
+            guard case .dataCorrupted = error else { throw error }
             throw misfit(type, forKey: key)
+        } catch {
+            throw misfit(type, forKey: key)  // Linux: the parser's own error for a number that does not fit
         }
     }
 
     /// `decodeIfPresent`, with misfit numbers reported with their key.
     public func decodeValueIfPresent<Value: Decodable>(_ type: Value.Type, forKey key: Key) throws -> Value? {
-        do { return try decodeIfPresent(type, forKey: key) } catch DecodingError.dataCorrupted {
+        do { return try decodeIfPresent(type, forKey: key) } catch let error as AbsoluteSpecificationError {
+            throw error
+        } catch let error as DecodingError {
+            guard case .dataCorrupted = error else { throw error }
             throw misfit(type, forKey: key)
+        } catch {
+            throw misfit(type, forKey: key)  // Linux: the parser's own error for a number that does not fit
         }
     }
 
