@@ -41,7 +41,18 @@ struct Millrace: ParsableCommand {
     /// A file-system error as one line: the path, what went wrong, what to check.
     static func fileProblem(_ error: CocoaError) -> String {
         let path = error.filePath ?? error.url?.path ?? (error.userInfo[NSFilePathErrorKey] as? String)
-        return "\(path.map { "\($0): " } ?? "")\(error.localizedDescription); check the path, its permissions and the free disk space"
+        let reason: String
+        switch error.code {
+        case .fileNoSuchFile, .fileReadNoSuchFile: reason = "no such file or folder"
+        case .fileReadNoPermission, .fileWriteNoPermission: reason = "permission denied"
+        case .fileWriteOutOfSpace: reason = "the disk is full"
+        case .fileWriteVolumeReadOnly: reason = "the volume is read-only"
+        case .fileWriteFileExists: reason = "something is already there"
+        case .fileWriteUnknown: reason = "cannot write there (a parent is not a folder, or the file system refused)"
+        case .fileReadUnknown, .fileReadCorruptFile: reason = "cannot read it"
+        default: reason = error.localizedDescription
+        }
+        return "\(path.map { "\($0): " } ?? "")\(reason); check the path, its permissions and the free disk space"
     }
 
     static func fail(_ message: String, code: Int32) -> Never {

@@ -201,9 +201,13 @@ final class ConfigurationErrorTests: XCTestCase {
     func testFileSystemErrorsAreUserErrorsNamingThePath() throws {
         let path = directory.path("table.json").path
         try JSONSerialization.data(withJSONObject: tablePipeline()).write(to: URL(fileURLWithPath: path))
-        // A run directory inside a regular file cannot be created.
+        // A run directory inside a regular file cannot be created: the checkpoint store (its own
+        // error type) and, with the checkpoints elsewhere, Foundation's error from the run directory.
         let runDirectory = csv + "/run"
-        try assertOneErrorLine(["train", path, "--run-dir", runDirectory], [csv], "run directory under a file")
-        try assertOneErrorLine(["train", directory.path("missing.json").path], ["missing.json"], "missing pipeline file")
+        try assertOneErrorLine(["train", path, "--run-dir", runDirectory], [csv], "checkpoints under a file")
+        try assertOneErrorLine(["train", path, "--run-dir", runDirectory, "--checkpoint-dir", directory.path("checkpoints").path],
+                               [runDirectory, "cannot write there"], "run directory under a file")
+        try assertOneErrorLine(["train", directory.path("missing.json").path], ["missing.json", "no such file"], "missing pipeline file")
+        try assertOneErrorLine(["train", directory.url.path], [directory.url.path, "a folder"], "a folder as the pipeline file")
     }
 }

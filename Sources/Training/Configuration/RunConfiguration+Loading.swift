@@ -7,6 +7,11 @@ extension RunConfiguration {
 
     /// Reads, decodes and checks a pipeline file.
     public static func load(path: String) throws(RunConfigurationError) -> RunConfiguration {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
+            throw RunConfigurationError(path: path, key: nil, reason: isFolder.boolValue ? "a folder, not a pipeline file" : "no such file",
+                                        fix: "give a pipeline file (JSON), such as pipelines/digits-mlp.json")
+        }
         let data: Data
         do {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
