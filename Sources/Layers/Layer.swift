@@ -22,9 +22,17 @@ public protocol Layer: AnyObject {
     /// Calls `visitor` with each non-trainable state tensor (running statistics) and its name;
     /// checkpoints save buffers alongside parameters.
     func visitBuffers(_ visitor: (String, Buffer) -> Void)
+
+    /// The shape of one output sample for one input sample of `shape` (no batch axis), or a
+    /// `LayerShapeError` when the layer cannot take such input. Element-wise layers keep the
+    /// shape (the default).
+    func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int]
 }
 
 extension Layer {
+    /// Element-wise layers keep the shape.
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] { shape }
+
     /// Layers without parameters list none.
     public func visitParameters(_ visitor: (String, Parameter) -> Void) {}
 

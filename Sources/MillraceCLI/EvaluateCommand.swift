@@ -22,7 +22,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let trained = try TrainedModel.load(checkpoint)
         let evaluation = try Evaluation.run(model: trained.model, source: try trained.evaluationData(data),
-                                            loss: LabelLoss(kind: trained.configuration.loss), classNames: trained.classNames, threads: 2)
+                                            loss: try trained.configuration.makeLoss(path: trained.checkpoint.path), classNames: trained.classNames, threads: 2)
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase

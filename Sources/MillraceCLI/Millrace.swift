@@ -24,15 +24,36 @@ struct Millrace: ParsableCommand {
             fail(error.description, code: 1)
         } catch let error as PipelineError {
             fail(error.description, code: 1)
+        } catch let error as CocoaError where error.isFileError {
+            fail(fileProblem(error), code: 1)
+        } catch let error as POSIXError {
+            fail("\(error.localizedDescription); check the paths, their permissions and the free disk space", code: 1)
         } catch {
             let code = exitCode(for: error)
             if code == .success || code.rawValue == 130 { exit(withError: error) }
             if error is ValidationError || code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(1)
+                // One line; `--help` shows the usage.
+                fail(message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)", code: 1)
             }
             fail("internal error: \(error)", code: 2)
         }
+    }
+
+    /// A file-system error as one line: the path, what went wrong, what to check.
+    static func fileProblem(_ error: CocoaError) -> String {
+        let path = error.filePath ?? error.url?.path ?? (error.userInfo[NSFilePathErrorKey] as? String)
+        let reason: String
+        switch error.code {
+        case .fileNoSuchFile, .fileReadNoSuchFile: reason = "no such file or folder"
+        case .fileReadNoPermission, .fileWriteNoPermission: reason = "permission denied"
+        case .fileWriteOutOfSpace: reason = "the disk is full"
+        case .fileWriteVolumeReadOnly: reason = "the volume is read-only"
+        case .fileWriteFileExists: reason = "something is already there"
+        case .fileWriteUnknown: reason = "cannot write there (a parent is not a folder, or the file system refused)"
+        case .fileReadUnknown, .fileReadCorruptFile: reason = "cannot read it"
+        default: reason = error.localizedDescription
+        }
+        return "\(path.map { "\($0): " } ?? "")\(reason); check the path, its permissions and the free disk space"
     }
 
     static func fail(_ message: String, code: Int32) -> Never {

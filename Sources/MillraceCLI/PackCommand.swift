@@ -25,7 +25,7 @@ struct PackCommand: ParsableCommand {
     @Option(help: "The output directory.")
     var output: String
 
-    @Option(help: "Shard size: bytes (64MB, 512KB, 1000000) or samples (500samples).")
+    @Option(parsing: .unconditional, help: "Shard size: bytes (64MB, 512KB, 1000000) or samples (500samples).")
     var shardSize: String = "64MB"
 
     @Option(help: "Images: gray, rgb or rgba.")
@@ -41,18 +41,26 @@ struct PackCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     func validate() throws {
-        guard PackCommand.limits(shardSize) != nil else { throw ValidationError("--shard-size takes bytes (64MB, 512KB, 1000000) or samples (500samples)") }
+        _ = try PackCommand.limits(shardSize)
     }
 
-    static func limits(_ text: String) -> ShardPacker.Limits? {
+    /// The shard limit `--shard-size` gives: bytes, or a sample count (`500samples`).
+    static func limits(_ text: String) throws(ValidationError) -> ShardPacker.Limits {
         let lower = text.lowercased()
-        if lower.hasSuffix("samples"), let count = Int(lower.dropLast(7)), count > 0 { return .init(samples: count) }
-        guard let bytes = ByteCount.parse(text), bytes > 0 else { return nil }
-        return .init(bytes: bytes)
+        if lower.hasSuffix("samples") {
+            guard let count = Int(lower.dropLast(7)), count > 0 else {
+                throw ValidationError("--shard-size: '\(text)' is not a positive sample count; use bytes (64MB, 512KB, 1000000) or samples (500samples)")
+            }
+            return .init(samples: count)
+        }
+        switch ByteCount.bytes(in: text) {
+        case .success(let bytes): return .init(bytes: bytes)
+        case .failure(let error): throw ValidationError("--shard-size: \(error); use bytes (64MB, 512KB, 1000000) or samples (500samples)")
+        }
     }
 
     func run() throws {
-        let limits = PackCommand.limits(shardSize) ?? .init()
+        let limits = try PackCommand.limits(shardSize)
         let manifest: ShardManifest
         if input.lowercased().hasSuffix(".csv") || input.lowercased().hasSuffix(".csv.gz") {
             manifest = try ShardPacker.pack(csv: input, options: CSVOptions(), output: output, limits: limits)
@@ -62,18 +70,5 @@ struct PackCommand: ParsableCommand {
         }
         let bytes = manifest.shards.reduce(0) { $0 + $1.bytes }
         print("\(manifest.totalSamples) samples in \(manifest.shards.count) shards (\(bytes) bytes, largest \(manifest.largestShardBytes)) written to \(output)")
-    }
-}
-
-/// Byte counts written as 64MB, 512KB, 2GB or plain numbers.
-enum ByteCount {
-    static func parse(_ text: String) -> Int? {
-        let units: [(String, Int)] = [("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("b", 1)]
-        let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
-        for (suffix, factor) in units where lower.hasSuffix(suffix) {
-            guard let value = Double(lower.dropLast(suffix.count)) else { return nil }
-            return Int(value * Double(factor))
-        }
-        return Int(lower)
     }
 }

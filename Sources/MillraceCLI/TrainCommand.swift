@@ -27,19 +27,20 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Where packed data is staged (default: <run dir>/cache).")
     var cacheDir: String?
 
-    @Option(help: "The staging cache's disk budget (bytes, or 500MB, 2GB).")
+    @Option(parsing: .unconditional, help: "The staging cache's disk budget (bytes, or 500MB, 2GB).")
     var cacheBudget: String?
 
     @Option(help: "Validate on this folder or file instead of a split.")
     var validation: String?
 
-    @Option(help: "Epochs.") var epochs: Int?
-    @Option(help: "Samples per batch.") var batchSize: Int?
-    @Option(help: "Learning rate.") var learningRate: Float?
-    @Option(help: "Seed.") var seed: UInt64?
-    @Option(help: "Decode and compute threads.") var threads: Int?
+    // Numbers parse unconditionally, so `--batch-size -1` reaches validate() instead of reading as an option.
+    @Option(parsing: .unconditional, help: "Epochs.") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Samples per batch.") var batchSize: Int?
+    @Option(parsing: .unconditional, help: "Learning rate.") var learningRate: Float?
+    @Option(parsing: .unconditional, help: "Seed.") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Decode and compute threads.") var threads: Int?
     @Option(help: "Checkpoint directory.") var checkpointDir: String?
-    @Option(help: "Save a checkpoint every this many steps.") var checkpointEvery: Int?
+    @Option(parsing: .unconditional, help: "Save a checkpoint every this many steps.") var checkpointEvery: Int?
     @Option(help: "Where metrics.jsonl, the configuration and TensorBoard events go.") var runDir: String?
     @Flag(help: "Continue from the newest good checkpoint.") var resume = false
     @Flag(help: "After training, print one JSON object with the results.") var json = false
@@ -48,10 +49,29 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         for (name, value) in [("--epochs", epochs), ("--threads", threads), ("--checkpoint-every", checkpointEvery)] {
-            if let value, value <= 0 { throw ValidationError("\(name) must be positive") }
+            if let value, value <= 0 { throw ValidationError("\(name): \(value) is not allowed; use 1 or more") }
         }
-        if let batchSize, batchSize < 0 { throw ValidationError("--batch-size must not be negative") }
-        if let cacheBudget, ByteCount.parse(cacheBudget) == nil { throw ValidationError("--cache-budget takes bytes, or a size such as 500MB") }
+        if let batchSize, batchSize < 0 { throw ValidationError("--batch-size: \(batchSize) is not allowed; use 0 (the whole set) or more") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+            throw ValidationError("--learning-rate: \(learningRate) is not allowed; use a positive finite number such as 0.01")
+        }
+        _ = try cacheBudgetBytes()
+        for (name, value) in [("--data", data), ("--validation", validation)] {
+            guard let value else { continue }
+            let isURL = (value.hasPrefix("http://") || value.hasPrefix("https://")) && URL(string: value)?.host != nil
+            if !isURL && !FileManager.default.fileExists(atPath: value) {
+                throw ValidationError("\(name): '\(value)' is neither an existing file or folder nor an http(s) URL; check the path")
+            }
+        }
+    }
+
+    /// `--cache-budget` in bytes.
+    private func cacheBudgetBytes() throws -> Int? {
+        guard let cacheBudget else { return nil }
+        switch ByteCount.bytes(in: cacheBudget) {
+        case .success(let bytes): return bytes
+        case .failure(let error): throw ValidationError("--cache-budget: \(error); use bytes or a size such as 500MB")
+        }
     }
 
     func run() throws {
@@ -69,7 +89,7 @@ struct TrainCommand: ParsableCommand {
         overrides.runDirectory = runDir
         overrides.resume = resume
         overrides.cacheDirectory = cacheDir
-        overrides.cacheBudget = cacheBudget.flatMap(ByteCount.parse)
+        overrides.cacheBudget = try cacheBudgetBytes()
         let resolved = configuration
         let run = try TrainingRun(configuration: resolved, overrides: overrides, path: pipeline)
         let reporter = ProgressReporter(isTerminal: ProgressReporter.standardOutputIsTerminal,

@@ -1,8 +1,8 @@
 import Foundation
 
-/// What kind of data a path holds; the one place that decides it (from the path alone, without
-/// reading the data).
-public enum DataKind: String, Sendable, Equatable, Codable, CaseIterable {
+/// What kind of data a path holds (`dataset.kind` in pipeline files); `of(path:)` is the one place
+/// that decides it from a path, without reading the data.
+public enum DataKind: String, ConfigurationChoice {
     /// A folder of PNG images in class subfolders.
     case imageFolder = "image-folder"
     /// A CSV file, plain or gzip-compressed.

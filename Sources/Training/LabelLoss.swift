@@ -1,32 +1,50 @@
 import Layers
 import Tensors
 
-/// A loss against class labels: softmax cross-entropy, or a squared error against the label
-/// itself (one output unit) or its one-hot encoding (one unit per class).
+/// A loss against class labels, as pipeline files name them (`LossRegistry`): softmax
+/// cross-entropy, or a squared error against the label itself (one output unit) or its one-hot
+/// encoding (one unit per class).
 public struct LabelLoss: ClassificationLoss {
     /// Class indices.
     public typealias Target = [Int]
 
-    /// `cross-entropy`, `sum-of-squares` or `mse`.
+    /// The registered name (`cross-entropy`, `sum-of-squares`, `mse`).
     public let kind: String
+    /// The function.
+    public let function: any LabelLossFunction
 
     /// Creates the loss.
-    public init(kind: String) {
+    public init(kind: String, function: any LabelLossFunction) {
         self.kind = kind
+        self.function = function
     }
 
     /// The value and gradient for the labels.
     public func evaluate(_ output: Tensor, target labels: [Int]) -> (value: Float, gradient: Tensor) {
-        if kind == "cross-entropy" { return SoftmaxCrossEntropy().evaluate(output, target: labels) }
-        let width = output.shape.last ?? 1
-        let target = Tensor(shape: output.shape, generating: { index in
-            let (row, column) = (index / width, index % width)
-            return width == 1 ? Float(labels[row]) : (labels[row] == column ? 1 : 0)
-        })
-        return kind == "mse" ? MeanSquaredError().evaluate(output, target: target) : SumOfSquares().evaluate(output, target: target)
+        function.evaluate(output, labels: labels)
     }
 
-    /// The predicted class of each row: the largest output, or the rounded single output.
+    /// The predicted class of each row.
+    public func predictions(_ output: Tensor) -> [Int] {
+        function.predictions(output)
+    }
+}
+
+/// A loss of a network's output rows against class labels.
+public protocol LabelLossFunction: Sendable {
+    /// The value and `∂loss/∂output` for output `[batch, width]`.
+    func evaluate(_ output: Tensor, labels: [Int]) -> (value: Float, gradient: Tensor)
+
+    /// The predicted class of each row (default: the largest output; the rounded single output
+    /// when there is one).
+    func predictions(_ output: Tensor) -> [Int]
+
+    /// Nil when output rows of `width` fit `classes` classes, else what width is needed.
+    func outputWidthProblem(width: Int, classes: Int) -> String?
+}
+
+extension LabelLossFunction {
+    /// The largest output, or the rounded single output.
     public func predictions(_ output: Tensor) -> [Int] {
         (output.shape.last ?? 1) == 1 ? output.scalars.map { $0 >= 0.5 ? 1 : 0 } : output.argmax(alongAxis: -1)
     }

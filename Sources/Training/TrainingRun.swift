@@ -89,20 +89,7 @@ public final class TrainingRun {
 
     /// Builds everything the run needs (reading the data's listing or index, not its samples).
     public init(configuration base: RunConfiguration, overrides: TrainingOverrides = TrainingOverrides(), path: String = "pipeline") throws {
-        var configuration = base
-        if let epochs = overrides.epochs { configuration.epochs = epochs }
-        if let batchSize = overrides.batchSize { configuration.pipeline.batchSize = batchSize }
-        if let rate = overrides.learningRate { configuration.optimizer.learningRate = rate }
-        if let seed = overrides.seed { configuration.seed = seed }
-        if let threads = overrides.threads { configuration.pipeline.threads = threads }
-        if let data = overrides.data {
-            configuration.dataset.path = data
-            configuration.dataset.kind = DataKind.of(path: data).rawValue
-            if configuration.dataset.kind == DataKind.imageFolder.rawValue || configuration.dataset.kind == DataKind.packed.rawValue {
-                configuration.dataset.size = nil
-            }
-        }
-        if let validation = overrides.validation { configuration.dataset.validationPath = validation }
+        let configuration = base.applying(overrides)
         self.overrides = overrides
         self.configuration = configuration
         ComputeThreads.maximum = configuration.pipeline.threads ?? ComputeThreads.processorCount
@@ -114,60 +101,40 @@ public final class TrainingRun {
         options.cacheBudget = overrides.cacheBudget ?? 1 << 30
         if let fraction = configuration.pipeline.skipBadFraction { options.badInput = .skip(maximumFraction: fraction) }
         data = try TrainingData.open(TrainingRun.location(configuration), preprocessing: TrainingRun.preprocessing(configuration), options: options)
-        model = try ModelBuilder.build(configuration.model.layers, sampleShape: data.sampleShape, classes: max(data.classNames.count, 1),
-                                       seed: configuration.seed, path: path)
-        loss = LabelLoss(kind: configuration.loss)
-        let settings = configuration.optimizer
-        switch settings.type {
-        case "adam":
-            optimizer = Adam(learningRate: settings.learningRate, weightDecay: settings.weightDecay ?? 0)
-        default:
-            optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum ?? 0, nesterov: settings.nesterov ?? false,
-                            weightDecay: settings.weightDecay ?? 0)
-        }
-        let batches = TrainingRun.batchesPerEpoch(configuration, count: data.training.count)
-        switch configuration.schedule?.type {
-        case "step":
-            schedule = StepDecay(initial: settings.learningRate, factor: configuration.schedule?.factor ?? 0.1, interval: max(1, configuration.schedule?.every ?? batches * 10))
-        case "cosine":
-            schedule = CosineDecay(initial: settings.learningRate, minimum: configuration.schedule?.minimum ?? 0, totalSteps: max(1, batches * configuration.epochs))
-        default:
-            schedule = nil
-        }
+        let summary = DataSummary(data)
+        try configuration.validate(against: summary, path: path)
+        model = try configuration.makeModel(for: summary, path: path)
+        loss = try configuration.makeLoss(path: path)
+        optimizer = try configuration.makeOptimizer(path: path)
+        schedule = configuration.makeSchedule(batchesPerEpoch: TrainingRun.batchesPerEpoch(configuration, count: data.training.count))
         let checkpointDirectory = overrides.checkpointDirectory ?? configuration.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
-        let metric = configuration.checkpoint?.metric ?? (data.validation != nil ? "validation_accuracy" : "loss")
-        store = try CheckpointStore(directory: checkpointDirectory, retention: RetentionPolicy(
-            keepLast: configuration.checkpoint?.keepLast ?? 3, keepBest: configuration.checkpoint?.keepBest ?? 1, metric: metric,
-            goal: metric.hasSuffix("accuracy") ? .maximize : .minimize))
+        store = try CheckpointStore(directory: checkpointDirectory, retention: configuration.retentionPolicy(hasValidation: data.validation != nil))
     }
 
     /// Where the configuration's data is.
     static func location(_ configuration: RunConfiguration) -> TrainingData.Location {
         let dataset = configuration.dataset
-        let kind = dataset.path.map { DataKind.of(path: $0) == .packed ? .packed : (DataKind(rawValue: dataset.kind) ?? .imageFolder) }
-            ?? (DataKind(rawValue: dataset.kind) ?? .xor)
+        // Packed data is recognised by its path whatever the kind says (a pipeline for images can
+        // train on the same images packed).
+        let kind = dataset.path.map { DataKind.of(path: $0) == .packed ? .packed : dataset.kind } ?? dataset.kind
         return TrainingData.Location(kind: kind, path: dataset.path, validationPath: dataset.validationPath, validationSplit: dataset.validationSplit)
     }
 
-    /// The preprocessing the configuration asks for. A `normalize` augmentation (the first in the
-    /// list) is preprocessing: it applies in validation, evaluation and prediction too.
+    /// The preprocessing the configuration asks for. A `normalize` augmentation (only the first
+    /// in the list may be one) is preprocessing: it applies in validation, evaluation and
+    /// prediction too.
     static func preprocessing(_ configuration: RunConfiguration) -> Preprocessing {
         let dataset = configuration.dataset
         let normalize = configuration.pipeline.augmentations?.first?.normalize
         return Preprocessing(
-            channels: dataset.channels.flatMap(ChannelMode.init(rawValue:)), size: dataset.size,
-            sizing: dataset.sizing.flatMap(ImageSizing.init(rawValue:)).map { $0 },
+            channels: dataset.channelMode, size: dataset.size, sizing: dataset.imageSizing,
             normalization: normalize.map { Normalization(mean: $0.mean, standardDeviation: $0.std) },
-            labelColumn: dataset.labelColumn, ignoredColumns: dataset.ignoreColumns, textLabels: dataset.labels == "text")
+            labelColumn: dataset.labelColumn, ignoredColumns: dataset.ignoreColumns, textLabels: dataset.labels == .text)
     }
 
-    /// The random augmentations (training only).
+    /// The random augmentations (training only; a leading normalisation is preprocessing).
     static func augmentations(_ configuration: RunConfiguration) -> [SampleTransform] {
-        (configuration.pipeline.augmentations ?? []).compactMap { augmentation in
-            if let flip = augmentation.flip { return .randomHorizontalFlip(probability: flip) }
-            if let padding = augmentation.cropPadding { return .randomCrop(padding: padding) }
-            return nil
-        }
+        configuration.pipeline.sampleTransforms.filter(\.isRandom)
     }
 
     static func batchesPerEpoch(_ configuration: RunConfiguration, count: Int) -> Int {

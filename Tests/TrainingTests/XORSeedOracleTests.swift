@@ -38,7 +38,7 @@ final class XORSeedOracleTests: XCTestCase {
         let inputs = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
         let targets = Tensor([[0], [1], [1], [0]])
         // Full-batch gradient descent: the whole set as one batch, in order, through the training loop.
-        let (_, recorder) = try train(model, loss: LabelLoss(kind: "sum-of-squares"), optimizer: SGD(learningRate: 1.0), features: inputs,
+        let (_, recorder) = try train(model, loss: LossRegistry.loss(named: "sum-of-squares")!, optimizer: SGD(learningRate: 1.0), features: inputs,
                                       labels: [0, 1, 1, 0], epochs: 500, batchSize: nil)
         var losses = recorder.losses
         losses[500] = SumOfSquares().evaluate(model(inputs), target: targets).value

@@ -1,0 +1,105 @@
+/// A layer given an input sample shape it cannot take: what is wrong and what to do.
+public struct LayerShapeError: Error, Equatable, CustomStringConvertible {
+    /// What is wrong.
+    public var reason: String
+    /// What to do.
+    public var fix: String
+
+    /// Creates the error.
+    public init(reason: String, fix: String) {
+        self.reason = reason
+        self.fix = fix
+    }
+
+    /// `reason; fix`.
+    public var description: String { "\(reason); \(fix)" }
+}
+
+extension Dense {
+    /// `[outputSize]` for `[inputSize]`.
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        guard shape == [inputSize] else {
+            throw LayerShapeError(reason: "a dense layer of \(inputSize) inputs cannot take samples of shape \(shape)",
+                                  fix: "flatten first, or give it \(shape.reduce(1, *)) inputs")
+        }
+        return [outputSize]
+    }
+}
+
+extension Conv2D {
+    /// `[outputChannels, (h + 2p - k) / s + 1, (w + 2p - k) / s + 1]` for `[inputChannels, h, w]`.
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        guard shape.count == 3, shape[0] == inputChannels else {
+            throw LayerShapeError(reason: "a convolution of \(inputChannels) input channels cannot take samples of shape \(shape)",
+                                  fix: "give it images [\(inputChannels), height, width]")
+        }
+        let (height, width) = (shape[1] + 2 * padding, shape[2] + 2 * padding)
+        guard height >= kernelSize && width >= kernelSize else {
+            throw LayerShapeError(reason: "the \(shape[1])x\(shape[2]) input (padded \(padding)) is smaller than the \(kernelSize)x\(kernelSize) kernel",
+                                  fix: "use a smaller kernel, more padding or larger images")
+        }
+        return [outputChannels, (height - kernelSize) / stride + 1, (width - kernelSize) / stride + 1]
+    }
+}
+
+/// The output shape of a pooling window over `[channels, height, width]`.
+private func pooledShape(_ shape: [Int], kernel: Int, stride: Int, name: String) throws(LayerShapeError) -> [Int] {
+    guard shape.count == 3 else {
+        throw LayerShapeError(reason: "\(name) needs images [channels, height, width], not samples of shape \(shape)", fix: "remove it for tables")
+    }
+    guard shape[1] >= kernel && shape[2] >= kernel else {
+        throw LayerShapeError(reason: "the \(shape[1])x\(shape[2]) input is smaller than the \(kernel)x\(kernel) window", fix: "pool less")
+    }
+    return [shape[0], (shape[1] - kernel) / stride + 1, (shape[2] - kernel) / stride + 1]
+}
+
+extension MaxPool2D {
+    /// `[channels, (h - k) / s + 1, (w - k) / s + 1]`.
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        try pooledShape(shape, kernel: kernelSize, stride: stride, name: "max pooling")
+    }
+}
+
+extension AvgPool2D {
+    /// `[channels, (h - k) / s + 1, (w - k) / s + 1]`.
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        try pooledShape(shape, kernel: kernelSize, stride: stride, name: "average pooling")
+    }
+}
+
+extension GlobalAvgPool {
+    /// `[channels]` for `[channels, height, width]`.
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        guard shape.count == 3 else {
+            throw LayerShapeError(reason: "global average pooling needs images [channels, height, width], not samples of shape \(shape)", fix: "remove it for tables")
+        }
+        return [shape[0]]
+    }
+}
+
+extension Flatten {
+    /// One vector of every element.
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        [shape.reduce(1, *)]
+    }
+}
+
+extension BatchNorm {
+    /// The same shape, for `[features]` or `[features, height, width]`.
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        guard (shape.count == 1 || shape.count == 3), shape[0] == weight.value.count else {
+            throw LayerShapeError(reason: "batch normalisation of \(weight.value.count) features cannot take samples of shape \(shape)",
+                                  fix: "give it [\(weight.value.count)] or [\(weight.value.count), height, width]")
+        }
+        return shape
+    }
+}
+
+extension Sequential {
+    /// Each layer's output shape fed to the next.
+    public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        var current = shape
+        for layer in layers { current = try layer.outputShape(forInputShape: current) }
+        return current
+    }
+}

@@ -1,0 +1,78 @@
+/// A closed set of words a pipeline file may use for one key (`channels`, `sizing`, ...): decoding
+/// any other word is an error naming the key, the word and every allowed word.
+public protocol ConfigurationChoice: RawRepresentable, CaseIterable, Codable, Sendable, Hashable where RawValue == String {}
+
+extension ConfigurationChoice {
+    /// Decodes one of the allowed words.
+    public init(from decoder: any Decoder) throws {
+        let word = try decoder.singleValueContainer().decode(String.self)
+        guard let value = Self(rawValue: word) else {
+            throw SpecificationError(key: AnyCodingKey.path(decoder.codingPath), reason: "unknown value '\(word)'",
+                                     fix: "use one of: \(Self.allowedWords)").absolute
+        }
+        self = value
+    }
+
+    /// The allowed words, comma-separated.
+    public static var allowedWords: String {
+        allCases.map(\.rawValue).joined(separator: ", ")
+    }
+}
+
+/// `dataset.channels`.
+public enum ImageChannels: String, ConfigurationChoice {
+    /// One gray channel.
+    case gray
+    /// Red, green, blue.
+    case rgb
+    /// Red, green, blue, alpha.
+    case rgba
+}
+
+/// `dataset.sizing`.
+public enum ImageSizingChoice: String, ConfigurationChoice {
+    /// Bilinear resampling to `size`.
+    case resize
+    /// The central region (zero-padded when smaller).
+    case centerCrop = "center-crop"
+}
+
+/// `dataset.labels` (CSV).
+public enum LabelEncoding: String, ConfigurationChoice {
+    /// The label column holds class indices.
+    case numeric
+    /// The label column holds names, numbered by first appearance.
+    case text
+}
+
+/// `schedule.type`.
+public enum ScheduleKind: String, ConfigurationChoice {
+    /// The same rate throughout.
+    case constant
+    /// Multiply by `factor` every `every` steps.
+    case step
+    /// Cosine annealing to `minimum` over the run.
+    case cosine
+}
+
+/// `initializer` of dense and conv2d layers.
+public enum WeightInitializer: String, ConfigurationChoice {
+    /// PyTorch's default (uniform in ±1/sqrt(fan-in)).
+    case `default`
+    /// Xavier (Glorot) uniform.
+    case xavier
+    /// He (Kaiming) uniform.
+    case he
+}
+
+/// `checkpoint.metric`: which recorded number ranks checkpoints for `keep_best`.
+public enum CheckpointMetric: String, ConfigurationChoice {
+    /// Validation accuracy (maximised).
+    case validationAccuracy = "validation_accuracy"
+    /// Validation loss (minimised).
+    case validationLoss = "validation_loss"
+    /// Training loss (minimised).
+    case loss
+    /// Training accuracy (maximised).
+    case accuracy
+}

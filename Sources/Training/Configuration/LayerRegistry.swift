@@ -1,0 +1,71 @@
+import Layers
+
+/// The layer types pipeline files can name in `model.layers[].type`. Built-in: `dense`,
+/// `conv2d`, `maxpool`, `avgpool`, `global-avgpool`, `flatten`, `relu`, `sigmoid`, `tanh`,
+/// `softmax`, `dropout`, `batchnorm`. Thread-safe; register before decoding files that use a name.
+///
+///     LayerRegistry.register("prelu", PReLUSpecification.self)
+public enum LayerRegistry {
+    /// Decodes one layer's specification from its JSON object (after the key check).
+    typealias Decode = @Sendable (any Decoder) throws -> any LayerSpecification
+
+    static let table = NameRegistry<Decode>(builtIns())
+
+    /// Makes `name` decode into `specification` (its `CodingKeys` are the allowed keys besides `type`).
+    public static func register<Specification: LayerSpecification & Decodable>(_ name: String, _ specification: Specification.Type) {
+        table.register(name, decoder(for: specification))
+    }
+
+    /// Registers a layer without settings (its JSON object holds only `type`).
+    public static func register(_ name: String, making make: @escaping @Sendable (LayerBuildContext) throws -> any Layer) {
+        table.register(name, parameterless(name, make))
+    }
+
+    /// The registered names, sorted.
+    public static var names: [String] { table.names }
+
+    /// The specification of the layer of type `type` whose JSON object `decoder` is at.
+    static func decode(type: String, from decoder: any Decoder) throws -> any LayerSpecification {
+        do {
+            let decode = try table.entry(named: type, key: AnyCodingKey.path(decoder.codingPath + [AnyCodingKey(stringValue: "type")]), what: "layer type")
+            return try decode(decoder)
+        } catch let error as SpecificationError {
+            throw error.absolute
+        }
+    }
+
+    private static func decoder<Specification: LayerSpecification & Decodable>(for specification: Specification.Type) -> Decode {
+        { decoder in
+            try decoder.rejectUnknownKeys(Specification.CodingKeys.self, extra: ["type"])
+            return try decoder.reportingMisfits { try Specification(from: decoder) }
+        }
+    }
+
+    private static func parameterless(_ name: String, _ make: @escaping @Sendable (LayerBuildContext) throws -> any Layer) -> Decode {
+        { decoder in
+            try decoder.rejectUnknownKeys(allowedNames: ["type"])
+            return ParameterlessLayerSpecification(type: name, make: make)
+        }
+    }
+
+    private static func builtIns() -> [String: Decode] {
+        var entries: [String: Decode] = [
+            "dense": decoder(for: DenseSpecification.self),
+            "conv2d": decoder(for: Conv2DSpecification.self),
+            "maxpool": decoder(for: MaxPoolSpecification.self),
+            "avgpool": decoder(for: AvgPoolSpecification.self),
+            "dropout": decoder(for: DropoutSpecification.self),
+            "batchnorm": decoder(for: BatchNormSpecification.self),
+        ]
+        let parameterless: [(String, @Sendable (LayerBuildContext) throws -> any Layer)] = [
+            ("relu", { _ in ReLU() }), ("sigmoid", { _ in Sigmoid() }), ("tanh", { _ in Tanh() }), ("softmax", { _ in Softmax() }),
+            ("flatten", { _ in Flatten() }),
+            ("global-avgpool", { context in
+                try context.requireImageInput("global-avgpool")
+                return GlobalAvgPool()
+            }),
+        ]
+        for (name, make) in parameterless { entries[name] = Self.parameterless(name, make) }
+        return entries
+    }
+}

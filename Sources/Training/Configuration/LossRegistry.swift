@@ -1,0 +1,70 @@
+import Layers
+import Tensors
+
+/// Softmax cross-entropy: one output per class.
+public struct CrossEntropyLabelLoss: LabelLossFunction {
+    /// Creates the loss.
+    public init() {}
+
+    /// Softmax cross-entropy averaged over the batch.
+    public func evaluate(_ output: Tensor, labels: [Int]) -> (value: Float, gradient: Tensor) {
+        SoftmaxCrossEntropy().evaluate(output, target: labels)
+    }
+
+    /// One output per class, at least two.
+    public func outputWidthProblem(width: Int, classes: Int) -> String? {
+        width == max(classes, 2) ? nil : "cross-entropy needs one output per class (\(max(classes, 2)))"
+    }
+}
+
+/// A squared error against the label (one output) or its one-hot encoding (one output per class).
+public struct SquaredErrorLabelLoss: LabelLossFunction {
+    /// Whether to halve and average over the batch (`mse`) instead of summing (`sum-of-squares`).
+    public let averaged: Bool
+
+    /// Creates the loss.
+    public init(averaged: Bool) {
+        self.averaged = averaged
+    }
+
+    /// The squared error against the label or its one-hot encoding.
+    public func evaluate(_ output: Tensor, labels: [Int]) -> (value: Float, gradient: Tensor) {
+        let width = output.shape.last ?? 1
+        let target = Tensor(shape: output.shape, generating: { index in
+            let (row, column) = (index / width, index % width)
+            return width == 1 ? Float(labels[row]) : (labels[row] == column ? 1 : 0)
+        })
+        return averaged ? MeanSquaredError().evaluate(output, target: target) : SumOfSquares().evaluate(output, target: target)
+    }
+
+    /// One output per class, or a single output for two classes.
+    public func outputWidthProblem(width: Int, classes: Int) -> String? {
+        width == classes || (width == 1 && classes <= 2) ? nil : "a squared error needs one output per class (\(classes))\(classes <= 2 ? " or a single output" : "")"
+    }
+}
+
+/// The losses pipeline files can name in `loss` (built-in: `cross-entropy`, `sum-of-squares`,
+/// `mse`). Thread-safe.
+public enum LossRegistry {
+    /// Makes the loss function.
+    public typealias Make = @Sendable () -> any LabelLossFunction
+
+    static let table = NameRegistry<Make>([
+        "cross-entropy": { CrossEntropyLabelLoss() },
+        "sum-of-squares": { SquaredErrorLabelLoss(averaged: false) },
+        "mse": { SquaredErrorLabelLoss(averaged: true) },
+    ])
+
+    /// Makes `name` a loss.
+    public static func register(_ name: String, _ make: @escaping Make) {
+        table.register(name, make)
+    }
+
+    /// The registered names, sorted.
+    public static var names: [String] { table.names }
+
+    /// The loss called `name`, or nil.
+    public static func loss(named name: String) -> LabelLoss? {
+        table.entry(named: name).map { LabelLoss(kind: name, function: $0()) }
+    }
+}

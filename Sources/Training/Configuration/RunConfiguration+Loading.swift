@@ -1,0 +1,87 @@
+import Foundation
+
+extension RunConfiguration {
+    /// The largest pipeline file read (pipeline files are a few kilobytes; anything larger is
+    /// the wrong file).
+    public static let maximumFileBytes = 1 << 20
+
+    /// Reads, decodes and checks a pipeline file.
+    public static func load(path: String) throws(RunConfigurationError) -> RunConfiguration {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
+            throw RunConfigurationError(path: path, key: nil, reason: isFolder.boolValue ? "a folder, not a pipeline file" : "no such file",
+                                        fix: "give a pipeline file (JSON), such as pipelines/digits-mlp.json")
+        }
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
+        } catch {
+            throw RunConfigurationError(path: path, key: nil, reason: "cannot read the file: \(error.localizedDescription)", fix: "check the path")
+        }
+        return try decode(data, path: path)
+    }
+
+    /// Decodes and checks pipeline-file JSON (`path` names it in errors).
+    public static func decode(_ data: Data, path: String) throws(RunConfigurationError) -> RunConfiguration {
+        guard data.count <= maximumFileBytes else {
+            throw RunConfigurationError(path: path, key: nil, reason: "the file is larger than \(maximumFileBytes) bytes, too large for a pipeline file",
+                                        fix: "give the pipeline file (JSON) here and the data with its \"path\" or --data")
+        }
+        do { _ = try JSONSerialization.jsonObject(with: data) } catch {
+            throw RunConfigurationError(path: path, key: nil, reason: "not valid JSON\(syntaxPosition(of: error, in: data))", fix: "fix the JSON syntax")
+        }
+        let configuration: RunConfiguration
+        do {
+            configuration = try JSONDecoder().decode(RunConfiguration.self, from: data)
+        } catch let error as AbsoluteSpecificationError {
+            throw RunConfigurationError(path: path, error.error)
+        } catch let DecodingError.typeMismatch(type, context), let DecodingError.valueNotFound(type, context) {
+            throw RunConfigurationError(path: path, key: keyPath(context.codingPath), reason: "expected \(describe(type))", fix: "give the key a value of that type")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw RunConfigurationError(path: path, key: AnyCodingKey.path(context.codingPath + [key]), reason: "required key is missing", fix: "add it")
+        } catch let DecodingError.dataCorrupted(context) {
+            let reason = context.codingPath.isEmpty ? "a value does not fit its key's type (a fraction where an integer belongs, or a number too large)" : context.debugDescription
+            throw RunConfigurationError(path: path, key: keyPath(context.codingPath), reason: reason, fix: "give a value of the right type and range")
+        } catch {
+            throw RunConfigurationError(path: path, key: nil, reason: "\(error)", fix: "check the file against pipelines/README.md")
+        }
+        try configuration.validate(path: path)
+        return configuration
+    }
+
+    /// The configuration as pretty JSON (snake_case keys), as saved in run directories and
+    /// checkpoints; `decode` reads it back to an equal configuration.
+    public func jsonText() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private static func keyPath(_ codingPath: [any CodingKey]) -> String? {
+        codingPath.isEmpty ? nil : AnyCodingKey.path(codingPath)
+    }
+
+    /// ` at line L, column C (byte B): what` from JSONSerialization's "around character B" text.
+    static func syntaxPosition(of error: any Error, in data: Data) -> String {
+        let text = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
+        guard let range = text.range(of: "character "), let offset = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
+            return ": \(text)"
+        }
+        let bytes = data.prefix(min(offset, data.count))
+        let line = bytes.reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        let column = offset - (bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 - data.startIndex + 1 } ?? 0) + 1
+        return " at line \(line), column \(column) (byte \(offset)): \(text)"
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type, is UInt64.Type: return "an integer"
+        case is Double.Type, is Float.Type: return "a number"
+        case is String.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        default: return "\(type)".contains("Array") ? "a list" : "an object"
+        }
+    }
+}
