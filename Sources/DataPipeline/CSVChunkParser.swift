@@ -197,7 +197,9 @@ struct CSVChunkParser: Sendable {
                 rowCount += 1
                 continue
             }
-            if chunk.badRows.count > 10_000 { break }
+            // Under `.fail` the first bad row is the answer; under `.skip` every row is read, so
+            // every good row arrives and every bad one is counted and listed.
+            if case .fail = options.badInput { break }
         }
         return rowCount
     }
