@@ -120,7 +120,9 @@ static int read_png(const uint8_t *data, size_t size, int channels, int sixteen_
         }
     }
     error_state errors = {.message = result->message, .message_size = sizeof result->message};
-    memory_reader reader = {.data = data, .size = size, .offset = 0};
+    /* Read after longjmp, and changed between setjmp and longjmp: it must be volatile (C11
+     * 7.13.2.1), or the value seen after the jump is indeterminate (it was 0 in practice). */
+    volatile memory_reader reader = {.data = data, .size = size, .offset = 0};
     png_bytep *volatile rows = NULL;
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &errors, on_error, on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
@@ -134,7 +136,7 @@ static int read_png(const uint8_t *data, size_t size, int channels, int sixteen_
         png_destroy_read_struct(&png, &info, NULL);
         return MILLRACE_PNG_LIBPNG_ERROR;
     }
-    png_set_read_fn(png, &reader, read_memory);
+    png_set_read_fn(png, (void *)&reader, read_memory);
     png_read_info(png, info);
     fill_header(png, info, result);
     result->byte_offset = reader.offset;
