@@ -4,9 +4,7 @@ import TestSupport
 import XCTest
 
 /// PNG decoding against Pillow and NumPy (fixtures from `Tests/Fixtures/make_png_oracle.py`), and
-/// error offsets against the chunk layout of the damaged file. (Offsets read after libpng's
-/// longjmp came back as 0 only in optimised builds: clang -O3 on the old code gave 0 where it now
-/// gives the offset, checked with a small C driver.)
+/// error offsets against the chunk layout of the damaged file.
 final class PNGReferenceTests: XCTestCase {
     private let decoder = PNGDecoder()
 
@@ -17,6 +15,34 @@ final class PNGReferenceTests: XCTestCase {
     private func littleEndian16(_ name: String) throws -> [UInt16] {
         let bytes = try fixture(name)
         return stride(from: 0, to: bytes.count, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
+    }
+
+    func testGrayIsPillowsConvertLAndIgnoresGAMA() throws {
+        // Each file has a gAMA chunk (0.45455, 0.3, 2.2, 0.45455); Pillow ignores it, and so must we.
+        for name in ["gama-rgb", "gama-rgba", "gama-palette", "gama-gray-alpha"] {
+            let image = try decoder.decode(try fixture("\(name).png"), path: name, channels: .gray)
+            let expected = try fixture("\(name).L")
+            XCTAssertEqual(image.pixels.count, expected.count, name)
+            let differing = zip(image.pixels, expected).filter { $0 != $1 }.count
+            XCTAssertEqual(differing, 0, "\(name): \(differing) pixels differ from Pillow's convert(\"L\")")
+        }
+    }
+
+    func testSixteenBitDecodeKeepsEverySample() throws {
+        let rgb = try decoder.decodeSixteenBit(try fixture("rgb16.png"), path: "rgb16.png", channels: .rgb)
+        XCTAssertEqual([rgb.width, rgb.height], [5, 7])
+        XCTAssertEqual(rgb.pixels, try littleEndian16("rgb16.u16le"))
+        XCTAssertEqual(Array(rgb.pixels.prefix(3)), [0, 65535, 256])
+        let gray = try decoder.decodeSixteenBit(try fixture("gray16.png"), path: "gray16.png", channels: .gray)
+        XCTAssertEqual(gray.header.bitDepth, 16)
+        XCTAssertEqual(gray.pixels, try littleEndian16("gray16.u16le"))
+        let rgba = try decoder.decodeSixteenBit(try fixture("gray16.png"), path: "gray16.png", channels: .rgba)
+        XCTAssertEqual(rgba.pixels, gray.pixels.flatMap { [$0, $0, $0, 65535] })
+        // 8-bit files widen as v * 257 (0x12 -> 0x1212).
+        let eight = PNGWriter.encode(width: 2, height: 1, colorType: 0, bitDepth: 8, samples: [0x12, 0xff])
+        XCTAssertEqual(try decoder.decodeSixteenBit(eight, path: "eight", channels: .gray).pixels, [0x1212, 0xffff])
+        let tensor = rgb.tensor()  // channels first: the G plane starts at 35, the B plane at 70
+        XCTAssertEqual([tensor.scalars[0], tensor.scalars[35], tensor.scalars[70]], [0, 1, Float(256) / 65535])
     }
 
     // MARK: - Error offsets
