@@ -81,7 +81,7 @@ struct InspectCommand: ParsableCommand {
         let loaded: LoadedCheckpoint
         if FileManager.default.fileExists(atPath: "\(path)/manifest.json") {
             loaded = try CheckpointStore.load(checkpoint: path)
-        } else if let latest = try CheckpointStore(directory: path).loadLatest() {
+        } else if let latest = try CheckpointStore(directory: path, mode: .readOnly).loadLatest() {
             loaded = latest
         } else {
             throw CheckpointError(.notFound, path: path, reason: "no loadable checkpoint", fix: "give another directory")
