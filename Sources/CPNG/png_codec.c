@@ -70,7 +70,8 @@ static void set_transforms(png_structp png, png_infop info, int channels, int si
     }
     switch (channels) {
     case 1:
-        if (is_color) png_set_rgb_to_gray_fixed(png, PNG_ERROR_ACTION_NONE, -1, -1);
+        /* Colour images are decoded to RGB here and turned to gray after decoding
+         * (gray_from_rgb): libpng's rgb_to_gray would apply the gamma of a gAMA chunk. */
         if (has_alpha) png_set_strip_alpha(png);
         break;
     case 3:
@@ -81,6 +82,28 @@ static void set_transforms(png_structp png, png_infop info, int channels, int si
         if (!is_color) png_set_gray_to_rgb(png);
         if (!has_alpha) png_set_add_alpha(png, sixteen_bit ? 0xffff : 0xff, PNG_FILLER_AFTER);
         break;
+    }
+}
+
+/*
+ * ITU-R 601-2 luma exactly as Pillow's convert("L") computes it (Convert.c, L24):
+ * (R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16, i.e. (299 R + 587 G + 114 B) / 1000 rounded
+ * to nearest in 16.16 fixed point; no gamma. `count` pixels of 3 samples, 8- or 16-bit, from
+ * `rgb` to `gray` (which may alias the start of `rgb`: each output lies at or before its input).
+ */
+static void gray_from_rgb(const void *rgb, void *gray, size_t count, int sixteen_bit) {
+    if (sixteen_bit) {
+        const uint16_t *in = rgb;
+        uint16_t *out = gray;
+        for (size_t i = 0; i < count; i++, in += 3) {
+            out[i] = (uint16_t)(((uint64_t)in[0] * 19595 + (uint64_t)in[1] * 38470 + (uint64_t)in[2] * 7471 + 0x8000) >> 16);
+        }
+    } else {
+        const uint8_t *in = rgb;
+        uint8_t *out = gray;
+        for (size_t i = 0; i < count; i++, in += 3) {
+            out[i] = (uint8_t)(((uint32_t)in[0] * 19595 + (uint32_t)in[1] * 38470 + (uint32_t)in[2] * 7471 + 0x8000) >> 16);
+        }
     }
 }
 
@@ -120,8 +143,11 @@ static int read_png(const uint8_t *data, size_t size, int channels, int sixteen_
         }
     }
     error_state errors = {.message = result->message, .message_size = sizeof result->message};
-    memory_reader reader = {.data = data, .size = size, .offset = 0};
+    /* Read after longjmp, and changed between setjmp and longjmp: it must be volatile (C11
+     * 7.13.2.1), or the value seen after the jump is indeterminate (it was 0 in practice). */
+    volatile memory_reader reader = {.data = data, .size = size, .offset = 0};
     png_bytep *volatile rows = NULL;
+    uint8_t *volatile rgb = NULL; /* colour decoded to RGB before conversion to gray */
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &errors, on_error, on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!png || !info) {
@@ -131,10 +157,11 @@ static int read_png(const uint8_t *data, size_t size, int channels, int sixteen_
     if (setjmp(errors.jump)) {
         result->byte_offset = reader.offset;
         free(rows);
+        free(rgb);
         png_destroy_read_struct(&png, &info, NULL);
         return MILLRACE_PNG_LIBPNG_ERROR;
     }
-    png_set_read_fn(png, &reader, read_memory);
+    png_set_read_fn(png, (void *)&reader, read_memory);
     png_read_info(png, info);
     fill_header(png, info, result);
     result->byte_offset = reader.offset;
@@ -151,14 +178,17 @@ static int read_png(const uint8_t *data, size_t size, int channels, int sixteen_
         png_destroy_read_struct(&png, &info, NULL);
         return MILLRACE_PNG_TOO_LARGE;
     }
+    const int to_gray = channels == 1 && (png_get_color_type(png, info) & PNG_COLOR_MASK_COLOR) != 0;
     set_transforms(png, info, channels, sixteen_bit);
     (void)png_set_interlace_handling(png);
     png_read_update_info(png, info);
-    const size_t row_bytes = png_get_rowbytes(png, info);
-    const size_t expected_row = (size_t)result->width * (size_t)channels * (sixteen_bit ? 2 : 1);
-    if (row_bytes != expected_row) {
+    const size_t sample_bytes = sixteen_bit ? 2 : 1;
+    const size_t decoded_row = png_get_rowbytes(png, info);
+    const size_t row_bytes = (size_t)result->width * (size_t)channels * sample_bytes;
+    const size_t expected_row = (size_t)result->width * (size_t)(to_gray ? 3 : channels) * sample_bytes;
+    if (decoded_row != expected_row) {
         snprintf(result->message, sizeof result->message,
-                 "internal: libpng produced %zu bytes per row, expected %zu", row_bytes, expected_row);
+                 "internal: libpng produced %zu bytes per row, expected %zu", decoded_row, expected_row);
         png_destroy_read_struct(&png, &info, NULL);
         return MILLRACE_PNG_LIBPNG_ERROR;
     }
@@ -172,10 +202,22 @@ static int read_png(const uint8_t *data, size_t size, int channels, int sixteen_
         png_destroy_read_struct(&png, &info, NULL);
         return MILLRACE_PNG_OUT_OF_MEMORY;
     }
-    for (uint32_t y = 0; y < result->height; y++) rows[y] = (png_bytep)out + (size_t)y * row_bytes;
+    uint8_t *target = out;
+    if (to_gray) {
+        rgb = malloc(decoded_row * (result->height ? result->height : 1));
+        if (!rgb) {
+            free(rows);
+            png_destroy_read_struct(&png, &info, NULL);
+            return MILLRACE_PNG_OUT_OF_MEMORY;
+        }
+        target = rgb;
+    }
+    for (uint32_t y = 0; y < result->height; y++) rows[y] = (png_bytep)target + (size_t)y * decoded_row;
     png_read_image(png, rows);
     png_read_end(png, NULL);
     result->byte_offset = reader.offset;
+    if (to_gray) gray_from_rgb(rgb, out, (size_t)result->width * result->height, sixteen_bit);
+    free(rgb);
     free(rows);
     png_destroy_read_struct(&png, &info, NULL);
     return MILLRACE_PNG_OK;

@@ -9,12 +9,25 @@ import Synchronization
 /// Every commit is atomic: files are written and fsynced in a temporary directory, the directory
 /// is fsynced and renamed into place, then `latest` is replaced by rename; a crash at any moment
 /// leaves either the old checkpoint or the new one, never a half-written one where a good one
-/// was, and temporary directories left by a crash are removed when the store is opened. Saving
+/// was, and temporary directories left by a crash are removed when the owning store is opened
+/// (`.readWrite`); a `.readOnly` store (for evaluate, predict, inspect) never creates, renames or
+/// deletes anything, so it cannot break a live run's commit in progress. Saving
 /// returns at once: the tensors are snapshotted (copy-on-write) and written on a background
 /// queue; a failure there is thrown by the next `save` or by `waitUntilSaved`.
 public final class CheckpointStore: @unchecked Sendable {
+    /// Whether a store may change its directory.
+    public enum Mode: Sendable, Equatable {
+        /// The training process that owns the directory: creates it, cleans up after crashes,
+        /// saves and applies retention.
+        case readWrite
+        /// A reader: lists and loads only; the directory must exist and is never changed.
+        case readOnly
+    }
+
     /// The directory.
     public let directory: String
+    /// Whether this store may change its directory.
+    public let mode: Mode
     /// Which checkpoints survive each commit.
     public let retention: RetentionPolicy
     /// Checkpoints that could not be loaded and were passed over (newest first).
@@ -27,10 +40,20 @@ public final class CheckpointStore: @unchecked Sendable {
     static let temporaryPrefix = ".tmp-"
     static let pointerName = "latest"
 
-    /// Opens (creating if needed) `directory` and removes temporary directories left by crashes.
-    public init(directory: String, retention: RetentionPolicy = RetentionPolicy()) throws(CheckpointError) {
+    /// Opens `directory`. Under `.readWrite` (the default, for the training process that owns
+    /// it) creates it if needed and removes temporary directories left by crashes; under
+    /// `.readOnly` requires it to exist and changes nothing.
+    public init(directory: String, retention: RetentionPolicy = RetentionPolicy(), mode: Mode = .readWrite) throws(CheckpointError) {
         self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         self.retention = retention
+        self.mode = mode
+        if mode == .readOnly {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: self.directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw CheckpointError(.notFound, path: self.directory, reason: "no such checkpoint directory", fix: "give a run's checkpoints directory")
+            }
+            return
+        }
         do {
             try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
         } catch {
@@ -55,6 +78,9 @@ public final class CheckpointStore: @unchecked Sendable {
     /// a save that comes while the previous one is still writing waits for it. Throws the failure
     /// of an earlier background write, if any (that save did not happen).
     public func save(_ contents: CheckpointContents) throws(CheckpointError) {
+        guard mode == .readWrite else {
+            throw CheckpointError(.io, path: directory, reason: "the store was opened read-only", fix: "open it read-write in the process that trains")
+        }
         let began = DispatchTime.now().uptimeNanoseconds
         queue.sync {}
         if let failure = pendingError.withLock({ error -> CheckpointError? in defer { error = nil }; return error }) { throw failure }

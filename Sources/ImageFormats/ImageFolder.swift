@@ -69,6 +69,7 @@ public struct ImageFolder: RandomAccessDataset {
     public let expectedSize: (width: Int, height: Int)?
 
     private let decoder: PNGDecoder
+    private let sizeCensus = ImageSizeCensus()
 
     /// Lists `root`. Throws `DataError` when the root is missing or empty or a class folder
     /// holds no PNG file.
@@ -168,8 +169,10 @@ public struct ImageFolder: RandomAccessDataset {
     private func checkSize(_ width: Int, _ height: Int, path: String) throws(DataError) {
         if let expected = expectedSize, expected.width != width || expected.height != height {
             throw DataError(.inconsistentShape, path: path,
-                            reason: "image is \(width)x\(height) but the dataset's first image is \(expected.width)x\(expected.height)",
-                            fix: "set a fixed output size (resize or centre crop) or remove the odd image")
+                            reason: "image is \(width)x\(height) but the dataset's first image is \(expected.width)x\(expected.height); "
+                                + "the folder's images differ in size: \(sizeCensus.summary(of: paths))",
+                            fix: "set a fixed output size (the `size` option, e.g. size: (width: \(expected.width), height: \(expected.height)), "
+                                + "with resize or centre-crop sizing), or remove the odd images")
         }
     }
 

@@ -25,6 +25,30 @@ public struct PNGDecoder: Sendable {
 
     /// Decodes PNG bytes; `path` names the source in errors.
     public func decode(_ bytes: [UInt8], path: String, channels: ChannelMode) throws(DataError) -> PNGImage {
+        let (pixels, result): ([UInt8], millrace_png_result) = try decodeSamples(bytes, path: path, channels: channels)
+        return PNGImage(width: Int(result.width), height: Int(result.height), channels: channels,
+                        pixels: pixels, header: PNGDecoder.header(result))
+    }
+
+    /// Reads and decodes a file to 16-bit samples.
+    public func decodeSixteenBit(file path: String, channels: ChannelMode) throws(DataError) -> PNGImage16 {
+        let bytes = try FileBytes.contents(of: path)
+        return try decodeSixteenBit(bytes, path: path, channels: channels)
+    }
+
+    /// Decodes PNG bytes to 16-bit samples: 16-bit files keep every bit, lower depths are
+    /// scaled to the full range (8-bit `v` becomes `v * 257`, as libpng's expansion does).
+    /// `path` names the source in errors.
+    public func decodeSixteenBit(_ bytes: [UInt8], path: String, channels: ChannelMode) throws(DataError) -> PNGImage16 {
+        let (pixels, result): ([UInt16], millrace_png_result) = try decodeSamples(bytes, path: path, channels: channels)
+        return PNGImage16(width: Int(result.width), height: Int(result.height), channels: channels,
+                          pixels: pixels, header: PNGDecoder.header(result))
+    }
+
+    /// Decodes to samples of `Sample`'s width (8 or 16 bits).
+    private func decodeSamples<Sample: FixedWidthInteger & UnsignedInteger>(
+        _ bytes: [UInt8], path: String, channels: ChannelMode
+    ) throws(DataError) -> ([Sample], millrace_png_result) {
         guard !bytes.isEmpty else {
             throw DataError(.emptyFile, path: path, byteOffset: 0, reason: "the file is empty (0 bytes)",
                             fix: "delete it or replace it with a valid PNG")
@@ -34,27 +58,29 @@ public struct PNGDecoder: Sendable {
         // the common case decodes in one call; libpng still validates the header itself, and a
         // mismatch comes back as "buffer too small" with the size it needs.
         var status = Int32(MILLRACE_PNG_OK.rawValue)
-        var pixels = decode(bytes, channels: channels, capacity: PNGDecoder.expectedBytes(bytes, channels: channels, maximumPixels: maximumPixels),
-                            result: &result, status: &status)
+        let expected = PNGDecoder.expectedBytes(bytes, channels: channels, maximumPixels: maximumPixels)  // samples: bytes at 8 bits
+        var pixels: [Sample] = decode(bytes, channels: channels, count: expected, result: &result, status: &status)
         if status == Int32(MILLRACE_PNG_BUFFER_TOO_SMALL.rawValue) {
-            pixels = decode(bytes, channels: channels, capacity: result.required_bytes, result: &result, status: &status)
+            pixels = decode(bytes, channels: channels, count: result.required_bytes / MemoryLayout<Sample>.size, result: &result, status: &status)
         }
         if status != Int32(MILLRACE_PNG_OK.rawValue) {
             throw PNGDecoder.error(status: status, result: result, path: path, size: bytes.count)
         }
-        return PNGImage(width: Int(result.width), height: Int(result.height), channels: channels,
-                        pixels: pixels, header: PNGDecoder.header(result))
+        return (pixels, result)
     }
 
-    /// Decodes into a new array of `capacity` uninitialised bytes; libpng writes every byte of
+    /// Decodes into a new array of `count` uninitialised samples; libpng writes every sample of
     /// the image before the array is used, and a failed decode keeps none of them.
-    private func decode(_ bytes: [UInt8], channels: ChannelMode, capacity: Int, result: inout millrace_png_result, status: inout Int32) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
+    private func decode<Sample: FixedWidthInteger & UnsignedInteger>(
+        _ bytes: [UInt8], channels: ChannelMode, count: Int, result: inout millrace_png_result, status: inout Int32
+    ) -> [Sample] {
+        let sampleBytes = MemoryLayout<Sample>.size
+        return [Sample](unsafeUninitializedCapacity: count) { out, initialized in
             status = bytes.withUnsafeBufferPointer { data in
-                millrace_png_decode(data.baseAddress, data.count, Int32(channels.channelCount), 0,
-                                    UInt64(maximumPixels), out.baseAddress, capacity, &result)
+                millrace_png_decode(data.baseAddress, data.count, Int32(channels.channelCount), sampleBytes == 2 ? 1 : 0,
+                                    UInt64(maximumPixels), out.baseAddress, count * sampleBytes, &result)
             }
-            initialized = status == Int32(MILLRACE_PNG_OK.rawValue) ? result.required_bytes : 0
+            initialized = status == Int32(MILLRACE_PNG_OK.rawValue) ? result.required_bytes / sampleBytes : 0
         }
     }
 

@@ -5,7 +5,9 @@ import Tensors
 
 /// The channel layout asked of the PNG decoder.
 public enum ChannelMode: String, Sendable, Codable, CaseIterable {
-    /// One gray channel (colour converted with libpng's default coefficients; alpha stripped).
+    /// One gray channel: colour converted with ITU-R 601-2 luma exactly as Pillow's
+    /// `convert("L")` (`(R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16`), alpha dropped, no
+    /// gamma applied (a gAMA chunk is ignored), so PyTorch pipelines built on Pillow see the same pixels.
     case gray
     /// Red, green, blue (gray replicated; alpha stripped).
     case rgb

@@ -45,13 +45,18 @@ struct InspectCommand: ParsableCommand {
         }
     }
 
+    /// Lists the folder and decodes every image: an undecodable file is listed in `bad_files`
+    /// with its reason and the rest are still read (the command exits 0 when the folder itself
+    /// could be read).
     private func folder() throws -> [String: Any] {
-        let images = try ImageFolder(root: path, options: .init(channels: .rgb))
+        // A fixed size keeps ImageFolder from decoding the first image's header at listing time
+        // (a bad first file would stop the listing); sizes are not used here.
+        let images = try ImageFolder(root: path, options: .init(channels: .rgb, size: (width: 1, height: 1)))
         var sizes: [String: Int] = [:], formats: [String: Int] = [:], bad: [[String: String]] = []
         let decoder = PNGDecoder()
         for file in images.paths {
             do {
-                let header = try decoder.header(try FileBytes.contents(of: file), path: file)
+                let header = try decoder.decode(file: file, channels: .rgba).header
                 sizes["\(header.width)x\(header.height)", default: 0] += 1
                 formats[header.formatName, default: 0] += 1
             } catch {
@@ -84,7 +89,7 @@ struct InspectCommand: ParsableCommand {
         let loaded: LoadedCheckpoint
         if FileManager.default.fileExists(atPath: "\(path)/manifest.json") {
             loaded = try CheckpointStore.load(checkpoint: path)
-        } else if let latest = try CheckpointStore(directory: path).loadLatest() {
+        } else if let latest = try CheckpointStore(directory: path, mode: .readOnly).loadLatest() {
             loaded = latest
         } else {
             throw CheckpointError(.notFound, path: path, reason: "no loadable checkpoint", fix: "give another directory")

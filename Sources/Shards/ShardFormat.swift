@@ -106,12 +106,49 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     /// The largest shard's size.
     public var largestShardBytes: Int { shards.map(\.bytes).max() ?? 0 }
 
-    /// Decodes a manifest, naming `path` in errors.
+    /// The largest manifest read (64 MiB): a bigger one is refused before it is parsed.
+    public static let maximumBytes = 64 << 20
+
+    /// Decodes a manifest, naming `path` in errors. Refuses one over `maximumBytes`, and any
+    /// entry whose name is not a plain file name or whose counts are negative (see `validate`).
     public static func decode(_ bytes: [UInt8], path: String) throws(DataError) -> ShardManifest {
+        guard bytes.count <= maximumBytes else {
+            throw DataError(.tooLarge, path: path, reason: "manifest of \(bytes.count) bytes exceeds the limit of \(maximumBytes) bytes",
+                            fix: "check that the path or URL names a Millrace manifest.json")
+        }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try decoder.decode(ShardManifest.self, from: Data(bytes)) } catch {
+        let manifest: ShardManifest
+        do { manifest = try decoder.decode(ShardManifest.self, from: Data(bytes)) } catch {
             throw DataError(.corrupt, path: path, reason: "invalid shard manifest: \(error)", fix: "pack the dataset again with millrace pack")
+        }
+        try manifest.validate(path: path)
+        return manifest
+    }
+
+    /// Checks that every shard name is a plain file name (not empty, no `/`, no NUL, not starting
+    /// with `.`, so neither `.` nor `..` nor a hidden or temporary name), that names are unique,
+    /// and that sizes and counts are not negative: nothing in a manifest can address a file
+    /// outside the directory it is joined to. `path` names the manifest in errors.
+    public func validate(path: String) throws(DataError) {
+        var seen = Set<String>()
+        for (index, shard) in shards.enumerated() {
+            let name = shard.name
+            let problem: String? =
+                name.isEmpty ? "is empty"
+                : name.utf8.contains(0x2F) ? "contains '/'"
+                : name.utf8.contains(0) ? "contains a NUL byte"
+                : name.hasPrefix(".") ? "starts with '.' (as '.', '..' and hidden or temporary names do)"
+                : name.utf8.count > 255 ? "is longer than 255 bytes"
+                : !seen.insert(name).inserted ? "appears twice"
+                : shard.bytes < 0 || shard.samples < 0 ? "has a negative size or sample count"
+                : nil
+            if let problem {
+                let shown = String(reflecting: String(name.prefix(80)))
+                throw DataError(.corrupt, path: path,
+                                reason: "shard entry \(index) (name \(shown)) \(problem): shard names must be plain file names",
+                                fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
+            }
         }
     }
 

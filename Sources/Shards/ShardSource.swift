@@ -16,6 +16,18 @@ public protocol ShardSource: Sendable {
     func manifestBytes() throws -> [UInt8]
     /// The bytes of shard file `name`. Throws `ShardFetchError` (transient ones are retried).
     func fetch(_ name: String) throws -> [UInt8]
+    /// The bytes of shard file `name`, failing (without reading further) once more than
+    /// `maximumBytes` arrive. The default fetches everything, then checks.
+    func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8]
+}
+
+extension ShardSource {
+    /// Fetches everything, then refuses more than `maximumBytes` (for sources that cannot stop early).
+    public func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8] {
+        let bytes = try fetch(name)
+        guard bytes.count <= maximumBytes else { throw ShardFetchError.oversized(name, limit: maximumBytes) }
+        return bytes
+    }
 }
 
 /// A failed fetch: transient ones (connection refused or reset, 5xx, short body) are retried.
@@ -26,6 +38,20 @@ public struct ShardFetchError: Error, CustomStringConvertible {
     public var reason: String
     /// The reason.
     public var description: String { reason }
+    /// The error to report when retrying ends, when not the usual (unreadable or not found).
+    public var kind: DataError.Kind?
+
+    /// Creates a fetch error.
+    public init(isTransient: Bool, reason: String, kind: DataError.Kind? = nil) {
+        self.isTransient = isTransient
+        self.reason = reason
+        self.kind = kind
+    }
+
+    /// More bytes than the manifest gives for the file: not retried.
+    static func oversized(_ name: String, limit: Int) -> ShardFetchError {
+        ShardFetchError(isTransient: false, reason: "\(name): more than the \(limit) bytes the manifest gives; reading stopped", kind: .tooLarge)
+    }
 }
 
 /// Shards in a local directory (or a mounted network file system).
@@ -41,12 +67,20 @@ public struct LocalShardSource: ShardSource {
     /// The directory.
     public var location: String { directory }
 
-    /// Reads `manifest.json`.
-    public func manifestBytes() throws -> [UInt8] { try FileBytes.contents(of: "\(directory)/manifest.json") }
+    /// Reads `manifest.json`, refusing one over `ShardManifest.maximumBytes` before reading it.
+    public func manifestBytes() throws -> [UInt8] {
+        try FileBytes.contents(of: "\(directory)/manifest.json", maximumBytes: ShardManifest.maximumBytes)
+    }
 
     /// Reads a shard file.
     public func fetch(_ name: String) throws -> [UInt8] {
-        do { return try FileBytes.contents(of: "\(directory)/\(name)") } catch {
+        try fetch(name, maximumBytes: 1 << 31)
+    }
+
+    /// Reads a shard file, refusing one over `maximumBytes` before reading it.
+    public func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8] {
+        do { return try FileBytes.contents(of: "\(directory)/\(name)", maximumBytes: maximumBytes) } catch {
+            if error.kind == .tooLarge { throw ShardFetchError.oversized(name, limit: maximumBytes) }
             throw ShardFetchError(isTransient: error.kind == .unreadable, reason: error.description)
         }
     }
@@ -68,37 +102,28 @@ public struct HTTPShardSource: ShardSource {
     /// The base URL.
     public var location: String { base.absoluteString }
 
-    /// Downloads the manifest.
-    public func manifestBytes() throws -> [UInt8] { try get("manifest.json") }
+    /// Downloads the manifest, stopping past `ShardManifest.maximumBytes`.
+    public func manifestBytes() throws -> [UInt8] { try get("manifest.json", maximumBytes: ShardManifest.maximumBytes) }
 
     /// Downloads a shard.
-    public func fetch(_ name: String) throws -> [UInt8] { try get(name) }
+    public func fetch(_ name: String) throws -> [UInt8] { try get(name, maximumBytes: 1 << 31) }
 
-    private func get(_ name: String) throws -> [UInt8] {
-        final class Outcome: @unchecked Sendable {
-            var result: Result<[UInt8], ShardFetchError> = .failure(ShardFetchError(isTransient: true, reason: "no response"))
-            let done = DispatchSemaphore(value: 0)
-        }
-        let outcome = Outcome()
+    /// Downloads a shard, stopping (and failing) as soon as more than `maximumBytes` arrive or the
+    /// response announces more.
+    public func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8] { try get(name, maximumBytes: maximumBytes) }
+
+    private func get(_ name: String, maximumBytes: Int) throws -> [UInt8] {
+        let download = BoundedDownload(name: name, limit: maximumBytes)
+        let session = URLSession(configuration: .ephemeral, delegate: download, delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
         var request = URLRequest(url: base.appendingPathComponent(name))
         request.timeoutInterval = timeout
-        let task = URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error {
-                outcome.result = .failure(ShardFetchError(isTransient: true, reason: "\(name): \(error.localizedDescription)"))
-            } else if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-                outcome.result = .failure(ShardFetchError(isTransient: http.statusCode >= 500, reason: "\(name): HTTP \(http.statusCode)"))
-            } else if let http = response as? HTTPURLResponse, http.expectedContentLength >= 0, Int64(data?.count ?? 0) != http.expectedContentLength {
-                outcome.result = .failure(ShardFetchError(isTransient: true, reason: "\(name): body of \(data?.count ?? 0) bytes, expected \(http.expectedContentLength)"))
-            } else {
-                outcome.result = .success(Array(data ?? Data()))
-            }
-            outcome.done.signal()
-        }
+        let task = session.dataTask(with: request)
         task.resume()
-        if outcome.done.wait(timeout: .now() + timeout + 5) == .timedOut {
+        if download.done.wait(timeout: .now() + timeout + 5) == .timedOut {
             task.cancel()
             throw ShardFetchError(isTransient: true, reason: "\(name): no response within \(Int(timeout)) s")
         }
-        return try outcome.result.get()
+        return try download.outcome().get()
     }
 }

@@ -200,7 +200,7 @@ public final class ShardStager: @unchecked Sendable {
     private func download(_ shard: ShardManifest.Shard) throws {
         var mismatches = 0
         while true {
-            let bytes = try ShardStager.retrying(attempts: attempts) { try source.fetch(shard.name) }
+            let bytes = try ShardStager.retrying(attempts: attempts) { try source.fetch(shard.name, maximumBytes: shard.bytes) }
             guard bytes.count == shard.bytes && CRC32.checksum(bytes) == shard.crc32 else {
                 mismatches += 1
                 condition.lock()
@@ -229,8 +229,10 @@ public final class ShardStager: @unchecked Sendable {
         while true {
             do { return try body() } catch let error as ShardFetchError {
                 guard error.isTransient && attempt < attempts else {
-                    throw DataError(error.isTransient ? .unreadable : .notFound, path: "shard source", reason: "\(error.reason) (after \(attempt) attempts)",
-                                    fix: error.isTransient ? "check the server or the network" : "check the URL or path")
+                    let kind = error.kind ?? (error.isTransient ? .unreadable : .notFound)
+                    throw DataError(kind, path: "shard source", reason: "\(error.reason) (after \(attempt) attempts)",
+                                    fix: kind == .tooLarge ? "the source serves a different file than the manifest describes: pack and upload it again"
+                                        : error.isTransient ? "check the server or the network" : "check the URL or path")
                 }
                 usleep(UInt32(delay * 1e6))
                 delay *= 2

@@ -8,8 +8,9 @@ import Darwin
 
 /// Finds where chunks of a CSV byte stream end.
 ///
-/// A chunk starts at a row boundary and ends just after the first line feed outside quotes at or
-/// after `start + chunkBytes - 1` (or at the end of the input). Whether a position is inside
+/// A chunk starts at a row boundary and ends just after the first line end outside quotes at or
+/// after `start + chunkBytes - 1` (or at the end of the input). A line end is LF, CRLF or a lone
+/// CR, as in Python's `csv` module. Whether a position is inside
 /// quotes follows from the parity of the quote characters since the chunk's start (a doubled
 /// quote toggles twice), so the cut is found with `memchr` jumps, without tokenizing. The same
 /// rule applied to the same bytes always gives the same chunks.
@@ -31,27 +32,45 @@ enum CSVChunkCutter {
                 p = q - base + 1
                 continue
             }
-            guard let newline = find(0x0A, base + p, count - p) else { break }
-            let lineEnd = newline - base
+            guard let lineEnd = findLineEnd(base + p, count - p).map({ $0 - base }) else { break }
             if let q = find(0x22, base + p, lineEnd - p) {
                 inQuotes = true
                 p = q - base + 1
                 continue
+            }
+            if base[lineEnd] == 0x0D {
+                // A CR ends the row; a LF right after it belongs to the same line end.
+                if lineEnd + 1 < count { return base[lineEnd + 1] == 0x0A ? lineEnd + 2 : lineEnd + 1 }
+                return atEndOfInput ? count : nil
             }
             return lineEnd + 1
         }
         return atEndOfInput ? count : nil
     }
 
-    /// The number of line feeds in `[start, end)`.
-    static func lineFeeds(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
+    /// The number of line ends (LF, CRLF or a lone CR) in `[start, end)`, counting a CR at `end - 1`
+    /// as one.
+    static func lineEnds(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
         var total = 0
         var p = start
-        while p < end, let found = find(0x0A, base + p, end - p) {
-            total += 1
-            p = found - base + 1
+        while p < end {
+            let byte = base[p]
+            if byte == 0x0A || (byte == 0x0D && !(p + 1 < end && base[p + 1] == 0x0A)) { total += 1 }
+            p += 1
         }
         return total
+    }
+
+    /// The first LF or CR in `[pointer, pointer + length)`.
+    @inline(__always)
+    private static func findLineEnd(_ pointer: UnsafePointer<UInt8>, _ length: Int) -> UnsafePointer<UInt8>? {
+        var q = pointer
+        let end = pointer + length
+        while q < end {
+            if q.pointee == 0x0A || q.pointee == 0x0D { return q }
+            q += 1
+        }
+        return nil
     }
 
     @inline(__always)

@@ -37,7 +37,8 @@ struct FieldProblem {
 /// class table, numbers parsed in place as they are scanned, no string per field) and exact
 /// positions for errors; general CSV libraries build a string per field.
 ///
-/// RFC 4180: fields separated by `separator`, rows by LF or CRLF; a field that starts with a
+/// RFC 4180: fields separated by `separator`, rows by LF, CRLF or a lone CR (as Python's `csv`
+/// module reads them); a field that starts with a
 /// quote runs to the matching quote and may hold separators, doubled quotes and newlines; a
 /// quote inside an unquoted field, or text after a closing quote, is an error. Fully blank
 /// lines are skipped (as pandas does).
@@ -76,12 +77,12 @@ struct CSVChunkParser: Sendable {
     }
 
     /// Parses `bytes`, which start at a row boundary on line `firstLine` and hold whole rows (the
-    /// last may lack its newline) and at most `lineFeeds` line feeds.
-    func parse(_ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, lineFeeds: Int) -> ParsedChunk {
+    /// last may lack its newline) and at most `lineEnds` line ends (LF, CRLF or lone CR).
+    func parse(_ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, lineEnds: Int) -> ParsedChunk {
         var chunk = ParsedChunk()
         guard let base = bytes.baseAddress, bytes.count > 0 else { return chunk }
         let featureCount = layout.featureNames.count
-        let maximumRows = lineFeeds + 1
+        let maximumRows = lineEnds + 1
         chunk.lines.reserveCapacity(maximumRows)
         chunk.labels.reserveCapacity(maximumRows)
         chunk.features = [Float](unsafeUninitializedCapacity: maximumRows * featureCount) { out, initialized in
@@ -107,12 +108,12 @@ struct CSVChunkParser: Sendable {
         @inline(__always) func isTerminator(_ q: UnsafePointer<UInt8>) -> Bool {
             if q == end { return true }
             let kind = classes[Int(q.pointee)]
-            return kind == 1 || kind == 2 || (kind == 3 && q + 1 < end && q[1] == 0x0A)
+            return kind == 1 || kind == 2 || kind == 3
         }
         rows: while p < end {
             let rowLine = line
             if p.pointee == 0x0A { p += 1; line += 1; continue }  // blank line
-            if p.pointee == 0x0D && p + 1 < end && p[1] == 0x0A { p += 2; line += 1; continue }
+            if p.pointee == 0x0D { p += p + 1 < end && p[1] == 0x0A ? 2 : 1; line += 1; continue }
             let row = out + rowCount * featureCount
             var column = 0
             var problem: FieldProblem?
@@ -126,7 +127,7 @@ struct CSVChunkParser: Sendable {
                     var escaped = false
                     while true {
                         while p < end && p.pointee != 0x22 {
-                            if p.pointee == 0x0A { line += 1 }
+                            if p.pointee == 0x0A || (p.pointee == 0x0D && !(p + 1 < end && p[1] == 0x0A)) { line += 1 }
                             p += 1
                         }
                         if p == end {
@@ -142,7 +143,7 @@ struct CSVChunkParser: Sendable {
                     p += 1
                     if !isTerminator(p) {
                         problem = problem ?? FieldProblem(kind: .misplacedQuote, start: contentStart, stop: p, line: line, column: column)
-                        while p < end && classes[Int(p.pointee)] != 1 && classes[Int(p.pointee)] != 2 { p += 1 }
+                        while p < end && classes[Int(p.pointee)] != 1 && classes[Int(p.pointee)] != 2 && classes[Int(p.pointee)] != 3 { p += 1 }
                     }
                     if problem == nil && role != -2 {
                         if escaped {
@@ -164,7 +165,7 @@ struct CSVChunkParser: Sendable {
                     let fieldStart = p
                     while p < end {
                         let kind = classes[Int(p.pointee)]
-                        if kind == 0 || (kind == 3 && !(p + 1 < end && p[1] == 0x0A)) { p += 1; continue }
+                        if kind == 0 { p += 1; continue }
                         if kind == 4 {
                             problem = problem ?? FieldProblem(kind: .misplacedQuote, start: fieldStart, stop: p + 1, line: line, column: column)
                             p += 1
@@ -182,7 +183,7 @@ struct CSVChunkParser: Sendable {
                     continue
                 }
                 if p < end {
-                    p += p.pointee == 0x0D ? 2 : 1
+                    p += p.pointee == 0x0D && p + 1 < end && p[1] == 0x0A ? 2 : 1
                     line += 1
                 }
                 break
@@ -199,7 +200,9 @@ struct CSVChunkParser: Sendable {
                 rowCount += 1
                 continue
             }
-            if chunk.badRows.count > 10_000 { break }
+            // Under `.fail` the first bad row is the answer; under `.skip` every row is read, so
+            // every good row arrives and every bad one is counted and listed.
+            if case .fail = options.badInput { break }
         }
         return rowCount
     }

@@ -102,7 +102,7 @@ public struct CSVDataset: ChunkedDataset {
         let extent = chunks[index]
         let bytes = try readBytes(extent)
         let parsed = bytes.withUnsafeBufferPointer { buffer in
-            parser.parse(buffer, firstLine: extent.firstLine, lineFeeds: CSVChunkCutter.lineFeeds(buffer.baseAddress!, from: 0, to: buffer.count))
+            parser.parse(buffer, firstLine: extent.firstLine, lineEnds: CSVChunkCutter.lineEnds(buffer.baseAddress!, from: 0, to: buffer.count))
         }
         if let fatal = parsed.fatal { throw fatal }
         if case .fail = options.badInput, let first = parsed.badRows.first { throw first }

@@ -89,7 +89,7 @@ public final class CSVReader {
 
     /// Cuts up to `threads` chunks from the buffer, parses them in parallel, and queues them.
     private func readWave() throws(DataError) {
-        var cuts: [(start: Int, end: Int, line: Int, lineFeeds: Int)] = []
+        var cuts: [(start: Int, end: Int, line: Int, lineEnds: Int)] = []
         try compactAndFill()
         while cuts.count < options.threads {
             let from = cuts.last?.end ?? start
@@ -102,9 +102,9 @@ public final class CSVReader {
                 break
             }
             if end == from { break }
-            let lineFeeds = buffer.withUnsafeBufferPointer { CSVChunkCutter.lineFeeds($0.baseAddress!, from: from, to: end) }
-            let line = cuts.last.map { $0.line + $0.lineFeeds } ?? nextLine
-            cuts.append((from, end, line, lineFeeds))
+            let lineEnds = buffer.withUnsafeBufferPointer { CSVChunkCutter.lineEnds($0.baseAddress!, from: from, to: end) }
+            let line = cuts.last.map { $0.line + $0.lineEnds } ?? nextLine
+            cuts.append((from, end, line, lineEnds))
         }
         guard let last = cuts.last else { return }
         let parsed = UncheckedSendable(UnsafeMutablePointer<ParsedChunk>.allocate(capacity: cuts.count))
@@ -119,13 +119,13 @@ public final class CSVReader {
             let pieces = cuts
             DispatchQueue.concurrentPerform(iterations: pieces.count) { index in
                 let piece = pieces[index]
-                parsed.value[index] = parser.parse(UnsafeBufferPointer(rebasing: shared.value[piece.start..<piece.end]), firstLine: piece.line, lineFeeds: piece.lineFeeds)
+                parsed.value[index] = parser.parse(UnsafeBufferPointer(rebasing: shared.value[piece.start..<piece.end]), firstLine: piece.line, lineEnds: piece.lineEnds)
             }
         }
         for (index, piece) in cuts.enumerated() {
             try deliver(parsed.value[index], start: piece.start, end: piece.end, firstLine: piece.line)
         }
-        nextLine = last.line + last.lineFeeds
+        nextLine = last.line + last.lineEnds
         start = last.end
     }
 

@@ -19,15 +19,20 @@ enum ParsedNumber: Equatable {
 }
 
 /// Decimal text to `Float`, giving exactly what `strtof` gives (correct rounding, round half to
-/// even) on every input `strtof` accepts in full, but much faster on the common inputs.
+/// even) on every decimal input, but much faster on the common inputs. What is a number follows
+/// Python's `float()`: decimals with an optional sign, point and exponent, and `nan`, `inf` and
+/// `infinity` in any case with an optional sign; hex (`0x10`), `nan(...)` and other forms that
+/// `strtof` takes but `float()` rejects are not numbers. (`float()` also takes digit-group
+/// underscores such as `1_000` and non-ASCII digits; those are not numbers here either.)
 ///
 /// Fast path (Clinger's): when the decimal significand has at most 19 digits, fits in 2^53 and
 /// the decimal exponent is within ±22, `significand ×/÷ 10^|exponent|` is one IEEE operation on
 /// exact doubles, so the double is the correctly rounded value of the decimal. Rounding that
 /// double to `Float` equals rounding the decimal directly unless the double is exactly halfway
 /// between two floats (rounding to nearest cannot cross a float midpoint, which is itself a
-/// double, but it can land on one); `roundedToFloat` detects that from the bits. That case, longer significands, larger exponents and hex
-/// input go to `strtof`. A table-driven Eisel-Lemire step would cover long significands too;
+/// double, but it can land on one); `roundedToFloat` detects that from the bits. That case, longer
+/// significands and larger exponents go to `strtof`, only after the text was checked to be a
+/// plain decimal. A table-driven Eisel-Lemire step would cover long significands too;
 /// CSV data rarely has them, and the fallback is exact.
 enum DecimalParser {
     /// 10^0 ... 10^22, all exactly representable in a double; kept in immortal memory so the hot
@@ -174,15 +179,22 @@ enum DecimalParser {
         return (negative ? -f : f, p)
     }
 
-    /// NaN / infinity spellings (any case, optional sign), hex floats, or invalid.
+    /// NaN / infinity spellings (any case, optional sign, as Python's `float()` takes them), or
+    /// invalid.
     static func special(_ begin: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> ParsedNumber {
         var p = begin
-        if p < end && (p.pointee == 0x2D || p.pointee == 0x2B) { p += 1 }
-        let word = String(decoding: UnsafeBufferPointer(start: p, count: end - p), as: UTF8.self).lowercased()
-        if word == "nan" || word == "inf" || word == "infinity" || word.hasPrefix("0x") {
-            return slow(begin, end)
+        var negative = false
+        if p < end && (p.pointee == 0x2D || p.pointee == 0x2B) {
+            negative = p.pointee == 0x2D
+            p += 1
         }
-        return .invalid
+        guard end - p <= 8 else { return .invalid }
+        let word = String(decoding: UnsafeBufferPointer(start: p, count: end - p), as: UTF8.self).lowercased()
+        switch word {
+        case "nan": return .nonFinite(negative ? -Float.nan : Float.nan)
+        case "inf", "infinity": return .nonFinite(negative ? -Float.infinity : Float.infinity)
+        default: return .invalid
+        }
     }
 
     /// Reads an exponent's optional sign and digits at `p` (after the `e`), capping the magnitude

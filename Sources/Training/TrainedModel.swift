@@ -31,7 +31,7 @@ public struct TrainedModel {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CheckpointError(.notFound, path: path, reason: "no such checkpoint or checkpoint directory", fix: "give a run's checkpoints directory or one step-… directory")
             }
-            guard let latest = try CheckpointStore(directory: path).loadLatest() else {
+            guard let latest = try CheckpointStore(directory: path, mode: .readOnly).loadLatest() else {
                 throw CheckpointError(.notFound, path: path, reason: "no loadable checkpoint here", fix: "train first, or give another directory")
             }
             checkpoint = latest

@@ -49,14 +49,15 @@ final class SafetensorsTests: XCTestCase {
             save_file({"doubled": t * 2}, sys.argv[2])
             """
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, ours, theirs]
+        let python = PythonInterpreter.command
+        process.executableURL = URL(fileURLWithPath: python.executable)
+        process.arguments = python.arguments + ["-c", script, ours, theirs]
         let errors = Pipe()
         process.standardError = errors
         try process.run()
         process.waitUntilExit()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 0, "python3 with safetensors (installed by .ci/setup) failed: \(message)")
+        XCTAssertEqual(process.terminationStatus, 0, "\(python) with safetensors (installed by .ci/setup) failed: \(message)")
         let (tensors, _) = try Safetensors.read(path: theirs)
         XCTAssertEqual(tensors.first?.tensor, Tensor([[3, -4], [0.5, 16]]))
     }

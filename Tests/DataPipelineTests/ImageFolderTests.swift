@@ -89,6 +89,11 @@ final class ImageFolderTests: XCTestCase {
             let error = $0 as? DataError
             XCTAssertEqual(error?.kind, .inconsistentShape)
             XCTAssertTrue(error?.path.hasSuffix("odd.png") ?? false)
+            // Every size with its count and its first file: makeDataset writes 6 images of 4x2 plus
+            // the nested deep.PNG (7), and odd.png is the one 3x3.
+            XCTAssertTrue(error?.reason.contains("2 sizes found: 4x2: 7 images (e.g. \(root)/ant/img0.png)") ?? false, "\($0)")
+            XCTAssertTrue(error?.reason.contains("3x3: 1 image (e.g. \(root)/dog/odd.png)") ?? false, "\($0)")
+            XCTAssertTrue(error?.fix.contains("size") ?? false)
         }
         let fixed = try ImageFolder(root: root, options: .init(channels: .rgb, size: (width: 4, height: 2)))
         XCTAssertEqual(try fixed.sample(at: odd).features.shape, [3, 2, 4])

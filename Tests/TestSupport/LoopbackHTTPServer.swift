@@ -16,6 +16,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         case dropMidBody
         /// Send the file with one byte changed.
         case corrupt
+        /// Send the file followed by `extraBytes` zero bytes, in 64 KiB writes, with a matching
+        /// Content-Length or (when `announced` is false) none, ending the body by closing.
+        case oversized(extraBytes: Int, announced: Bool)
     }
 
     /// The port listened on.
@@ -111,18 +114,30 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             return
         case .corrupt:
             body[body.count / 2] ^= 0xFF
+        case .oversized(let extra, let announced):
+            let length = announced ? "Content-Length: \(body.count + extra)\r\n" : ""
+            guard send(connection, Array("HTTP/1.1 200 OK\r\n\(length)Connection: close\r\n\r\n".utf8) + Array(body)) else { return }
+            var sent = body.count
+            let block = [UInt8](repeating: 0, count: 1 << 16)
+            while sent < body.count + extra, send(connection, Array(block.prefix(body.count + extra - sent))) {
+                sent += min(block.count, body.count + extra - sent)
+            }
+            return
         case nil:
             break
         }
         send(connection, Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + Array(body))
     }
 
-    private func send(_ connection: Int32, _ bytes: [UInt8]) {
+    /// Sends all of `bytes`; false when the connection failed first.
+    @discardableResult
+    private func send(_ connection: Int32, _ bytes: [UInt8]) -> Bool {
         var sent = 0
         while sent < bytes.count {
             let result = bytes.withUnsafeBytes { Glibc.send(connection, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
-            guard result > 0 else { return }
+            guard result > 0 else { return false }
             sent += result
         }
+        return true
     }
 }

@@ -29,8 +29,9 @@ final class TensorBoardWriterTests: XCTestCase {
                 for event in accumulator.Scalars(tag):
                     print(tag, event.step, event.value)
             """
-        let result = try BuiltProducts.run("/usr/bin/env", ["python3", "-c", script, directory.url.path])
-        XCTAssertEqual(result.status, 0, "python3 with tensorboard (installed by .ci/setup) failed: \(result.errors)")
+        let python = PythonInterpreter.command
+        let result = try BuiltProducts.run(python.executable, python.arguments + ["-c", script, directory.url.path])
+        XCTAssertEqual(result.status, 0, "\(python) with tensorboard (installed by .ci/setup) failed: \(result.errors)")
         XCTAssertEqual(result.output.split(separator: "\n").map(String.init), ["train/accuracy 3 0.5", "train/loss 3 0.75", "train/loss 10 0.25"])
     }
 }

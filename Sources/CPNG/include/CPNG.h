@@ -39,8 +39,11 @@ typedef struct {
  * Decodes a PNG held in memory to `channels` (1 gray, 3 RGB, 4 RGBA) of 8-bit samples, or of
  * 16-bit native-endian samples when `sixteen_bit` is non-zero, row after row with no padding.
  * Conversions use libpng's transforms: palette and low-bit-depth expansion, tRNS to alpha,
- * strip 16 to 8 (or expand 8 to 16), gray to RGB, RGB to gray (libpng's default coefficients),
- * add an opaque alpha or strip alpha. No gamma correction is applied.
+ * strip 16 to 8 (or expand 8 to 16), gray to RGB, add an opaque alpha or strip alpha. Colour to
+ * gray is ITU-R 601-2 luma computed as Pillow's convert("L") does, (R * 19595 + G * 38470 +
+ * B * 7471 + 0x8000) >> 16, after alpha is dropped. No gamma correction is ever applied (a gAMA
+ * chunk changes nothing). On error result->byte_offset is how far libpng had read: the end of
+ * the last read that succeeded, within the chunk where the damage was found.
  * The header is checked against `max_pixels` before anything is allocated.
  */
 int millrace_png_decode(const uint8_t *data, size_t size, int channels, int sixteen_bit,

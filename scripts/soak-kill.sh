@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Usage: scripts/soak-kill.sh N [SEED]
+#
+# Kill-and-resume soak for checkpointing (not run in CI). Builds millrace (release), trains a small
+# CSV pipeline once without interruption, then N times: starts the same training, kills it with
+# SIGKILL after a random delay (seeded; the seed is printed, pass it again to replay), checks that
+# the store's latest checkpoint loads (`millrace inspect`, read-only), resumes with --resume, and
+# compares the final weights (model.safetensors bytes) with the uninterrupted run's.
+# Prints the number of unloadable latest checkpoints, of temporary directories left after the
+# resume, and of resumed runs whose final weights differ, and the time taken; exits 1 if any
+# count is not zero.
+set -euo pipefail
+count="${1:?usage: scripts/soak-kill.sh N [SEED]}"
+seed="${2:-$(( $(od -An -N2 -tu2 /dev/urandom) ))}"
+echo "soak-kill: $count runs, seed $seed (replay: scripts/soak-kill.sh $count $seed)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+swift build -c release --product millrace >/dev/null
+millrace="$(swift build -c release --show-bin-path)/millrace"
+work="$(mktemp -d "${TMPDIR:-/tmp}/millrace-soak.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+{
+    echo "a,b,c,d,label"
+    for ((row = 0; row < 96; row++)); do echo "$((row % 7)),$((row % 5 - 2)),$row,$(((row * 7) % 11)),$((row % 3))"; done
+} >"$work/data.csv"
+cat >"$work/pipeline.json" <<JSON
+{"name": "soak", "dataset": {"kind": "csv", "path": "$work/data.csv", "label_column": "label", "validation_split": 0.25},
+ "pipeline": {"batch_size": 8, "threads": 2},
+ "model": {"layers": [{"type": "dense", "units": 16}, {"type": "relu"}, {"type": "dense"}]},
+ "loss": "cross-entropy", "optimizer": {"type": "adam", "learning_rate": 0.01}, "epochs": 6, "seed": 3}
+JSON
+train() {  # train NAME [extra arguments]
+    local name="$1"
+    shift
+    "$millrace" train "$work/pipeline.json" --checkpoint-every 1 --quiet \
+        --checkpoint-dir "$work/$name/checkpoints" --run-dir "$work/$name/run" "$@"
+}
+latest_model() { echo "$work/$1/checkpoints/$(cat "$work/$1/checkpoints/latest")/model.safetensors"; }
+
+started=$(date +%s%N)
+train reference
+reference_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+reference="$(latest_model reference)"
+RANDOM=$seed
+unloadable=0 leftovers=0 differing=0 killed=0
+for ((trial = 1; trial <= count; trial++)); do
+    name="trial-$trial"
+    delay_ms=$(( (RANDOM * 32768 + RANDOM) % (reference_ms + 1) ))
+    train "$name" >/dev/null 2>&1 &
+    pid=$!
+    sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+    kill -9 "$pid" 2>/dev/null || true
+    status=0
+    wait "$pid" 2>/dev/null || status=$?
+    if ((status == 137)); then killed=$((killed + 1)); fi  # 128 + SIGKILL: it was still running
+    store="$work/$name/checkpoints"
+    if [[ -e "$store/latest" ]] && ! "$millrace" inspect "$store" --json >/dev/null 2>&1; then
+        unloadable=$((unloadable + 1))
+        echo "trial $trial: latest checkpoint does not load (killed after ${delay_ms} ms)"
+    fi
+    if ! train "$name" --resume >/dev/null 2>"$work/$name.err"; then
+        echo "trial $trial: resume failed: $(tail -1 "$work/$name.err")"
+        differing=$((differing + 1))
+        continue
+    fi
+    left=$(find "$store" -maxdepth 1 -name '.tmp-*' | wc -l)
+    leftovers=$((leftovers + left))
+    if ! cmp -s "$(latest_model "$name")" "$reference"; then
+        differing=$((differing + 1))
+        echo "trial $trial: final weights differ (killed after ${delay_ms} ms)"
+    fi
+    rm -rf "${work:?}/$name"
+done
+elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+echo "runs: $count (killed while running: $killed; an uninterrupted run takes ${reference_ms} ms)"
+echo "unloadable latest checkpoints: $unloadable"
+echo "temporary directories left: $leftovers"
+echo "resumed runs with different final weights: $differing"
+echo "time: $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s"
+((unloadable == 0 && leftovers == 0 && differing == 0))
