@@ -17,7 +17,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CMatrixKernel"),
-        .target(name: "Tensors", dependencies: ["CMatrixKernel"]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .target(name: "Tensors", dependencies: ["CMatrixKernel", "CDNNL"]),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "DataPipeline", dependencies: ["Tensors", "CPNG", "CZlib"]),
