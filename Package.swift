@@ -21,7 +21,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CMatrixKernel"),
-        .target(name: "Tensors", dependencies: ["CMatrixKernel"]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .target(name: "Tensors", dependencies: ["CMatrixKernel", "CDNNL"]),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Small I/O helpers shared by the data side and checkpoints: whole-file reads, directory

@@ -64,8 +64,8 @@ public final class Conv2D: Layer {
                                 for n in BatchChunks.range(chunk, batch: batch) {
                                     let image = c + n * patch * plane, result = out + n * outputs * plane
                                     geometry.unfold(x + n * imageSize, into: image, rowStride: plane)
-                                    Tensor.sgemm(transposeA: false, transposeB: false, m: outputs, n: plane, k: patch, alpha: 1,
-                                                 a: w, lda: patch, b: image, ldb: plane, beta: 0, c: result, ldc: plane, threads: 1)
+                                    Tensor.sgemmOnCallingThread(transposeA: false, transposeB: false, m: outputs, n: plane, k: patch, alpha: 1,
+                                                 a: w, lda: patch, b: image, ldb: plane, beta: 0, c: result, ldc: plane)
                                     if hasBias, let b {
                                         for o in 0..<outputs {
                                             let row = result + o * plane, value = b[o]
@@ -116,15 +116,15 @@ public final class Conv2D: Layer {
                                 for n in BatchChunks.range(chunk, batch: batch) {
                                     let dyImage = dy + n * outputs * plane, image = c + n * patch * plane
                                     // dW (this chunk) += dY_n · cols_nᵀ; db (this chunk) += row sums of dY_n.
-                                    Tensor.sgemm(transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
-                                                 a: dyImage, lda: plane, b: image, ldb: plane, beta: 1, c: partial, ldc: patch, threads: 1)
+                                    Tensor.sgemmOnCallingThread(transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
+                                                 a: dyImage, lda: plane, b: image, ldb: plane, beta: 1, c: partial, ldc: patch)
                                     for o in 0..<outputs { partial[outputs * patch + o] += laneSum(dyImage + o * plane, count: plane) }
                                     // dcols = Wᵀ · dY_n, folded back onto the image.
                                     guard let dx else { continue }
                                     let target = dx + n * imageSize
                                     target.update(repeating: 0, count: imageSize)
-                                    Tensor.sgemm(transposeA: true, transposeB: false, m: patch, n: plane, k: outputs, alpha: 1,
-                                                 a: w, lda: patch, b: dyImage, ldb: plane, beta: 0, c: dcols, ldc: plane, threads: 1)
+                                    Tensor.sgemmOnCallingThread(transposeA: true, transposeB: false, m: patch, n: plane, k: outputs, alpha: 1,
+                                                 a: w, lda: patch, b: dyImage, ldb: plane, beta: 0, c: dcols, ldc: plane)
                                     geometry.fold(dcols, into: target, rowStride: plane)
                                 }
                             }

@@ -6,12 +6,15 @@ import Tensors
 struct BenchGemmCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
-        abstract: "Measure square sgemm throughput (GFLOP/s) per size and thread count.",
-        discussion: "Example: swift run -c release millrace bench gemm --sizes 256,512,1024 --threads 1,2 --json"
+        abstract: "Measure sgemm throughput (GFLOP/s) per size and thread count, and name the backend (oneDNN and its version).",
+        discussion: "Example: swift run -c release millrace bench gemm --sizes 256,512,1024 --shapes 64x256x784 --threads 1,2 --json"
     )
 
     @Option(help: "Comma-separated square sizes.")
     var sizes: String = "256,512,1024"
+
+    @Option(help: "Comma-separated extra products MxNxK (an MxK matrix times a KxN one), e.g. 64x256x784.")
+    var shapes: String = ""
 
     @Option(help: "Comma-separated thread counts.")
     var threads: String = "1,2"
@@ -26,11 +29,15 @@ struct BenchGemmCommand: ParsableCommand {
         guard parsedSizes != nil, parsedThreads != nil else {
             throw ValidationError("--sizes and --threads take comma-separated positive integers, e.g. --sizes 256,512")
         }
+        guard parsedShapes != nil else {
+            throw ValidationError("--shapes takes comma-separated MxNxK products of positive integers, e.g. --shapes 64x256x784")
+        }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
     }
 
     private var parsedSizes: [Int]? { BenchGemmCommand.parseList(sizes) }
     private var parsedThreads: [Int]? { BenchGemmCommand.parseList(threads) }
+    private var parsedShapes: [GemmShape]? { GemmShape.parseList(shapes) }
 
     static func parseList(_ text: String) -> [Int]? {
         let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -39,39 +46,68 @@ struct BenchGemmCommand: ParsableCommand {
     }
 
     func run() throws {
-        let measurements = GemmBenchmark.measure(sizes: parsedSizes ?? [], threads: parsedThreads ?? [], seconds: seconds)
+        let squares = (parsedSizes ?? []).map { GemmShape(m: $0, n: $0, k: $0) }
+        let measurements = GemmBenchmark.measure(shapes: squares + (parsedShapes ?? []), threads: parsedThreads ?? [], seconds: seconds)
         if json {
             print(try GemmBenchmark.json(measurements))
         } else {
-            print("kernel: \(Tensor.matrixKernelName)")
-            print("size  threads  GFLOP/s")
+            print("backend: \(MatrixBackend.description)")
+            print("       size  threads  GFLOP/s")
             for m in measurements {
-                print(String(format: "%4d  %7d  %7.1f", m.size, m.threads, m.gflops))
+                let size = m.shape.description
+                print(String(repeating: " ", count: max(0, 11 - size.count)) + size + String(format: "  %7d  %7.1f", m.threads, m.gflops))
             }
         }
     }
 }
 
+/// The dimensions of one product: an `m` x `k` matrix times a `k` x `n` one.
+struct GemmShape: Equatable {
+    var m: Int
+    var n: Int
+    var k: Int
+
+    /// `256` for a square product, else `MxNxK`.
+    var description: String { m == n && n == k ? String(m) : "\(m)x\(n)x\(k)" }
+
+    /// Parses `MxNxK,MxNxK`; an empty text is an empty list, anything malformed nil.
+    static func parseList(_ text: String) -> [GemmShape]? {
+        var shapes: [GemmShape] = []
+        for item in text.split(separator: ",") {
+            let values = item.split(separator: "x").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.count == 3, let m = values[0], let n = values[1], let k = values[2], m > 0, n > 0, k > 0 else { return nil }
+            shapes.append(GemmShape(m: m, n: n, k: k))
+        }
+        return shapes
+    }
+}
+
 /// One sgemm measurement.
-struct GemmMeasurement: Codable, Equatable {
-    var size: Int
+struct GemmMeasurement: Equatable {
+    var shape: GemmShape
     var threads: Int
     var gflops: Double
 }
 
 /// Times `C = A B` for square float matrices.
 enum GemmBenchmark {
+    /// Measures square products of the given sizes.
     static func measure(sizes: [Int], threads: [Int], seconds: Double) -> [GemmMeasurement] {
+        measure(shapes: sizes.map { GemmShape(m: $0, n: $0, k: $0) }, threads: threads, seconds: seconds)
+    }
+
+    /// Measures `C = A B` for each shape and thread count.
+    static func measure(shapes: [GemmShape], threads: [Int], seconds: Double) -> [GemmMeasurement] {
         var results: [GemmMeasurement] = []
-        for size in sizes {
+        for shape in shapes {
             var generator = RandomGenerator(seed: 42)
-            let a = Initializer.uniform(lower: -1, upper: 1).makeTensor(shape: [size, size], generator: &generator)
-            let b = Initializer.uniform(lower: -1, upper: 1).makeTensor(shape: [size, size], generator: &generator)
-            var c = Tensor.zeros([size, size])
-            let flops = 2 * Double(size) * Double(size) * Double(size)
+            let a = Initializer.uniform(lower: -1, upper: 1).makeTensor(shape: [shape.m, shape.k], generator: &generator)
+            let b = Initializer.uniform(lower: -1, upper: 1).makeTensor(shape: [shape.k, shape.n], generator: &generator)
+            var c = Tensor.zeros([shape.m, shape.n])
+            let flops = 2 * Double(shape.m) * Double(shape.n) * Double(shape.k)
             for threadCount in threads {
                 let run = { Tensor.multiply(a, b, into: &c, threads: threadCount) }
-                run()  // warm-up: page in buffers
+                run()  // warm-up: page in buffers, let oneDNN compile its kernels for this shape
                 let start = DispatchTime.now().uptimeNanoseconds
                 run()
                 let once = max(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, 1e-7)
@@ -82,23 +118,28 @@ enum GemmBenchmark {
                     for _ in 0..<repeats { run() }
                     best = min(best, Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9 / Double(repeats))
                 }
-                results.append(GemmMeasurement(size: size, threads: threadCount, gflops: flops / best / 1e9))
+                results.append(GemmMeasurement(shape: shape, threads: threadCount, gflops: flops / best / 1e9))
             }
         }
         return results
     }
 
-    /// `{"benchmark": "gemm", "kernel": ..., "gflops": {"<size>": {"<threads>": value}}, "results": [...]}`
+    /// `{"benchmark": "gemm", "backend": "oneDNN", "version": "2.6.3", "kernel": "oneDNN 2.6.3",
+    /// "gflops": {"<size or MxNxK>": {"<threads>": value}}, "results": [...]}`
     static func json(_ measurements: [GemmMeasurement]) throws -> String {
         var table: [String: [String: Double]] = [:]
         for m in measurements {
-            table[String(m.size), default: [:]][String(m.threads)] = (m.gflops * 10).rounded() / 10
+            table[m.shape.description, default: [:]][String(m.threads)] = (m.gflops * 10).rounded() / 10
         }
         let object: [String: Any] = [
             "benchmark": "gemm",
-            "kernel": Tensor.matrixKernelName,
+            "backend": MatrixBackend.name,
+            "version": MatrixBackend.version,
+            "kernel": MatrixBackend.description,
             "gflops": table,
-            "results": measurements.map { ["size": $0.size, "threads": $0.threads, "gflops": ($0.gflops * 10).rounded() / 10] },
+            "results": measurements.map {
+                ["m": $0.shape.m, "n": $0.shape.n, "k": $0.shape.k, "threads": $0.threads, "gflops": ($0.gflops * 10).rounded() / 10]
+            },
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)

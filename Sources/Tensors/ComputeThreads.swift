@@ -29,12 +29,35 @@ public enum ComputeThreads {
         set { configured.store(Swift.max(1, newValue), ordering: .relaxed) }
     }
 
-    /// Runs `body(index)` for every index in `0..<count`, on up to `maximum` threads.
+    /// Runs `body(index)` for every index in `0..<count`, all at once (one thread each).
     public static func concurrentPerform(_ count: Int, _ body: @Sendable (Int) -> Void) {
         if count == 1 {
             body(0)
         } else {
             DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        }
+    }
+
+    /// Runs `body(chunk)` for every chunk in `0..<count` on up to `threads` threads (at most
+    /// `count`). Workers claim the next chunk from a shared counter, so a thread slowed down by
+    /// the machine does not hold the others back; which thread runs a chunk never changes what
+    /// the chunk computes.
+    public static func forEachChunk(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+        let workers = Swift.max(1, Swift.min(threads, count))
+        if workers == 1 {
+            for chunk in 0..<count { body(chunk) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        withUnsafePointer(to: next) { counter in
+            let shared = UncheckedSendable(counter)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let chunk = shared.value.pointee.add(1, ordering: .relaxed).oldValue
+                    guard chunk < count else { break }
+                    body(chunk)
+                }
+            }
         }
     }
 }

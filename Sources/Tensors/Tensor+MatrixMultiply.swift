@@ -1,5 +1,3 @@
-import CMatrixKernel
-
 extension Tensor {
     /// The matrix product `op(a) * op(b)` of two rank-2 tensors, where `op` transposes when asked.
     public static func matmul(
@@ -13,9 +11,9 @@ extension Tensor {
         return c
     }
 
-    /// `c = alpha * op(a) * op(b) + beta * c` (the BLAS `sgemm`), splitting large products
-    /// across up to `threads` threads (default `ComputeThreads.maximum`). With `beta == 0`, `c`'s
-    /// previous contents are not read.
+    /// `c = alpha * op(a) * op(b) + beta * c` (the BLAS `sgemm`), split into blocks that run on up
+    /// to `threads` threads (default `ComputeThreads.maximum`). With `beta == 0`, `c`'s previous
+    /// contents are not read.
     public static func multiply(
         _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false,
         alpha: Float = 1, beta: Float = 0, into c: inout Tensor, threads: Int? = nil
@@ -41,49 +39,64 @@ extension Tensor {
         return transposed ? (t.shape[1], t.shape[0]) : (t.shape[0], t.shape[1])
     }
 
-    /// Products smaller than this many floating-point operations (32 M) run on one thread: below
-    /// it, waking a second thread costs more than it saves on this kind of machine.
-    static let parallelThreshold = 1 << 25
-
-    /// The raw row-major `sgemm` on pointers, split into column (or row) blocks across threads.
-    /// Every output element is computed by one thread with the same arithmetic, so the result
-    /// does not depend on `threads`.
+    /// The raw row-major `sgemm` on pointers: the product is cut into blocks of output columns
+    /// (or rows) that depend only on its shape (`ProductBlocks`), and the blocks run on up to
+    /// `threads` threads, one oneDNN call each. Every output element is computed by the same call
+    /// whatever the thread count, so the result has the same bits for any `threads`.
     public static func sgemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>?, lda: Int, b: UnsafePointer<Float>?, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>?, ldc: Int, threads: Int
     ) {
         guard m > 0, n > 0, let c else { return }
-        let work = 2 * m * n * k
-        let parts = work < parallelThreshold ? 1 : Swift.max(1, Swift.min(threads, Swift.max(m / 6, n / 16)))
-        let splitColumns = n >= m
-        let unit = splitColumns ? 16 : 6
-        let extent = splitColumns ? n : m
-        let blocks = (extent + unit - 1) / unit
+        guard k > 0, alpha != 0, let a, let b else { return scale(c, rows: m, columns: n, stride: ldc, by: beta) }
+        let blocks = ProductBlocks(m: m, n: n, k: k)
         let shared = UncheckedSendable((a, b, c))
-        ComputeThreads.concurrentPerform(parts) { part in
+        ComputeThreads.forEachChunk(blocks.count, threads: threads) { block in
             let (a, b, c) = shared.value
-            let start = blocks * part / parts * unit
-            let end = Swift.min(extent, blocks * (part + 1) / parts * unit)
-            guard start < end else { return }
-            let status: Int32
-            if splitColumns {
-                let bOffset = transposeB ? start * ldb : start
-                status = millrace_sgemm(
-                    transposeA ? 1 : 0, transposeB ? 1 : 0, m, end - start, k, alpha, a, lda,
-                    b.map { $0 + bOffset }, ldb, beta, c + start, ldc)
+            let range = blocks.range(block)
+            if blocks.splitsColumns {
+                MatrixBackend.multiplyOnCallingThread(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: range.count, k: k, alpha: alpha,
+                    a: a, lda: lda, b: b + (transposeB ? range.lowerBound * ldb : range.lowerBound), ldb: ldb,
+                    beta: beta, c: c + range.lowerBound, ldc: ldc)
             } else {
-                let aOffset = transposeA ? start : start * lda
-                status = millrace_sgemm(
-                    transposeA ? 1 : 0, transposeB ? 1 : 0, end - start, n, k, alpha,
-                    a.map { $0 + aOffset }, lda, b, ldb, beta, c + start * ldc, ldc)
+                MatrixBackend.multiplyOnCallingThread(
+                    transposeA: transposeA, transposeB: transposeB, m: range.count, n: n, k: k, alpha: alpha,
+                    a: a + (transposeA ? range.lowerBound : range.lowerBound * lda), lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c + range.lowerBound * ldc, ldc: ldc)
             }
-            precondition(status == 0, "sgemm: out of memory for packing buffers")
         }
     }
 
-    /// The name of the matrix-multiply micro-kernel chosen for this processor.
-    public static var matrixKernelName: String {
-        String(cString: millrace_sgemm_kernel_name())
+    /// The row-major `sgemm` as one oneDNN call on the calling thread, for callers that run many
+    /// small products in parallel themselves (a convolution's per-image products). Its result for
+    /// given operands never depends on the thread count.
+    public static func sgemmOnCallingThread(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>?, lda: Int, b: UnsafePointer<Float>?, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>?, ldc: Int
+    ) {
+        guard m > 0, n > 0, let c else { return }
+        guard k > 0, alpha != 0, let a, let b else { return scale(c, rows: m, columns: n, stride: ldc, by: beta) }
+        MatrixBackend.multiplyOnCallingThread(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
+
+    /// `c *= beta` over an `rows` x `columns` block (zeros when `beta` is 0, whatever `c` held).
+    private static func scale(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int, by beta: Float) {
+        guard beta != 1 else { return }
+        for row in 0..<rows {
+            let start = c + row * stride
+            if beta == 0 {
+                start.update(repeating: 0, count: columns)
+            } else {
+                for column in 0..<columns { start[column] *= beta }
+            }
+        }
+    }
+
+    /// The backend that computes matrix products and its version, e.g. `oneDNN 2.6.3`.
+    public static var matrixKernelName: String { MatrixBackend.description }
 }

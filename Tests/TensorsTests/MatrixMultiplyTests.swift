@@ -1,4 +1,3 @@
-import CMatrixKernel
 import TestSupport
 import XCTest
 
@@ -63,13 +62,14 @@ final class MatrixMultiplyTests: XCTestCase {
         }
     }
 
-    func testPortableKernelAgreesWithReference() {
-        millrace_sgemm_force_portable(1)
-        defer { millrace_sgemm_force_portable(0) }
-        XCTAssertEqual(Tensor.matrixKernelName, "portable")
-        checkAllTranspositions(sizes: [1, 3, 17])
-        let a = Tensor.random([40, 70], seed: 5), b = Tensor.random([70, 33], seed: 6)
-        assertClose(Tensor.matmul(a, b), reference(a, b, transposeA: false, transposeB: false), k: 70)
+    func testBackendIsOneDNNWithItsVersion() {
+        XCTAssertEqual(MatrixBackend.name, "oneDNN")
+        let parts = MatrixBackend.version.split(separator: ".").compactMap { Int($0) }
+        XCTAssertEqual(parts.count, 3, MatrixBackend.version)
+        XCTAssertGreaterThanOrEqual(parts.first ?? 0, 2)
+        XCTAssertEqual(Tensor.matrixKernelName, "oneDNN \(MatrixBackend.version)")
+        // Debian's oneDNN threads with OpenMP; its thread limit is per calling thread and set to 1.
+        XCTAssertTrue(MatrixBackend.limitLibraryThreadsToCallingThread())
     }
 
     func testAlphaBetaAccumulate() {
@@ -103,13 +103,54 @@ final class MatrixMultiplyTests: XCTestCase {
         XCTAssertEqual(c, Tensor(shape: [3, 2], repeating: 0))
     }
 
+    func testBlocksDependOnlyOnTheShapeAndCoverTheOutput() {
+        // The MLP's 64x784 x 784x256 product (26 MFLOP) is cut in four, so two threads share it.
+        XCTAssertEqual(ProductBlocks(m: 64, n: 256, k: 784).count, 4)
+        XCTAssertEqual(ProductBlocks(m: 8, n: 8, k: 8).count, 1)
+        for (m, n, k) in [(64, 256, 784), (256, 784, 64), (600, 40, 300), (1024, 1024, 1024), (7, 300, 2000), (33, 17, 5)] {
+            let blocks = ProductBlocks(m: m, n: n, k: k)
+            XCTAssertEqual(blocks.count & (blocks.count - 1), 0, "\(blocks.count) blocks is not a power of two")
+            XCTAssertLessThanOrEqual(blocks.count, ProductBlocks.maximumCount)
+            XCTAssertEqual(blocks.extent, blocks.splitsColumns ? n : m)
+            var next = 0
+            for index in 0..<blocks.count {
+                let range = blocks.range(index)
+                XCTAssertEqual(range.lowerBound, next)
+                XCTAssertFalse(range.isEmpty)
+                XCTAssertEqual(range.lowerBound % blocks.unit, 0)
+                next = range.upperBound
+            }
+            XCTAssertEqual(next, blocks.extent)
+        }
+    }
+
     func testThreadCountDoesNotChangeBits() {
-        // Large enough to be split; each output element is computed by one thread either way.
-        let a = Tensor.random([200, 300], seed: 3), b = Tensor.random([300, 260], seed: 4)
-        let one = Tensor.matmul(a, b, threads: 1)
-        XCTAssertEqual(one, Tensor.matmul(a, b, threads: 2))
-        XCTAssertEqual(one, Tensor.matmul(a, b, threads: 3))
-        let tall = Tensor.random([600, 300], seed: 8), narrow = Tensor.random([300, 40], seed: 9)
-        XCTAssertEqual(Tensor.matmul(tall, narrow, threads: 1), Tensor.matmul(tall, narrow, threads: 2))
+        // Every product here is cut into at least four blocks (asserted), so with 2, 3 or 4 threads
+        // the blocks really run on different threads; the bits must match one thread's exactly,
+        // and the values the float64 reference.
+        let cases: [(m: Int, n: Int, k: Int, ta: Bool, tb: Bool)] = [
+            (64, 256, 784, false, true),   // the MLP's forward product (weight transposed)
+            (256, 784, 64, true, false),   // its weight gradient
+            (200, 300, 260, false, false),
+            (600, 80, 300, false, false),  // tall: cut into row blocks
+            (333, 129, 301, true, true),   // ragged blocks, both transposed
+        ]
+        for (index, c) in cases.enumerated() {
+            let blocks = ProductBlocks(m: c.m, n: c.n, k: c.k)
+            XCTAssertGreaterThanOrEqual(blocks.count, 4, "\(c) should be split")
+            let a = Tensor.random(c.ta ? [c.k, c.m] : [c.m, c.k], seed: UInt64(10 + index))
+            let b = Tensor.random(c.tb ? [c.n, c.k] : [c.k, c.n], seed: UInt64(20 + index))
+            let one = Tensor.matmul(a, b, transposeA: c.ta, transposeB: c.tb, threads: 1)
+            assertClose(one, reference(a, b, transposeA: c.ta, transposeB: c.tb), k: c.k)
+            for threads in [2, 3, 4] {
+                let many = Tensor.matmul(a, b, transposeA: c.ta, transposeB: c.tb, threads: threads)
+                XCTAssertEqual(one.scalars.map(\.bitPattern), many.scalars.map(\.bitPattern), "\(c) with \(threads) threads")
+            }
+            // Accumulating into an existing output (beta = 1, as weight gradients do) also keeps its bits.
+            var accumulatedOne = Tensor(shape: [c.m, c.n], repeating: 0.25), accumulatedTwo = accumulatedOne
+            Tensor.multiply(a, b, transposeA: c.ta, transposeB: c.tb, beta: 1, into: &accumulatedOne, threads: 1)
+            Tensor.multiply(a, b, transposeA: c.ta, transposeB: c.tb, beta: 1, into: &accumulatedTwo, threads: 2)
+            XCTAssertEqual(accumulatedOne.scalars.map(\.bitPattern), accumulatedTwo.scalars.map(\.bitPattern))
+        }
     }
 }

@@ -1,43 +1,13 @@
 /*
- * Single-precision matrix multiply for Millrace (row-major).
- *
- *   C[i, j] = alpha * sum_p op(A)[i, p] * op(B)[p, j] + beta * C[i, j]
- *
- * op(A)[i, p] is A[i * lda + p], or A[p * lda + i] when transpose_a is non-zero;
- * op(B)[p, j] is B[p * ldb + j], or B[j * ldb + p] when transpose_b is non-zero.
- * When beta is 0, C is not read (NaNs already in C do not propagate), as in BLAS.
- *
- * The kernel is cache blocked and register tiled (6 x 16); an AVX2+FMA micro-kernel is chosen
- * at run time when the processor supports it, otherwise a portable C micro-kernel runs.
- * One call runs on the calling thread; callers split large products across threads.
+ * Small C helpers for Millrace's Tensors module. The matrix products themselves moved to oneDNN
+ * (the CDNNL module): its dnnl_sgemm ran 1.4-2.5x faster than the hand-written AVX2 6x16 kernel
+ * that lived here on every shape measured (AMD EPYC Zen 5 with AVX-512, one thread, GFLOP/s
+ * oneDNN vs AVX2 kernel: 256^3 222-241 vs 111; 512^3 211-215 vs 100-113; the convolution's
+ * 32x1024x27 128-160 vs 73-83 and 64x1024x288 156-213 vs 69-81; the MLP's 64x256x784 179-230
+ * vs 104-106; 64x10x256 87-118 vs 52-53), so that kernel was removed.
  */
 #ifndef MILLRACE_CMATRIXKERNEL_H
 #define MILLRACE_CMATRIXKERNEL_H
-
-#include <stddef.h>
-
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-/// Returns 0 on success, -1 when the packing buffers could not be allocated.
-int millrace_sgemm(int transpose_a, int transpose_b,
-                   ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
-                   float alpha, const float *a, ptrdiff_t lda,
-                   const float *b, ptrdiff_t ldb,
-                   float beta, float *c, ptrdiff_t ldc);
-
-/// The micro-kernel that millrace_sgemm uses on this processor: "avx2-fma" or "portable".
-const char *millrace_sgemm_kernel_name(void);
-
-/// Forces the portable micro-kernel (non-zero) or the automatic choice (zero); for tests.
-void millrace_sgemm_force_portable(int force);
-
-#ifdef __cplusplus
-}
-#endif
-
-#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,4 +18,6 @@ extern "C" {
 int millrace_keep_freed_memory(void);
 #ifdef __cplusplus
 }
+#endif
+
 #endif
