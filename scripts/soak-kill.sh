@@ -46,7 +46,10 @@ unloadable=0 leftovers=0 differing=0 killed=0
 for ((trial = 1; trial <= count; trial++)); do
     name="trial-$trial"
     delay_ms=$(( (RANDOM * 32768 + RANDOM) % (reference_ms + 1) ))
-    train "$name" >/dev/null 2>&1 &
+    # exec: $! must be the training process itself, not a subshell around it (killing only the
+    # subshell would leave the run writing while the resume starts).
+    (exec "$millrace" train "$work/pipeline.json" --checkpoint-every 1 --quiet \
+        --checkpoint-dir "$work/$name/checkpoints" --run-dir "$work/$name/run" >/dev/null 2>&1) &
     pid=$!
     sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
     kill -9 "$pid" 2>/dev/null || true
