@@ -39,8 +39,10 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
     public var files: [String: FileRecord] = [:]
 
     /// Creates a manifest (the store fills in `files`).
-    public init(step: Int, epoch: Int, createdAt: Double, pipelineState: JSONValue? = nil, preprocessing: JSONValue? = nil, generatorState: [UInt64]? = nil,
-                optimizerStep: Int, metrics: [String: Double] = [:], hyperparameters: [String: String] = [:], configuration: String? = nil) {
+    public init(
+        step: Int, epoch: Int, createdAt: Double, pipelineState: JSONValue? = nil, preprocessing: JSONValue? = nil, generatorState: [UInt64]? = nil,
+        optimizerStep: Int, metrics: [String: Double] = [:], hyperparameters: [String: String] = [:], configuration: String? = nil
+    ) {
         self.step = step
         self.epoch = epoch
         self.createdAt = createdAt

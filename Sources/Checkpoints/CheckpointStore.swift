@@ -1,7 +1,7 @@
-import SystemIO
 import Dispatch
 import Foundation
 import Synchronization
+import SystemIO
 
 /// A directory of checkpoints, `step-<zero-padded step>/` each holding `model.safetensors`,
 /// `optimizer.safetensors` and `manifest.json`, plus a `latest` pointer.
@@ -50,15 +50,17 @@ public final class CheckpointStore: @unchecked Sendable {
         if mode == .readOnly {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: self.directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw CheckpointError(.notFound, path: self.directory, reason: "no such checkpoint directory", fix: "give a run's checkpoints directory")
+                throw CheckpointError(
+                    .notFound, path: self.directory, reason: "no such checkpoint directory", fix: "give a run's checkpoints directory")
             }
             return
         }
         do {
             try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
         } catch {
-            throw CheckpointError(.io, path: self.directory, reason: "cannot create the checkpoint directory: \(error.localizedDescription)",
-                                  fix: "check the path and its permissions")
+            throw CheckpointError(
+                .io, path: self.directory, reason: "cannot create the checkpoint directory: \(error.localizedDescription)",
+                fix: "check the path and its permissions")
         }
         for name in DurableFile.list(self.directory) where name.hasPrefix(CheckpointStore.temporaryPrefix) {
             DurableFile.remove("\(self.directory)/\(name)")
@@ -79,11 +81,17 @@ public final class CheckpointStore: @unchecked Sendable {
     /// of an earlier background write, if any (that save did not happen).
     public func save(_ contents: CheckpointContents) throws(CheckpointError) {
         guard mode == .readWrite else {
-            throw CheckpointError(.io, path: directory, reason: "the store was opened read-only", fix: "open it read-write in the process that trains")
+            throw CheckpointError(
+                .io, path: directory, reason: "the store was opened read-only", fix: "open it read-write in the process that trains")
         }
         let began = DispatchTime.now().uptimeNanoseconds
         queue.sync {}
-        if let failure = pendingError.withLock({ error -> CheckpointError? in defer { error = nil }; return error }) { throw failure }
+        if let failure = pendingError.withLock({ error -> CheckpointError? in
+            defer { error = nil }
+            return error
+        }) {
+            throw failure
+        }
         let snapshot = contents  // tensors are copy-on-write values: this is the snapshot
         queue.async { [self] in
             do throws(CheckpointError) {
@@ -100,7 +108,12 @@ public final class CheckpointStore: @unchecked Sendable {
     /// Waits for background writes and throws the first failure among them.
     public func waitUntilSaved() throws(CheckpointError) {
         queue.sync {}
-        if let failure = pendingError.withLock({ error -> CheckpointError? in defer { error = nil }; return error }) { throw failure }
+        if let failure = pendingError.withLock({ error -> CheckpointError? in
+            defer { error = nil }
+            return error
+        }) {
+            throw failure
+        }
     }
 
     /// Writes one checkpoint atomically (on the background queue, or directly in tests).
@@ -188,8 +201,10 @@ public final class CheckpointStore: @unchecked Sendable {
     public static func load(checkpoint path: String) throws(CheckpointError) -> LoadedCheckpoint {
         let manifest = try readManifest(path)
         guard manifest.formatVersion <= CheckpointManifest.currentFormatVersion else {
-            throw CheckpointError(.corrupt, path: path, reason: "format version \(manifest.formatVersion) is newer than this Millrace reads (\(CheckpointManifest.currentFormatVersion))",
-                                  fix: "use a newer Millrace")
+            throw CheckpointError(
+                .corrupt, path: path,
+                reason: "format version \(manifest.formatVersion) is newer than this Millrace reads (\(CheckpointManifest.currentFormatVersion))",
+                fix: "use a newer Millrace")
         }
         var tensors: [String: [NamedTensor]] = [:]
         for file in ["model.safetensors", "optimizer.safetensors"] {
@@ -199,25 +214,31 @@ public final class CheckpointStore: @unchecked Sendable {
             }
             let bytes: [UInt8]
             do { bytes = try FileBytes.contents(of: filePath, maximumBytes: record.bytes) } catch {
-                throw CheckpointError(error.kind == .notFound ? .notFound : .corrupt, path: filePath, reason: error.reason, fix: "use another checkpoint")
+                throw CheckpointError(
+                    error.kind == .notFound ? .notFound : .corrupt, path: filePath, reason: error.reason, fix: "use another checkpoint")
             }
             guard bytes.count == record.bytes else {
-                throw CheckpointError(.corrupt, path: filePath, reason: "\(bytes.count) bytes, the manifest says \(record.bytes)", fix: "the file is truncated: use another checkpoint")
+                throw CheckpointError(
+                    .corrupt, path: filePath, reason: "\(bytes.count) bytes, the manifest says \(record.bytes)",
+                    fix: "the file is truncated: use another checkpoint")
             }
             let crc = CRC32.checksum(bytes)
             guard crc == record.crc32 else {
-                throw CheckpointError(.checksumMismatch, path: filePath, reason: "CRC32 \(crc) differs from the manifest's \(record.crc32)",
-                                      fix: "the file is damaged: use another checkpoint")
+                throw CheckpointError(
+                    .checksumMismatch, path: filePath, reason: "CRC32 \(crc) differs from the manifest's \(record.crc32)",
+                    fix: "the file is damaged: use another checkpoint")
             }
             tensors[file] = try Safetensors.decode(bytes, path: filePath).tensors
         }
-        return LoadedCheckpoint(path: path, manifest: manifest, model: tensors["model.safetensors"] ?? [], optimizer: tensors["optimizer.safetensors"] ?? [])
+        return LoadedCheckpoint(
+            path: path, manifest: manifest, model: tensors["model.safetensors"] ?? [], optimizer: tensors["optimizer.safetensors"] ?? [])
     }
 
     static func readManifest(_ path: String) throws(CheckpointError) -> CheckpointManifest {
         let bytes: [UInt8]
         do { bytes = try FileBytes.contents(of: "\(path)/manifest.json", maximumBytes: 64 << 20) } catch {
-            throw CheckpointError(error.kind == .notFound ? .notFound : .io, path: "\(path)/manifest.json", reason: error.reason, fix: "use another checkpoint")
+            throw CheckpointError(
+                error.kind == .notFound ? .notFound : .io, path: "\(path)/manifest.json", reason: error.reason, fix: "use another checkpoint")
         }
         do { return try JSONDecoder().decode(CheckpointManifest.self, from: Data(bytes)) } catch {
             throw CheckpointError(.corrupt, path: "\(path)/manifest.json", reason: "invalid manifest: \(error)", fix: "use another checkpoint")

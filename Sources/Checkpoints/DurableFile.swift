@@ -1,9 +1,9 @@
 import SystemIO
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// File operations with the durability a commit needs: writes that are flushed to the disk,
@@ -66,7 +66,6 @@ enum DurableFile {
     static func list(_ path: String) -> [String] {
         ((try? DirectoryListing.entries(of: path)) ?? []).map(\.name)
     }
-
 
     static func ioError(_ action: String, _ path: String) -> CheckpointError {
         let code = errno

@@ -43,8 +43,10 @@ public struct RetentionPolicy: Codable, Sendable, Equatable {
     public var keepEverySeconds: Double?
 
     /// Creates a policy; by default the last 3 are kept.
-    public init(keepLast: Int = 3, keepBest: Int = 0, metric: String? = nil, goal: Goal = .minimize,
-                keepEverySteps: Int? = nil, keepEverySeconds: Double? = nil) {
+    public init(
+        keepLast: Int = 3, keepBest: Int = 0, metric: String? = nil, goal: Goal = .minimize,
+        keepEverySteps: Int? = nil, keepEverySeconds: Double? = nil
+    ) {
         self.keepLast = keepLast
         self.keepBest = keepBest
         self.metric = metric

@@ -35,7 +35,9 @@ public enum Safetensors {
         var offset = 0
         for named in sorted {
             let size = named.tensor.count * 4
-            entries.append("\(quoted(named.name)):{\"dtype\":\"F32\",\"shape\":[\(named.tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + size)]}")
+            entries.append(
+                "\(quoted(named.name)):{\"dtype\":\"F32\",\"shape\":[\(named.tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + size)]}"
+            )
             offset += size
         }
         var header = Array("{\(entries.joined(separator: ","))}".utf8)
@@ -57,7 +59,8 @@ public enum Safetensors {
     /// byte counts equal to 4 x the shape's product, no duplicate names.
     public static func decode(_ bytes: [UInt8], path: String) throws(CheckpointError) -> (tensors: [NamedTensor], metadata: [String: String]) {
         func corrupt(_ reason: String) -> CheckpointError {
-            CheckpointError(.corrupt, path: path, reason: reason, fix: "the file is not a valid safetensors file: write it again or use another checkpoint")
+            CheckpointError(
+                .corrupt, path: path, reason: reason, fix: "the file is not a valid safetensors file: write it again or use another checkpoint")
         }
         guard bytes.count >= 8 else { throw corrupt("file of \(bytes.count) bytes is shorter than the 8-byte header length") }
         let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
@@ -89,9 +92,10 @@ public enum Safetensors {
                 continue
             }
             guard case .object(let fields) = value, Set(fields.map(\.key)) == ["dtype", "shape", "data_offsets"], fields.count == 3,
-                  case .string(let dtype)? = fields.first(where: { $0.key == "dtype" })?.value,
-                  case .array(let shapeValues)? = fields.first(where: { $0.key == "shape" })?.value,
-                  case .array(let offsetValues)? = fields.first(where: { $0.key == "data_offsets" })?.value else {
+                case .string(let dtype)? = fields.first(where: { $0.key == "dtype" })?.value,
+                case .array(let shapeValues)? = fields.first(where: { $0.key == "shape" })?.value,
+                case .array(let offsetValues)? = fields.first(where: { $0.key == "data_offsets" })?.value
+            else {
                 throw corrupt("tensor '\(name)' needs exactly dtype, shape and data_offsets")
             }
             var shape: [Int] = []
@@ -102,12 +106,14 @@ public enum Safetensors {
                 shape.append(Int(dimension))
             }
             guard offsetValues.count == 2, case .integer(let begin) = offsetValues[0], case .integer(let end) = offsetValues[1],
-                  begin >= 0, end >= begin, end <= Int64(dataLength) else {
+                begin >= 0, end >= begin, end <= Int64(dataLength)
+            else {
                 throw corrupt("tensor '\(name)' has data offsets outside the data section of \(dataLength) bytes")
             }
             guard dtype == "F32" else {
-                throw CheckpointError(.unsupportedType, path: path, reason: "tensor '\(name)' is \(dtype); Millrace reads F32",
-                                      fix: "convert the tensor to float32 before saving (tensor.float() / astype(np.float32))")
+                throw CheckpointError(
+                    .unsupportedType, path: path, reason: "tensor '\(name)' is \(dtype); Millrace reads F32",
+                    fix: "convert the tensor to float32 before saving (tensor.float() / astype(np.float32))")
             }
             var elements = 1
             for dimension in shape {
@@ -123,20 +129,25 @@ public enum Safetensors {
         var expected = 0
         for entry in layout.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
             guard entry.begin == expected else {
-                throw corrupt(entry.begin < expected ? "tensor '\(entry.name)' overlaps the tensor before it" : "gap in the data before tensor '\(entry.name)'")
+                throw corrupt(
+                    entry.begin < expected ? "tensor '\(entry.name)' overlaps the tensor before it" : "gap in the data before tensor '\(entry.name)'")
             }
             expected = entry.end
         }
         guard expected == dataLength else { throw corrupt("the data section has \(dataLength - expected) bytes that no tensor uses") }
         let tensors = layout.map { entry in
-            NamedTensor(entry.name, Tensor(shape: entry.shape, unsafeUninitialized: { out in
-                bytes.withUnsafeBytes { raw in
-                    let base = raw.baseAddress! + headerEnd + entry.begin
-                    for index in 0..<out.count {
-                        out[index] = Float(bitPattern: UInt32(littleEndian: (base + 4 * index).loadUnaligned(as: UInt32.self)))
-                    }
-                }
-            }))
+            NamedTensor(
+                entry.name,
+                Tensor(
+                    shape: entry.shape,
+                    unsafeUninitialized: { out in
+                        bytes.withUnsafeBytes { raw in
+                            let base = raw.baseAddress! + headerEnd + entry.begin
+                            for index in 0..<out.count {
+                                out[index] = Float(bitPattern: UInt32(littleEndian: (base + 4 * index).loadUnaligned(as: UInt32.self)))
+                            }
+                        }
+                    }))
         }
         return (tensors, metadata)
     }

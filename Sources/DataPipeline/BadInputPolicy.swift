@@ -79,15 +79,17 @@ public final class Quarantine: Sendable {
         guard case .skip(let fraction) = policy else { return }
         let (entries, seen) = state.withLock { ($0.entries, $0.seen) }
         if Double(entries.count) > fraction * Double(expectedTotal ?? seen), let last = entries.last {
-            throw Quarantine.budgetError(bad: entries.count, of: expectedTotal ?? seen, fraction: fraction,
-                                         latest: DataError(.tooManyBadSamples, path: last.origin, reason: last.reason, fix: ""))
+            throw Quarantine.budgetError(
+                bad: entries.count, of: expectedTotal ?? seen, fraction: fraction,
+                latest: DataError(.tooManyBadSamples, path: last.origin, reason: last.reason, fix: ""))
         }
     }
 
     private static func budgetError(bad: Int, of total: Int, fraction: Double, latest: DataError) -> DataError {
-        DataError(.tooManyBadSamples, path: latest.path, line: latest.line,
-                  reason: "\(bad) of \(total) samples are bad, more than the allowed \(fraction * 100)% (latest: \(latest.reason))",
-                  fix: "repair the data (see the quarantine list) or raise the allowed fraction")
+        DataError(
+            .tooManyBadSamples, path: latest.path, line: latest.line,
+            reason: "\(bad) of \(total) samples are bad, more than the allowed \(fraction * 100)% (latest: \(latest.reason))",
+            fix: "repair the data (see the quarantine list) or raise the allowed fraction")
     }
 }
 

@@ -26,8 +26,9 @@ public struct Batch: Sendable {
 
     /// A batch outside any pipeline (benchmarks, tests): samples `0..<count` of epoch 0.
     public init(features: Tensor, labels: [Int]) {
-        self.init(features: features, labels: labels, indices: Array(labels.indices), epoch: 0, indexInEpoch: 0, isLastInEpoch: true,
-                  stateAfter: PipelineState(seed: 0, epoch: 1, datasetCount: labels.count, batchSize: labels.count))
+        self.init(
+            features: features, labels: labels, indices: Array(labels.indices), epoch: 0, indexInEpoch: 0, isLastInEpoch: true,
+            stateAfter: PipelineState(seed: 0, epoch: 1, datasetCount: labels.count, batchSize: labels.count))
     }
 
     init(features: Tensor, labels: [Int], indices: [Int], epoch: Int, indexInEpoch: Int, isLastInEpoch: Bool, stateAfter: PipelineState) {

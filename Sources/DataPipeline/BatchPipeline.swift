@@ -69,18 +69,23 @@ public final class BatchPipeline {
         let seed = state?.seed ?? configuration.seed
         switch source {
         case .randomAccess(let dataset):
-            let order: any Sampler = sampler
+            let order: any Sampler =
+                sampler
                 ?? (configuration.shuffle ? ShuffledSampler(count: dataset.count, seed: seed) : SequentialSampler(count: dataset.count))
-            try self.init(loader: RandomAccessLoader(source: dataset, sampler: order), configuration: configuration,
-                          transforms: transforms, state: state)
+            try self.init(
+                loader: RandomAccessLoader(source: dataset, sampler: order), configuration: configuration,
+                transforms: transforms, state: state)
         case .chunked(let dataset):
             if let capacity = dataset.chunkCapacity, capacity < 2 * configuration.windowChunks + 1 {
-                throw DataError(.invalidOption, path: "pipeline",
-                                reason: "the staging budget holds \(capacity) shards, but a shuffle window of \(configuration.windowChunks) needs \(2 * configuration.windowChunks + 1) (two windows and one ahead)",
-                                fix: "raise the cache budget or lower window_chunks to \(max(1, (capacity - 1) / 2))")
+                throw DataError(
+                    .invalidOption, path: "pipeline",
+                    reason:
+                        "the staging budget holds \(capacity) shards, but a shuffle window of \(configuration.windowChunks) needs \(2 * configuration.windowChunks + 1) (two windows and one ahead)",
+                    fix: "raise the cache budget or lower window_chunks to \(max(1, (capacity - 1) / 2))")
             }
-            let loader = WindowedChunkLoader(source: dataset, seed: seed, shuffle: configuration.shuffle,
-                                             windowChunks: configuration.windowChunks, epochs: configuration.epochs)
+            let loader = WindowedChunkLoader(
+                source: dataset, seed: seed, shuffle: configuration.shuffle,
+                windowChunks: configuration.windowChunks, epochs: configuration.epochs)
             try self.init(loader: loader, configuration: configuration, transforms: transforms, state: state)
         }
     }
@@ -90,8 +95,9 @@ public final class BatchPipeline {
         dataset: some RandomAccessDataset, sampler: (any Sampler)? = nil, configuration: PipelineConfiguration,
         transforms: [SampleTransform] = [], resumingFrom state: PipelineState? = nil
     ) throws {
-        try self.init(source: .randomAccess(dataset), sampler: sampler, configuration: configuration, transforms: transforms,
-                      resumingFrom: state)
+        try self.init(
+            source: .randomAccess(dataset), sampler: sampler, configuration: configuration, transforms: transforms,
+            resumingFrom: state)
     }
 
     /// A pipeline over a chunked dataset (see `init(source:sampler:configuration:transforms:resumingFrom:)`).
@@ -104,18 +110,25 @@ public final class BatchPipeline {
 
     private init(loader: any SampleLoader, configuration: PipelineConfiguration, transforms: [SampleTransform], state: PipelineState?) throws {
         guard configuration.batchSize > 0, configuration.threads > 0, configuration.prefetchDepth > 0,
-              configuration.worldSize > 0, (0..<configuration.worldSize).contains(configuration.rank) else {
-            throw DataError(.invalidOption, path: "pipeline", reason: "batch size, threads, prefetch depth and world size must be positive, and 0 <= rank < world size",
-                            fix: "correct the pipeline configuration")
+            configuration.worldSize > 0, (0..<configuration.worldSize).contains(configuration.rank)
+        else {
+            throw DataError(
+                .invalidOption, path: "pipeline",
+                reason: "batch size, threads, prefetch depth and world size must be positive, and 0 <= rank < world size",
+                fix: "correct the pipeline configuration")
         }
-        let start = state ?? PipelineState(seed: configuration.seed, datasetCount: loader.count, batchSize: configuration.batchSize,
-                                           rank: configuration.rank, worldSize: configuration.worldSize)
+        let start =
+            state
+            ?? PipelineState(
+                seed: configuration.seed, datasetCount: loader.count, batchSize: configuration.batchSize,
+                rank: configuration.rank, worldSize: configuration.worldSize)
         if let state {
             guard state.datasetCount == loader.count else {
                 throw PipelineError.incompatibleState("the state was saved with \(state.datasetCount) samples, the dataset has \(loader.count)")
             }
             guard state.rank == configuration.rank && state.worldSize == configuration.worldSize else {
-                throw PipelineError.incompatibleState("the state is for rank \(state.rank) of \(state.worldSize), not \(configuration.rank) of \(configuration.worldSize)")
+                throw PipelineError.incompatibleState(
+                    "the state is for rank \(state.rank) of \(state.worldSize), not \(configuration.rank) of \(configuration.worldSize)")
             }
         }
         self.configuration = configuration
@@ -123,14 +136,16 @@ public final class BatchPipeline {
         sampleShape = loader.sampleShape
         datasetCount = loader.count
         quarantine = Quarantine(policy: configuration.badInput, expectedTotal: loader.count)
-        let plan = EpochPlan(count: loader.count, batchSize: configuration.batchSize, rank: configuration.rank, worldSize: configuration.worldSize,
-                             shardRemainder: configuration.shardRemainder, batchRemainder: configuration.batchRemainder)
+        let plan = EpochPlan(
+            count: loader.count, batchSize: configuration.batchSize, rank: configuration.rank, worldSize: configuration.worldSize,
+            shardRemainder: configuration.shardRemainder, batchRemainder: configuration.batchRemainder)
         batchesPerEpoch = plan.batchesPerEpoch
         var normalized = start
         normalized.batchSize = configuration.batchSize
         self.state = normalized
-        context = ProducerContext(loader: loader, plan: plan, configuration: configuration, transforms: transforms,
-                                  seed: start.seed, quarantine: quarantine)
+        context = ProducerContext(
+            loader: loader, plan: plan, configuration: configuration, transforms: transforms,
+            seed: start.seed, quarantine: quarantine)
         context.start(from: normalized)
     }
 
@@ -196,7 +211,8 @@ public final class BatchPipeline {
         labelMix.append(Set(batch.labels).count)
         guard labelMix.count == 8 else { return }
         let observed = Double(labelMix.reduce(0, +)) / 8
-        let size = Double(batch.count), c = Double(classes)
+        let size = Double(batch.count)
+        let c = Double(classes)
         let expected = c * (1 - pow(1 - 1 / c, size))  // distinct labels in a uniformly shuffled batch
         guard observed < 0.5 * expected else { return }
         let advice: String
@@ -205,12 +221,14 @@ public final class BatchPipeline {
         } else if context.loader.isChunked {
             let perChunk = Double(datasetCount) / Double(max(1, context.loader.chunkTotal ?? 1))
             let needed = Int((Double(datasetCount) / perChunk / 2).rounded(.up))
-            advice = "the shuffle window of \(configuration.windowChunks) chunks (about \(Int(perChunk) * configuration.windowChunks) samples) is too small for class-sorted data: raise windowChunks (to about \(max(needed, configuration.windowChunks * 4)) chunks) or shuffle the file once (millrace pack)"
+            advice =
+                "the shuffle window of \(configuration.windowChunks) chunks (about \(Int(perChunk) * configuration.windowChunks) samples) is too small for class-sorted data: raise windowChunks (to about \(max(needed, configuration.windowChunks * 4)) chunks) or shuffle the file once (millrace pack)"
         } else {
             advice = "check the labels"
         }
-        let warning = String(format: "the first 8 batches hold on average %.1f distinct labels of %d (a full shuffle gives about %.1f): %@",
-                             observed, classes, expected, advice)
+        let warning = String(
+            format: "the first 8 batches hold on average %.1f distinct labels of %d (a full shuffle gives about %.1f): %@",
+            observed, classes, expected, advice)
         warnings.append(warning)
         onWarning?(warning)
     }
@@ -232,7 +250,10 @@ final class ProducerContext: @unchecked Sendable {
     private let workers: [WorkerScratch]
     private let recycled = Mutex<[Tensor]>([])
 
-    init(loader: any SampleLoader, plan: EpochPlan, configuration: PipelineConfiguration, transforms: [SampleTransform], seed: UInt64, quarantine: Quarantine) {
+    init(
+        loader: any SampleLoader, plan: EpochPlan, configuration: PipelineConfiguration, transforms: [SampleTransform], seed: UInt64,
+        quarantine: Quarantine
+    ) {
         self.loader = loader
         self.plan = plan
         self.configuration = configuration
@@ -278,7 +299,8 @@ final class ProducerContext: @unchecked Sendable {
     }
 
     private func run(from state: PipelineState) {
-        var epoch = state.epoch, position = state.position
+        var epoch = state.epoch
+        var position = state.position
         var recorded = Set<Int>()
         let used = plan.usedPerEpoch
         while !cancelled.load(ordering: .relaxed) {
@@ -330,12 +352,14 @@ final class ProducerContext: @unchecked Sendable {
             let indexInEpoch = position / configuration.batchSize
             position += count
             let isLast = position >= used
-            var after = PipelineState(seed: seed, epoch: isLast ? epoch + 1 : epoch, position: isLast ? 0 : position,
-                                      datasetCount: loader.count, batchSize: configuration.batchSize,
-                                      rank: configuration.rank, worldSize: configuration.worldSize)
+            var after = PipelineState(
+                seed: seed, epoch: isLast ? epoch + 1 : epoch, position: isLast ? 0 : position,
+                datasetCount: loader.count, batchSize: configuration.batchSize,
+                rank: configuration.rank, worldSize: configuration.worldSize)
             after.version = 1
-            let batch = Batch(features: features, labels: labels, indices: kept, epoch: epoch, indexInEpoch: indexInEpoch,
-                              isLastInEpoch: isLast, stateAfter: after)
+            let batch = Batch(
+                features: features, labels: labels, indices: kept, epoch: epoch, indexInEpoch: indexInEpoch,
+                isLastInEpoch: isLast, stateAfter: after)
             statistics.withLock { $0.batchesProduced += 1 }
             guard buffer.put(.success(batch)) else { return }
             statistics.withLock { $0.largestDepth = max($0.largestDepth, buffer.depth) }
@@ -350,7 +374,10 @@ final class ProducerContext: @unchecked Sendable {
         let width = Tensor.elementCount(of: shape)
         var labels = [Int](repeating: -1, count: count)
         var failures = [Error?](repeating: nil, count: count)
-        let loader = self.loader, transforms = self.transforms, seed = self.seed, workers = self.workers
+        let loader = self.loader
+        let transforms = self.transforms
+        let seed = self.seed
+        let workers = self.workers
         let threadCount = min(workers.count, count)
         var features = batchTensor([count] + shape)
         features.withUnsafeMutableBufferPointer { out in

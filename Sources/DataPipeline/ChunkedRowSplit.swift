@@ -17,7 +17,9 @@ public struct ChunkedRowSplit<Base: ChunkedDataset>: ChunkedDataset {
         self.base = base
         self.split = split
         isHeldOutSide = heldOut
-        var firstRows: [Int] = [], counts: [Int] = [], row = 0
+        var firstRows: [Int] = []
+        var counts: [Int] = []
+        var row = 0
         for chunk in 0..<base.chunkCount {
             let rows = base.sampleCount(ofChunk: chunk)
             firstRows.append(row)

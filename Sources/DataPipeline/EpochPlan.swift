@@ -57,7 +57,8 @@ struct WindowPlan: Sendable {
         for (number, first) in stride(from: 0, to: ordered.count, by: max(windowChunks, 1)).enumerated() {
             let chunks = Array(ordered[first..<min(first + max(windowChunks, 1), ordered.count)])
             for chunk in chunks { windowOfChunk[chunk] = number }
-            var starts: [Int] = [], total = 0
+            var starts: [Int] = []
+            var total = 0
             for chunk in chunks {
                 starts.append(total)
                 total += chunkCounts[chunk]
@@ -73,7 +74,8 @@ struct WindowPlan: Sendable {
 
     /// The window holding epoch position `position`.
     func windowIndex(of position: Int) -> Int {
-        var low = 0, high = windows.count - 1
+        var low = 0
+        var high = windows.count - 1
         while low < high {
             let middle = (low + high + 1) / 2
             if windows[middle].start <= position { low = middle } else { high = middle - 1 }

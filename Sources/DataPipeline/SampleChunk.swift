@@ -39,7 +39,8 @@ public struct SampleChunk: Sendable, Equatable {
 
     /// The rows at `rows`, in that order.
     public func selecting(rows: [Int]) -> SampleChunk {
-        SampleChunk(index: index, features: features.gathering(rows: rows), labels: rows.map { labels[$0] }, path: path,
-                    lines: rows.map { lines[$0] })
+        SampleChunk(
+            index: index, features: features.gathering(rows: rows), labels: rows.map { labels[$0] }, path: path,
+            lines: rows.map { lines[$0] })
     }
 }

@@ -85,12 +85,17 @@ final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {
 
     func keys(epoch: Int, orderPositions: [Int]) -> [Int] {
         if plan?.epoch != epoch {
-            let current = WindowPlan(chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch, shuffle: shuffle, sequentialChunks: sequential)
+            let current = WindowPlan(
+                chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch, shuffle: shuffle, sequentialChunks: sequential)
             plan = (epoch, current)
             // Tell the source what comes next: the rest of this epoch from the first window needed
             // (chunks already consumed before a resume are not asked for again), then the next epoch.
             let hasNext = epochs.map { epoch + 1 < $0 } ?? true
-            let following = hasNext ? WindowPlan(chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch + 1, shuffle: shuffle, sequentialChunks: sequential) : nil
+            let following =
+                hasNext
+                ? WindowPlan(
+                    chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch + 1, shuffle: shuffle, sequentialChunks: sequential
+                ) : nil
             let start = orderPositions.first ?? 0
             let first = current.windowIndex(of: start)
             // In the window being resumed, only chunks with rows at or after the position remain.
@@ -143,10 +148,12 @@ final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {
     }
 
     func load(_ key: Int, into destination: UnsafeMutableBufferPointer<Float>, scratch: WorkerScratch) throws -> Int {
-        let chunkIndex = key >> 32, row = key & 0xFFFF_FFFF
+        let chunkIndex = key >> 32
+        let row = key & 0xFFFF_FFFF
         guard let chunk = resident[chunkIndex], row < chunk.count else {
-            throw DataError(.truncated, path: "chunk \(chunkIndex)",
-                            reason: "chunk \(chunkIndex) has fewer rows than its index says", fix: "the data changed since it was indexed: open it again")
+            throw DataError(
+                .truncated, path: "chunk \(chunkIndex)",
+                reason: "chunk \(chunkIndex) has fewer rows than its index says", fix: "the data changed since it was indexed: open it again")
         }
         let width = destination.count
         chunk.features.withUnsafeBufferPointer { _ = destination.update(fromContentsOf: $0[(row * width)..<((row + 1) * width)]) }

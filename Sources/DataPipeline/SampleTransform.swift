@@ -35,7 +35,8 @@ public enum SampleTransform: Codable, Sendable, Equatable {
             guard shape.count == 3, generator.nextUnitFloat() < probability else { return }
             let (channels, height, width) = (shape[0], shape[1], shape[2])
             for row in 0..<(channels * height) {
-                var left = row * width, right = left + width - 1
+                var left = row * width
+                var right = left + width - 1
                 while left < right {
                     values.swapAt(left, right)
                     left += 1

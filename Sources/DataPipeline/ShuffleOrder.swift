@@ -37,7 +37,8 @@ public struct ShuffleOrder: Sendable, Equatable {
 
     private func encrypt(_ value: UInt64) -> UInt64 {
         let mask: UInt64 = (1 << halfBits) - 1
-        var left = value >> halfBits, right = value & mask
+        var left = value >> halfBits
+        var right = value & mask
         for key in keys {
             (left, right) = (right, left ^ (ShuffleOrder.mix(right ^ key) & mask))
         }

@@ -22,8 +22,10 @@ public struct WeightedSampler: Sampler {
         // Walker / Vose alias construction.
         let n = weights.count
         var scaled = weights.map { $0 * Double(n) / total }
-        var probability = [Double](repeating: 1, count: n), alias = Array(0..<n)
-        var small = scaled.indices.filter { scaled[$0] < 1 }, large = scaled.indices.filter { scaled[$0] >= 1 }
+        var probability = [Double](repeating: 1, count: n)
+        var alias = Array(0..<n)
+        var small = scaled.indices.filter { scaled[$0] < 1 }
+        var large = scaled.indices.filter { scaled[$0] >= 1 }
         while let s = small.popLast(), let l = large.last {
             probability[s] = scaled[s]
             alias[s] = l

@@ -20,9 +20,11 @@ extension DecodeScratch {
     /// Writes interleaved 8-bit `pixels` (`plane` pixels of `channels` samples) channels first
     /// as `(v / 255 - mean[c]) / standardDeviation[c]` (or `v / 255` without a normalization),
     /// through one 256-entry table per channel kept in this scratch.
-    public func writeChannelsFirst(_ pixels: UnsafeBufferPointer<UInt8>, channels: Int, plane: Int,
-                            normalization: Normalization?,
-                            into destination: UnsafeMutableBufferPointer<Float>) {
+    public func writeChannelsFirst(
+        _ pixels: UnsafeBufferPointer<UInt8>, channels: Int, plane: Int,
+        normalization: Normalization?,
+        into destination: UnsafeMutableBufferPointer<Float>
+    ) {
         let key = normalization
         if tables.count != channels || tableKey != key {
             tables = (0..<channels).map { channel in
@@ -64,8 +66,9 @@ extension PNGDecoder {
         _ body: (PNGHeader, UnsafeBufferPointer<UInt8>) throws -> Result
     ) throws -> Result {
         guard bytes.count > 0 else {
-            throw DataError(.emptyFile, path: path, byteOffset: 0, reason: "the file is empty (0 bytes)",
-                            fix: "delete it or replace it with a valid PNG")
+            throw DataError(
+                .emptyFile, path: path, byteOffset: 0, reason: "the file is empty (0 bytes)",
+                fix: "delete it or replace it with a valid PNG")
         }
         var result = millrace_png_result()
         var status = decode(bytes, channels: channels, scratch: scratch, result: &result)
@@ -81,10 +84,13 @@ extension PNGDecoder {
         }
     }
 
-    private func decode(_ bytes: UnsafeBufferPointer<UInt8>, channels: ChannelMode, scratch: DecodeScratch, result: inout millrace_png_result) -> Int32 {
+    private func decode(_ bytes: UnsafeBufferPointer<UInt8>, channels: ChannelMode, scratch: DecodeScratch, result: inout millrace_png_result)
+        -> Int32
+    {
         scratch.pixels.withUnsafeMutableBytes { out in
-            millrace_png_decode(bytes.baseAddress, bytes.count, Int32(channels.channelCount), 0,
-                                UInt64(maximumPixels), out.baseAddress, out.count, &result)
+            millrace_png_decode(
+                bytes.baseAddress, bytes.count, Int32(channels.channelCount), 0,
+                UInt64(maximumPixels), out.baseAddress, out.count, &result)
         }
     }
 }

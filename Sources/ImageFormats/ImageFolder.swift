@@ -26,9 +26,11 @@ public struct ImageFolder: RandomAccessDataset {
         public var normalization: Normalization?
 
         /// Creates options; the defaults decode RGB at the images' own size.
-        public init(channels: ChannelMode = .rgb, size: (width: Int, height: Int)? = nil, sizing: ImageSizing = .resize,
-                    maximumPixels: Int = PNGDecoder.defaultMaximumPixels, classNames: [String]? = nil,
-                    normalization: Normalization? = nil) {
+        public init(
+            channels: ChannelMode = .rgb, size: (width: Int, height: Int)? = nil, sizing: ImageSizing = .resize,
+            maximumPixels: Int = PNGDecoder.defaultMaximumPixels, classNames: [String]? = nil,
+            normalization: Normalization? = nil
+        ) {
             self.channels = channels
             self.size = size
             self.sizing = sizing
@@ -80,21 +82,26 @@ public struct ImageFolder: RandomAccessDataset {
         decoder = PNGDecoder(maximumPixels: options.maximumPixels)
         let folders = try DirectoryListing.entries(of: root).filter { $0.isDirectory && !$0.name.hasPrefix(".") }.map(\.name)
         guard !folders.isEmpty else {
-            throw DataError(.emptyDataset, path: root, reason: "no class folders found",
-                            fix: "put the images in one subfolder per class: \(root)/<class>/<image>.png")
+            throw DataError(
+                .emptyDataset, path: root, reason: "no class folders found",
+                fix: "put the images in one subfolder per class: \(root)/<class>/<image>.png")
         }
         let classes = options.classNames ?? folders
         if let unknown = folders.first(where: { !classes.contains($0) }) {
-            throw DataError(.unknownLabel, path: "\(root)/\(unknown)", reason: "class folder '\(unknown)' is not one of the \(classes.count) known classes",
-                            fix: "rename or remove the folder, or train with this class")
+            throw DataError(
+                .unknownLabel, path: "\(root)/\(unknown)", reason: "class folder '\(unknown)' is not one of the \(classes.count) known classes",
+                fix: "rename or remove the folder, or train with this class")
         }
-        var paths: [String] = [], labels: [Int] = [], skipped: [SkippedFile] = []
+        var paths: [String] = []
+        var labels: [Int] = []
+        var skipped: [SkippedFile] = []
         for folder in folders {
             let before = paths.count
             try ImageFolder.collect("\(root)/\(folder)", into: &paths, skipped: &skipped)
             guard paths.count > before else {
-                throw DataError(.emptyDataset, path: "\(root)/\(folder)", reason: "class folder '\(folder)' holds no PNG file",
-                                fix: "add .png images to it or remove the folder")
+                throw DataError(
+                    .emptyDataset, path: "\(root)/\(folder)", reason: "class folder '\(folder)' holds no PNG file",
+                    fix: "add .png images to it or remove the folder")
             }
             labels += [Int](repeating: classes.firstIndex(of: folder) ?? 0, count: paths.count - before)
         }
@@ -168,11 +175,12 @@ public struct ImageFolder: RandomAccessDataset {
 
     private func checkSize(_ width: Int, _ height: Int, path: String) throws(DataError) {
         if let expected = expectedSize, expected.width != width || expected.height != height {
-            throw DataError(.inconsistentShape, path: path,
-                            reason: "image is \(width)x\(height) but the dataset's first image is \(expected.width)x\(expected.height); "
-                                + "the folder's images differ in size: \(sizeCensus.summary(of: paths))",
-                            fix: "set a fixed output size (the `size` option, e.g. size: (width: \(expected.width), height: \(expected.height)), "
-                                + "with resize or centre-crop sizing), or remove the odd images")
+            throw DataError(
+                .inconsistentShape, path: path,
+                reason: "image is \(width)x\(height) but the dataset's first image is \(expected.width)x\(expected.height); "
+                    + "the folder's images differ in size: \(sizeCensus.summary(of: paths))",
+                fix: "set a fixed output size (the `size` option, e.g. size: (width: \(expected.width), height: \(expected.height)), "
+                    + "with resize or centre-crop sizing), or remove the odd images")
         }
     }
 
@@ -190,8 +198,9 @@ public struct ImageFolder: RandomAccessDataset {
             var features = Tensor(shape: [channels, image.height, image.width])
             image.pixels.withUnsafeBufferPointer { fitted in
                 features.withUnsafeMutableBufferPointer { out in
-                    scratch.writeChannelsFirst(fitted, channels: channels, plane: image.width * image.height,
-                                               normalization: options.normalization, into: out)
+                    scratch.writeChannelsFirst(
+                        fitted, channels: channels, plane: image.width * image.height,
+                        normalization: options.normalization, into: out)
                 }
             }
             return features
@@ -211,11 +220,13 @@ public struct ImageFolder: RandomAccessDataset {
         let decodeScratch = scratch.reusable(DecodeScratch.self) { DecodeScratch() }
         try withImage(at: index, scratch: decodeScratch) { width, height, pixels in
             guard destination.count == width * height * channels else {
-                throw DataError(.inconsistentShape, path: paths[index], reason: "image is \(width)x\(height), the dataset's samples are \(sampleShape)",
-                                fix: "set a fixed size")
+                throw DataError(
+                    .inconsistentShape, path: paths[index], reason: "image is \(width)x\(height), the dataset's samples are \(sampleShape)",
+                    fix: "set a fixed size")
             }
-            decodeScratch.writeChannelsFirst(pixels, channels: channels, plane: width * height, normalization: options.normalization,
-                                             into: destination)
+            decodeScratch.writeChannelsFirst(
+                pixels, channels: channels, plane: width * height, normalization: options.normalization,
+                into: destination)
         }
         return labels[index]
     }
@@ -231,7 +242,8 @@ public struct ImageFolder: RandomAccessDataset {
     public func split(validationFraction: Double, seed: UInt64) -> (training: DatasetSubset<ImageFolder>, validation: DatasetSubset<ImageFolder>) {
         var members = [[Int]](repeating: [], count: classNames.count)
         for (index, label) in labels.enumerated() { members[label].append(index) }
-        var training: [Int] = [], validation: [Int] = []
+        var training: [Int] = []
+        var validation: [Int] = []
         for (label, indices) in members.enumerated() where !indices.isEmpty {
             var generator = RandomGenerator(seed: seed, stream: [0x5EED_5B17, UInt64(label)])
             let held = generator.permutation(indices.count).prefix(Int((validationFraction * Double(indices.count)).rounded()))

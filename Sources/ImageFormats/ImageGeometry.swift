@@ -29,7 +29,8 @@ enum ImageGeometry {
         let c = image.channels.channelCount
         let (sourceWidth, sourceHeight) = (image.width, image.height)
         var out = [UInt8](repeating: 0, count: width * height * c)
-        let scaleX = Float(sourceWidth) / Float(width), scaleY = Float(sourceHeight) / Float(height)
+        let scaleX = Float(sourceWidth) / Float(width)
+        let scaleY = Float(sourceHeight) / Float(height)
         func source(_ position: Int, _ scale: Float, _ limit: Int) -> (Int, Int, Float) {
             let s = max((Float(position) + 0.5) * scale - 0.5, 0)
             let low = min(Int(s), limit - 1)
@@ -55,7 +56,8 @@ enum ImageGeometry {
         let c = image.channels.channelCount
         var out = [UInt8](repeating: 0, count: width * height * c)
         // torchvision: top = round((H - h) / 2), negative offsets mean zero padding.
-        let top = Int((Double(image.height - height) / 2).rounded()), left = Int((Double(image.width - width) / 2).rounded())
+        let top = Int((Double(image.height - height) / 2).rounded())
+        let left = Int((Double(image.width - width) / 2).rounded())
         for y in 0..<height {
             let sourceY = y + top
             guard sourceY >= 0 && sourceY < image.height else { continue }

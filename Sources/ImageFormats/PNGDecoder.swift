@@ -26,8 +26,9 @@ public struct PNGDecoder: Sendable {
     /// Decodes PNG bytes; `path` names the source in errors.
     public func decode(_ bytes: [UInt8], path: String, channels: ChannelMode) throws(DataError) -> PNGImage {
         let (pixels, result): ([UInt8], millrace_png_result) = try decodeSamples(bytes, path: path, channels: channels)
-        return PNGImage(width: Int(result.width), height: Int(result.height), channels: channels,
-                        pixels: pixels, header: PNGDecoder.header(result))
+        return PNGImage(
+            width: Int(result.width), height: Int(result.height), channels: channels,
+            pixels: pixels, header: PNGDecoder.header(result))
     }
 
     /// Reads and decodes a file to 16-bit samples.
@@ -41,8 +42,9 @@ public struct PNGDecoder: Sendable {
     /// `path` names the source in errors.
     public func decodeSixteenBit(_ bytes: [UInt8], path: String, channels: ChannelMode) throws(DataError) -> PNGImage16 {
         let (pixels, result): ([UInt16], millrace_png_result) = try decodeSamples(bytes, path: path, channels: channels)
-        return PNGImage16(width: Int(result.width), height: Int(result.height), channels: channels,
-                          pixels: pixels, header: PNGDecoder.header(result))
+        return PNGImage16(
+            width: Int(result.width), height: Int(result.height), channels: channels,
+            pixels: pixels, header: PNGDecoder.header(result))
     }
 
     /// Decodes to samples of `Sample`'s width (8 or 16 bits).
@@ -50,8 +52,9 @@ public struct PNGDecoder: Sendable {
         _ bytes: [UInt8], path: String, channels: ChannelMode
     ) throws(DataError) -> ([Sample], millrace_png_result) {
         guard !bytes.isEmpty else {
-            throw DataError(.emptyFile, path: path, byteOffset: 0, reason: "the file is empty (0 bytes)",
-                            fix: "delete it or replace it with a valid PNG")
+            throw DataError(
+                .emptyFile, path: path, byteOffset: 0, reason: "the file is empty (0 bytes)",
+                fix: "delete it or replace it with a valid PNG")
         }
         var result = millrace_png_result()
         // Size the output from the IHDR fields (bounded by the pixel limit before allocating), so
@@ -77,8 +80,9 @@ public struct PNGDecoder: Sendable {
         let sampleBytes = MemoryLayout<Sample>.size
         return [Sample](unsafeUninitializedCapacity: count) { out, initialized in
             status = bytes.withUnsafeBufferPointer { data in
-                millrace_png_decode(data.baseAddress, data.count, Int32(channels.channelCount), sampleBytes == 2 ? 1 : 0,
-                                    UInt64(maximumPixels), out.baseAddress, count * sampleBytes, &result)
+                millrace_png_decode(
+                    data.baseAddress, data.count, Int32(channels.channelCount), sampleBytes == 2 ? 1 : 0,
+                    UInt64(maximumPixels), out.baseAddress, count * sampleBytes, &result)
             }
             initialized = status == Int32(MILLRACE_PNG_OK.rawValue) ? result.required_bytes / sampleBytes : 0
         }
@@ -89,7 +93,8 @@ public struct PNGDecoder: Sendable {
     static func expectedBytes(_ bytes: [UInt8], channels: ChannelMode, maximumPixels: Int) -> Int {
         guard bytes.count >= 24, bytes[12] == 0x49, bytes[13] == 0x48, bytes[14] == 0x44, bytes[15] == 0x52 else { return 0 }
         func word(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
-        let width = word(16), height = word(20)
+        let width = word(16)
+        let height = word(20)
         guard width > 0, height > 0, width <= maximumPixels / height else { return 0 }
         return width * height * channels.channelCount
     }
@@ -97,8 +102,9 @@ public struct PNGDecoder: Sendable {
     /// Reads only the header of PNG bytes.
     public func header(_ bytes: [UInt8], path: String) throws(DataError) -> PNGHeader {
         guard !bytes.isEmpty else {
-            throw DataError(.emptyFile, path: path, byteOffset: 0, reason: "the file is empty (0 bytes)",
-                            fix: "delete it or replace it with a valid PNG")
+            throw DataError(
+                .emptyFile, path: path, byteOffset: 0, reason: "the file is empty (0 bytes)",
+                fix: "delete it or replace it with a valid PNG")
         }
         var result = millrace_png_result()
         let status = bytes.withUnsafeBufferPointer { millrace_png_read_header($0.baseAddress, $0.count, &result) }
@@ -109,9 +115,10 @@ public struct PNGDecoder: Sendable {
     }
 
     static func header(_ result: millrace_png_result) -> PNGHeader {
-        PNGHeader(width: Int(result.width), height: Int(result.height), colorType: Int(result.color_type),
-                  bitDepth: Int(result.bit_depth), isInterlaced: result.interlaced != 0,
-                  hasTransparency: result.has_transparency != 0)
+        PNGHeader(
+            width: Int(result.width), height: Int(result.height), colorType: Int(result.color_type),
+            bitDepth: Int(result.bit_depth), isInterlaced: result.interlaced != 0,
+            hasTransparency: result.has_transparency != 0)
     }
 
     /// Maps a CPNG status and libpng's message to a typed error.
@@ -123,19 +130,23 @@ public struct PNGDecoder: Sendable {
         let offset = Int(result.byte_offset)
         switch UInt32(status) {
         case MILLRACE_PNG_NOT_PNG.rawValue:
-            return DataError(.notPNG, path: path, byteOffset: 0, reason: message,
-                             fix: "remove the file from the dataset folder or convert it to PNG")
+            return DataError(
+                .notPNG, path: path, byteOffset: 0, reason: message,
+                fix: "remove the file from the dataset folder or convert it to PNG")
         case MILLRACE_PNG_TOO_LARGE.rawValue:
-            return DataError(.tooLarge, path: path, byteOffset: offset, reason: message,
-                             fix: "raise the pixel limit (maximumPixels) if the image is genuine")
+            return DataError(
+                .tooLarge, path: path, byteOffset: offset, reason: message,
+                fix: "raise the pixel limit (maximumPixels) if the image is genuine")
         case MILLRACE_PNG_OUT_OF_MEMORY.rawValue:
             return DataError(.tooLarge, path: path, reason: "out of memory while decoding", fix: "free memory or lower the number of decode threads")
         case MILLRACE_PNG_INVALID_ARGUMENT.rawValue:
             return DataError(.invalidOption, path: path, reason: message, fix: "ask for gray, rgb or rgba output")
         default:
             let truncated = message.contains("truncated") || message.contains("end of") || message.contains("Not enough") || offset >= size
-            return DataError(truncated ? .truncated : .corrupt, path: path, byteOffset: offset, reason: "libpng: \(message)",
-                             fix: truncated ? "the file is incomplete: copy or download it again" : "the file is damaged: replace it or remove it from the dataset")
+            return DataError(
+                truncated ? .truncated : .corrupt, path: path, byteOffset: offset, reason: "libpng: \(message)",
+                fix: truncated ? "the file is incomplete: copy or download it again" : "the file is damaged: replace it or remove it from the dataset"
+            )
         }
     }
 }

@@ -67,13 +67,16 @@ public struct PNGImage: Sendable, Equatable {
     /// layout PyTorch's `ToTensor` produces.
     public func tensor() -> Tensor {
         let scale = PNGImage.unitScale
-        let c = channels.channelCount, plane = width * height
-        return Tensor(shape: [c, height, width], unsafeUninitialized: { out in
-            pixels.withUnsafeBufferPointer { source in
-                for p in 0..<plane {
-                    for k in 0..<c { out[k * plane + p] = scale[Int(source[p * c + k])] }
+        let c = channels.channelCount
+        let plane = width * height
+        return Tensor(
+            shape: [c, height, width],
+            unsafeUninitialized: { out in
+                pixels.withUnsafeBufferPointer { source in
+                    for p in 0..<plane {
+                        for k in 0..<c { out[k * plane + p] = scale[Int(source[p * c + k])] }
+                    }
                 }
-            }
-        })
+            })
     }
 }

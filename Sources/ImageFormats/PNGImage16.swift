@@ -26,13 +26,16 @@ public struct PNGImage16: Sendable, Equatable {
 
     /// The image as floats in [0, 1] (`Float(v) / 65535`), channels first: `[channels, height, width]`.
     public func tensor() -> Tensor {
-        let c = channels.channelCount, plane = width * height
-        return Tensor(shape: [c, height, width], unsafeUninitialized: { out in
-            pixels.withUnsafeBufferPointer { source in
-                for p in 0..<plane {
-                    for k in 0..<c { out[k * plane + p] = Float(source[p * c + k]) / 65535 }
+        let c = channels.channelCount
+        let plane = width * height
+        return Tensor(
+            shape: [c, height, width],
+            unsafeUninitialized: { out in
+                pixels.withUnsafeBufferPointer { source in
+                    for p in 0..<plane {
+                        for k in 0..<c { out[k * plane + p] = Float(source[p * c + k]) / 65535 }
+                    }
                 }
-            }
-        })
+            })
     }
 }

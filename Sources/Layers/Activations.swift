@@ -1,9 +1,9 @@
 import Tensors
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Builds the forward result and pullback of an element-wise function whose derivative is
@@ -13,17 +13,20 @@ func elementwise(
     _ input: Tensor, _ function: (Float) -> Float, derivative: @escaping (_ x: Float, _ y: Float) -> Float
 ) -> (output: Tensor, pullback: Pullback) {
     let output = input.map(function)
-    return (output, { gradient in
-        var result = consume gradient
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeBufferPointer { y in
-                result.withUnsafeMutableBufferPointer { g in
-                    for index in 0..<g.count { g[index] *= derivative(x[index], y[index]) }
+    return (
+        output,
+        { gradient in
+            var result = consume gradient
+            input.withUnsafeBufferPointer { x in
+                output.withUnsafeBufferPointer { y in
+                    result.withUnsafeMutableBufferPointer { g in
+                        for index in 0..<g.count { g[index] *= derivative(x[index], y[index]) }
+                    }
                 }
             }
+            return result
         }
-        return result
-    })
+    )
 }
 
 /// Runs `body(range)` over `0..<count` split into fixed slices on the compute threads (for
@@ -71,36 +74,43 @@ public final class ReLU: Layer {
 
     /// Applies `max(0, x)` (NaN stays NaN); its derivative is 0 where `x <= 0`, else 1.
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
-        let output = Tensor(shape: input.shape, unsafeUninitialized: { out in
-            input.withUnsafeBufferPointer { x in
-                let shared = UncheckedSendable((x.baseAddress!, out.baseAddress!))
-                parallelSlices(out.count) { range in
-                    let (x, out) = shared.value
-                    ReLU.rectify(x, keeping: UnsafePointer(x), into: out, range)
-                }
-            }
-        })
-        return (output, { gradient in
-            var result = consume gradient  // zeroed in place where the input was <= 0 (PyTorch's threshold_backward)
-            input.withUnsafeBufferPointer { x in
-                result.withUnsafeMutableBufferPointer { dy in
-                    let shared = UncheckedSendable((x.baseAddress!, dy.baseAddress!))
-                    parallelSlices(dy.count) { range in
-                        let (x, dy) = shared.value
-                        ReLU.rectify(x, keeping: UnsafePointer(dy), into: dy, range)
+        let output = Tensor(
+            shape: input.shape,
+            unsafeUninitialized: { out in
+                input.withUnsafeBufferPointer { x in
+                    let shared = UncheckedSendable((x.baseAddress!, out.baseAddress!))
+                    parallelSlices(out.count) { range in
+                        let (x, out) = shared.value
+                        ReLU.rectify(x, keeping: UnsafePointer(x), into: out, range)
                     }
                 }
+            })
+        return (
+            output,
+            { gradient in
+                var result = consume gradient  // zeroed in place where the input was <= 0 (PyTorch's threshold_backward)
+                input.withUnsafeBufferPointer { x in
+                    result.withUnsafeMutableBufferPointer { dy in
+                        let shared = UncheckedSendable((x.baseAddress!, dy.baseAddress!))
+                        parallelSlices(dy.count) { range in
+                            let (x, dy) = shared.value
+                            ReLU.rectify(x, keeping: UnsafePointer(dy), into: dy, range)
+                        }
+                    }
+                }
+                return result
             }
-            return result
-        })
+        )
     }
 
     /// `out[i] = input[i] <= 0 ? 0 : values[i]` over `range`: the forward pass (values = input;
     /// NaN passes through, as in PyTorch) and the pullback (values = gradient, zeroed where the
     /// input was <= 0, as PyTorch's threshold_backward). Eight lanes at a time with selects, since
     /// the compiler turns the scalar select into an unpredictable branch.
-    static func rectify(_ input: UnsafePointer<Float>, keeping values: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
-                        _ range: Range<Int>) {
+    static func rectify(
+        _ input: UnsafePointer<Float>, keeping values: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+        _ range: Range<Int>
+    ) {
         var index = range.lowerBound
         while index + 8 <= range.upperBound {
             var kept = UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)

@@ -31,18 +31,22 @@ public final class BatchNorm: Layer {
 
     /// Normalises per channel.
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
-        precondition((input.rank == 2 || input.rank == 4) && input.shape[1] == weight.value.count,
-                     "BatchNorm(\(weight.value.count)) expects [batch, \(weight.value.count)] or [batch, \(weight.value.count), height, width], got \(input.shape)")
+        precondition(
+            (input.rank == 2 || input.rank == 4) && input.shape[1] == weight.value.count,
+            "BatchNorm(\(weight.value.count)) expects [batch, \(weight.value.count)] or [batch, \(weight.value.count), height, width], got \(input.shape)"
+        )
         let (batch, channels) = (input.shape[0], input.shape[1])
         let plane = input.rank == 4 ? input.shape[2] * input.shape[3] : 1
         let count = batch * plane
-        var mean = [Float](repeating: 0, count: channels), inverse = [Float](repeating: 0, count: channels)
+        var mean = [Float](repeating: 0, count: channels)
+        var inverse = [Float](repeating: 0, count: channels)
         let training = context.isTraining
         if training {
             precondition(count > 1, "BatchNorm needs more than one value per channel in training (batch \(batch))")
             input.withUnsafeBufferPointer { x in
                 for c in 0..<channels {
-                    var total = 0.0, squares = 0.0
+                    var total = 0.0
+                    var squares = 0.0
                     for n in 0..<batch {
                         let row = x.baseAddress! + (n * channels + c) * plane
                         for p in 0..<plane { total += Double(row[p]) }
@@ -65,67 +69,77 @@ public final class BatchNorm: Layer {
                 inverse[c] = 1 / (runningVariance.value[c] + epsilon).squareRoot()
             }
         }
-        let gamma = weight.value, beta = bias.value
+        let gamma = weight.value
+        let beta = bias.value
         var normalized = Tensor(shape: input.shape, repeating: 0)
-        let output = Tensor(shape: input.shape, unsafeUninitialized: { out in
-            input.withUnsafeBufferPointer { x in
-                normalized.withUnsafeMutableBufferPointer { xhat in
-                    for n in 0..<batch {
-                        for c in 0..<channels {
-                            let base = (n * channels + c) * plane
-                            for p in 0..<plane {
-                                let value = (x[base + p] - mean[c]) * inverse[c]
-                                xhat[base + p] = value
-                                out[base + p] = gamma[c] * value + beta[c]
-                            }
-                        }
-                    }
-                }
-            }
-        })
-        return (output, { [weight, bias] gradient in
-            var dgamma = [Double](repeating: 0, count: channels), dbeta = [Double](repeating: 0, count: channels)
-            var weighted = [Double](repeating: 0, count: channels)
-            gradient.withUnsafeBufferPointer { dy in
-                normalized.withUnsafeBufferPointer { xhat in
-                    for n in 0..<batch {
-                        for c in 0..<channels {
-                            let base = (n * channels + c) * plane
-                            for p in 0..<plane {
-                                dbeta[c] += Double(dy[base + p])
-                                dgamma[c] += Double(dy[base + p]) * Double(xhat[base + p])
-                            }
-                        }
-                    }
-                }
-            }
-            for c in 0..<channels {
-                weight.gradient[c] += Float(dgamma[c])
-                bias.gradient[c] += Float(dbeta[c])
-                weighted[c] = Double(gamma[c])
-            }
-            return Tensor(shape: input.shape, unsafeUninitialized: { dx in
-                gradient.withUnsafeBufferPointer { dy in
-                    normalized.withUnsafeBufferPointer { xhat in
-                        let m = Double(count)
+        let output = Tensor(
+            shape: input.shape,
+            unsafeUninitialized: { out in
+                input.withUnsafeBufferPointer { x in
+                    normalized.withUnsafeMutableBufferPointer { xhat in
                         for n in 0..<batch {
                             for c in 0..<channels {
                                 let base = (n * channels + c) * plane
-                                let scale = weighted[c] * Double(inverse[c])
                                 for p in 0..<plane {
-                                    if training {
-                                        // dx = γ/σ · (dy - mean(dy) - x̂ · mean(dy · x̂))
-                                        dx[base + p] = Float(scale * (Double(dy[base + p]) - dbeta[c] / m - Double(xhat[base + p]) * dgamma[c] / m))
-                                    } else {
-                                        dx[base + p] = Float(scale * Double(dy[base + p]))
-                                    }
+                                    let value = (x[base + p] - mean[c]) * inverse[c]
+                                    xhat[base + p] = value
+                                    out[base + p] = gamma[c] * value + beta[c]
                                 }
                             }
                         }
                     }
                 }
             })
-        })
+        return (
+            output,
+            { [weight, bias] gradient in
+                var dgamma = [Double](repeating: 0, count: channels)
+                var dbeta = [Double](repeating: 0, count: channels)
+                var weighted = [Double](repeating: 0, count: channels)
+                gradient.withUnsafeBufferPointer { dy in
+                    normalized.withUnsafeBufferPointer { xhat in
+                        for n in 0..<batch {
+                            for c in 0..<channels {
+                                let base = (n * channels + c) * plane
+                                for p in 0..<plane {
+                                    dbeta[c] += Double(dy[base + p])
+                                    dgamma[c] += Double(dy[base + p]) * Double(xhat[base + p])
+                                }
+                            }
+                        }
+                    }
+                }
+                for c in 0..<channels {
+                    weight.gradient[c] += Float(dgamma[c])
+                    bias.gradient[c] += Float(dbeta[c])
+                    weighted[c] = Double(gamma[c])
+                }
+                return Tensor(
+                    shape: input.shape,
+                    unsafeUninitialized: { dx in
+                        gradient.withUnsafeBufferPointer { dy in
+                            normalized.withUnsafeBufferPointer { xhat in
+                                let m = Double(count)
+                                for n in 0..<batch {
+                                    for c in 0..<channels {
+                                        let base = (n * channels + c) * plane
+                                        let scale = weighted[c] * Double(inverse[c])
+                                        for p in 0..<plane {
+                                            if training {
+                                                // dx = γ/σ · (dy - mean(dy) - x̂ · mean(dy · x̂))
+                                                dx[base + p] = Float(
+                                                    scale * (Double(dy[base + p]) - dbeta[c] / m - Double(xhat[base + p]) * dgamma[c] / m))
+                                            } else {
+                                                dx[base + p] = Float(scale * Double(dy[base + p]))
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    })
+            }
+        )
     }
 
     /// Lists `weight` and `bias`.

@@ -26,11 +26,14 @@ public final class Conv2D: Layer {
     public var outputChannels: Int { weight.value.shape[0] }
 
     /// Creates a layer; initializers default to PyTorch's (uniform in ±1/sqrt(in·k·k)).
-    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, useBias: Bool = true,
-                weightInitializer: Initializer? = nil, biasInitializer: Initializer? = nil, generator: inout RandomGenerator) {
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, useBias: Bool = true,
+        weightInitializer: Initializer? = nil, biasInitializer: Initializer? = nil, generator: inout RandomGenerator
+    ) {
         precondition(kernelSize > 0 && stride > 0 && padding >= 0, "Conv2D: kernel and stride must be positive, padding not negative")
         let standard = Initializer.pytorchDefault(fanIn: inputChannels * kernelSize * kernelSize)
-        weight = Parameter((weightInitializer ?? standard).makeTensor(shape: [outputChannels, inputChannels, kernelSize, kernelSize], generator: &generator))
+        weight = Parameter(
+            (weightInitializer ?? standard).makeTensor(shape: [outputChannels, inputChannels, kernelSize, kernelSize], generator: &generator))
         bias = useBias ? Parameter((biasInitializer ?? standard).makeTensor(shape: [outputChannels], generator: &generator)) : nil
         self.kernelSize = kernelSize
         self.stride = stride
@@ -43,33 +46,45 @@ public final class Conv2D: Layer {
     /// stay in the L2 cache); fixed chunks of images run in parallel, and per-chunk partial
     /// gradients are summed in chunk order, so results do not depend on the thread count.
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
-        precondition(input.rank == 4 && input.shape[1] == inputChannels,
-                     "Conv2D(\(inputChannels) -> \(outputChannels)) expects [batch, \(inputChannels), height, width], got \(input.shape)")
-        let geometry = WindowGeometry(channels: inputChannels, height: input.shape[2], width: input.shape[3],
-                                      kernel: kernelSize, stride: stride, padding: padding)
+        precondition(
+            input.rank == 4 && input.shape[1] == inputChannels,
+            "Conv2D(\(inputChannels) -> \(outputChannels)) expects [batch, \(inputChannels), height, width], got \(input.shape)")
+        let geometry = WindowGeometry(
+            channels: inputChannels, height: input.shape[2], width: input.shape[3],
+            kernel: kernelSize, stride: stride, padding: padding)
         precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0, "Conv2D: input \(input.shape) is smaller than the kernel")
-        let batch = input.shape[0], plane = geometry.outputPlane, patch = geometry.patch, outputs = outputChannels
+        let batch = input.shape[0]
+        let plane = geometry.outputPlane
+        let patch = geometry.patch
+        let outputs = outputChannels
         let imageSize = geometry.channels * geometry.height * geometry.width
         var cols = columns.take(batch * patch * plane)
-        let weightValue = weight.value, biasValue = bias?.value ?? Tensor(shape: [0])
+        let weightValue = weight.value
+        let biasValue = bias?.value ?? Tensor(shape: [0])
         let hasBias = bias != nil
-        let output = Tensor(shape: [batch, outputs, geometry.outputHeight, geometry.outputWidth], unsafeUninitialized: { out in
-            input.withUnsafeBufferPointer { x in
-                cols.withUnsafeMutableBufferPointer { c in
-                    weightValue.withUnsafeBufferPointer { w in
-                        biasValue.withUnsafeBufferPointer { b in
-                            let shared = UncheckedSendable((x.baseAddress!, c.baseAddress!, w.baseAddress!, b.baseAddress, out.baseAddress!))
-                            BatchChunks.run(batch: batch) { _, chunk in
-                                let (x, c, w, b, out) = shared.value
-                                for n in BatchChunks.range(chunk, batch: batch) {
-                                    let image = c + n * patch * plane, result = out + n * outputs * plane
-                                    geometry.unfold(x + n * imageSize, into: image, rowStride: plane)
-                                    Tensor.sgemmOnCallingThread(transposeA: false, transposeB: false, m: outputs, n: plane, k: patch, alpha: 1,
-                                                 a: w, lda: patch, b: image, ldb: plane, beta: 0, c: result, ldc: plane)
-                                    if hasBias, let b {
-                                        for o in 0..<outputs {
-                                            let row = result + o * plane, value = b[o]
-                                            for p in 0..<plane { row[p] += value }
+        let output = Tensor(
+            shape: [batch, outputs, geometry.outputHeight, geometry.outputWidth],
+            unsafeUninitialized: { out in
+                input.withUnsafeBufferPointer { x in
+                    cols.withUnsafeMutableBufferPointer { c in
+                        weightValue.withUnsafeBufferPointer { w in
+                            biasValue.withUnsafeBufferPointer { b in
+                                let shared = UncheckedSendable((x.baseAddress!, c.baseAddress!, w.baseAddress!, b.baseAddress, out.baseAddress!))
+                                BatchChunks.run(batch: batch) { _, chunk in
+                                    let (x, c, w, b, out) = shared.value
+                                    for n in BatchChunks.range(chunk, batch: batch) {
+                                        let image = c + n * patch * plane
+                                        let result = out + n * outputs * plane
+                                        geometry.unfold(x + n * imageSize, into: image, rowStride: plane)
+                                        Tensor.sgemmOnCallingThread(
+                                            transposeA: false, transposeB: false, m: outputs, n: plane, k: patch, alpha: 1,
+                                            a: w, lda: patch, b: image, ldb: plane, beta: 0, c: result, ldc: plane)
+                                        if hasBias, let b {
+                                            for o in 0..<outputs {
+                                                let row = result + o * plane
+                                                let value = b[o]
+                                                for p in 0..<plane { row[p] += value }
+                                            }
                                         }
                                     }
                                 }
@@ -77,19 +92,26 @@ public final class Conv2D: Layer {
                         }
                     }
                 }
-            }
-        })
+            })
         let needsInputGradient = context.requiresInputGradient
-        return (output, { [weight, bias, columns, scratch] gradient in
-            defer { columns.give(cols) }
-            return Conv2D.backward(gradient, cols: cols, geometry: geometry, batch: batch, weight: weight, bias: bias, scratch: scratch,
-                                   needsInputGradient: needsInputGradient)
-        })
+        return (
+            output,
+            { [weight, bias, columns, scratch] gradient in
+                defer { columns.give(cols) }
+                return Conv2D.backward(
+                    gradient, cols: cols, geometry: geometry, batch: batch, weight: weight, bias: bias, scratch: scratch,
+                    needsInputGradient: needsInputGradient)
+            }
+        )
     }
 
-    private static func backward(_ gradient: Tensor, cols: [Float], geometry: WindowGeometry, batch: Int, weight: Parameter, bias: Parameter?,
-                                 scratch: ScratchPool, needsInputGradient: Bool) -> Tensor {
-        let plane = geometry.outputPlane, patch = geometry.patch, outputs = weight.value.shape[0]
+    private static func backward(
+        _ gradient: Tensor, cols: [Float], geometry: WindowGeometry, batch: Int, weight: Parameter, bias: Parameter?,
+        scratch: ScratchPool, needsInputGradient: Bool
+    ) -> Tensor {
+        let plane = geometry.outputPlane
+        let patch = geometry.patch
+        let outputs = weight.value.shape[0]
         let chunks = BatchChunks.count(batch)
         let imageSize = geometry.channels * geometry.height * geometry.width
         // One buffer: each chunk's partial weight and bias gradients, then one unfolded gradient per worker.
@@ -99,40 +121,48 @@ public final class Conv2D: Layer {
         defer { scratch.give(work) }
         let weightValue = weight.value
         let inputShape = needsInputGradient ? [batch, geometry.channels, geometry.height, geometry.width] : [0]
-        let inputGradient = Tensor(shape: inputShape, unsafeUninitialized: { dx in
-            gradient.withUnsafeBufferPointer { dy in
-                cols.withUnsafeBufferPointer { c in
-                    weightValue.withUnsafeBufferPointer { w in
-                        work.withUnsafeMutableBufferPointer { p in
-                            // An empty buffer can still have a base address (the shared empty storage):
-                            // decide by the flag, never by the pointer.
-                            let shared = UncheckedSendable((dy.baseAddress!, c.baseAddress!, w.baseAddress!, p.baseAddress!,
-                                                            needsInputGradient ? dx.baseAddress : nil))
-                            BatchChunks.run(batch: batch) { worker, chunk in
-                                let (dy, c, w, p, dx) = shared.value
-                                let partial = p + chunk * partialStride
-                                partial.update(repeating: 0, count: partialStride)
-                                let dcols = p + partialSize + worker * patch * plane
-                                for n in BatchChunks.range(chunk, batch: batch) {
-                                    let dyImage = dy + n * outputs * plane, image = c + n * patch * plane
-                                    // dW (this chunk) += dY_n · cols_nᵀ; db (this chunk) += row sums of dY_n.
-                                    Tensor.sgemmOnCallingThread(transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
-                                                 a: dyImage, lda: plane, b: image, ldb: plane, beta: 1, c: partial, ldc: patch)
-                                    for o in 0..<outputs { partial[outputs * patch + o] += laneSum(dyImage + o * plane, count: plane) }
-                                    // dcols = Wᵀ · dY_n, folded back onto the image.
-                                    guard let dx else { continue }
-                                    let target = dx + n * imageSize
-                                    target.update(repeating: 0, count: imageSize)
-                                    Tensor.sgemmOnCallingThread(transposeA: true, transposeB: false, m: patch, n: plane, k: outputs, alpha: 1,
-                                                 a: w, lda: patch, b: dyImage, ldb: plane, beta: 0, c: dcols, ldc: plane)
-                                    geometry.fold(dcols, into: target, rowStride: plane)
+        let inputGradient = Tensor(
+            shape: inputShape,
+            unsafeUninitialized: { dx in
+                gradient.withUnsafeBufferPointer { dy in
+                    cols.withUnsafeBufferPointer { c in
+                        weightValue.withUnsafeBufferPointer { w in
+                            work.withUnsafeMutableBufferPointer { p in
+                                // An empty buffer can still have a base address (the shared empty storage):
+                                // decide by the flag, never by the pointer.
+                                let shared = UncheckedSendable(
+                                    (
+                                        dy.baseAddress!, c.baseAddress!, w.baseAddress!, p.baseAddress!,
+                                        needsInputGradient ? dx.baseAddress : nil
+                                    ))
+                                BatchChunks.run(batch: batch) { worker, chunk in
+                                    let (dy, c, w, p, dx) = shared.value
+                                    let partial = p + chunk * partialStride
+                                    partial.update(repeating: 0, count: partialStride)
+                                    let dcols = p + partialSize + worker * patch * plane
+                                    for n in BatchChunks.range(chunk, batch: batch) {
+                                        let dyImage = dy + n * outputs * plane
+                                        let image = c + n * patch * plane
+                                        // dW (this chunk) += dY_n · cols_nᵀ; db (this chunk) += row sums of dY_n.
+                                        Tensor.sgemmOnCallingThread(
+                                            transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
+                                            a: dyImage, lda: plane, b: image, ldb: plane, beta: 1, c: partial, ldc: patch)
+                                        for o in 0..<outputs { partial[outputs * patch + o] += laneSum(dyImage + o * plane, count: plane) }
+                                        // dcols = Wᵀ · dY_n, folded back onto the image.
+                                        guard let dx else { continue }
+                                        let target = dx + n * imageSize
+                                        target.update(repeating: 0, count: imageSize)
+                                        Tensor.sgemmOnCallingThread(
+                                            transposeA: true, transposeB: false, m: patch, n: plane, k: outputs, alpha: 1,
+                                            a: w, lda: patch, b: dyImage, ldb: plane, beta: 0, c: dcols, ldc: plane)
+                                        geometry.fold(dcols, into: target, rowStride: plane)
+                                    }
                                 }
                             }
                         }
                     }
                 }
-            }
-        })
+            })
         // Reduce the chunks' partial gradients in chunk order (same bits for any thread count).
         work.withUnsafeBufferPointer { p in
             weight.gradient.withUnsafeMutableBufferPointer { g in

@@ -35,7 +35,8 @@ struct WindowGeometry: Sendable, Equatable {
                         let source = image + (c * height + iy) * width
                         if stride == 1 {
                             // Contiguous: ix = ox - padding + kx.
-                            let first = max(0, padding - kx), last = min(ow, width + padding - kx)
+                            let first = max(0, padding - kx)
+                            let last = min(ow, width + padding - kx)
                             if first > 0 { out.update(repeating: 0, count: min(first, ow)) }
                             if last > first { (out + first).update(from: source + (first - padding + kx), count: last - first) }
                             if last < ow { (out + max(last, 0)).update(repeating: 0, count: ow - max(last, 0)) }
@@ -68,9 +69,11 @@ struct WindowGeometry: Sendable, Equatable {
                         let source = row + oy * ow
                         if stride == 1 {
                             // Contiguous: ix = ox - padding + kx over the valid range only.
-                            let first = max(0, padding - kx), last = min(ow, width + padding - kx)
+                            let first = max(0, padding - kx)
+                            let last = min(ow, width + padding - kx)
                             if last > first {
-                                let from = source + first, to = target + (first - padding + kx)
+                                let from = source + first
+                                let to = target + (first - padding + kx)
                                 for index in 0..<(last - first) { to[index] += from[index] }
                             }
                         } else {
@@ -98,14 +101,19 @@ extension WindowGeometry {
     /// flat offset, the output rows whose input row exists, and the flat range whose source lies
     /// inside the plane (outside it, within those rows, only wrapped columns remain).
     @inline(__always)
-    private func forEachShiftedPlane(_ body: (_ channel: Int, _ row: Int, _ shift: Int, _ offset: Int, _ rows: Range<Int>, _ flat: Range<Int>) -> Void) {
+    private func forEachShiftedPlane(
+        _ body: (_ channel: Int, _ row: Int, _ shift: Int, _ offset: Int, _ rows: Range<Int>, _ flat: Range<Int>) -> Void
+    ) {
         let planeSize = height * width
         for c in 0..<channels {
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
-                    let shift = kx - padding, offset = (ky - padding) * width + shift
-                    let firstRow = min(height, max(0, padding - ky)), endRow = max(firstRow, min(height, height + padding - ky))
-                    let lo = min(planeSize, max(firstRow * width, -offset)), hi = max(lo, min(endRow * width, planeSize - offset))
+                    let shift = kx - padding
+                    let offset = (ky - padding) * width + shift
+                    let firstRow = min(height, max(0, padding - ky))
+                    let endRow = max(firstRow, min(height, height + padding - ky))
+                    let lo = min(planeSize, max(firstRow * width, -offset))
+                    let hi = max(lo, min(endRow * width, planeSize - offset))
                     body(c, (c * kernel + ky) * kernel + kx, shift, offset, firstRow..<endRow, lo..<hi)
                 }
             }
@@ -125,7 +133,8 @@ extension WindowGeometry {
     private func unfoldKeepingPlane(_ image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, rowStride: Int) {
         let planeSize = height * width
         forEachShiftedPlane { c, index, shift, offset, rows, flat in
-            let row = cols + index * rowStride, source = image + c * planeSize
+            let row = cols + index * rowStride
+            let source = image + c * planeSize
             row.update(repeating: 0, count: flat.lowerBound)
             (row + flat.lowerBound).update(from: source + (flat.lowerBound + offset), count: flat.count)
             (row + flat.upperBound).update(repeating: 0, count: planeSize - flat.upperBound)
@@ -136,11 +145,13 @@ extension WindowGeometry {
     private func foldKeepingPlane(_ cols: UnsafeMutablePointer<Float>, into image: UnsafeMutablePointer<Float>, rowStride: Int) {
         let planeSize = height * width
         forEachShiftedPlane { c, index, shift, offset, rows, flat in
-            let row = cols + index * rowStride, target = image + c * planeSize
+            let row = cols + index * rowStride
+            let target = image + c * planeSize
             // The wrapped columns belong to padding: zero them, and the stretch adds as a whole
             // (adding +0 changes nothing: the sums start at +0 and never become -0).
             zeroWrappedColumns(row, shift: shift, rows: rows)
-            let source = row + flat.lowerBound, destination = target + (flat.lowerBound + offset)
+            let source = row + flat.lowerBound
+            let destination = target + (flat.lowerBound + offset)
             for q in 0..<flat.count { destination[q] += source[q] }
         }
     }
@@ -150,7 +161,8 @@ extension WindowGeometry {
 /// order, then the tail): a scalar running sum is one dependent addition per element, which is
 /// four times slower. The order is fixed, so the bits do not depend on the caller's thread.
 func laneSum(_ values: UnsafePointer<Float>, count: Int) -> Float {
-    var first = SIMD8<Float>(), second = SIMD8<Float>()
+    var first = SIMD8<Float>()
+    var second = SIMD8<Float>()
     var index = 0
     while index + 16 <= count {
         first += UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)

@@ -24,7 +24,8 @@ public final class Dense: Layer {
     ) {
         let standard = Initializer.pytorchDefault(fanIn: inputSize)
         weight = Parameter((weightInitializer ?? standard).makeTensor(shape: [outputSize, inputSize], generator: &generator))
-        bias = useBias
+        bias =
+            useBias
             ? Parameter((biasInitializer ?? standard).makeTensor(shape: [outputSize], generator: &generator))
             : nil
     }
@@ -46,11 +47,14 @@ public final class Dense: Layer {
         var output = Tensor.matmul(input, weight.value, transposeB: true)
         if let bias { output += bias.value }
         let needsInputGradient = context.requiresInputGradient
-        return (output, { [weight, bias] gradient in
-            Tensor.multiply(gradient, input, transposeA: true, beta: 1, into: &weight.gradient)
-            if let bias { bias.gradient.addColumnSums(of: gradient) }
-            return needsInputGradient ? Tensor.matmul(gradient, weight.value) : Tensor(shape: [0])
-        })
+        return (
+            output,
+            { [weight, bias] gradient in
+                Tensor.multiply(gradient, input, transposeA: true, beta: 1, into: &weight.gradient)
+                if let bias { bias.gradient.addColumnSums(of: gradient) }
+                return needsInputGradient ? Tensor.matmul(gradient, weight.value) : Tensor(shape: [0])
+            }
+        )
     }
 
     /// Lists `weight` and, if present, `bias`.

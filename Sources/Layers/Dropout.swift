@@ -17,13 +17,18 @@ public final class Dropout: Layer {
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         guard context.isTraining && probability > 0 else { return (input, { $0 }) }
         let scale = 1 / (1 - probability)
-        let mask = Tensor(shape: input.shape, unsafeUninitialized: { m in
-            for index in 0..<m.count { m[index] = context.generator.nextUnitFloat() < probability ? 0 : scale }
-        })
-        return (input * mask, { gradient in
-            var result = consume gradient
-            result *= mask  // in place: the incoming gradient is normally held by nobody else
-            return result
-        })
+        let mask = Tensor(
+            shape: input.shape,
+            unsafeUninitialized: { m in
+                for index in 0..<m.count { m[index] = context.generator.nextUnitFloat() < probability ? 0 : scale }
+            })
+        return (
+            input * mask,
+            { gradient in
+                var result = consume gradient
+                result *= mask  // in place: the incoming gradient is normally held by nobody else
+                return result
+            }
+        )
     }
 }

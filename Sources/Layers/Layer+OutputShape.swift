@@ -19,8 +19,9 @@ extension Dense {
     /// `[outputSize]` for `[inputSize]`.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
         guard shape == [inputSize] else {
-            throw LayerShapeError(reason: "a dense layer of \(inputSize) inputs cannot take samples of shape \(shape)",
-                                  fix: "flatten first, or give it \(shape.reduce(1, *)) inputs")
+            throw LayerShapeError(
+                reason: "a dense layer of \(inputSize) inputs cannot take samples of shape \(shape)",
+                fix: "flatten first, or give it \(shape.reduce(1, *)) inputs")
         }
         return [outputSize]
     }
@@ -30,13 +31,15 @@ extension Conv2D {
     /// `[outputChannels, (h + 2p - k) / s + 1, (w + 2p - k) / s + 1]` for `[inputChannels, h, w]`.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
         guard shape.count == 3, shape[0] == inputChannels else {
-            throw LayerShapeError(reason: "a convolution of \(inputChannels) input channels cannot take samples of shape \(shape)",
-                                  fix: "give it images [\(inputChannels), height, width]")
+            throw LayerShapeError(
+                reason: "a convolution of \(inputChannels) input channels cannot take samples of shape \(shape)",
+                fix: "give it images [\(inputChannels), height, width]")
         }
         let (height, width) = (shape[1] + 2 * padding, shape[2] + 2 * padding)
         guard height >= kernelSize && width >= kernelSize else {
-            throw LayerShapeError(reason: "the \(shape[1])x\(shape[2]) input (padded \(padding)) is smaller than the \(kernelSize)x\(kernelSize) kernel",
-                                  fix: "use a smaller kernel, more padding or larger images")
+            throw LayerShapeError(
+                reason: "the \(shape[1])x\(shape[2]) input (padded \(padding)) is smaller than the \(kernelSize)x\(kernelSize) kernel",
+                fix: "use a smaller kernel, more padding or larger images")
         }
         return [outputChannels, (height - kernelSize) / stride + 1, (width - kernelSize) / stride + 1]
     }
@@ -71,7 +74,8 @@ extension GlobalAvgPool {
     /// `[channels]` for `[channels, height, width]`.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
         guard shape.count == 3 else {
-            throw LayerShapeError(reason: "global average pooling needs images [channels, height, width], not samples of shape \(shape)", fix: "remove it for tables")
+            throw LayerShapeError(
+                reason: "global average pooling needs images [channels, height, width], not samples of shape \(shape)", fix: "remove it for tables")
         }
         return [shape[0]]
     }
@@ -87,9 +91,10 @@ extension Flatten {
 extension BatchNorm {
     /// The same shape, for `[features]` or `[features, height, width]`.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
-        guard (shape.count == 1 || shape.count == 3), shape[0] == weight.value.count else {
-            throw LayerShapeError(reason: "batch normalisation of \(weight.value.count) features cannot take samples of shape \(shape)",
-                                  fix: "give it [\(weight.value.count)] or [\(weight.value.count), height, width]")
+        guard shape.count == 1 || shape.count == 3, shape[0] == weight.value.count else {
+            throw LayerShapeError(
+                reason: "batch normalisation of \(weight.value.count) features cannot take samples of shape \(shape)",
+                fix: "give it [\(weight.value.count)] or [\(weight.value.count), height, width]")
         }
         return shape
     }

@@ -19,60 +19,71 @@ public final class MaxPool2D: Layer {
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         let geometry = PoolGeometry(input, kernel: kernelSize, stride: stride, name: "MaxPool2D")
         var winners = [Int32](repeating: 0, count: geometry.outputCount)
-        let output = Tensor(shape: geometry.outputShape, unsafeUninitialized: { out in
-            input.withUnsafeBufferPointer { x in
-                winners.withUnsafeMutableBufferPointer { w in
-                    let shared = UncheckedSendable((x.baseAddress!, out.baseAddress!, w.baseAddress!))
-                    geometry.forEachPlane { plane in
-                        let (x, out, w) = shared.value
-                        let source = x + plane * geometry.inputPlane, target = plane * geometry.outputPlane
-                        if geometry.kernel == 2 && geometry.stride == 2 {
-                            MaxPool2D.pairwise(source, width: geometry.width, outputHeight: geometry.outputHeight,
-                                               outputWidth: geometry.outputWidth, into: out + target, winners: w + target)
-                            return
-                        }
-                        for oy in 0..<geometry.outputHeight {
-                            for ox in 0..<geometry.outputWidth {
-                                var best = -Float.infinity, winner = (oy * geometry.stride) * geometry.width + ox * geometry.stride
-                                for ky in 0..<geometry.kernel {
-                                    let row = (oy * geometry.stride + ky) * geometry.width + ox * geometry.stride
-                                    for kx in 0..<geometry.kernel where source[row + kx] > best || source[row + kx].isNaN {
-                                        best = source[row + kx]
-                                        winner = row + kx
-                                        if best.isNaN { break }
-                                    }
-                                }
-                                out[target + oy * geometry.outputWidth + ox] = best
-                                w[target + oy * geometry.outputWidth + ox] = Int32(winner)
-                            }
-                        }
-                    }
-                }
-            }
-        })
-        return (output, { gradient in
-            Tensor(shape: input.shape, unsafeUninitialized: { dx in
-                gradient.withUnsafeBufferPointer { dy in
-                    winners.withUnsafeBufferPointer { w in
-                        let shared = UncheckedSendable((dx.baseAddress!, dy.baseAddress!, w.baseAddress!))
+        let output = Tensor(
+            shape: geometry.outputShape,
+            unsafeUninitialized: { out in
+                input.withUnsafeBufferPointer { x in
+                    winners.withUnsafeMutableBufferPointer { w in
+                        let shared = UncheckedSendable((x.baseAddress!, out.baseAddress!, w.baseAddress!))
                         geometry.forEachPlane { plane in
-                            let (dx, dy, w) = shared.value
-                            let target = dx + plane * geometry.inputPlane
+                            let (x, out, w) = shared.value
+                            let source = x + plane * geometry.inputPlane
+                            let target = plane * geometry.outputPlane
                             if geometry.kernel == 2 && geometry.stride == 2 {
-                                MaxPool2D.pairwiseGradient(dy + plane * geometry.outputPlane, winners: w + plane * geometry.outputPlane,
-                                                           height: geometry.height, width: geometry.width, into: target)
+                                MaxPool2D.pairwise(
+                                    source, width: geometry.width, outputHeight: geometry.outputHeight,
+                                    outputWidth: geometry.outputWidth, into: out + target, winners: w + target)
                                 return
                             }
-                            target.update(repeating: 0, count: geometry.inputPlane)
-                            for index in 0..<geometry.outputPlane {
-                                let at = plane * geometry.outputPlane + index
-                                target[Int(w[at])] += dy[at]
+                            for oy in 0..<geometry.outputHeight {
+                                for ox in 0..<geometry.outputWidth {
+                                    var best = -Float.infinity
+                                    var winner = (oy * geometry.stride) * geometry.width + ox * geometry.stride
+                                    for ky in 0..<geometry.kernel {
+                                        let row = (oy * geometry.stride + ky) * geometry.width + ox * geometry.stride
+                                        for kx in 0..<geometry.kernel where source[row + kx] > best || source[row + kx].isNaN {
+                                            best = source[row + kx]
+                                            winner = row + kx
+                                            if best.isNaN { break }
+                                        }
+                                    }
+                                    out[target + oy * geometry.outputWidth + ox] = best
+                                    w[target + oy * geometry.outputWidth + ox] = Int32(winner)
+                                }
                             }
                         }
                     }
                 }
             })
-        })
+        return (
+            output,
+            { gradient in
+                Tensor(
+                    shape: input.shape,
+                    unsafeUninitialized: { dx in
+                        gradient.withUnsafeBufferPointer { dy in
+                            winners.withUnsafeBufferPointer { w in
+                                let shared = UncheckedSendable((dx.baseAddress!, dy.baseAddress!, w.baseAddress!))
+                                geometry.forEachPlane { plane in
+                                    let (dx, dy, w) = shared.value
+                                    let target = dx + plane * geometry.inputPlane
+                                    if geometry.kernel == 2 && geometry.stride == 2 {
+                                        MaxPool2D.pairwiseGradient(
+                                            dy + plane * geometry.outputPlane, winners: w + plane * geometry.outputPlane,
+                                            height: geometry.height, width: geometry.width, into: target)
+                                        return
+                                    }
+                                    target.update(repeating: 0, count: geometry.inputPlane)
+                                    for index in 0..<geometry.outputPlane {
+                                        let at = plane * geometry.outputPlane + index
+                                        target[Int(w[at])] += dy[at]
+                                    }
+                                }
+                            }
+                        }
+                    })
+            }
+        )
     }
 }
 
@@ -94,42 +105,49 @@ public final class AvgPool2D: Layer {
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         let geometry = PoolGeometry(input, kernel: kernelSize, stride: stride, name: "AvgPool2D")
         let scale = 1 / Float(kernelSize * kernelSize)
-        let output = Tensor(shape: geometry.outputShape, unsafeUninitialized: { out in
-            input.withUnsafeBufferPointer { x in
-                for plane in 0..<geometry.planes {
-                    let source = x.baseAddress! + plane * geometry.inputPlane
-                    for oy in 0..<geometry.outputHeight {
-                        for ox in 0..<geometry.outputWidth {
-                            var total: Float = 0
-                            for ky in 0..<kernelSize {
-                                let row = (oy * stride + ky) * geometry.width + ox * stride
-                                for kx in 0..<kernelSize { total += source[row + kx] }
-                            }
-                            out[plane * geometry.outputPlane + oy * geometry.outputWidth + ox] = total * scale
-                        }
-                    }
-                }
-            }
-        })
-        return (output, { [kernelSize, stride] gradient in
-            Tensor(shape: input.shape, unsafeUninitialized: { dx in
-                dx.update(repeating: 0)
-                gradient.withUnsafeBufferPointer { dy in
+        let output = Tensor(
+            shape: geometry.outputShape,
+            unsafeUninitialized: { out in
+                input.withUnsafeBufferPointer { x in
                     for plane in 0..<geometry.planes {
-                        let target = dx.baseAddress! + plane * geometry.inputPlane
+                        let source = x.baseAddress! + plane * geometry.inputPlane
                         for oy in 0..<geometry.outputHeight {
                             for ox in 0..<geometry.outputWidth {
-                                let share = dy[plane * geometry.outputPlane + oy * geometry.outputWidth + ox] * scale
+                                var total: Float = 0
                                 for ky in 0..<kernelSize {
                                     let row = (oy * stride + ky) * geometry.width + ox * stride
-                                    for kx in 0..<kernelSize { target[row + kx] += share }
+                                    for kx in 0..<kernelSize { total += source[row + kx] }
                                 }
+                                out[plane * geometry.outputPlane + oy * geometry.outputWidth + ox] = total * scale
                             }
                         }
                     }
                 }
             })
-        })
+        return (
+            output,
+            { [kernelSize, stride] gradient in
+                Tensor(
+                    shape: input.shape,
+                    unsafeUninitialized: { dx in
+                        dx.update(repeating: 0)
+                        gradient.withUnsafeBufferPointer { dy in
+                            for plane in 0..<geometry.planes {
+                                let target = dx.baseAddress! + plane * geometry.inputPlane
+                                for oy in 0..<geometry.outputHeight {
+                                    for ox in 0..<geometry.outputWidth {
+                                        let share = dy[plane * geometry.outputPlane + oy * geometry.outputWidth + ox] * scale
+                                        for ky in 0..<kernelSize {
+                                            let row = (oy * stride + ky) * geometry.width + ox * stride
+                                            for kx in 0..<kernelSize { target[row + kx] += share }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    })
+            }
+        )
     }
 }
 
@@ -143,14 +161,19 @@ public final class GlobalAvgPool: Layer {
         precondition(input.rank == 4, "GlobalAvgPool expects [batch, channels, height, width], got \(input.shape)")
         let (n, c, plane) = (input.shape[0], input.shape[1], input.shape[2] * input.shape[3])
         let output = input.reshaped(to: [n * c, plane]).mean(alongAxis: 1).reshaped(to: [n, c])
-        return (output, { gradient in
-            Tensor(shape: input.shape, unsafeUninitialized: { dx in
-                gradient.withUnsafeBufferPointer { dy in
-                    let scale = 1 / Float(plane)
-                    for index in 0..<(n * c) { (dx.baseAddress! + index * plane).update(repeating: dy[index] * scale, count: plane) }
-                }
-            })
-        })
+        return (
+            output,
+            { gradient in
+                Tensor(
+                    shape: input.shape,
+                    unsafeUninitialized: { dx in
+                        gradient.withUnsafeBufferPointer { dy in
+                            let scale = 1 / Float(plane)
+                            for index in 0..<(n * c) { (dx.baseAddress! + index * plane).update(repeating: dy[index] * scale, count: plane) }
+                        }
+                    })
+            }
+        )
     }
 }
 

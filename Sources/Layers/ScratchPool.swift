@@ -10,7 +10,9 @@ final class ScratchPool: Sendable {
     func take(_ count: Int) -> [Float] {
         let reused = spare.withLock { buffers -> [Float]? in
             // The smallest buffer that fits, so a small request does not take a large buffer away.
-            guard let index = buffers.indices.filter({ buffers[$0].count >= count }).min(by: { buffers[$0].count < buffers[$1].count }) else { return nil }
+            guard let index = buffers.indices.filter({ buffers[$0].count >= count }).min(by: { buffers[$0].count < buffers[$1].count }) else {
+                return nil
+            }
             return buffers.remove(at: index)
         }
         return reused ?? [Float](repeating: 0, count: count)

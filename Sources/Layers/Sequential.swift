@@ -28,11 +28,14 @@ public final class Sequential: Layer {
             output = step.output
             pullbacks.append(step.pullback)
         }
-        return (output, { gradient in
-            var upstream = gradient
-            for pullback in pullbacks.reversed() { upstream = pullback(consume upstream) }
-            return upstream
-        })
+        return (
+            output,
+            { gradient in
+                var upstream = gradient
+                for pullback in pullbacks.reversed() { upstream = pullback(consume upstream) }
+                return upstream
+            }
+        )
     }
 
     /// Lists every layer's parameters, prefixed with the layer's index.

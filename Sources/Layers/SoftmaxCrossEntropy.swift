@@ -1,9 +1,9 @@
 import Tensors
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Softmax followed by cross-entropy, fused for numerical stability (PyTorch's
@@ -25,7 +25,8 @@ public struct SoftmaxCrossEntropy: Loss {
 
     /// The loss against target probabilities of the same shape as the logits (one-hot or soft).
     public func evaluate(_ logits: Tensor, probabilities: Tensor) -> (value: Float, gradient: Tensor) {
-        precondition(logits.rank == 2 && probabilities.shape == logits.shape, "SoftmaxCrossEntropy: target \(probabilities.shape) for logits \(logits.shape)")
+        precondition(
+            logits.rank == 2 && probabilities.shape == logits.shape, "SoftmaxCrossEntropy: target \(probabilities.shape) for logits \(logits.shape)")
         let width = logits.shape[1]
         return probabilities.withUnsafeBufferPointer { p in
             evaluate(logits, targetAt: { row, column in p[row * width + column] })
@@ -33,22 +34,25 @@ public struct SoftmaxCrossEntropy: Loss {
     }
 
     private func evaluate(_ logits: Tensor, targetAt target: (Int, Int) -> Float) -> (value: Float, gradient: Tensor) {
-        let batch = logits.shape[0], width = logits.shape[1]
+        let batch = logits.shape[0]
+        let width = logits.shape[1]
         let logProbabilities = RowSoftmax.logSoftmax(logits)
         var total = 0.0
         let scale = 1 / Float(Swift.max(batch, 1))
-        let gradient = Tensor(shape: logits.shape, unsafeUninitialized: { out in
-            logProbabilities.withUnsafeBufferPointer { logP in
-                for row in 0..<batch {
-                    for column in 0..<width {
-                        let index = row * width + column
-                        let t = target(row, column)
-                        if t != 0 { total -= Double(t) * Double(logP[index]) }
-                        out[index] = (expf(logP[index]) - t) * scale
+        let gradient = Tensor(
+            shape: logits.shape,
+            unsafeUninitialized: { out in
+                logProbabilities.withUnsafeBufferPointer { logP in
+                    for row in 0..<batch {
+                        for column in 0..<width {
+                            let index = row * width + column
+                            let t = target(row, column)
+                            if t != 0 { total -= Double(t) * Double(logP[index]) }
+                            out[index] = (expf(logP[index]) - t) * scale
+                        }
                     }
                 }
-            }
-        })
+            })
         return (Float(total / Double(Swift.max(batch, 1))), gradient)
     }
 }

@@ -43,7 +43,8 @@ struct BenchCSVCommand: ParsableCommand {
             options.ignoredColumns = ignore.split(separator: ",").map { .name(String($0)) }
             let start = DispatchTime.now().uptimeNanoseconds
             let reader = try CSVReader(path: file, options: options)
-            var rows = 0, checksum = 0.0
+            var rows = 0
+            var checksum = 0.0
             while let chunk = try reader.next() {
                 rows += chunk.count
                 checksum += Double(chunk.features.scalars.last ?? 0)
@@ -66,7 +67,9 @@ struct BenchCSVCommand: ParsableCommand {
             try JSONOutput.print(summary)
         } else {
             for result in results {
-                print("threads \(result["threads"]!): \(result["rows"]!) rows in \(result["seconds"]!) s: \(result["rows_per_second"]!) rows/s, \(result["megabytes_per_second"]!) MB/s")
+                print(
+                    "threads \(result["threads"]!): \(result["rows"]!) rows in \(result["seconds"]!) s: \(result["rows_per_second"]!) rows/s, \(result["megabytes_per_second"]!) MB/s"
+                )
             }
             print("peak RSS: \(ResourceUsage.peakResidentBytes() / 1_048_576) MiB")
         }

@@ -43,7 +43,9 @@ struct BenchCheckpointCommand: ParsableCommand {
         let plainStep = (0..<3).map { _ in timedStep() }.min() ?? 0
         try? FileManager.default.removeItem(atPath: directory)
         let store = try CheckpointStore(directory: directory, retention: RetentionPolicy(keepLast: 1))
-        var blocking: [Double] = [], totals: [Double] = [], stepsAfter: [Double] = []
+        var blocking: [Double] = []
+        var totals: [Double] = []
+        var stepsAfter: [Double] = []
         for save in 0..<saves {
             try store.save(TrainingCheckpoint.contents(model: model, optimizer: optimizer, step: save + 1, epoch: 0, pipelineState: nil))
             blocking.append(store.lastSaveDuration.blocking)
@@ -51,7 +53,9 @@ struct BenchCheckpointCommand: ParsableCommand {
             try store.waitUntilSaved()
             totals.append(store.lastSaveDuration.total)
         }
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(CheckpointStore.name(ofStep: saves))/model.safetensors")[.size] as? Int) ?? 0
+        let bytes =
+            (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(CheckpointStore.name(ofStep: saves))/model.safetensors")[.size] as? Int)
+            ?? 0
         try? FileManager.default.removeItem(atPath: directory)
         let result: [String: Any] = [
             "benchmark": "checkpoint", "parameters": model.parameterCount, "model_bytes": bytes,
@@ -63,9 +67,10 @@ struct BenchCheckpointCommand: ParsableCommand {
         if json {
             try JSONOutput.print(result)
         } else {
-            print("\(model.parameterCount) parameters (+ Adam state): save blocks the caller \(result["save_blocking_milliseconds"]!) ms, "
-                  + "writes in \(result["save_total_milliseconds"]!) ms in all; an optimizer step takes \(result["optimizer_step_milliseconds"]!) ms, "
-                  + "\(result["optimizer_step_after_save_milliseconds"]!) ms right after a save (copy-on-write of the snapshot)")
+            print(
+                "\(model.parameterCount) parameters (+ Adam state): save blocks the caller \(result["save_blocking_milliseconds"]!) ms, "
+                    + "writes in \(result["save_total_milliseconds"]!) ms in all; an optimizer step takes \(result["optimizer_step_milliseconds"]!) ms, "
+                    + "\(result["optimizer_step_after_save_milliseconds"]!) ms right after a save (copy-on-write of the snapshot)")
         }
     }
 }

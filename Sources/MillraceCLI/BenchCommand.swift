@@ -6,6 +6,9 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure Millrace's speed (build with -c release).",
         discussion: "Example: swift run -c release millrace bench gemm --json",
-        subcommands: [BenchGemmCommand.self, BenchDecodeCommand.self, BenchCSVCommand.self, BenchPipelineCommand.self, BenchCheckpointCommand.self, BenchTrainCommand.self, BenchStagingCommand.self]
+        subcommands: [
+            BenchGemmCommand.self, BenchDecodeCommand.self, BenchCSVCommand.self, BenchPipelineCommand.self, BenchCheckpointCommand.self,
+            BenchTrainCommand.self, BenchStagingCommand.self,
+        ]
     )
 }

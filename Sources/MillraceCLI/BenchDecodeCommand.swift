@@ -70,7 +70,8 @@ struct BenchDecodeCommand: ParsableCommand {
     /// Decodes the first `count` images on `threads` threads (work handed out in runs of 32);
     /// returns the seconds taken and the decoded bytes.
     static func decodeAll(_ dataset: ImageFolder, count: Int, threads: Int) throws -> (Double, Int) {
-        let next = Atomic<Int>(0), bytes = Atomic<Int>(0)
+        let next = Atomic<Int>(0)
+        let bytes = Atomic<Int>(0)
         let failure = Mutex<DataError?>(nil)
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
@@ -80,7 +81,9 @@ struct BenchDecodeCommand: ParsableCommand {
                 let begin = next.add(32, ordering: .relaxed).oldValue
                 if begin >= count { break }
                 for index in begin..<min(begin + 32, count) {
-                    do { decoded += try dataset.withImage(at: index, scratch: scratch) { $2.count } } catch { failure.withLock { $0 = $0 ?? (error as? DataError) } }
+                    do { decoded += try dataset.withImage(at: index, scratch: scratch) { $2.count } } catch {
+                        failure.withLock { $0 = $0 ?? (error as? DataError) }
+                    }
                 }
             }
             bytes.add(decoded, ordering: .relaxed)

@@ -45,8 +45,9 @@ struct BenchPipelineCommand: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         // Normalisation is part of the dataset's preprocessing (folded into the byte-to-float table).
         let channelCount = channels.channelCount
-        let normalization = Normalization(mean: [Float](repeating: 0.5, count: channelCount),
-                                          standardDeviation: [Float](repeating: 0.25, count: channelCount))
+        let normalization = Normalization(
+            mean: [Float](repeating: 0.5, count: channelCount),
+            standardDeviation: [Float](repeating: 0.25, count: channelCount))
         let dataset = try ImageFolder(root: folder, options: .init(channels: channels, normalization: normalization))
         var configuration = PipelineConfiguration()
         configuration.batchSize = batchSize
@@ -55,7 +56,8 @@ struct BenchPipelineCommand: ParsableCommand {
         configuration.epochs = epochs
         configuration.seed = 1
         let pipeline = try BatchPipeline(dataset: dataset, configuration: configuration)
-        var images = 0, checksum = 0.0
+        var images = 0
+        var checksum = 0.0
         while let batch = try pipeline.next() {
             images += batch.count
             checksum += Double(batch.features.scalars[0])
@@ -75,7 +77,9 @@ struct BenchPipelineCommand: ParsableCommand {
         if json {
             try JSONOutput.print(summary)
         } else {
-            print("\(images) images in \(String(format: "%.2f", seconds)) s: \(Int(Double(images) / seconds)) images/s (list + read + decode + normalise + collate + prefetch)")
+            print(
+                "\(images) images in \(String(format: "%.2f", seconds)) s: \(Int(Double(images) / seconds)) images/s (list + read + decode + normalise + collate + prefetch)"
+            )
             print(statistics.summary)
             print("peak RSS: \(ResourceUsage.peakResidentBytes() / 1_048_576) MiB")
         }

@@ -49,7 +49,8 @@ struct BenchStagingCommand: ParsableCommand {
         configuration.waitTimeout = 600
         let pipeline = try BatchPipeline(chunked: ShardedDataset(stager: stager), configuration: configuration)
         let start = DispatchTime.now().uptimeNanoseconds
-        var samples = 0, largestCache = 0
+        var samples = 0
+        var largestCache = 0
         while let batch = try pipeline.next() {
             samples += batch.count
             if stepMilliseconds > 0 { usleep(UInt32(stepMilliseconds * 1000)) }
@@ -57,7 +58,8 @@ struct BenchStagingCommand: ParsableCommand {
             pipeline.recycle(batch)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let staging = stager.currentStatistics, statistics = pipeline.statistics
+        let staging = stager.currentStatistics
+        let statistics = pipeline.statistics
         let result: [String: Any] = [
             "benchmark": "staging", "data": data, "samples": samples, "seconds": (seconds * 1000).rounded() / 1000,
             "samples_per_second": (Double(samples) / seconds).rounded(),

@@ -49,20 +49,26 @@ struct BenchTrainCommand: ParsableCommand {
     static func makeModel(_ kind: Model, generator: inout RandomGenerator) -> (Sequential, [Int]) {
         switch kind {
         case .mlp:
-            return (Sequential(Dense(inputSize: 784, outputSize: 256, generator: &generator), ReLU(),
-                               Dense(inputSize: 256, outputSize: 10, generator: &generator)), [784])
+            return (
+                Sequential(
+                    Dense(inputSize: 784, outputSize: 256, generator: &generator), ReLU(),
+                    Dense(inputSize: 256, outputSize: 10, generator: &generator)), [784]
+            )
         case .cnn:
-            return (Sequential(
-                Conv2D(inputChannels: 3, outputChannels: 32, kernelSize: 3, padding: 1, generator: &generator), ReLU(), MaxPool2D(kernelSize: 2),
-                Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1, generator: &generator), ReLU(), MaxPool2D(kernelSize: 2),
-                Flatten(), Dense(inputSize: 4096, outputSize: 128, generator: &generator), ReLU(),
-                Dense(inputSize: 128, outputSize: 10, generator: &generator)), [3, 32, 32])
+            return (
+                Sequential(
+                    Conv2D(inputChannels: 3, outputChannels: 32, kernelSize: 3, padding: 1, generator: &generator), ReLU(), MaxPool2D(kernelSize: 2),
+                    Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1, generator: &generator), ReLU(), MaxPool2D(kernelSize: 2),
+                    Flatten(), Dense(inputSize: 4096, outputSize: 128, generator: &generator), ReLU(),
+                    Dense(inputSize: 128, outputSize: 10, generator: &generator)), [3, 32, 32]
+            )
         }
     }
 
     /// Prints the mean wall time of each layer's forward and pullback over 5 steps.
     static func profileLayers(_ network: Sequential, inputs: Tensor, labels: [Int], loss: SoftmaxCrossEntropy) {
-        var forward = [Double](repeating: 0, count: network.layers.count), backward = forward
+        var forward = [Double](repeating: 0, count: network.layers.count)
+        var backward = forward
         func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
         for _ in 0..<5 {
             let context = ForwardContext(isTraining: true)
@@ -84,7 +90,10 @@ struct BenchTrainCommand: ParsableCommand {
             }
         }
         for (index, layer) in network.layers.enumerated() {
-            print(String(format: "  %2d %-12@ forward %7.2f ms  backward %7.2f ms", index, "\(type(of: layer))" as NSString, forward[index], backward[index]))
+            print(
+                String(
+                    format: "  %2d %-12@ forward %7.2f ms  backward %7.2f ms", index, "\(type(of: layer))" as NSString, forward[index],
+                    backward[index]))
         }
     }
 
@@ -114,12 +123,16 @@ struct BenchTrainCommand: ParsableCommand {
         let faultsPerStep = Double(ResourceUsage.minorPageFaults() - faultsBefore) / Double(max(steps, 1))
         if profile { BenchTrainCommand.profileLayers(network, inputs: inputs, labels: labels, loss: loss) }
         if json {
-            let result: [String: Any] = ["benchmark": "train", "model": model.rawValue, "batch_size": batchSize, "threads": threads,
-                                         "steps": steps, "samples_per_second": samplesPerSecond.rounded(), "parameters": network.parameterCount,
-                                         "page_faults_per_step": (faultsPerStep * 10).rounded() / 10]
+            let result: [String: Any] = [
+                "benchmark": "train", "model": model.rawValue, "batch_size": batchSize, "threads": threads,
+                "steps": steps, "samples_per_second": samplesPerSecond.rounded(), "parameters": network.parameterCount,
+                "page_faults_per_step": (faultsPerStep * 10).rounded() / 10,
+            ]
             try JSONOutput.print(result)
         } else {
-            print("\(model.rawValue), batch \(batchSize), \(threads) threads: \(Int(samplesPerSecond)) samples/s (\(steps) steps in \(String(format: "%.2f", elapsed)) s, \(String(format: "%.1f", faultsPerStep)) page faults per step)")
+            print(
+                "\(model.rawValue), batch \(batchSize), \(threads) threads: \(Int(samplesPerSecond)) samples/s (\(steps) steps in \(String(format: "%.2f", elapsed)) s, \(String(format: "%.1f", faultsPerStep)) page faults per step)"
+            )
         }
     }
 }

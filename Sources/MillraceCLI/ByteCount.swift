@@ -19,7 +19,8 @@ enum ByteCount {
     static func bytes(in text: String) -> Result<Int, ByteCountError> {
         let lower = text.lowercased().filter { $0 != " " }
         let digitsEnd = lower.firstIndex { !($0.isASCII && ($0.isNumber || $0 == ".")) } ?? lower.endIndex
-        let number = lower[..<digitsEnd], unit = String(lower[digitsEnd...])
+        let number = lower[..<digitsEnd]
+        let unit = String(lower[digitsEnd...])
         guard !number.isEmpty else {
             return .failure(ByteCountError("'\(text)' is not a byte count (a number of bytes, with a unit or without)"))
         }
@@ -33,7 +34,8 @@ enum ByteCount {
         }
         let parts = number.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let whole = parts.first, !whole.isEmpty || parts.count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isNumber) }), parts.count == 1 || !parts[1].isEmpty || !whole.isEmpty else {
+            parts.allSatisfy({ $0.allSatisfy(\.isNumber) }), parts.count == 1 || !parts[1].isEmpty || !whole.isEmpty
+        else {
             return .failure(ByteCountError("'\(text)' is not a byte count"))
         }
         guard let wholeValue = whole.isEmpty ? 0 : Int(whole) else {

@@ -21,8 +21,9 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let trained = try TrainedModel.load(checkpoint)
-        let evaluation = try Evaluation.run(model: trained.model, source: try trained.evaluationData(data),
-                                            loss: try trained.configuration.makeLoss(path: trained.checkpoint.path), classNames: trained.classNames, threads: 2)
+        let evaluation = try Evaluation.run(
+            model: trained.model, source: try trained.evaluationData(data),
+            loss: try trained.configuration.makeLoss(path: trained.checkpoint.path), classNames: trained.classNames, threads: 2)
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -30,8 +31,10 @@ struct EvaluateCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(evaluation), as: UTF8.self))
             return
         }
-        print(String(format: "%d samples: accuracy %.2f%%, loss %.4f (checkpoint %@)", evaluation.count, evaluation.accuracy * 100, evaluation.loss,
-                     trained.checkpoint.path))
+        print(
+            String(
+                format: "%d samples: accuracy %.2f%%, loss %.4f (checkpoint %@)", evaluation.count, evaluation.accuracy * 100, evaluation.loss,
+                trained.checkpoint.path))
         print("class        support  precision  recall")
         for figures in evaluation.perClass {
             print(String(format: "%-12@ %7d  %9.3f  %6.3f", figures.name as NSString, figures.support, figures.precision, figures.recall))

@@ -52,7 +52,9 @@ struct InspectCommand: ParsableCommand {
         // A fixed size keeps ImageFolder from decoding the first image's header at listing time
         // (a bad first file would stop the listing); sizes are not used here.
         let images = try ImageFolder(root: path, options: .init(channels: .rgb, size: (width: 1, height: 1)))
-        var sizes: [String: Int] = [:], formats: [String: Int] = [:], bad: [[String: String]] = []
+        var sizes: [String: Int] = [:]
+        var formats: [String: Int] = [:]
+        var bad: [[String: String]] = []
         let decoder = PNGDecoder()
         for file in images.paths {
             do {
@@ -64,8 +66,10 @@ struct InspectCommand: ParsableCommand {
             }
         }
         let classes = zip(images.classNames, images.classCounts).map { ["name": $0, "count": $1] as [String: Any] }
-        return ["kind": "image-folder", "path": path, "count": images.count, "classes": classes, "image_sizes": sizes, "formats": formats,
-                "bad_files": bad, "skipped_files": images.skippedFiles.map { ["path": $0.path, "reason": $0.reason] }]
+        return [
+            "kind": "image-folder", "path": path, "count": images.count, "classes": classes, "image_sizes": sizes, "formats": formats,
+            "bad_files": bad, "skipped_files": images.skippedFiles.map { ["path": $0.path, "reason": $0.reason] },
+        ]
     }
 
     private func csv() throws -> [String: Any] {
@@ -75,14 +79,17 @@ struct InspectCommand: ParsableCommand {
         let header = try CSVReader(path: path, options: CSVOptions())
         if !header.columnNames.contains("label") { options.labelColumn = nil }
         let reader = try CSVReader(path: path, options: options)
-        var rows = 0, counts: [Int: Int] = [:]
+        var rows = 0
+        var counts: [Int: Int] = [:]
         while let chunk = try reader.next() {
             rows += chunk.count
             for label in chunk.labels { counts[label, default: 0] += 1 }
         }
-        return ["kind": "csv", "path": path, "rows": rows, "columns": reader.columnNames, "features": reader.featureNames.count,
-                "class_counts": Dictionary(uniqueKeysWithValues: counts.map { (String($0.key), $0.value) }),
-                "bad_rows": reader.quarantine.entries.map { ["origin": $0.origin, "reason": $0.reason] }]
+        return [
+            "kind": "csv", "path": path, "rows": rows, "columns": reader.columnNames, "features": reader.featureNames.count,
+            "class_counts": Dictionary(uniqueKeysWithValues: counts.map { (String($0.key), $0.value) }),
+            "bad_rows": reader.quarantine.entries.map { ["origin": $0.origin, "reason": $0.reason] },
+        ]
     }
 
     private func checkpoint() throws -> [String: Any] {
@@ -95,9 +102,11 @@ struct InspectCommand: ParsableCommand {
             throw CheckpointError(.notFound, path: path, reason: "no loadable checkpoint", fix: "give another directory")
         }
         let manifest = loaded.manifest
-        return ["kind": "checkpoint", "path": loaded.path, "step": manifest.step, "epoch": manifest.epoch, "metrics": manifest.metrics,
-                "hyperparameters": manifest.hyperparameters,
-                "tensors": loaded.model.map { ["name": $0.name, "shape": $0.tensor.shape] as [String: Any] },
-                "optimizer_tensors": loaded.optimizer.count, "configuration": manifest.configuration ?? ""]
+        return [
+            "kind": "checkpoint", "path": loaded.path, "step": manifest.step, "epoch": manifest.epoch, "metrics": manifest.metrics,
+            "hyperparameters": manifest.hyperparameters,
+            "tensors": loaded.model.map { ["name": $0.name, "shape": $0.tensor.shape] as [String: Any] },
+            "optimizer_tensors": loaded.optimizer.count, "configuration": manifest.configuration ?? "",
+        ]
     }
 }

@@ -49,7 +49,8 @@ struct PackCommand: ParsableCommand {
         let lower = text.lowercased()
         if lower.hasSuffix("samples") {
             guard let count = Int(lower.dropLast(7)), count > 0 else {
-                throw ValidationError("--shard-size: '\(text)' is not a positive sample count; use bytes (64MB, 512KB, 1000000) or samples (500samples)")
+                throw ValidationError(
+                    "--shard-size: '\(text)' is not a positive sample count; use bytes (64MB, 512KB, 1000000) or samples (500samples)")
             }
             return .init(samples: count)
         }
@@ -65,10 +66,13 @@ struct PackCommand: ParsableCommand {
         if input.lowercased().hasSuffix(".csv") || input.lowercased().hasSuffix(".csv.gz") {
             manifest = try ShardPacker.pack(csv: input, options: CSVOptions(), output: output, limits: limits)
         } else {
-            manifest = try ShardPacker.pack(images: try ImageFolder(root: input, options: .init(channels: channels)), output: output, limits: limits,
-                                            decoded: decoded, shuffleSeed: keepOrder ? nil : seed)
+            manifest = try ShardPacker.pack(
+                images: try ImageFolder(root: input, options: .init(channels: channels)), output: output, limits: limits,
+                decoded: decoded, shuffleSeed: keepOrder ? nil : seed)
         }
         let bytes = manifest.shards.reduce(0) { $0 + $1.bytes }
-        print("\(manifest.totalSamples) samples in \(manifest.shards.count) shards (\(bytes) bytes, largest \(manifest.largestShardBytes)) written to \(output)")
+        print(
+            "\(manifest.totalSamples) samples in \(manifest.shards.count) shards (\(bytes) bytes, largest \(manifest.largestShardBytes)) written to \(output)"
+        )
     }
 }

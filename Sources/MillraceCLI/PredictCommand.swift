@@ -40,8 +40,14 @@ struct PredictCommand: ParsableCommand {
             let width = probabilities.shape.last ?? 1
             for (row, origin) in origins.enumerated() {
                 let values = Array(probabilities.scalars[(row * width)..<((row + 1) * width)])
-                let ranked: [(String, Float)] = width == 1
-                    ? [(values[0] >= 0.5 ? trained.classNames.last ?? "1" : trained.classNames.first ?? "0", values[0] >= 0.5 ? values[0] : 1 - values[0])]
+                let ranked: [(String, Float)] =
+                    width == 1
+                    ? [
+                        (
+                            values[0] >= 0.5 ? trained.classNames.last ?? "1" : trained.classNames.first ?? "0",
+                            values[0] >= 0.5 ? values[0] : 1 - values[0]
+                        )
+                    ]
                     : values.enumerated().sorted { $0.element > $1.element }.prefix(top).map { (trained.classNames[$0.offset], $0.element) }
                 results.append(["input": origin, "predictions": ranked.map { ["class": $0.0, "probability": Double($0.1)] }])
                 if !json {

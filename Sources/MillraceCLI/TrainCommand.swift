@@ -92,10 +92,12 @@ struct TrainCommand: ParsableCommand {
         overrides.cacheBudget = try cacheBudgetBytes()
         let resolved = configuration
         let run = try TrainingRun(configuration: resolved, overrides: overrides, path: pipeline)
-        let reporter = ProgressReporter(isTerminal: ProgressReporter.standardOutputIsTerminal,
-                                        verbosity: quiet ? .quiet : (verbose ? .verbose : .normal))
-        reporter.line("training \(resolved.name): \(run.data.training.count) samples, \(run.data.classNames.count) classes, "
-                      + "\(run.model.parameterCount) parameters; logs in \(run.runDirectory)")
+        let reporter = ProgressReporter(
+            isTerminal: ProgressReporter.standardOutputIsTerminal,
+            verbosity: quiet ? .quiet : (verbose ? .verbose : .normal))
+        reporter.line(
+            "training \(resolved.name): \(run.data.training.count) samples, \(run.data.classNames.count) classes, "
+                + "\(run.model.parameterCount) parameters; logs in \(run.runDirectory)")
         let stop = InterruptFlag.install()
         let summary = try run.run(reporter: reporter, interrupted: { stop.isSet })
         if summary.interrupted {
@@ -107,8 +109,9 @@ struct TrainCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
-            var text = String(format: "done: %d epochs, %d steps in %.1f s (%.0f samples/s, data wait %.1f%%); final loss %.4f",
-                              summary.epochs, summary.steps, summary.seconds, summary.samplesPerSecond, summary.dataWaitShare * 100, summary.finalLoss)
+            var text = String(
+                format: "done: %d epochs, %d steps in %.1f s (%.0f samples/s, data wait %.1f%%); final loss %.4f",
+                summary.epochs, summary.steps, summary.seconds, summary.samplesPerSecond, summary.dataWaitShare * 100, summary.finalLoss)
             if let final = summary.finalValidationAccuracy, let best = summary.bestValidationAccuracy {
                 text += String(format: "; validation accuracy %.2f%% (best %.2f%%)", final * 100, best * 100)
             }

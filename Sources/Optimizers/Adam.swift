@@ -56,7 +56,9 @@ public final class Adam: Optimizer {
 extension Double {
     /// `self` raised to a non-negative integer power.
     func power(_ exponent: Int) -> Double {
-        var result = 1.0, base = self, e = exponent
+        var result = 1.0
+        var base = self
+        var e = exponent
         while e > 0 {
             if e & 1 == 1 { result *= base }
             base *= base

@@ -51,8 +51,10 @@ enum ParameterBuffers {
     /// slots that are not asked for are passed as empty buffers.
     static func withBuffers(
         _ parameter: Parameter, _ first: inout Tensor, _ second: inout Tensor,
-        _ body: (UnsafeMutableBufferPointer<Float>, UnsafeBufferPointer<Float>,
-                 UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void
+        _ body: (
+            UnsafeMutableBufferPointer<Float>, UnsafeBufferPointer<Float>,
+            UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>
+        ) -> Void
     ) {
         parameter.gradient.withUnsafeBufferPointer { gradient in
             parameter.value.withUnsafeMutableBufferPointer { value in

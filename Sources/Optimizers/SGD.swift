@@ -38,7 +38,8 @@ public final class SGD: Optimizer {
     /// Updates one parameter.
     public func update(_ parameter: Parameter, slots: inout [String: Tensor], step: Int) {
         let (rate, decay, mu, damp, nesterov) = (learningRate, weightDecay, momentum, dampening, nesterov)
-        var unused = Tensor.zeros([0]), alsoUnused = Tensor.zeros([0])
+        var unused = Tensor.zeros([0])
+        var alsoUnused = Tensor.zeros([0])
         guard mu != 0 else {
             ParameterBuffers.withBuffers(parameter, &unused, &alsoUnused) { p, g, _, _ in
                 for i in 0..<p.count { p[i] -= rate * (g[i] + decay * p[i]) }

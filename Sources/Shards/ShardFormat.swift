@@ -48,26 +48,37 @@ public enum ShardFormat {
     }
 
     /// The samples of a shard: (payload range, label) per sample, validated against the size.
-    public static func index(_ bytes: [UInt8], path: String) throws(DataError) -> (format: SampleFormat, featureCount: Int, entries: [(Range<Int>, Int)]) {
+    public static func index(_ bytes: [UInt8], path: String) throws(DataError) -> (
+        format: SampleFormat, featureCount: Int, entries: [(Range<Int>, Int)]
+    ) {
         func corrupt(_ reason: String, _ offset: Int) -> DataError {
-            DataError(.corrupt, path: path, byteOffset: offset, reason: reason, fix: "the shard is damaged: pack the dataset again or fetch the shard again")
+            DataError(
+                .corrupt, path: path, byteOffset: offset, reason: reason, fix: "the shard is damaged: pack the dataset again or fetch the shard again"
+            )
         }
         guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else { throw corrupt("not a Millrace shard (no MRSHARD1 magic)", 0) }
         func word(_ at: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[at + $1]) << (8 * UInt32($1)) } }
-        let count = Int(word(8)), formatCode = word(12), featureCount = Int(word(16))
+        let count = Int(word(8))
+        let formatCode = word(12)
+        let featureCount = Int(word(16))
         guard formatCode <= 1 else { throw corrupt("unknown sample format \(formatCode)", 12) }
-        guard count <= (bytes.count - headerSize) / entrySize else { throw corrupt("index of \(count) entries does not fit in \(bytes.count) bytes", 8) }
+        guard count <= (bytes.count - headerSize) / entrySize else {
+            throw corrupt("index of \(count) entries does not fit in \(bytes.count) bytes", 8)
+        }
         let format: SampleFormat = formatCode == 0 ? .png : .float32
         var entries: [(Range<Int>, Int)] = []
         entries.reserveCapacity(count)
         for index in 0..<count {
             let at = headerSize + index * entrySize
             let offset = UInt64(word(at)) | UInt64(word(at + 4)) << 32
-            let length = Int(word(at + 8)), label = Int(Int32(bitPattern: word(at + 12)))
+            let length = Int(word(at + 8))
+            let label = Int(Int32(bitPattern: word(at + 12)))
             guard offset <= UInt64(bytes.count), Int(offset) + length <= bytes.count else {
                 throw corrupt("sample \(index) lies outside the file", at)
             }
-            if format == .float32 && length != featureCount * 4 { throw corrupt("sample \(index) has \(length) bytes, expected \(featureCount * 4)", at) }
+            if format == .float32 && length != featureCount * 4 {
+                throw corrupt("sample \(index) has \(length) bytes, expected \(featureCount * 4)", at)
+            }
             entries.append((Int(offset)..<(Int(offset) + length), label))
         }
         return (format, featureCount, entries)
@@ -113,8 +124,9 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     /// entry whose name is not a plain file name or whose counts are negative (see `validate`).
     public static func decode(_ bytes: [UInt8], path: String) throws(DataError) -> ShardManifest {
         guard bytes.count <= maximumBytes else {
-            throw DataError(.tooLarge, path: path, reason: "manifest of \(bytes.count) bytes exceeds the limit of \(maximumBytes) bytes",
-                            fix: "check that the path or URL names a Millrace manifest.json")
+            throw DataError(
+                .tooLarge, path: path, reason: "manifest of \(bytes.count) bytes exceeds the limit of \(maximumBytes) bytes",
+                fix: "check that the path or URL names a Millrace manifest.json")
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -135,19 +147,27 @@ public struct ShardManifest: Codable, Sendable, Equatable {
         for (index, shard) in shards.enumerated() {
             let name = shard.name
             let problem: String? =
-                name.isEmpty ? "is empty"
-                : name.utf8.contains(0x2F) ? "contains '/'"
-                : name.utf8.contains(0) ? "contains a NUL byte"
-                : name.hasPrefix(".") ? "starts with '.' (as '.', '..' and hidden or temporary names do)"
-                : name.utf8.count > 255 ? "is longer than 255 bytes"
-                : !seen.insert(name).inserted ? "appears twice"
-                : shard.bytes < 0 || shard.samples < 0 ? "has a negative size or sample count"
-                : nil
+                name.isEmpty
+                ? "is empty"
+                : name.utf8.contains(0x2F)
+                    ? "contains '/'"
+                    : name.utf8.contains(0)
+                        ? "contains a NUL byte"
+                        : name.hasPrefix(".")
+                            ? "starts with '.' (as '.', '..' and hidden or temporary names do)"
+                            : name.utf8.count > 255
+                                ? "is longer than 255 bytes"
+                                : !seen.insert(name).inserted
+                                    ? "appears twice"
+                                    : shard.bytes < 0 || shard.samples < 0
+                                        ? "has a negative size or sample count"
+                                        : nil
             if let problem {
                 let shown = String(reflecting: String(name.prefix(80)))
-                throw DataError(.corrupt, path: path,
-                                reason: "shard entry \(index) (name \(shown)) \(problem): shard names must be plain file names",
-                                fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
+                throw DataError(
+                    .corrupt, path: path,
+                    reason: "shard entry \(index) (name \(shown)) \(problem): shard names must be plain file names",
+                    fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
             }
         }
     }

@@ -23,16 +23,21 @@ public enum ShardPacker {
 
     /// Packs an image folder, keeping PNG bytes (or, with `decoded`, float pixels), in a seeded
     /// random order (nil keeps the folder's class-sorted order).
-    public static func pack(images: ImageFolder, output: String, limits: Limits, decoded: Bool = false, shuffleSeed: UInt64? = 0) throws -> ShardManifest {
-        let order = shuffleSeed.map { seed -> [Int] in
-            var generator = RandomGenerator(seed: seed, stream: [0x9AC])
-            return generator.permutation(images.count)
-        } ?? Array(0..<images.count)
+    public static func pack(images: ImageFolder, output: String, limits: Limits, decoded: Bool = false, shuffleSeed: UInt64? = 0) throws
+        -> ShardManifest
+    {
+        let order =
+            shuffleSeed.map { seed -> [Int] in
+                var generator = RandomGenerator(seed: seed, stream: [0x9AC])
+                return generator.permutation(images.count)
+            } ?? Array(0..<images.count)
         let width = Tensor.elementCount(of: images.sampleShape)
         let scratch = WorkerScratch()
-        return try write(output: output, count: order.count, limits: limits, format: decoded ? .float32 : .png,
-                         featureCount: decoded ? width : 0, sampleShape: images.sampleShape, channels: images.options.channels.rawValue,
-                         classNames: images.classNames) { position in
+        return try write(
+            output: output, count: order.count, limits: limits, format: decoded ? .float32 : .png,
+            featureCount: decoded ? width : 0, sampleShape: images.sampleShape, channels: images.options.channels.rawValue,
+            classNames: images.classNames
+        ) { position in
             let index = order[position]
             if decoded {
                 var values = [Float](repeating: 0, count: width)
@@ -46,7 +51,8 @@ public enum ShardPacker {
     /// Packs a CSV file's rows as float records, in file order.
     public static func pack(csv path: String, options: CSVOptions, output: String, limits: Limits) throws -> ShardManifest {
         let reader = try CSVReader(path: path, options: options)
-        var rows: [[Float]] = [], labels: [Int] = []
+        var rows: [[Float]] = []
+        var labels: [Int] = []
         var featureCount = 0
         while let chunk = try reader.next() {
             featureCount = chunk.features.shape[1]
@@ -55,8 +61,10 @@ public enum ShardPacker {
                 labels.append(chunk.labels[row])
             }
         }
-        return try write(output: output, count: rows.count, limits: limits, format: .float32, featureCount: featureCount,
-                         sampleShape: [featureCount], channels: nil, classNames: reader.classNames) { (floatBytes(rows[$0]), labels[$0]) }
+        return try write(
+            output: output, count: rows.count, limits: limits, format: .float32, featureCount: featureCount,
+            sampleShape: [featureCount], channels: nil, classNames: reader.classNames
+        ) { (floatBytes(rows[$0]), labels[$0]) }
     }
 
     private static func floatBytes(_ values: [Float]) -> [UInt8] {
@@ -66,12 +74,16 @@ public enum ShardPacker {
         return bytes
     }
 
-    private static func write(output: String, count: Int, limits: Limits, format: ShardFormat.SampleFormat, featureCount: Int,
-                              sampleShape: [Int], channels: String?, classNames: [String],
-                              sample: (Int) throws -> ([UInt8], Int)) throws -> ShardManifest {
+    private static func write(
+        output: String, count: Int, limits: Limits, format: ShardFormat.SampleFormat, featureCount: Int,
+        sampleShape: [Int], channels: String?, classNames: [String],
+        sample: (Int) throws -> ([UInt8], Int)
+    ) throws -> ShardManifest {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var shards: [ShardManifest.Shard] = []
-        var payloads: [[UInt8]] = [], labels: [Int] = [], size = 0
+        var payloads: [[UInt8]] = []
+        var labels: [Int] = []
+        var size = 0
         func flush() throws {
             guard !payloads.isEmpty else { return }
             let name = String(format: "shard-%05d.mrshard", shards.count)

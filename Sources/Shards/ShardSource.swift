@@ -4,8 +4,9 @@ import Foundation
 import ImageFormats
 import SystemIO
 import TabularFormats
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Where packed shards come from.

@@ -40,12 +40,14 @@ public final class ShardStager: @unchecked Sendable {
         directory = cacheDirectory
         self.budgetBytes = budgetBytes
         self.attempts = max(1, attempts)
-        manifest = try ShardManifest.decode(try ShardStager.retrying(attempts: attempts) { try source.manifestBytes() }, path: "\(source.location)/manifest.json")
+        manifest = try ShardManifest.decode(
+            try ShardStager.retrying(attempts: attempts) { try source.manifestBytes() }, path: "\(source.location)/manifest.json")
         let minimum = 2 * manifest.largestShardBytes
         guard budgetBytes >= minimum else {
-            throw DataError(.invalidOption, path: cacheDirectory,
-                            reason: "a cache budget of \(budgetBytes) bytes cannot hold two shards of up to \(manifest.largestShardBytes) bytes",
-                            fix: "give at least \(minimum) bytes (--cache-budget \(minimum)), or pack smaller shards")
+            throw DataError(
+                .invalidOption, path: cacheDirectory,
+                reason: "a cache budget of \(budgetBytes) bytes cannot hold two shards of up to \(manifest.largestShardBytes) bytes",
+                fix: "give at least \(minimum) bytes (--cache-budget \(minimum)), or pack smaller shards")
         }
         try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
         // Keep complete, valid shards left by an earlier run; remove everything else.
@@ -53,7 +55,8 @@ public final class ShardStager: @unchecked Sendable {
         for file in (try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory)) ?? [] {
             let path = "\(cacheDirectory)/\(file)"
             if let index = names[file], let bytes = try? FileBytes.contents(of: path), bytes.count == manifest.shards[index].bytes,
-               CRC32.checksum(bytes) == manifest.shards[index].crc32, resident.values.reduce(0, +) + bytes.count <= budgetBytes {
+                CRC32.checksum(bytes) == manifest.shards[index].crc32, resident.values.reduce(0, +) + bytes.count <= budgetBytes
+            {
                 resident[index] = bytes.count
             } else {
                 try? FileManager.default.removeItem(atPath: path)
@@ -106,7 +109,9 @@ public final class ShardStager: @unchecked Sendable {
         condition.broadcast()
         while resident[index] == nil {
             if let failure = failures[index] { throw failure }
-            if stopped { throw DataError(.unreadable, path: path(ofShard: index), reason: "staging was stopped", fix: "keep the stager alive while training") }
+            if stopped {
+                throw DataError(.unreadable, path: path(ofShard: index), reason: "staging was stopped", fix: "keep the stager alive while training")
+            }
             condition.wait()
         }
         pinned.insert(index)
@@ -207,17 +212,21 @@ public final class ShardStager: @unchecked Sendable {
                 statistics.checksumRetries += 1
                 condition.unlock()
                 if mismatches < 2 { continue }
-                throw DataError(.corrupt, path: "\(source.location)/\(shard.name)",
-                                reason: "the shard's size or CRC32 differs from the manifest twice (\(bytes.count) bytes, CRC32 \(CRC32.checksum(bytes)); expected \(shard.bytes), \(shard.crc32))",
-                                fix: "the served shard is damaged: pack and upload it again")
+                throw DataError(
+                    .corrupt, path: "\(source.location)/\(shard.name)",
+                    reason:
+                        "the shard's size or CRC32 differs from the manifest twice (\(bytes.count) bytes, CRC32 \(CRC32.checksum(bytes)); expected \(shard.bytes), \(shard.crc32))",
+                    fix: "the served shard is damaged: pack and upload it again")
             }
             let temporary = "\(directory)/.tmp-\(shard.name)-\(UInt32.random(in: 0...UInt32.max))"
             try Data(bytes).write(to: URL(fileURLWithPath: temporary))
             // rename(2) replaces an existing file atomically: a reader sees the old or the new shard.
             guard rename(temporary, "\(directory)/\(shard.name)") == 0 else {
                 try? FileManager.default.removeItem(atPath: temporary)
-                throw DataError(.unreadable, path: "\(directory)/\(shard.name)", reason: "cannot move the downloaded shard into place: \(String(cString: strerror(errno)))",
-                                fix: "check the cache directory's permissions and free space")
+                throw DataError(
+                    .unreadable, path: "\(directory)/\(shard.name)",
+                    reason: "cannot move the downloaded shard into place: \(String(cString: strerror(errno)))",
+                    fix: "check the cache directory's permissions and free space")
             }
             return
         }
@@ -225,14 +234,17 @@ public final class ShardStager: @unchecked Sendable {
 
     /// Runs `body`, retrying transient `ShardFetchError`s with exponential backoff (50 ms doubling).
     static func retrying<T>(attempts: Int, _ body: () throws -> T) throws -> T {
-        var delay = 0.05, attempt = 1
+        var delay = 0.05
+        var attempt = 1
         while true {
             do { return try body() } catch let error as ShardFetchError {
                 guard error.isTransient && attempt < attempts else {
                     let kind = error.kind ?? (error.isTransient ? .unreadable : .notFound)
-                    throw DataError(kind, path: "shard source", reason: "\(error.reason) (after \(attempt) attempts)",
-                                    fix: kind == .tooLarge ? "the source serves a different file than the manifest describes: pack and upload it again"
-                                        : error.isTransient ? "check the server or the network" : "check the URL or path")
+                    throw DataError(
+                        kind, path: "shard source", reason: "\(error.reason) (after \(attempt) attempts)",
+                        fix: kind == .tooLarge
+                            ? "the source serves a different file than the manifest describes: pack and upload it again"
+                            : error.isTransient ? "check the server or the network" : "check the URL or path")
                 }
                 usleep(UInt32(delay * 1e6))
                 delay *= 2

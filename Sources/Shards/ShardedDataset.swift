@@ -42,46 +42,58 @@ public struct ShardedDataset: ChunkedDataset {
         let decoder = PNGDecoder()
         let scratch = DecodeScratch()
         var failure: Error?
-        let normalization = self.normalization, shape = sampleShape
-        let features = Tensor(shape: [entries.count] + sampleShape, unsafeUninitialized: { out in
-            for (row, entry) in entries.enumerated() {
-                let slot = UnsafeMutableBufferPointer(rebasing: out[(row * width)..<((row + 1) * width)])
-                if format == .float32 {
-                    guard featureCount == width else {
-                        failure = DataError(.inconsistentShape, path: path, reason: "shard has \(featureCount) features, the manifest says \(width)", fix: "pack again")
-                        slot.update(repeating: 0)
-                        continue
-                    }
-                    bytes.withUnsafeBytes { raw in
-                        for k in 0..<width {
-                            slot[k] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry.0.lowerBound + 4 * k, as: UInt32.self)))
+        let normalization = self.normalization
+        let shape = sampleShape
+        let features = Tensor(
+            shape: [entries.count] + sampleShape,
+            unsafeUninitialized: { out in
+                for (row, entry) in entries.enumerated() {
+                    let slot = UnsafeMutableBufferPointer(rebasing: out[(row * width)..<((row + 1) * width)])
+                    if format == .float32 {
+                        guard featureCount == width else {
+                            failure = DataError(
+                                .inconsistentShape, path: path, reason: "shard has \(featureCount) features, the manifest says \(width)",
+                                fix: "pack again")
+                            slot.update(repeating: 0)
+                            continue
                         }
-                    }
-                    normalization?.apply(to: slot, shape: shape)
-                } else {
-                    do {
-                        // Decoded from the shard's bytes in place, into reused buffers.
-                        try bytes.withUnsafeBufferPointer { all in
-                            try decoder.withDecoded(UnsafeBufferPointer(rebasing: all[entry.0]), path: "\(path)#\(row)", channels: channels,
-                                                    scratch: scratch) { header, pixels in
-                                guard header.width * header.height * channels.channelCount == width else {
-                                    throw DataError(.inconsistentShape, path: "\(path)#\(row)", reason: "image is \(header.width)x\(header.height), the dataset's is \(sampleShape)",
-                                                    fix: "pack with a fixed size")
-                                }
-                                scratch.writeChannelsFirst(pixels, channels: channels.channelCount, plane: header.width * header.height,
-                                                           normalization: normalization, into: slot)
+                        bytes.withUnsafeBytes { raw in
+                            for k in 0..<width {
+                                slot[k] = Float(
+                                    bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry.0.lowerBound + 4 * k, as: UInt32.self)))
                             }
                         }
-                    } catch {
-                        failure = failure ?? error
-                        slot.update(repeating: 0)
+                        normalization?.apply(to: slot, shape: shape)
+                    } else {
+                        do {
+                            // Decoded from the shard's bytes in place, into reused buffers.
+                            try bytes.withUnsafeBufferPointer { all in
+                                try decoder.withDecoded(
+                                    UnsafeBufferPointer(rebasing: all[entry.0]), path: "\(path)#\(row)", channels: channels,
+                                    scratch: scratch
+                                ) { header, pixels in
+                                    guard header.width * header.height * channels.channelCount == width else {
+                                        throw DataError(
+                                            .inconsistentShape, path: "\(path)#\(row)",
+                                            reason: "image is \(header.width)x\(header.height), the dataset's is \(sampleShape)",
+                                            fix: "pack with a fixed size")
+                                    }
+                                    scratch.writeChannelsFirst(
+                                        pixels, channels: channels.channelCount, plane: header.width * header.height,
+                                        normalization: normalization, into: slot)
+                                }
+                            }
+                        } catch {
+                            failure = failure ?? error
+                            slot.update(repeating: 0)
+                        }
                     }
                 }
-            }
-        })
+            })
         if let failure { throw failure }
-        return SampleChunk(index: index, features: features, labels: entries.map(\.1), path: manifest.shards[index].name,
-                           lines: Array(0..<entries.count))
+        return SampleChunk(
+            index: index, features: features, labels: entries.map(\.1), path: manifest.shards[index].name,
+            lines: Array(0..<entries.count))
     }
 }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One entry of a directory.
@@ -25,8 +25,9 @@ public enum DirectoryListing {
             if code == ENOTDIR {
                 throw DataError(.unreadable, path: path, reason: "not a directory", fix: "give the folder that holds one subfolder per class")
             }
-            throw DataError(.unreadable, path: path, reason: "cannot open directory: \(String(cString: strerror(code)))",
-                            fix: "check the folder's permissions")
+            throw DataError(
+                .unreadable, path: path, reason: "cannot open directory: \(String(cString: strerror(code)))",
+                fix: "check the folder's permissions")
         }
         defer { closedir(directory) }
         var result: [DirectoryEntry] = []

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Whole-file reading with `open`/`read`, faster than Foundation for many small files.
@@ -50,23 +50,27 @@ public enum FileBytes {
         }
         let size = Int(status.st_size)
         guard size <= maximumBytes else {
-            failure = DataError(.tooLarge, path: path, reason: "file of \(size) bytes exceeds the limit of \(maximumBytes) bytes",
-                                fix: "raise the file size limit or remove the file")
+            failure = DataError(
+                .tooLarge, path: path, reason: "file of \(size) bytes exceeds the limit of \(maximumBytes) bytes",
+                fix: "raise the file size limit or remove the file")
             return nil
         }
         return body(descriptor, size, &failure)
     }
 
     /// Reads up to `count` bytes; returns how many were read (fewer if the file shrank).
-    private static func readFully(_ descriptor: Int32, into pointer: UnsafeMutablePointer<UInt8>, count: Int, path: String,
-                                  failure: inout DataError?) -> Int {
+    private static func readFully(
+        _ descriptor: Int32, into pointer: UnsafeMutablePointer<UInt8>, count: Int, path: String,
+        failure: inout DataError?
+    ) -> Int {
         var filled = 0
         while filled < count {
             let got = read(descriptor, pointer + filled, count - filled)
             if got < 0 && errno == EINTR { continue }
             if got < 0 {
-                failure = DataError(.unreadable, path: path, byteOffset: filled, reason: "read failed: \(String(cString: strerror(errno)))",
-                                    fix: "check the disk and the file's permissions")
+                failure = DataError(
+                    .unreadable, path: path, byteOffset: filled, reason: "read failed: \(String(cString: strerror(errno)))",
+                    fix: "check the disk and the file's permissions")
             }
             if got <= 0 { break }
             filled += got

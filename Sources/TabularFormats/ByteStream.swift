@@ -3,9 +3,9 @@ import DataPipeline
 import SystemIO
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Sequential reading of a file's bytes, decompressing gzip input (recognised by its magic
@@ -42,8 +42,9 @@ final class ByteStream {
             if got < 0 {
                 var code: Int32 = 0
                 let message = gzerror(gzip, &code).map { String(cString: $0) } ?? "unknown"
-                throw DataError(.corrupt, path: path, byteOffset: offset, reason: "gzip: \(message) (at uncompressed offset \(offset))",
-                                fix: "the compressed file is damaged: decompress it with gzip -t to check, or fetch it again")
+                throw DataError(
+                    .corrupt, path: path, byteOffset: offset, reason: "gzip: \(message) (at uncompressed offset \(offset))",
+                    fix: "the compressed file is damaged: decompress it with gzip -t to check, or fetch it again")
             }
             if got == 0 {
                 // zlib reports a stream cut short as Z_BUF_ERROR ("unexpected end of file") while
@@ -52,8 +53,9 @@ final class ByteStream {
                 var code: Int32 = 0
                 let message = gzerror(gzip, &code).map { String(cString: $0) } ?? ""
                 if code != Z_OK {
-                    throw DataError(.truncated, path: path, byteOffset: offset, reason: "gzip: \(message) (after \(offset) uncompressed bytes)",
-                                    fix: "the compressed file is incomplete: fetch or compress it again")
+                    throw DataError(
+                        .truncated, path: path, byteOffset: offset, reason: "gzip: \(message) (after \(offset) uncompressed bytes)",
+                        fix: "the compressed file is incomplete: fetch or compress it again")
                 }
             }
             return Int(got)
@@ -62,8 +64,9 @@ final class ByteStream {
             let got = Glibc.read(descriptor, pointer, count)
             if got >= 0 { return got }
             if errno != EINTR {
-                throw DataError(.unreadable, path: path, byteOffset: offset, reason: "read failed: \(String(cString: strerror(errno)))",
-                                fix: "check the disk and the file's permissions")
+                throw DataError(
+                    .unreadable, path: path, byteOffset: offset, reason: "read failed: \(String(cString: strerror(errno)))",
+                    fix: "check the disk and the file's permissions")
             }
         }
     }

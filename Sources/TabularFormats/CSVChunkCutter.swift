@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import DataPipeline
-import Glibc
-import SystemIO
+    import DataPipeline
+    import Glibc
+    import SystemIO
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Finds where chunks of a CSV byte stream end.

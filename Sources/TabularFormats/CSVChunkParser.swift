@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import DataPipeline
-import Glibc
-import SystemIO
+    import DataPipeline
+    import Glibc
+    import SystemIO
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The rows of one chunk, parsed.
@@ -112,8 +112,16 @@ struct CSVChunkParser: Sendable {
         }
         rows: while p < end {
             let rowLine = line
-            if p.pointee == 0x0A { p += 1; line += 1; continue }  // blank line
-            if p.pointee == 0x0D { p += p + 1 < end && p[1] == 0x0A ? 2 : 1; line += 1; continue }
+            if p.pointee == 0x0A {
+                p += 1
+                line += 1
+                continue
+            }  // blank line
+            if p.pointee == 0x0D {
+                p += p + 1 < end && p[1] == 0x0A ? 2 : 1
+                line += 1
+                continue
+            }
             let row = out + rowCount * featureCount
             var column = 0
             var problem: FieldProblem?
@@ -131,12 +139,17 @@ struct CSVChunkParser: Sendable {
                             p += 1
                         }
                         if p == end {
-                            chunk.fatal = DataError(.unterminatedQuote, path: path, line: fieldLine, column: column + 1,
-                                                    reason: "quoted field is never closed",
-                                                    fix: "close the quote, and double every quote character inside the field")
+                            chunk.fatal = DataError(
+                                .unterminatedQuote, path: path, line: fieldLine, column: column + 1,
+                                reason: "quoted field is never closed",
+                                fix: "close the quote, and double every quote character inside the field")
                             break rows
                         }
-                        if p + 1 < end && p[1] == 0x22 { escaped = true; p += 2; continue }
+                        if p + 1 < end && p[1] == 0x22 {
+                            escaped = true
+                            p += 2
+                            continue
+                        }
                         break
                     }
                     let contentEnd = p
@@ -149,13 +162,22 @@ struct CSVChunkParser: Sendable {
                         if escaped {
                             var text: [UInt8] = []
                             var q = contentStart
-                            while q < contentEnd { text.append(q.pointee); q += q.pointee == 0x22 ? 2 : 1 }
-                            problem = text.withUnsafeBufferPointer { t in
-                                field(role, t.baseAddress!, t.baseAddress! + t.count, line: fieldLine, column: column, row: row, label: &label, localLabels: &chunk.localLabels)
+                            while q < contentEnd {
+                                text.append(q.pointee)
+                                q += q.pointee == 0x22 ? 2 : 1
                             }
-                            if problem != nil { problem = FieldProblem(kind: problem!.kind, start: contentStart, stop: contentEnd, line: fieldLine, column: column) }
+                            problem = text.withUnsafeBufferPointer { t in
+                                field(
+                                    role, t.baseAddress!, t.baseAddress! + t.count, line: fieldLine, column: column, row: row, label: &label,
+                                    localLabels: &chunk.localLabels)
+                            }
+                            if problem != nil {
+                                problem = FieldProblem(kind: problem!.kind, start: contentStart, stop: contentEnd, line: fieldLine, column: column)
+                            }
                         } else {
-                            problem = field(role, contentStart, contentEnd, line: fieldLine, column: column, row: row, label: &label, localLabels: &chunk.localLabels)
+                            problem = field(
+                                role, contentStart, contentEnd, line: fieldLine, column: column, row: row, label: &label,
+                                localLabels: &chunk.localLabels)
                         }
                     }
                 } else if role >= 0, let (value, next) = DecimalParser.prefix(p, end), isTerminator(next) {
@@ -165,7 +187,10 @@ struct CSVChunkParser: Sendable {
                     let fieldStart = p
                     while p < end {
                         let kind = classes[Int(p.pointee)]
-                        if kind == 0 { p += 1; continue }
+                        if kind == 0 {
+                            p += 1
+                            continue
+                        }
                         if kind == 4 {
                             problem = problem ?? FieldProblem(kind: .misplacedQuote, start: fieldStart, stop: p + 1, line: line, column: column)
                             p += 1
@@ -189,9 +214,11 @@ struct CSVChunkParser: Sendable {
                 break
             }
             if problem == nil && column != columnCount {
-                chunk.badRows.append(DataError(.raggedRow, path: path, line: rowLine, column: column < columnCount ? column + 1 : columnCount + 1,
-                                               reason: "row has \(column) fields but the header has \(columnCount)",
-                                               fix: "give every row \(columnCount) fields (quote fields that contain the separator)"))
+                chunk.badRows.append(
+                    DataError(
+                        .raggedRow, path: path, line: rowLine, column: column < columnCount ? column + 1 : columnCount + 1,
+                        reason: "row has \(column) fields but the header has \(columnCount)",
+                        fix: "give every row \(columnCount) fields (quote fields that contain the separator)"))
             } else if let problem {
                 chunk.badRows.append(error(problem))
             } else {
@@ -233,7 +260,8 @@ struct CSVChunkParser: Sendable {
         switch options.labelMapping {
         case .numeric:
             guard case .value(let value) = DecimalParser.parse(start, stop), value >= 0, value < 2_147_483_648,
-                  value == value.rounded(.towardZero) else { return problem(.unknownLabel) }
+                value == value.rounded(.towardZero)
+            else { return problem(.unknownLabel) }
             label = Int(value)
         case .given:
             let count = stop - start
@@ -272,7 +300,10 @@ struct CSVChunkParser: Sendable {
         default:
             switch options.labelMapping {
             case .numeric:
-                (reason, fix) = ("label '\(text)' is not a class index (a non-negative integer)", "use integer labels, or map text labels by first appearance or from a list")
+                (reason, fix) = (
+                    "label '\(text)' is not a class index (a non-negative integer)",
+                    "use integer labels, or map text labels by first appearance or from a list"
+                )
             default:
                 (reason, fix) = ("label '\(text)' is not one of the given classes", "add it to the class list or correct the row")
             }

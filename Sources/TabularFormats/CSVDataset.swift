@@ -4,9 +4,9 @@ import SystemIO
 import Tensors
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A CSV file as a `ChunkedDataset`: chunk `k` can be read without reading chunks `0..<k`, so a
@@ -110,9 +110,10 @@ public struct CSVDataset: ChunkedDataset {
         if case .firstAppearance = options.labelMapping {
             for row in labels.indices { labels[row] = labelIndices[parsed.localLabels[labels[row]]] ?? -1 }
         }
-        return CSVChunk(index: index, byteOffset: extent.byteOffset, byteCount: extent.byteCount, firstLine: extent.firstLine,
-                        features: Tensor(shape: [parsed.rowCount, featureNames.count], scalars: parsed.features),
-                        labels: labels, lines: parsed.lines, path: path)
+        return CSVChunk(
+            index: index, byteOffset: extent.byteOffset, byteCount: extent.byteCount, firstLine: extent.firstLine,
+            features: Tensor(shape: [parsed.rowCount, featureNames.count], scalars: parsed.features),
+            labels: labels, lines: parsed.lines, path: path)
     }
 
     private func readBytes(_ extent: ChunkExtent) throws(DataError) -> [UInt8] {
@@ -125,7 +126,9 @@ public struct CSVDataset: ChunkedDataset {
         var bytes = [UInt8](repeating: 0, count: extent.byteCount)
         var filled = 0
         while filled < extent.byteCount {
-            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, extent.byteCount - filled, off_t(extent.byteOffset + filled)) }
+            let got = bytes.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress! + filled, extent.byteCount - filled, off_t(extent.byteOffset + filled))
+            }
             if got < 0 && errno == EINTR { continue }
             guard got > 0 else { throw changed(extent) }
             filled += got
@@ -134,8 +137,9 @@ public struct CSVDataset: ChunkedDataset {
     }
 
     private func changed(_ extent: ChunkExtent) -> DataError {
-        DataError(.truncated, path: path, line: extent.firstLine, byteOffset: extent.byteOffset,
-                  reason: "the file is shorter than when it was indexed", fix: "the file changed since it was opened: open it again")
+        DataError(
+            .truncated, path: path, line: extent.firstLine, byteOffset: extent.byteOffset,
+            reason: "the file is shorter than when it was indexed", fix: "the file changed since it was opened: open it again")
     }
 }
 

@@ -95,14 +95,18 @@ struct CSVLayout: Sendable, Equatable {
             switch reference {
             case .index(let index):
                 guard index >= 0 && index < columnNames.count else {
-                    throw DataError(.unknownColumn, path: path, line: 1, reason: "column #\(index) does not exist: the file has \(columnNames.count) columns",
-                                    fix: "use a column index from 0 to \(columnNames.count - 1)")
+                    throw DataError(
+                        .unknownColumn, path: path, line: 1, reason: "column #\(index) does not exist: the file has \(columnNames.count) columns",
+                        fix: "use a column index from 0 to \(columnNames.count - 1)")
                 }
                 return index
             case .name(let name):
                 guard let index = columnNames.firstIndex(of: name) else {
-                    throw DataError(.unknownColumn, path: path, line: 1, reason: "no column named '\(name)' in the header (\(columnNames.prefix(8).joined(separator: ", "))\(columnNames.count > 8 ? ", ..." : ""))",
-                                    fix: options.hasHeader ? "use one of the header's names" : "the file has no header: refer to columns by index")
+                    throw DataError(
+                        .unknownColumn, path: path, line: 1,
+                        reason:
+                            "no column named '\(name)' in the header (\(columnNames.prefix(8).joined(separator: ", "))\(columnNames.count > 8 ? ", ..." : ""))",
+                        fix: options.hasHeader ? "use one of the header's names" : "the file has no header: refer to columns by index")
                 }
                 return index
             }
@@ -120,8 +124,9 @@ struct CSVLayout: Sendable, Equatable {
             for reference in features {
                 let index = try resolve(reference)
                 guard index != labelIndex else {
-                    throw DataError(.invalidOption, path: path, reason: "column \(reference) is both the label and a feature",
-                                    fix: "remove it from the feature columns")
+                    throw DataError(
+                        .invalidOption, path: path, reason: "column \(reference) is both the label and a feature",
+                        fix: "remove it from the feature columns")
                 }
                 featureIndices.append(index)
             }

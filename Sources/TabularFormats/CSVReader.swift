@@ -57,7 +57,9 @@ public final class CSVReader {
         if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }  // UTF-8 BOM
         let headerEnd = try cutNext(chunkBytes: 1)
         let headerStart = start
-        let firstRow = buffer.withUnsafeBufferPointer { CSVReader.splitRow(UnsafeBufferPointer(rebasing: $0[headerStart..<headerEnd]), separator: options.separator) }
+        let firstRow = buffer.withUnsafeBufferPointer {
+            CSVReader.splitRow(UnsafeBufferPointer(rebasing: $0[headerStart..<headerEnd]), separator: options.separator)
+        }
         let names = options.hasHeader ? firstRow : (0..<firstRow.count).map(String.init)
         layout = try CSVLayout(columnNames: names, options: options, path: path)
         parser = CSVChunkParser(layout: layout, options: options, path: path)
@@ -94,7 +96,11 @@ public final class CSVReader {
         while cuts.count < options.threads {
             let from = cuts.last?.end ?? start
             if from >= filled && atEndOfInput { break }
-            guard let end = buffer.withUnsafeBufferPointer({ CSVChunkCutter.cut($0.baseAddress!, count: filled, from: from, chunkBytes: options.chunkBytes, atEndOfInput: atEndOfInput) }) else {
+            guard
+                let end = buffer.withUnsafeBufferPointer({
+                    CSVChunkCutter.cut($0.baseAddress!, count: filled, from: from, chunkBytes: options.chunkBytes, atEndOfInput: atEndOfInput)
+                })
+            else {
                 if cuts.isEmpty {
                     try grow()
                     continue
@@ -119,7 +125,8 @@ public final class CSVReader {
             let pieces = cuts
             DispatchQueue.concurrentPerform(iterations: pieces.count) { index in
                 let piece = pieces[index]
-                parsed.value[index] = parser.parse(UnsafeBufferPointer(rebasing: shared.value[piece.start..<piece.end]), firstLine: piece.line, lineEnds: piece.lineEnds)
+                parsed.value[index] = parser.parse(
+                    UnsafeBufferPointer(rebasing: shared.value[piece.start..<piece.end]), firstLine: piece.line, lineEnds: piece.lineEnds)
             }
         }
         for (index, piece) in cuts.enumerated() {
@@ -154,15 +161,19 @@ public final class CSVReader {
             break
         }
         let features = Tensor(shape: [chunk.rowCount, layout.featureNames.count], scalars: chunk.features)
-        ready.append(CSVChunk(index: nextIndex, byteOffset: bufferOffset + chunkStart, byteCount: end - chunkStart,
-                              firstLine: firstLine, features: features, labels: labels, lines: chunk.lines, path: path))
+        ready.append(
+            CSVChunk(
+                index: nextIndex, byteOffset: bufferOffset + chunkStart, byteCount: end - chunkStart,
+                firstLine: firstLine, features: features, labels: labels, lines: chunk.lines, path: path))
         nextIndex += 1
     }
 
     /// The end of the row that starts at `start` (for the header).
     private func cutNext(chunkBytes: Int) throws(DataError) -> Int {
         while true {
-            if let end = buffer.withUnsafeBufferPointer({ CSVChunkCutter.cut($0.baseAddress!, count: filled, from: start, chunkBytes: chunkBytes, atEndOfInput: atEndOfInput) }) {
+            if let end = buffer.withUnsafeBufferPointer({
+                CSVChunkCutter.cut($0.baseAddress!, count: filled, from: start, chunkBytes: chunkBytes, atEndOfInput: atEndOfInput)
+            }) {
                 return end
             }
             try grow()
@@ -195,9 +206,10 @@ public final class CSVReader {
     private func grow() throws(DataError) {
         guard !atEndOfInput else { return }
         guard buffer.count < 1 << 30 else {
-            throw DataError(.unterminatedQuote, path: path, byteOffset: bufferOffset + start,
-                            reason: "no row end within 1 GiB: a quote is probably never closed",
-                            fix: "check the quoting near this offset")
+            throw DataError(
+                .unterminatedQuote, path: path, byteOffset: bufferOffset + start,
+                reason: "no row end within 1 GiB: a quote is probably never closed",
+                fix: "check the quoting near this offset")
         }
         buffer += [UInt8](repeating: 0, count: buffer.count)
         try fill()
@@ -205,15 +217,22 @@ public final class CSVReader {
 
     /// Splits one row into field texts (for the header).
     static func splitRow(_ bytes: UnsafeBufferPointer<UInt8>, separator: UInt8) -> [String] {
-        var fields: [String] = [], field: [UInt8] = []
-        var index = 0, inQuotes = false
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var index = 0
+        var inQuotes = false
         var end = bytes.count
         while end > 0 && (bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D) { end -= 1 }
         while index < end {
             let byte = bytes[index]
             if inQuotes {
                 if byte == 0x22 {
-                    if index + 1 < end && bytes[index + 1] == 0x22 { field.append(0x22); index += 1 } else { inQuotes = false }
+                    if index + 1 < end && bytes[index + 1] == 0x22 {
+                        field.append(0x22)
+                        index += 1
+                    } else {
+                        inQuotes = false
+                    }
                 } else {
                     field.append(byte)
                 }

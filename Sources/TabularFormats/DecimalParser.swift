@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import DataPipeline
-import Glibc
-import SystemIO
+    import DataPipeline
+    import Glibc
+    import SystemIO
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The outcome of parsing one numeric field.
@@ -62,7 +62,8 @@ enum DecimalParser {
     /// Parses the whole of `[begin, end)`; blanks (space, tab) around the number are allowed.
     @inline(__always)
     static func parse(_ begin: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> ParsedNumber {
-        var p = begin, e = end
+        var p = begin
+        var e = end
         while p < e && (p.pointee == 0x20 || p.pointee == 0x09) { p += 1 }
         while e > p && (e[-1] == 0x20 || e[-1] == 0x09) { e -= 1 }
         if p == e { return .empty }

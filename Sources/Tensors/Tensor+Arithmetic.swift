@@ -2,24 +2,28 @@ extension Tensor {
     /// Applies `transform` to every element.
     @inlinable
     public func map(_ transform: (Float) -> Float) -> Tensor {
-        Tensor(shape: shape, unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { input in
-                for index in 0..<input.count { out[index] = transform(input[index]) }
-            }
-        })
+        Tensor(
+            shape: shape,
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { input in
+                    for index in 0..<input.count { out[index] = transform(input[index]) }
+                }
+            })
     }
 
     /// Applies `transform` to corresponding elements of two tensors of the same shape.
     @inlinable
     public func zipMap(_ other: Tensor, _ transform: (Float, Float) -> Float) -> Tensor {
         precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ")
-        return Tensor(shape: shape, unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { lhs in
-                other.scalars.withUnsafeBufferPointer { rhs in
-                    for index in 0..<lhs.count { out[index] = transform(lhs[index], rhs[index]) }
+        return Tensor(
+            shape: shape,
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { lhs in
+                    other.scalars.withUnsafeBufferPointer { rhs in
+                        for index in 0..<lhs.count { out[index] = transform(lhs[index], rhs[index]) }
+                    }
                 }
-            }
-        })
+            })
     }
 
     /// Combines two tensors element-wise with broadcasting: the shapes are equal, or the smaller
@@ -45,22 +49,25 @@ extension Tensor {
         large: Tensor, small: Tensor, smallOnRight: Bool, _ operation: (Float, Float) -> Float
     ) -> Tensor {
         let period = Swift.max(small.count, 1)
-        return Tensor(shape: large.shape, unsafeUninitialized: { out in
-            large.scalars.withUnsafeBufferPointer { big in
-                small.scalars.withUnsafeBufferPointer { little in
-                    var base = 0
-                    while base < big.count {
-                        for offset in 0..<period {
-                            let index = base + offset
-                            out[index] = smallOnRight
-                                ? operation(big[index], little[offset])
-                                : operation(little[offset], big[index])
+        return Tensor(
+            shape: large.shape,
+            unsafeUninitialized: { out in
+                large.scalars.withUnsafeBufferPointer { big in
+                    small.scalars.withUnsafeBufferPointer { little in
+                        var base = 0
+                        while base < big.count {
+                            for offset in 0..<period {
+                                let index = base + offset
+                                out[index] =
+                                    smallOnRight
+                                    ? operation(big[index], little[offset])
+                                    : operation(little[offset], big[index])
+                            }
+                            base += period
                         }
-                        base += period
                     }
                 }
-            }
-        })
+            })
     }
 
     /// Element-wise sum, with broadcasting.

@@ -16,14 +16,17 @@ extension Tensor {
     /// The transpose of a rank-2 tensor.
     public func transposed() -> Tensor {
         precondition(rank == 2, "transposed() needs a rank-2 tensor, got shape \(shape)")
-        let rows = shape[0], columns = shape[1]
-        return Tensor(shape: [columns, rows], unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { input in
-                for r in 0..<rows {
-                    for c in 0..<columns { out[c * rows + r] = input[r * columns + c] }
+        let rows = shape[0]
+        let columns = shape[1]
+        return Tensor(
+            shape: [columns, rows],
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { input in
+                    for r in 0..<rows {
+                        for c in 0..<columns { out[c * rows + r] = input[r * columns + c] }
+                    }
                 }
-            }
-        })
+            })
     }
 
     /// The sub-tensors at the given positions of the first dimension, stacked in that order
@@ -33,16 +36,18 @@ extension Tensor {
         let rowLength = count / Swift.max(shape[0], 1)
         var newShape = shape
         newShape[0] = indices.count
-        return Tensor(shape: newShape, unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { input in
-                for (position, row) in indices.enumerated() {
-                    precondition(row >= 0 && row < shape[0], "Row \(row) out of range for shape \(shape)")
-                    let source = UnsafeBufferPointer(rebasing: input[(row * rowLength)..<((row + 1) * rowLength)])
-                    _ = UnsafeMutableBufferPointer(rebasing: out[(position * rowLength)..<((position + 1) * rowLength)])
-                        .initialize(from: source)
+        return Tensor(
+            shape: newShape,
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { input in
+                    for (position, row) in indices.enumerated() {
+                        precondition(row >= 0 && row < shape[0], "Row \(row) out of range for shape \(shape)")
+                        let source = UnsafeBufferPointer(rebasing: input[(row * rowLength)..<((row + 1) * rowLength)])
+                        _ = UnsafeMutableBufferPointer(rebasing: out[(position * rowLength)..<((position + 1) * rowLength)])
+                            .initialize(from: source)
+                    }
                 }
-            }
-        })
+            })
     }
 
     /// The rows `range` of the first dimension.

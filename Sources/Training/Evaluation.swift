@@ -1,6 +1,6 @@
 import DataPipeline
-import SystemIO
 import Layers
+import SystemIO
 import Tensors
 
 /// Loss, accuracy, per-class precision and recall and the confusion matrix of a model on data.
@@ -30,8 +30,10 @@ public struct Evaluation: Codable, Sendable, Equatable {
 
     /// Runs `model` in inference mode over `source` in batches (in order, no augmentation). A
     /// label outside the class names is an error (the data has a class the model never saw).
-    public static func run(model: any Layer, source: DataSource, loss: any ClassificationLoss, classNames: [String],
-                           batchSize: Int = 256, threads: Int = 1) throws -> Evaluation {
+    public static func run(
+        model: any Layer, source: DataSource, loss: any ClassificationLoss, classNames: [String],
+        batchSize: Int = 256, threads: Int = 1
+    ) throws -> Evaluation {
         var configuration = PipelineConfiguration()
         configuration.batchSize = max(1, min(batchSize, max(source.count, 1)))
         configuration.shuffle = false
@@ -41,7 +43,8 @@ public struct Evaluation: Codable, Sendable, Equatable {
         let pipeline = try BatchPipeline(source: source, configuration: configuration)
         let classes = max(classNames.count, 1)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
-        var total = 0.0, count = 0
+        var total = 0.0
+        var count = 0
         let context = ForwardContext(isTraining: false)
         context.requiresInputGradient = false
         while let batch = try pipeline.next() {
@@ -49,9 +52,10 @@ public struct Evaluation: Codable, Sendable, Equatable {
             total += Double(loss.evaluate(output, target: batch.labels).value) * Double(batch.count)
             for (slot, (truth, predicted)) in zip(batch.labels, loss.predictions(output)).enumerated() {
                 guard truth >= 0 && truth < classes else {
-                    throw DataError(.unknownLabel, path: "sample \(batch.indices[slot])",
-                                    reason: "label \(truth) is not one of the model's \(classes) classes (\(classNames.prefix(10).joined(separator: ", ")))",
-                                    fix: "evaluate on data with the training classes only")
+                    throw DataError(
+                        .unknownLabel, path: "sample \(batch.indices[slot])",
+                        reason: "label \(truth) is not one of the model's \(classes) classes (\(classNames.prefix(10).joined(separator: ", ")))",
+                        fix: "evaluate on data with the training classes only")
                 }
                 if predicted >= 0 && predicted < classes { confusion[truth][predicted] += 1 }
             }
@@ -62,11 +66,13 @@ public struct Evaluation: Codable, Sendable, Equatable {
         let figures = (0..<classes).map { c -> ClassFigures in
             let predicted = (0..<classes).reduce(0) { $0 + confusion[$1][c] }
             let actual = confusion[c].reduce(0, +)
-            return ClassFigures(name: c < classNames.count ? classNames[c] : "\(c)", support: actual,
-                                precision: predicted > 0 ? Double(confusion[c][c]) / Double(predicted) : 0,
-                                recall: actual > 0 ? Double(confusion[c][c]) / Double(actual) : 0)
+            return ClassFigures(
+                name: c < classNames.count ? classNames[c] : "\(c)", support: actual,
+                precision: predicted > 0 ? Double(confusion[c][c]) / Double(predicted) : 0,
+                recall: actual > 0 ? Double(confusion[c][c]) / Double(actual) : 0)
         }
-        return Evaluation(accuracy: count > 0 ? Double(correct) / Double(count) : 0, loss: count > 0 ? total / Double(count) : 0,
-                          count: count, perClass: figures, confusion: confusion)
+        return Evaluation(
+            accuracy: count > 0 ? Double(correct) / Double(count) : 0, loss: count > 0 ? total / Double(count) : 0,
+            count: count, perClass: figures, confusion: confusion)
     }
 }

@@ -18,14 +18,18 @@ public enum ModelBuilder {
     /// The network for samples of `sampleShape` and `classes` classes (one output unit when the
     /// last dense layer gives `units: 1`). A layer that needs flat input (dense) after an
     /// image-shaped output gets a flatten layer in front of it automatically.
-    public static func build(_ layers: [RunConfiguration.LayerEntry], sampleShape: [Int], classes: Int, seed: UInt64,
-                             path: String = "pipeline") throws(RunConfigurationError) -> Sequential {
+    public static func build(
+        _ layers: [RunConfiguration.LayerEntry], sampleShape: [Int], classes: Int, seed: UInt64,
+        path: String = "pipeline"
+    ) throws(RunConfigurationError) -> Sequential {
         try assemble(layers, sampleShape: sampleShape, classes: classes, seed: seed, path: path).model
     }
 
     /// The network with every entry's input shape and the output shape.
-    public static func assemble(_ layers: [RunConfiguration.LayerEntry], sampleShape: [Int], classes: Int, seed: UInt64,
-                                path: String = "pipeline") throws(RunConfigurationError) -> Assembly {
+    public static func assemble(
+        _ layers: [RunConfiguration.LayerEntry], sampleShape: [Int], classes: Int, seed: UInt64,
+        path: String = "pipeline"
+    ) throws(RunConfigurationError) -> Assembly {
         var generator = RandomGenerator(seed: seed, stream: [0x30DE1])
         var shape = sampleShape
         var built: [any Layer] = []

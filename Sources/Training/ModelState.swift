@@ -58,8 +58,9 @@ extension Layer {
             if !report.missing.isEmpty { parts.append("missing \(report.missing.joined(separator: ", "))") }
             if !report.unexpected.isEmpty { parts.append("unexpected \(report.unexpected.joined(separator: ", "))") }
             if !report.shapeMismatches.isEmpty { parts.append("shape mismatches \(report.shapeMismatches.joined(separator: "; "))") }
-            throw CheckpointError(.incompatible, path: path, reason: "the checkpoint does not fit the model: \(parts.joined(separator: "; "))",
-                                  fix: "load it into the model it was saved from, or load non-strictly to take what matches")
+            throw CheckpointError(
+                .incompatible, path: path, reason: "the checkpoint does not fit the model: \(parts.joined(separator: "; "))",
+                fix: "load it into the model it was saved from, or load non-strictly to take what matches")
         }
         for (name, assign) in assignments {
             assign()

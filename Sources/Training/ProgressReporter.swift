@@ -22,8 +22,10 @@ public final class ProgressReporter {
     private var barShown = false
 
     /// Creates a reporter writing through `write` (standard output by default).
-    public init(isTerminal: Bool, verbosity: Verbosity = .normal, plainInterval: Double = 5,
-                write: @escaping (String) -> Void = { text in FileHandle.standardOutput.write(Data(text.utf8)) }) {
+    public init(
+        isTerminal: Bool, verbosity: Verbosity = .normal, plainInterval: Double = 5,
+        write: @escaping (String) -> Void = { text in FileHandle.standardOutput.write(Data(text.utf8)) }
+    ) {
         self.isTerminal = isTerminal
         self.verbosity = verbosity
         self.plainInterval = plainInterval
@@ -42,14 +44,18 @@ public final class ProgressReporter {
 
     /// Progress within an epoch; `remainingSeconds` is the epoch's estimate, `runRemainingSeconds`
     /// the whole run's.
-    public func step(epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Double, accuracy: Double,
-                     samplesPerSecond: Double, waitShare: Double, remainingSeconds: Double, runRemainingSeconds: Double? = nil) {
+    public func step(
+        epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Double, accuracy: Double,
+        samplesPerSecond: Double, waitShare: Double, remainingSeconds: Double, runRemainingSeconds: Double? = nil
+    ) {
         guard verbosity != .quiet else { return }
         let run = runRemainingSeconds.map { "  run ETA \(ProgressReporter.duration($0))" } ?? ""
-        let figures = String(format: "loss %.4f  acc %5.1f%%  %6.0f samples/s  data wait %4.1f%%  epoch ETA %@%@",
-                             loss, accuracy * 100, samplesPerSecond, waitShare * 100, ProgressReporter.duration(remainingSeconds), run)
+        let figures = String(
+            format: "loss %.4f  acc %5.1f%%  %6.0f samples/s  data wait %4.1f%%  epoch ETA %@%@",
+            loss, accuracy * 100, samplesPerSecond, waitShare * 100, ProgressReporter.duration(remainingSeconds), run)
         if isTerminal {
-            let width = 24, filled = batches > 0 ? min(width, width * batch / batches) : width
+            let width = 24
+            let filled = batches > 0 ? min(width, width * batch / batches) : width
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             write("\r\u{1B}[2Kepoch \(epoch + 1)/\(epochs) [\(bar)] \(batch)/\(batches)  \(figures)")
             barShown = true

@@ -55,7 +55,8 @@ public final class TensorBoardWriter {
     static func key(_ field: Int, wireType: Int) -> [UInt8] { varint(UInt64(field << 3 | wireType)) }
 
     static func varint(_ value: UInt64) -> [UInt8] {
-        var value = value, bytes: [UInt8] = []
+        var value = value
+        var bytes: [UInt8] = []
         repeat {
             let byte = UInt8(value & 0x7F)
             value >>= 7

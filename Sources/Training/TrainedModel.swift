@@ -29,7 +29,9 @@ public struct TrainedModel {
             checkpoint = try CheckpointStore.load(checkpoint: path)
         } else {
             guard FileManager.default.fileExists(atPath: path) else {
-                throw CheckpointError(.notFound, path: path, reason: "no such checkpoint or checkpoint directory", fix: "give a run's checkpoints directory or one step-… directory")
+                throw CheckpointError(
+                    .notFound, path: path, reason: "no such checkpoint or checkpoint directory",
+                    fix: "give a run's checkpoints directory or one step-… directory")
             }
             guard let latest = try CheckpointStore(directory: path, mode: .readOnly).loadLatest() else {
                 throw CheckpointError(.notFound, path: path, reason: "no loadable checkpoint here", fix: "train first, or give another directory")
@@ -37,25 +39,30 @@ public struct TrainedModel {
             checkpoint = latest
         }
         guard let text = checkpoint.manifest.configuration,
-              let shapeText = checkpoint.manifest.hyperparameters["sample_shape"],
-              let namesText = checkpoint.manifest.hyperparameters["class_names"] else {
-            throw CheckpointError(.incompatible, path: checkpoint.path, reason: "the checkpoint does not record its run configuration",
-                                  fix: "use a checkpoint written by millrace train")
+            let shapeText = checkpoint.manifest.hyperparameters["sample_shape"],
+            let namesText = checkpoint.manifest.hyperparameters["class_names"]
+        else {
+            throw CheckpointError(
+                .incompatible, path: checkpoint.path, reason: "the checkpoint does not record its run configuration",
+                fix: "use a checkpoint written by millrace train")
         }
         let configuration = try RunConfiguration.decode(Data(text.utf8), path: "\(checkpoint.path)/manifest.json")
         let classNames = decodeClassNames(namesText)
         let sampleShape = shapeText.split(separator: ",").compactMap { Int($0) }
-        let model = try ModelBuilder.build(configuration.model.layers, sampleShape: sampleShape, classes: max(classNames.count, 1),
-                                           seed: configuration.seed, path: checkpoint.path)
+        let model = try ModelBuilder.build(
+            configuration.model.layers, sampleShape: sampleShape, classes: max(classNames.count, 1),
+            seed: configuration.seed, path: checkpoint.path)
         try model.loadState(checkpoint.model, path: checkpoint.path)
         // Checkpoints written before preprocessing was recorded: rebuild it from the configuration.
-        var preprocessing = try TrainingCheckpoint.preprocessing(of: checkpoint.manifest, path: checkpoint.path)
+        var preprocessing =
+            try TrainingCheckpoint.preprocessing(of: checkpoint.manifest, path: checkpoint.path)
             ?? TrainingRun.preprocessing(configuration)
         preprocessing.classNames = classNames
         preprocessing.sampleShape = sampleShape
         if sampleShape.count == 3 { preprocessing.size = [sampleShape[2], sampleShape[1]] }
-        return TrainedModel(configuration: configuration, model: model, classNames: classNames, sampleShape: sampleShape,
-                            preprocessing: preprocessing, checkpoint: checkpoint)
+        return TrainedModel(
+            configuration: configuration, model: model, classNames: classNames, sampleShape: sampleShape,
+            preprocessing: preprocessing, checkpoint: checkpoint)
     }
 
     /// Data to evaluate on (a PNG class folder or a CSV file), read as the model was trained:
@@ -74,7 +81,9 @@ public struct TrainedModel {
         guard case .chunked(let table) = try TrainingData.source(path: path, preprocessing: preprocessing) else {
             throw DataError(.invalidOption, path: path, reason: "not a PNG or CSV file", fix: "give .png or .csv files")
         }
-        var rows: [Float] = [], origins: [String] = [], count = 0
+        var rows: [Float] = []
+        var origins: [String] = []
+        var count = 0
         for index in 0..<table.chunkCount {
             let chunk = try table.loadChunk(at: index)
             chunk.features.withUnsafeBufferPointer { rows.append(contentsOf: $0) }

@@ -77,9 +77,12 @@ public final class Trainer {
         self.pipeline = pipeline
         defer { self.pipeline = nil }
         let started = DispatchTime.now().uptimeNanoseconds
-        var samples = 0, steps = 0
+        var samples = 0
+        var steps = 0
         var epochLosses: [Double] = []
-        var epochLoss = 0.0, epochCorrect = 0, epochSamples = 0
+        var epochLoss = 0.0
+        var epochCorrect = 0
+        var epochSamples = 0
         var epochStarted = started
         var interrupted = false
         var lastStep: StepEvent?
@@ -118,9 +121,11 @@ public final class Trainer {
                 epochMetrics["loss"] = meanLoss
                 epochMetrics["accuracy"] = accuracy
                 epochsCompleted = event.epoch + 1
-                try announce(.epochEnded(EpochEvent(
-                    epoch: event.epoch, step: stepCount, loss: meanLoss, accuracy: accuracy, samples: epochSamples,
-                    seconds: epochSeconds, learningRate: learningRate, dataWaitFraction: waitFraction, stateAfter: event.stateAfter)))
+                try announce(
+                    .epochEnded(
+                        EpochEvent(
+                            epoch: event.epoch, step: stepCount, loss: meanLoss, accuracy: accuracy, samples: epochSamples,
+                            seconds: epochSeconds, learningRate: learningRate, dataWaitFraction: waitFraction, stateAfter: event.stateAfter)))
                 epochLoss = 0
                 epochCorrect = 0
                 epochSamples = 0

@@ -14,17 +14,20 @@ public enum TrainingCheckpoint {
         preprocessing: Preprocessing? = nil, metrics: [String: Double] = [:], hyperparameters: [String: String] = [:],
         configuration: String? = nil
     ) -> CheckpointContents {
-        let manifest = CheckpointManifest(step: step, epoch: epoch, createdAt: Date().timeIntervalSince1970,
-                                          pipelineState: pipelineState.flatMap { try? JSONValue(encoding: $0) },
-                                          preprocessing: preprocessing.flatMap { try? JSONValue(encoding: $0) },
-                                          optimizerStep: optimizer.state.step, metrics: metrics, hyperparameters: hyperparameters,
-                                          configuration: configuration)
+        let manifest = CheckpointManifest(
+            step: step, epoch: epoch, createdAt: Date().timeIntervalSince1970,
+            pipelineState: pipelineState.flatMap { try? JSONValue(encoding: $0) },
+            preprocessing: preprocessing.flatMap { try? JSONValue(encoding: $0) },
+            optimizerStep: optimizer.state.step, metrics: metrics, hyperparameters: hyperparameters,
+            configuration: configuration)
         return CheckpointContents(manifest: manifest, model: model.stateTensors(), optimizer: optimizer.state.tensors)
     }
 
     /// Loads a checkpoint's model and optimizer state (strictly) and returns its manifest.
     @discardableResult
-    public static func restore(_ checkpoint: LoadedCheckpoint, model: any Layer, optimizer: any Optimizer) throws(CheckpointError) -> CheckpointManifest {
+    public static func restore(_ checkpoint: LoadedCheckpoint, model: any Layer, optimizer: any Optimizer) throws(CheckpointError)
+        -> CheckpointManifest
+    {
         try model.loadState(checkpoint.model, path: checkpoint.path)
         optimizer.state = OptimizerState(tensors: checkpoint.optimizer, step: checkpoint.manifest.optimizerStep)
         return checkpoint.manifest
@@ -34,7 +37,8 @@ public enum TrainingCheckpoint {
     public static func pipelineState(of manifest: CheckpointManifest, path: String) throws(CheckpointError) -> PipelineState? {
         guard let value = manifest.pipelineState else { return nil }
         do { return try value.decode(PipelineState.self) } catch {
-            throw CheckpointError(.corrupt, path: "\(path)/manifest.json", reason: "unreadable pipeline state: \(error)", fix: "use another checkpoint")
+            throw CheckpointError(
+                .corrupt, path: "\(path)/manifest.json", reason: "unreadable pipeline state: \(error)", fix: "use another checkpoint")
         }
     }
 
@@ -42,7 +46,8 @@ public enum TrainingCheckpoint {
     public static func preprocessing(of manifest: CheckpointManifest, path: String) throws(CheckpointError) -> Preprocessing? {
         guard let value = manifest.preprocessing else { return nil }
         do { return try value.decode(Preprocessing.self) } catch {
-            throw CheckpointError(.corrupt, path: "\(path)/manifest.json", reason: "unreadable preprocessing: \(error)", fix: "use another checkpoint")
+            throw CheckpointError(
+                .corrupt, path: "\(path)/manifest.json", reason: "unreadable preprocessing: \(error)", fix: "use another checkpoint")
         }
     }
 }

@@ -70,7 +70,8 @@ public struct TrainingData: Sendable {
         var preprocessing = base
         switch location.kind {
         case .xor:
-            let dataset = TensorDataset(features: Tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), labels: [0, 1, 1, 0], classNames: ["0", "1"], name: "xor")
+            let dataset = TensorDataset(
+                features: Tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), labels: [0, 1, 1, 0], classNames: ["0", "1"], name: "xor")
             preprocessing.classNames = ["0", "1"]
             preprocessing.sampleShape = [2]
             return TrainingData(training: .randomAccess(dataset), validation: nil, preprocessing: preprocessing, stager: nil, quarantined: [])
@@ -100,17 +101,20 @@ public struct TrainingData: Sendable {
             preprocessing.sampleShape = dataset.sampleShape
             if let validationPath = location.validationPath {
                 let validation = try source(path: validationPath, preprocessing: preprocessing, options: options)
-                return TrainingData(training: .chunked(dataset), validation: validation, preprocessing: preprocessing, stager: nil,
-                                    quarantined: dataset.quarantined)
+                return TrainingData(
+                    training: .chunked(dataset), validation: validation, preprocessing: preprocessing, stager: nil,
+                    quarantined: dataset.quarantined)
             }
             guard let fraction = location.validationSplit, fraction > 0 else {
-                return TrainingData(training: .chunked(dataset), validation: nil, preprocessing: preprocessing, stager: nil,
-                                    quarantined: dataset.quarantined)
+                return TrainingData(
+                    training: .chunked(dataset), validation: nil, preprocessing: preprocessing, stager: nil,
+                    quarantined: dataset.quarantined)
             }
             let split = RowSplit(fraction: fraction, seed: options.seed)
-            return TrainingData(training: .chunked(ChunkedRowSplit(base: dataset, split: split, heldOut: false)),
-                                validation: .chunked(ChunkedRowSplit(base: dataset, split: split, heldOut: true)),
-                                preprocessing: preprocessing, stager: nil, quarantined: dataset.quarantined)
+            return TrainingData(
+                training: .chunked(ChunkedRowSplit(base: dataset, split: split, heldOut: false)),
+                validation: .chunked(ChunkedRowSplit(base: dataset, split: split, heldOut: true)),
+                preprocessing: preprocessing, stager: nil, quarantined: dataset.quarantined)
         case .imageFolder:
             let folder = try ImageFolder(root: location.path ?? "", options: imageOptions(preprocessing))
             preprocessing.classNames = folder.classNames
@@ -119,14 +123,16 @@ public struct TrainingData: Sendable {
             preprocessing.channels = folder.options.channels
             if let validationPath = location.validationPath {
                 let validation = try source(path: validationPath, preprocessing: preprocessing, options: options)
-                return TrainingData(training: .randomAccess(folder), validation: validation, preprocessing: preprocessing, stager: nil, quarantined: [])
+                return TrainingData(
+                    training: .randomAccess(folder), validation: validation, preprocessing: preprocessing, stager: nil, quarantined: [])
             }
             guard let fraction = location.validationSplit, fraction > 0 else {
                 return TrainingData(training: .randomAccess(folder), validation: nil, preprocessing: preprocessing, stager: nil, quarantined: [])
             }
             let (training, validation) = folder.split(validationFraction: fraction, seed: options.seed)
-            return TrainingData(training: .randomAccess(training), validation: .randomAccess(validation), preprocessing: preprocessing,
-                                stager: nil, quarantined: [])
+            return TrainingData(
+                training: .randomAccess(training), validation: .randomAccess(validation), preprocessing: preprocessing,
+                stager: nil, quarantined: [])
         }
     }
 
@@ -136,12 +142,14 @@ public struct TrainingData: Sendable {
     public static func source(path: String, preprocessing: Preprocessing, options: ReadOptions = ReadOptions()) throws -> DataSource {
         switch DataKind.of(path: path) {
         case .csv:
-            return .chunked(try CSVDataset(path: path, options: csvOptions(preprocessing, options: options), normalization: preprocessing.normalization))
+            return .chunked(
+                try CSVDataset(path: path, options: csvOptions(preprocessing, options: options), normalization: preprocessing.normalization))
         case .imageFolder:
             return .randomAccess(try ImageFolder(root: path, options: imageOptions(preprocessing)))
         case .packed, .xor:
-            throw DataError(.invalidOption, path: path, reason: "packed data cannot be used for validation or evaluation",
-                            fix: "give a PNG class folder or a CSV file")
+            throw DataError(
+                .invalidOption, path: path, reason: "packed data cannot be used for validation or evaluation",
+                fix: "give a PNG class folder or a CSV file")
         }
     }
 
@@ -162,7 +170,8 @@ public struct TrainingData: Sendable {
 
     /// The image folder's options for `preprocessing`.
     static func imageOptions(_ preprocessing: Preprocessing) -> ImageFolder.Options {
-        ImageFolder.Options(channels: preprocessing.channels ?? .rgb, size: preprocessing.imageSize, sizing: preprocessing.sizing ?? .resize,
-                            classNames: preprocessing.classNames, normalization: preprocessing.normalization)
+        ImageFolder.Options(
+            channels: preprocessing.channels ?? .rgb, size: preprocessing.imageSize, sizing: preprocessing.sizing ?? .resize,
+            classNames: preprocessing.classNames, normalization: preprocessing.normalization)
     }
 }

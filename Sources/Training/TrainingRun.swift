@@ -1,11 +1,11 @@
 import Checkpoints
 import DataPipeline
-import ImageFormats
-import SystemIO
 import Dispatch
 import Foundation
+import ImageFormats
 import Layers
 import Optimizers
+import SystemIO
 import Tensors
 
 /// Command-line overrides of a run's configuration.
@@ -178,8 +178,9 @@ public final class TrainingRun {
         }
         for problem in store.problems { reporter.line("skipped a damaged checkpoint: \(problem)") }
         let pipelineConfiguration = pipelineConfiguration()
-        let pipeline = try BatchPipeline(source: data.training, configuration: pipelineConfiguration,
-                                         transforms: TrainingRun.augmentations(configuration), resumingFrom: pipelineState)
+        let pipeline = try BatchPipeline(
+            source: data.training, configuration: pipelineConfiguration,
+            transforms: TrainingRun.augmentations(configuration), resumingFrom: pipelineState)
         pipeline.onWarning = { reporter.line("warning: \($0)") }
         let threads = pipelineConfiguration.threads
         let validation = data.validation.map { ValidationCallback(source: $0, classNames: data.classNames, threads: threads, bestAccuracy: best) }
@@ -201,8 +202,9 @@ public final class TrainingRun {
             try TensorBoardCallback(directory: "\(runDirectory)/tensorboard", everySteps: logEvery),
             ProgressCallback(reporter: reporter, totalEpochs: configuration.epochs, printLossEvery: configuration.logging?.printLossEvery),
         ]
-        let trainer = Trainer(model: model, loss: loss, optimizer: optimizer, schedule: schedule, seed: configuration.seed, stepCount: step,
-                              callbacks: callbacks)
+        let trainer = Trainer(
+            model: model, loss: loss, optimizer: optimizer, schedule: schedule, seed: configuration.seed, stepCount: step,
+            callbacks: callbacks)
         let summary: TrainingSummary
         do {
             defer {
@@ -215,11 +217,12 @@ public final class TrainingRun {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let saved = store.checkpoints()
         let bestName = saved.max { ($0.metrics["validation_accuracy"] ?? -1, $0.step) < ($1.metrics["validation_accuracy"] ?? -1, $1.step) }?.name
-        return RunSummary(finalLoss: summary.epochLosses.last ?? 0, finalValidationAccuracy: validation?.latest?.accuracy,
-                          bestValidationAccuracy: validation?.bestAccuracy, steps: summary.totalSteps, epochs: summary.epochsCompleted,
-                          samplesPerSecond: Double(summary.samples) / max(seconds, 1e-9),
-                          checkpoint: saved.last.map { "\(store.directory)/\($0.name)" },
-                          bestCheckpoint: bestName.map { "\(store.directory)/\($0)" }, seconds: seconds,
-                          dataWaitShare: summary.dataWaitFraction, interrupted: summary.interrupted)
+        return RunSummary(
+            finalLoss: summary.epochLosses.last ?? 0, finalValidationAccuracy: validation?.latest?.accuracy,
+            bestValidationAccuracy: validation?.bestAccuracy, steps: summary.totalSteps, epochs: summary.epochsCompleted,
+            samplesPerSecond: Double(summary.samples) / max(seconds, 1e-9),
+            checkpoint: saved.last.map { "\(store.directory)/\($0.name)" },
+            bestCheckpoint: bestName.map { "\(store.directory)/\($0)" }, seconds: seconds,
+            dataWaitShare: summary.dataWaitFraction, interrupted: summary.interrupted)
     }
 }

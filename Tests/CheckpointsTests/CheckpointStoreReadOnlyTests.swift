@@ -13,8 +13,9 @@ final class CheckpointStoreReadOnlyTests: XCTestCase {
     }
 
     private func contents(step: Int) -> CheckpointContents {
-        let manifest = CheckpointManifest(step: step, epoch: 0, createdAt: Double(step), pipelineState: .object(["epoch": .number(0)]),
-                                          generatorState: [1, 2, 3, 4], optimizerStep: step, metrics: [:], hyperparameters: [:], configuration: "{}")
+        let manifest = CheckpointManifest(
+            step: step, epoch: 0, createdAt: Double(step), pipelineState: .object(["epoch": .number(0)]),
+            generatorState: [1, 2, 3, 4], optimizerStep: step, metrics: [:], hyperparameters: [:], configuration: "{}")
         return CheckpointContents(manifest: manifest, model: [NamedTensor("0.weight", Tensor.random([4, 3], seed: UInt64(step)))], optimizer: [])
     }
 

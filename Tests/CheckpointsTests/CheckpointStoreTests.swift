@@ -2,9 +2,9 @@ import Checkpoints
 import Foundation
 import Layers
 import Optimizers
-import Training
 import Tensors
 import TestSupport
+import Training
 import XCTest
 
 final class CheckpointStoreTests: XCTestCase {
@@ -15,10 +15,13 @@ final class CheckpointStoreTests: XCTestCase {
     }
 
     private func contents(step: Int, metrics: [String: Double] = [:], scale: Float = 1) -> CheckpointContents {
-        let manifest = CheckpointManifest(step: step, epoch: step / 10, createdAt: Double(step), pipelineState: .object(["seed": .unsigned(UInt64.max), "epoch": .number(1), "position": .number(40), "ratio": .number(0.25)]),
-                                          generatorState: [1, 2, 3, 4], optimizerStep: step, metrics: metrics, hyperparameters: ["learning_rate": "0.1"], configuration: "{}")
-        return CheckpointContents(manifest: manifest, model: [NamedTensor("0.weight", Tensor.random([4, 3], seed: UInt64(step)) * scale)],
-                                  optimizer: [NamedTensor("0.weight.exp_avg", Tensor([Float(step)]))])
+        let manifest = CheckpointManifest(
+            step: step, epoch: step / 10, createdAt: Double(step),
+            pipelineState: .object(["seed": .unsigned(UInt64.max), "epoch": .number(1), "position": .number(40), "ratio": .number(0.25)]),
+            generatorState: [1, 2, 3, 4], optimizerStep: step, metrics: metrics, hyperparameters: ["learning_rate": "0.1"], configuration: "{}")
+        return CheckpointContents(
+            manifest: manifest, model: [NamedTensor("0.weight", Tensor.random([4, 3], seed: UInt64(step)) * scale)],
+            optimizer: [NamedTensor("0.weight.exp_avg", Tensor([Float(step)]))])
     }
 
     func testSaveAndLoadRoundTrip() throws {
@@ -70,8 +73,9 @@ final class CheckpointStoreTests: XCTestCase {
     }
 
     func testRetentionKeepsNewestBestAndEvery() throws {
-        let store = try CheckpointStore(directory: directory.path("run").path,
-                                        retention: RetentionPolicy(keepLast: 2, keepBest: 1, metric: "loss", goal: .minimize, keepEverySteps: 4))
+        let store = try CheckpointStore(
+            directory: directory.path("run").path,
+            retention: RetentionPolicy(keepLast: 2, keepBest: 1, metric: "loss", goal: .minimize, keepEverySteps: 4))
         for (step, loss) in [(1, 0.9), (2, 0.2), (3, 0.5), (4, 0.6), (5, 0.7), (6, 0.8), (7, 0.9)] {
             try store.save(contents(step: step, metrics: ["loss": loss]))
         }
@@ -81,9 +85,11 @@ final class CheckpointStoreTests: XCTestCase {
 
     func testStrictLoadingListsEveryProblemAndNonStrictLoadsWhatFits() throws {
         var generator = RandomGenerator(seed: 1)
-        let model = Sequential(Dense(inputSize: 3, outputSize: 2, generator: &generator), ReLU(), Dense(inputSize: 2, outputSize: 1, generator: &generator))
+        let model = Sequential(
+            Dense(inputSize: 3, outputSize: 2, generator: &generator), ReLU(), Dense(inputSize: 2, outputSize: 1, generator: &generator))
         let saved = model.stateTensors()
-        let other = Sequential(Dense(inputSize: 3, outputSize: 2, generator: &generator), ReLU(), Dense(inputSize: 2, outputSize: 1, generator: &generator))
+        let other = Sequential(
+            Dense(inputSize: 3, outputSize: 2, generator: &generator), ReLU(), Dense(inputSize: 2, outputSize: 1, generator: &generator))
         try other.loadState(saved)
         XCTAssertEqual(other.stateTensors(), saved)
         var damaged = saved.filter { $0.name != "2.bias" }
@@ -92,7 +98,9 @@ final class CheckpointStoreTests: XCTestCase {
         let before = other.stateTensors()
         XCTAssertThrowsError(try other.loadState(damaged)) { error in
             let reason = (error as? CheckpointError)?.reason ?? ""
-            XCTAssertTrue(reason.contains("missing 2.bias") && reason.contains("unexpected 9.extra") && reason.contains("0.weight: model [2, 3], checkpoint [9, 9]"), reason)
+            XCTAssertTrue(
+                reason.contains("missing 2.bias") && reason.contains("unexpected 9.extra")
+                    && reason.contains("0.weight: model [2, 3], checkpoint [9, 9]"), reason)
         }
         XCTAssertEqual(other.stateTensors(), before, "a failed strict load changes nothing")
         let report = try other.loadState(damaged, strict: false)
@@ -102,7 +110,8 @@ final class CheckpointStoreTests: XCTestCase {
     }
 
     func testOptimizerStateRoundTripsThroughTensors() {
-        let state = OptimizerState(step: 7, slots: ["0.weight": ["exp_avg": Tensor([1, 2]), "exp_avg_sq": Tensor([3, 4])], "1.bias": ["momentum_buffer": Tensor([5])]])
+        let state = OptimizerState(
+            step: 7, slots: ["0.weight": ["exp_avg": Tensor([1, 2]), "exp_avg_sq": Tensor([3, 4])], "1.bias": ["momentum_buffer": Tensor([5])]])
         XCTAssertEqual(state.tensors.map(\.name), ["0.weight.exp_avg", "0.weight.exp_avg_sq", "1.bias.momentum_buffer"])
         XCTAssertEqual(OptimizerState(tensors: state.tensors, step: 7), state)
     }

@@ -15,13 +15,28 @@ final class RetentionPolicyTests: XCTestCase {
             ("last 3", RetentionPolicy(keepLast: 3), summaries(overfitting), [6, 7, 8]),
             ("N = 1", RetentionPolicy(keepLast: 1), summaries(overfitting), [8]),
             ("N = 0 still keeps the newest", RetentionPolicy(keepLast: 0), summaries(overfitting), [8]),
-            ("overfitting: best 1 by max accuracy + last 1", RetentionPolicy(keepLast: 1, keepBest: 1, metric: "accuracy", goal: .maximize), summaries(overfitting), [4, 8]),
-            ("best 2 never evicts the latest", RetentionPolicy(keepLast: 1, keepBest: 2, metric: "accuracy", goal: .maximize), summaries(overfitting), [4, 5, 8]),
+            (
+                "overfitting: best 1 by max accuracy + last 1", RetentionPolicy(keepLast: 1, keepBest: 1, metric: "accuracy", goal: .maximize),
+                summaries(overfitting), [4, 8]
+            ),
+            (
+                "best 2 never evicts the latest", RetentionPolicy(keepLast: 1, keepBest: 2, metric: "accuracy", goal: .maximize),
+                summaries(overfitting), [4, 5, 8]
+            ),
             ("minimize", RetentionPolicy(keepLast: 1, keepBest: 1, metric: "accuracy", goal: .minimize), summaries(overfitting), [1, 8]),
-            ("metric set, keepBest 0: the best is still kept", RetentionPolicy(keepLast: 1, keepBest: 0, metric: "accuracy", goal: .maximize), summaries(overfitting), [4, 8]),
-            ("ties: the later one", RetentionPolicy(keepLast: 1, keepBest: 1, metric: "accuracy", goal: .maximize), summaries([0.9, 0.9, 0.1]), [2, 3]),
+            (
+                "metric set, keepBest 0: the best is still kept", RetentionPolicy(keepLast: 1, keepBest: 0, metric: "accuracy", goal: .maximize),
+                summaries(overfitting), [4, 8]
+            ),
+            (
+                "ties: the later one", RetentionPolicy(keepLast: 1, keepBest: 1, metric: "accuracy", goal: .maximize), summaries([0.9, 0.9, 0.1]),
+                [2, 3]
+            ),
             ("every 3 steps", RetentionPolicy(keepLast: 1, keepEverySteps: 3), summaries(overfitting), [3, 6, 8]),
-            ("every 10 seconds", RetentionPolicy(keepLast: 1, keepEverySeconds: 10), summaries(overfitting, seconds: [0, 4, 9, 10, 15, 21, 29, 31]), [1, 4, 6, 8]),
+            (
+                "every 10 seconds", RetentionPolicy(keepLast: 1, keepEverySeconds: 10),
+                summaries(overfitting, seconds: [0, 4, 9, 10, 15, 21, 29, 31]), [1, 4, 6, 8]
+            ),
             ("unknown metric ignored", RetentionPolicy(keepLast: 2, keepBest: 3, metric: "loss"), summaries(overfitting), [7, 8]),
             ("empty", RetentionPolicy(keepLast: 3), [], []),
         ]

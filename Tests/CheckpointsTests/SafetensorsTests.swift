@@ -7,8 +7,10 @@ import XCTest
 final class SafetensorsTests: XCTestCase {
     func testRoundTripIsBitExact() throws {
         let special: [Float] = [0, -0.0, .nan, -.infinity, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1 / 3, Float(bitPattern: 0x7FC0_1234)]
-        let tensors = [NamedTensor("0.weight", Tensor.random([3, 5], seed: 1)), NamedTensor("odd \"name\"\n", Tensor(special)),
-                       NamedTensor("scalar", Tensor(2)), NamedTensor("empty", Tensor(shape: [0, 7]))]
+        let tensors = [
+            NamedTensor("0.weight", Tensor.random([3, 5], seed: 1)), NamedTensor("odd \"name\"\n", Tensor(special)),
+            NamedTensor("scalar", Tensor(2)), NamedTensor("empty", Tensor(shape: [0, 7])),
+        ]
         let bytes = Safetensors.encode(tensors, metadata: ["k": "v"])
         let headerLength = bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         XCTAssertEqual(headerLength % 8, 0, "the header is padded to a multiple of 8 bytes")
@@ -69,7 +71,9 @@ final class SafetensorsTests: XCTestCase {
         return bytes + body + data
     }
 
-    private func assertCorrupt(_ bytes: [UInt8], _ fragment: String, kind: CheckpointError.Kind = .corrupt, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertCorrupt(
+        _ bytes: [UInt8], _ fragment: String, kind: CheckpointError.Kind = .corrupt, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertThrowsError(try Safetensors.decode(bytes, path: "hostile.safetensors"), file: file, line: line) { error in
             let checkpointError = error as? CheckpointError
             XCTAssertEqual(checkpointError?.kind, kind, "\(error)", file: file, line: line)
@@ -84,11 +88,15 @@ final class SafetensorsTests: XCTestCase {
         assertCorrupt(header("{}", length: UInt64.max), "header length")
         assertCorrupt(header("{}", length: 1 << 40), "header length")
         assertCorrupt(header(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: [0, 0, 0, 0]), "outside the data")
-        assertCorrupt(header(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#, data: eight), "overlaps")
+        assertCorrupt(
+            header(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#, data: eight),
+            "overlaps")
         assertCorrupt(header(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: eight), "gap")
         assertCorrupt(header(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: eight), "no tensor uses")
         assertCorrupt(header(#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: eight), "needs 12")
-        assertCorrupt(header(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: eight), "twice")
+        assertCorrupt(
+            header(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: eight),
+            "twice")
         assertCorrupt(header(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}"#, data: eight), "invalid shape")
         assertCorrupt(header(#"{"a":{"dtype":"F32","shape":[2147483647,2147483647,8],"data_offsets":[0,8]}}"#, data: eight), "larger than the file")
         assertCorrupt(header(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,8]}}"#, data: eight), "invalid shape")

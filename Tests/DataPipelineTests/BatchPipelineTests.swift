@@ -78,17 +78,23 @@ final class BatchPipelineTests: XCTestCase {
             }
         }
         let images = try ImageFolder(root: directory.url.path)
-        let transforms: [SampleTransform] = [.normalize(mean: [0.5, 0.4, 0.3], standardDeviation: [0.2, 0.25, 0.3]),
-                                             .randomHorizontalFlip(probability: 0.5), .randomCrop(padding: 2)]
-        let reference = try drain(try BatchPipeline(dataset: images, configuration: configuration(batch: 5, threads: 1, prefetch: 1), transforms: transforms))
+        let transforms: [SampleTransform] = [
+            .normalize(mean: [0.5, 0.4, 0.3], standardDeviation: [0.2, 0.25, 0.3]),
+            .randomHorizontalFlip(probability: 0.5), .randomCrop(padding: 2),
+        ]
+        let reference = try drain(
+            try BatchPipeline(dataset: images, configuration: configuration(batch: 5, threads: 1, prefetch: 1), transforms: transforms))
         for threads in [2, 4, 8] {
             for prefetch in [1, 3, 8] {
-                let other = try drain(try BatchPipeline(dataset: images, configuration: configuration(batch: 5, threads: threads, prefetch: prefetch), transforms: transforms))
+                let other = try drain(
+                    try BatchPipeline(
+                        dataset: images, configuration: configuration(batch: 5, threads: threads, prefetch: prefetch), transforms: transforms))
                 assertSameStream(reference, other)
             }
         }
         // The augmentations did something: some sample differs between epochs 0 and 1.
-        let first = reference.filter { $0.epoch == 0 }, second = reference.filter { $0.epoch == 1 }
+        let first = reference.filter { $0.epoch == 0 }
+        let second = reference.filter { $0.epoch == 1 }
         func features(of index: Int, in batches: [Batch]) -> [Float] {
             for batch in batches { if let row = batch.indices.firstIndex(of: index) { return batch.features.gathering(rows: [row]).scalars } }
             return []
@@ -105,7 +111,8 @@ final class BatchPipelineTests: XCTestCase {
         let (mean, deviation): ([Float], [Float]) = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
         var settings = configuration(batch: 1, epochs: 1)
         settings.shuffle = false
-        let batch = try XCTUnwrap(try BatchPipeline(dataset: images, configuration: settings, transforms: [.normalize(mean: mean, standardDeviation: deviation)]).next())
+        let batch = try XCTUnwrap(
+            try BatchPipeline(dataset: images, configuration: settings, transforms: [.normalize(mean: mean, standardDeviation: deviation)]).next())
         let plain = try images.sample(at: 0).features  // CHW in [0, 1]
         let expected = (0..<plain.count).map { index -> Float in
             let channel = index / 6
@@ -121,16 +128,20 @@ final class BatchPipelineTests: XCTestCase {
         // Mid-epoch, at an epoch boundary, at the very start and in the last batch.
         let boundary = full.firstIndex { $0.isLastInEpoch }!
         for cut in [0, 3, boundary, boundary + 1, 15, full.count - 2] {
-            let resumed = try drain(try BatchPipeline(dataset: source, configuration: configuration(batch: 4, threads: 1, prefetch: 5, epochs: 3),
-                                                      resumingFrom: full[cut].stateAfter))
+            let resumed = try drain(
+                try BatchPipeline(
+                    dataset: source, configuration: configuration(batch: 4, threads: 1, prefetch: 5, epochs: 3),
+                    resumingFrom: full[cut].stateAfter))
             assertSameStream(Array(full[(cut + 1)...]), resumed)
         }
         // Twice in one epoch, with different thread counts and prefetch depths each time.
         let first = try BatchPipeline(dataset: source, configuration: configuration(batch: 4, threads: 3, epochs: 3))
         let head = try drain(first, limit: 2)
-        let second = try BatchPipeline(dataset: source, configuration: configuration(batch: 4, threads: 1, prefetch: 1, epochs: 3), resumingFrom: first.state)
+        let second = try BatchPipeline(
+            dataset: source, configuration: configuration(batch: 4, threads: 1, prefetch: 1, epochs: 3), resumingFrom: first.state)
         let middle = try drain(second, limit: 3)
-        let third = try BatchPipeline(dataset: source, configuration: configuration(batch: 4, threads: 4, prefetch: 7, epochs: 3), resumingFrom: second.state)
+        let third = try BatchPipeline(
+            dataset: source, configuration: configuration(batch: 4, threads: 4, prefetch: 7, epochs: 3), resumingFrom: second.state)
         assertSameStream(full, head + middle + (try drain(third)))
     }
 
@@ -146,7 +157,8 @@ final class BatchPipelineTests: XCTestCase {
         let source = CountingSource(count: 200)
         let full = try drain(try BatchPipeline(dataset: source, configuration: configuration(batch: 10, epochs: 1)))
         source.resetLoads()
-        let resumed = try BatchPipeline(dataset: source, configuration: configuration(batch: 10, prefetch: 1, epochs: 1), resumingFrom: full[11].stateAfter)
+        let resumed = try BatchPipeline(
+            dataset: source, configuration: configuration(batch: 10, prefetch: 1, epochs: 1), resumingFrom: full[11].stateAfter)
         _ = try drain(resumed, limit: 2)
         let skipped = Set(full[0...11].flatMap(\.indices))
         XCTAssertTrue(Set(source.loadedIndices).isDisjoint(with: skipped), "a skipped sample was decoded")

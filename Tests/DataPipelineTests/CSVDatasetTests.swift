@@ -60,7 +60,8 @@ final class CSVDatasetTests: XCTestCase {
         let handle = try XCTUnwrap(gzopen(compressed, "wb"))
         _ = text.withCString { gzwrite(handle, $0, UInt32(text.utf8.count)) }
         gzclose(handle)
-        let a = try CSVDataset(path: plain, options: options), b = try CSVDataset(path: compressed, options: options)
+        let a = try CSVDataset(path: plain, options: options)
+        let b = try CSVDataset(path: compressed, options: options)
         XCTAssertTrue(b.isCompressed)
         XCTAssertEqual(a.chunks, b.chunks)
         for index in [0, 7, b.chunkCount - 1, 3, 2] {  // forward (one pass), then back (the stream restarts)

@@ -19,11 +19,14 @@ final class CSVLineEndAndQuarantineTests: XCTestCase {
         return url.path
     }
 
-    private func readAll(_ path: String, _ configure: (inout CSVOptions) -> Void = { _ in }) throws -> (rows: [[Float]], lines: [Int], reader: CSVReader) {
+    private func readAll(_ path: String, _ configure: (inout CSVOptions) -> Void = { _ in }) throws -> (
+        rows: [[Float]], lines: [Int], reader: CSVReader
+    ) {
         var options = CSVOptions()
         configure(&options)
         let reader = try CSVReader(path: path, options: options)
-        var rows: [[Float]] = [], lines: [Int] = []
+        var rows: [[Float]] = []
+        var lines: [Int] = []
         while let chunk = try reader.next() {
             let width = chunk.features.shape[1]
             for row in 0..<chunk.count { rows.append(Array(chunk.features.scalars[(row * width)..<((row + 1) * width)])) }
@@ -39,7 +42,10 @@ final class CSVLineEndAndQuarantineTests: XCTestCase {
         let text = "a,label,note\r1,0,\r2,1,\r\n3,0,\n4,1,\r\r5,0,\"x\ry\"\r"
         let path = try write(text)
         for chunkBytes in [1, 2, 3, 5, 8, 13, 1 << 20] {
-            let result = try readAll(path) { $0.chunkBytes = chunkBytes; $0.ignoredColumns = [.name("note")] }
+            let result = try readAll(path) {
+                $0.chunkBytes = chunkBytes
+                $0.ignoredColumns = [.name("note")]
+            }
             XCTAssertEqual(result.rows, [[1], [2], [3], [4], [5]], "chunk size \(chunkBytes)")
             XCTAssertEqual(result.lines, [2, 3, 4, 5, 7], "chunk size \(chunkBytes)")
             XCTAssertEqual(result.reader.columnNames, ["a", "label", "note"])
@@ -68,7 +74,10 @@ final class CSVLineEndAndQuarantineTests: XCTestCase {
 
     func testSkipPolicyKeepsEveryGoodRowPastTenThousandBadOnesInOneChunk() throws {
         let path = try write(manyBadRows())
-        let result = try readAll(path) { $0.badInput = .skip(maximumFraction: 0.7); $0.chunkBytes = 1 << 22 }
+        let result = try readAll(path) {
+            $0.badInput = .skip(maximumFraction: 0.7)
+            $0.chunkBytes = 1 << 22
+        }
         XCTAssertEqual(result.rows.count, 8_002)
         XCTAssertEqual(result.rows.first, [3])
         XCTAssertEqual(result.rows.last, [20_004])
@@ -83,7 +92,12 @@ final class CSVLineEndAndQuarantineTests: XCTestCase {
 
     func testSkipBudgetCountsEveryBadRowInOneChunk() throws {
         let path = try write(manyBadRows())
-        XCTAssertThrowsError(try readAll(path) { $0.badInput = .skip(maximumFraction: 0.55); $0.chunkBytes = 1 << 22 }) { error in
+        XCTAssertThrowsError(
+            try readAll(path) {
+                $0.badInput = .skip(maximumFraction: 0.55)
+                $0.chunkBytes = 1 << 22
+            }
+        ) { error in
             XCTAssertEqual((error as? DataError)?.kind, .tooManyBadSamples, "\(error)")
         }
     }

@@ -20,11 +20,15 @@ final class CSVReaderTests: XCTestCase {
         return url.path
     }
 
-    private func readAll(_ path: String, _ configure: (inout CSVOptions) -> Void = { _ in }) throws -> (rows: [[Float]], labels: [Int], lines: [Int], reader: CSVReader) {
+    private func readAll(_ path: String, _ configure: (inout CSVOptions) -> Void = { _ in }) throws -> (
+        rows: [[Float]], labels: [Int], lines: [Int], reader: CSVReader
+    ) {
         var options = CSVOptions()
         configure(&options)
         let reader = try CSVReader(path: path, options: options)
-        var rows: [[Float]] = [], labels: [Int] = [], lines: [Int] = []
+        var rows: [[Float]] = []
+        var labels: [Int] = []
+        var lines: [Int] = []
         while let chunk = try reader.next() {
             let width = chunk.features.shape[1]
             for row in 0..<chunk.count { rows.append(Array(chunk.features.scalars[(row * width)..<((row + 1) * width)])) }
@@ -34,8 +38,10 @@ final class CSVReaderTests: XCTestCase {
         return (rows, labels, lines, reader)
     }
 
-    private func assertError(_ text: String, _ kind: DataError.Kind, line: Int, column: Int?, file: StaticString = #filePath, sourceLine: UInt = #line,
-                             _ configure: (inout CSVOptions) -> Void = { _ in }) throws {
+    private func assertError(
+        _ text: String, _ kind: DataError.Kind, line: Int, column: Int?, file: StaticString = #filePath, sourceLine: UInt = #line,
+        _ configure: (inout CSVOptions) -> Void = { _ in }
+    ) throws {
         let path = try write(text)
         XCTAssertThrowsError(try readAll(path, configure), file: file, line: sourceLine) { error in
             let dataError = error as? DataError
@@ -76,7 +82,10 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(result.rows, [[3, 2], [6, 5]])
         XCTAssertEqual(result.labels, [1, 4])
         XCTAssertEqual(result.lines, [1, 2])
-        let tabs = try readAll(try write("x\ty\n1\t2\n", name: "t.tsv")) { $0.separator = 0x09; $0.labelColumn = nil }
+        let tabs = try readAll(try write("x\ty\n1\t2\n", name: "t.tsv")) {
+            $0.separator = 0x09
+            $0.labelColumn = nil
+        }
         XCTAssertEqual(tabs.rows, [[1, 2]])
         XCTAssertEqual(tabs.labels, [-1])
     }
@@ -151,7 +160,8 @@ final class CSVReaderTests: XCTestCase {
         options.chunkBytes = 50
         options.threads = 3
         let reader = try CSVReader(path: path, options: options)
-        var expectedIndex = 0, total = 0
+        var expectedIndex = 0
+        var total = 0
         let bytes = Array(text.utf8)
         while let chunk = try reader.next() {
             XCTAssertEqual(chunk.index, expectedIndex)
@@ -194,11 +204,18 @@ final class CSVReaderTests: XCTestCase {
         var text = "x,label\n"
         for row in 0..<2000 { text += row % 500 == 7 ? "oops,1\n" : "\(row),0\n" }
         let path = try write(text)
-        let first = try readAll(path) { $0.badInput = .skip(maximumFraction: 0.01); $0.chunkBytes = 512; $0.threads = 2 }
+        let first = try readAll(path) {
+            $0.badInput = .skip(maximumFraction: 0.01)
+            $0.chunkBytes = 512
+            $0.threads = 2
+        }
         XCTAssertEqual(first.rows.count, 1996)
         XCTAssertEqual(first.reader.quarantine.entries.map(\.origin), [9, 509, 1009, 1509].map { "\(path):\($0)" })
         XCTAssertTrue(first.reader.quarantine.entries[0].reason.contains("'oops'"))
-        let second = try readAll(path) { $0.badInput = .skip(maximumFraction: 0.01); $0.chunkBytes = 97 }
+        let second = try readAll(path) {
+            $0.badInput = .skip(maximumFraction: 0.01)
+            $0.chunkBytes = 97
+        }
         XCTAssertEqual(second.reader.quarantine.entries, first.reader.quarantine.entries)
         XCTAssertEqual(second.rows, first.rows)
         XCTAssertThrowsError(try readAll(path) { $0.badInput = .skip(maximumFraction: 0.001) }) {

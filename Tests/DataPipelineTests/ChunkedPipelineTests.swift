@@ -58,7 +58,8 @@ final class ChunkedPipelineTests: XCTestCase {
         let dataset = try sortedCSV()
         let full = try drain(try BatchPipeline(chunked: dataset, configuration: configuration(window: 4)))
         for cut in [0, 9, 37, full.count - 2] {
-            let resumed = try drain(try BatchPipeline(chunked: dataset, configuration: configuration(window: 4, threads: 3), resumingFrom: full[cut].stateAfter))
+            let resumed = try drain(
+                try BatchPipeline(chunked: dataset, configuration: configuration(window: 4, threads: 3), resumingFrom: full[cut].stateAfter))
             XCTAssertEqual(resumed.map(\.indices), full[(cut + 1)...].map(\.indices))
             XCTAssertEqual(resumed.map(\.features), full[(cut + 1)...].map(\.features))
         }

@@ -1,8 +1,8 @@
 import Foundation
-@testable import TabularFormats
 import XCTest
 
 @testable import DataPipeline
+@testable import TabularFormats
 
 /// The float parser against glibc's `strtof`, the reference the CSV loader promises to match.
 final class DecimalParserTests: XCTestCase {
@@ -28,7 +28,8 @@ final class DecimalParserTests: XCTestCase {
         let bytes = Array(text.utf8) + [0]
         return bytes.withUnsafeBufferPointer { b -> Float? in
             guard let (value, next) = DecimalParser.prefix(b.baseAddress!, b.baseAddress! + b.count - 1),
-                  next == b.baseAddress! + b.count - 1 else { return nil }
+                next == b.baseAddress! + b.count - 1
+            else { return nil }
             return value
         }
     }
@@ -38,8 +39,9 @@ final class DecimalParserTests: XCTestCase {
         switch parsed(text) {
         case .value(let value), .nonFinite(let value):
             guard let expected else { return XCTFail("'\(text)': parsed \(value) but strtof rejects it", file: file, line: line) }
-            XCTAssertTrue(value.bitPattern == expected.bitPattern || (value.isNaN && expected.isNaN),
-                          "'\(text)': \(value) (\(value.bitPattern)) vs strtof \(expected) (\(expected.bitPattern))", file: file, line: line)
+            XCTAssertTrue(
+                value.bitPattern == expected.bitPattern || (value.isNaN && expected.isNaN),
+                "'\(text)': \(value) (\(value.bitPattern)) vs strtof \(expected) (\(expected.bitPattern))", file: file, line: line)
         case .invalid, .empty:
             XCTAssertNil(expected, "'\(text)': rejected but strtof gives \(expected ?? 0)", file: file, line: line)
         }
@@ -49,11 +51,13 @@ final class DecimalParserTests: XCTestCase {
     }
 
     func testHandPickedForms() {
-        for text in ["0", "-0", "+1", "1.5", "-1.5e3", ".5", "5.", "1e-5", "1E+5", "3.4028235e38", "3.4028236e38", "1e39", "-1e39",
-                     "1.17549435e-38", "1.4e-45", "7e-46", "1e-50", "0.000000000000000000000000000001", "123456789012345678901234567890",
-                     "0.1", "0.2", "0.3", "16777217", "16777219", "33554435", "1.00000005960464477539062500000000001",
-                     "1.000000059604644775390625", "nan", "NaN", "-inf", "Infinity",
-                     "", ".", "-", "e5", "1e", "1e+", "1.2.3", "1,5", "abc", "--1", "+-1", "1 ", " 1", "0012", "00.0012"] {
+        for text in [
+            "0", "-0", "+1", "1.5", "-1.5e3", ".5", "5.", "1e-5", "1E+5", "3.4028235e38", "3.4028236e38", "1e39", "-1e39",
+            "1.17549435e-38", "1.4e-45", "7e-46", "1e-50", "0.000000000000000000000000000001", "123456789012345678901234567890",
+            "0.1", "0.2", "0.3", "16777217", "16777219", "33554435", "1.00000005960464477539062500000000001",
+            "1.000000059604644775390625", "nan", "NaN", "-inf", "Infinity",
+            "", ".", "-", "e5", "1e", "1e+", "1.2.3", "1,5", "abc", "--1", "+-1", "1 ", " 1", "0012", "00.0012",
+        ] {
             assertMatchesStrtof(text)
         }
     }
@@ -103,7 +107,10 @@ final class DecimalParserTests: XCTestCase {
 
     func testRandomDecimalsMatchStrtof() {
         var seed: UInt64 = 0x1234_5678
-        func next() -> UInt64 { seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return seed >> 11 }
+        func next() -> UInt64 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return seed >> 11
+        }
         for _ in 0..<100_000 {
             let digits = 1 + Int(next() % 20)
             var text = next() % 2 == 0 ? "-" : ""
@@ -122,7 +129,10 @@ final class DecimalParserTests: XCTestCase {
         // with all its digits) must round to even; one unit in the last printed place either side
         // must round away from it. These are the inputs where a double-then-float conversion goes wrong.
         var seed: UInt64 = 99
-        func next() -> UInt64 { seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return seed >> 11 }
+        func next() -> UInt64 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return seed >> 11
+        }
         for _ in 0..<5_000 {
             let f = Float(bitPattern: UInt32(truncatingIfNeeded: next()) & 0x7F7F_FFFF)
             guard f.isNormal else { continue }
@@ -144,7 +154,10 @@ final class DecimalParserTests: XCTestCase {
     func testCsvStyleSixSignificantDigits() {
         // The benchmark data's "%.6g" form: every value must take the fast path and match strtof.
         var seed: UInt64 = 7
-        func next() -> UInt64 { seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return seed >> 11 }
+        func next() -> UInt64 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return seed >> 11
+        }
         for _ in 0..<50_000 {
             let value = (Double(next() % 2_000_000) / 1_000_000 - 1) * pow(10, Double(Int(next() % 9) - 4))
             let text = String(format: "%.6g", value)

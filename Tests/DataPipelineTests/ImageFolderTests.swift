@@ -24,7 +24,8 @@ final class ImageFolderTests: XCTestCase {
             let folder = try makeFolder("root/\(name)")
             for i in 0..<count {
                 let value = UInt8(name.utf8.first! &+ UInt8(i))
-                try PNGWriter.writeGray(width: 4, height: 2, pixels: [UInt8](repeating: value, count: 8), to: folder.appendingPathComponent("img\(i).png"))
+                try PNGWriter.writeGray(
+                    width: 4, height: 2, pixels: [UInt8](repeating: value, count: 8), to: folder.appendingPathComponent("img\(i).png"))
             }
         }
         try Data("x".utf8).write(to: directory.path("root/cat/notes.txt"))
@@ -41,7 +42,9 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(folder.classCounts, [1, 2, 4])
         XCTAssertEqual(folder.count, 7)
         XCTAssertEqual(folder.labels, [0, 1, 1, 2, 2, 2, 2])
-        XCTAssertEqual(folder.paths.map { URL(fileURLWithPath: $0).lastPathComponent }, ["img0.png", "img0.png", "img1.png", "img0.png", "img1.png", "img2.png", "deep.PNG"])
+        XCTAssertEqual(
+            folder.paths.map { URL(fileURLWithPath: $0).lastPathComponent },
+            ["img0.png", "img0.png", "img1.png", "img0.png", "img1.png", "img2.png", "deep.PNG"])
         XCTAssertEqual(Set(folder.skippedFiles.map { URL(fileURLWithPath: $0.path).lastPathComponent }), [".DS_Store", "notes.txt"])
         let sample = try folder.sample(at: 2)
         XCTAssertEqual(sample.label, 1)

@@ -50,7 +50,8 @@ final class PNGDecoderTests: XCTestCase {
             for bitDepth in [8, 16] {
                 for interlaced in [false, true] {
                     let values = samples(count: width * height * perPixel, bitDepth: bitDepth, seed: colorType)
-                    let png = PNGWriter.encode(width: width, height: height, colorType: colorType, bitDepth: bitDepth, interlaced: interlaced, samples: values)
+                    let png = PNGWriter.encode(
+                        width: width, height: height, colorType: colorType, bitDepth: bitDepth, interlaced: interlaced, samples: values)
                     let v8 = values.map { to8($0, bitDepth: bitDepth) }
                     let pixels = (0..<(width * height)).map { Array(v8[($0 * perPixel)..<(($0 + 1) * perPixel)]) }
                     let name = "type\(colorType)-\(bitDepth)\(interlaced ? "i" : "")"
@@ -80,11 +81,13 @@ final class PNGDecoderTests: XCTestCase {
             for interlaced in [false, true] {
                 let indices = samples(count: width * height, bitDepth: bitDepth, seed: 7)
                 let colours = indices.map { Array(palette[(Int($0) * 3)..<(Int($0) * 3 + 3)]) }
-                let plain = PNGWriter.encode(width: width, height: height, colorType: 3, bitDepth: bitDepth, interlaced: interlaced, samples: indices, palette: palette)
+                let plain = PNGWriter.encode(
+                    width: width, height: height, colorType: 3, bitDepth: bitDepth, interlaced: interlaced, samples: indices, palette: palette)
                 XCTAssertEqual(try decoder.decode(plain, path: "p", channels: .rgb).pixels, colours.flatMap { $0 })
                 XCTAssertEqual(try decoder.decode(plain, path: "p", channels: .rgba).pixels, colours.flatMap { $0 + [255] })
-                let transparent = PNGWriter.encode(width: width, height: height, colorType: 3, bitDepth: bitDepth, interlaced: interlaced,
-                                                   samples: indices, palette: palette, transparency: alpha)
+                let transparent = PNGWriter.encode(
+                    width: width, height: height, colorType: 3, bitDepth: bitDepth, interlaced: interlaced,
+                    samples: indices, palette: palette, transparency: alpha)
                 let expectedAlpha = indices.map { Int($0) < alpha.count ? UInt8(alpha[Int($0)]) : 255 }
                 let decoded = try decoder.decode(transparent, path: "t", channels: .rgba)
                 XCTAssertTrue(decoded.header.hasTransparency)
@@ -98,8 +101,9 @@ final class PNGDecoderTests: XCTestCase {
         let grayValues = samples(count: width * height, bitDepth: 8, seed: 3)
         let key = grayValues[5]
         let gray = PNGWriter.encode(width: width, height: height, colorType: 0, bitDepth: 8, samples: grayValues, transparency: [key])
-        XCTAssertEqual(try decoder.decode(gray, path: "g", channels: .rgba).pixels,
-                       grayValues.flatMap { [UInt8($0), UInt8($0), UInt8($0), $0 == key ? 0 : 255] })
+        XCTAssertEqual(
+            try decoder.decode(gray, path: "g", channels: .rgba).pixels,
+            grayValues.flatMap { [UInt8($0), UInt8($0), UInt8($0), $0 == key ? 0 : 255] })
         var rgbValues = samples(count: width * height * 3, bitDepth: 8, seed: 4)
         rgbValues[0..<3] = [1, 2, 3]
         let rgb = PNGWriter.encode(width: width, height: height, colorType: 2, bitDepth: 8, samples: rgbValues, transparency: [1, 2, 3])
@@ -117,9 +121,12 @@ final class PNGDecoderTests: XCTestCase {
 
     // MARK: - Bad input
 
-    private func assertError(_ bytes: [UInt8], _ kind: DataError.Kind, maximumPixels: Int = PNGDecoder.defaultMaximumPixels,
-                             file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try PNGDecoder(maximumPixels: maximumPixels).decode(bytes, path: "bad.png", channels: .rgb), file: file, line: line) { error in
+    private func assertError(
+        _ bytes: [UInt8], _ kind: DataError.Kind, maximumPixels: Int = PNGDecoder.defaultMaximumPixels,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertThrowsError(try PNGDecoder(maximumPixels: maximumPixels).decode(bytes, path: "bad.png", channels: .rgb), file: file, line: line) {
+            error in
             let dataError = error as? DataError
             XCTAssertEqual(dataError?.kind, kind, "\(error)", file: file, line: line)
             XCTAssertEqual(dataError?.path, "bad.png", file: file, line: line)
@@ -180,7 +187,10 @@ final class PNGDecoderTests: XCTestCase {
     func testRandomDamageNeverCrashes() {
         // 300 mutated or truncated copies: each decodes or throws a DataError; none crashes.
         var seed: UInt64 = 12345
-        func next() -> Int { seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return Int(seed >> 33) }
+        func next() -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(seed >> 33)
+        }
         let original = valid
         for _ in 0..<300 {
             var bytes = original

@@ -1,11 +1,11 @@
 import CZlib
 import Foundation
-@testable import Shards
-@testable import SystemIO
 import TestSupport
 import XCTest
 
 @testable import DataPipeline
+@testable import Shards
+@testable import SystemIO
 
 /// Manifests and servers that try to escape the cache directory or flood it.
 final class ShardHostileInputTests: XCTestCase {
@@ -38,7 +38,8 @@ final class ShardHostileInputTests: XCTestCase {
             var entry = good
             entry.name = hostile
             try writeManifest([good, entry])
-            XCTAssertThrowsError(try ShardStager(source: LocalShardSource(directory: packed.path), cacheDirectory: cache.path, budgetBytes: 1 << 20)) { error in
+            XCTAssertThrowsError(try ShardStager(source: LocalShardSource(directory: packed.path), cacheDirectory: cache.path, budgetBytes: 1 << 20))
+            { error in
                 let dataError = error as? DataError
                 XCTAssertEqual(dataError?.kind, .corrupt, "\(error)")
                 XCTAssertEqual(dataError?.path, "\(self.packed.path)/manifest.json")
@@ -59,7 +60,10 @@ final class ShardHostileInputTests: XCTestCase {
         try writeManifest([entry])
         let server = try LoopbackHTTPServer(directory: packed.path)
         defer { server.stop() }
-        XCTAssertThrowsError(try ShardStager(source: HTTPShardSource(manifestURL: server.url("manifest.json")), cacheDirectory: directory.path("cache").path, budgetBytes: 1 << 20)) { error in
+        XCTAssertThrowsError(
+            try ShardStager(
+                source: HTTPShardSource(manifestURL: server.url("manifest.json")), cacheDirectory: directory.path("cache").path, budgetBytes: 1 << 20)
+        ) { error in
             XCTAssertTrue((error as? DataError)?.path.hasPrefix("http://127.0.0.1:\(server.port)/") ?? false, "\(error)")
             XCTAssertTrue((error as? DataError)?.path.hasSuffix("/manifest.json") ?? false, "\(error)")
             XCTAssertTrue((error as? DataError)?.reason.contains("'/'") ?? false, "\(error)")
@@ -74,7 +78,9 @@ final class ShardHostileInputTests: XCTestCase {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.truncate(atOffset: UInt64(ShardManifest.maximumBytes + 1))
         try handle.close()
-        XCTAssertThrowsError(try ShardStager(source: LocalShardSource(directory: packed.path), cacheDirectory: directory.path("cache").path, budgetBytes: 1 << 20)) {
+        XCTAssertThrowsError(
+            try ShardStager(source: LocalShardSource(directory: packed.path), cacheDirectory: directory.path("cache").path, budgetBytes: 1 << 20)
+        ) {
             XCTAssertEqual(($0 as? DataError)?.kind, .tooLarge, "\($0)")
         }
         XCTAssertThrowsError(try ShardManifest.decode([UInt8](repeating: 0x20, count: ShardManifest.maximumBytes + 1), path: "m.json")) {
@@ -90,8 +96,9 @@ final class ShardHostileInputTests: XCTestCase {
             let server = try LoopbackHTTPServer(directory: packed.path)
             defer { server.stop() }
             server.inject([.oversized(extraBytes: extra, announced: announced)], for: shard.name)
-            let stager = try ShardStager(source: HTTPShardSource(manifestURL: server.url("manifest.json")), cacheDirectory: directory.path("cache-\(announced)").path,
-                                         budgetBytes: 1 << 20)
+            let stager = try ShardStager(
+                source: HTTPShardSource(manifestURL: server.url("manifest.json")), cacheDirectory: directory.path("cache-\(announced)").path,
+                budgetBytes: 1 << 20)
             defer { stager.stop() }
             XCTAssertThrowsError(try stager.localPath(ofShard: 0)) { error in
                 XCTAssertEqual((error as? DataError)?.kind, .tooLarge, "\(error)")

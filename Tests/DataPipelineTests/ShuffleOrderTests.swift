@@ -13,8 +13,10 @@ final class ShuffleOrderTests: XCTestCase {
     }
 
     func testSeedAndEpochChangeTheOrder() {
-        let a = ShuffleOrder(count: 1000, seed: 1, stream: [0]), b = ShuffleOrder(count: 1000, seed: 1, stream: [0])
-        let c = ShuffleOrder(count: 1000, seed: 1, stream: [1]), d = ShuffleOrder(count: 1000, seed: 2, stream: [0])
+        let a = ShuffleOrder(count: 1000, seed: 1, stream: [0])
+        let b = ShuffleOrder(count: 1000, seed: 1, stream: [0])
+        let c = ShuffleOrder(count: 1000, seed: 1, stream: [1])
+        let d = ShuffleOrder(count: 1000, seed: 2, stream: [0])
         let orderA = (0..<1000).map(a.index(at:))
         XCTAssertEqual(orderA, (0..<1000).map(b.index(at:)))
         XCTAssertNotEqual(orderA, (0..<1000).map(c.index(at:)))

@@ -17,8 +17,9 @@ final class StagingTests: XCTestCase {
     override func setUpWithError() throws {
         directory = try TemporaryDirectory()
         let root = Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("datasets/digits").path
-        manifest = try ShardPacker.pack(images: try ImageFolder(root: root, options: .init(channels: .gray)), output: packed,
-                                        limits: .init(samples: 60), shuffleSeed: 7)
+        manifest = try ShardPacker.pack(
+            images: try ImageFolder(root: root, options: .init(channels: .gray)), output: packed,
+            limits: .init(samples: 60), shuffleSeed: 7)
     }
 
     private func configuration(epochs: Int = 1) -> PipelineConfiguration {
@@ -57,7 +58,8 @@ final class StagingTests: XCTestCase {
     }
 
     func testHTTPStagingGivesTheSameStreamAsTheLocalDirectoryWithinTheBudget() throws {
-        let local = try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: directory.path("local-cache").path, budgetBytes: budget(shards: 8))
+        let local = try ShardStager(
+            source: LocalShardSource(directory: packed), cacheDirectory: directory.path("local-cache").path, budgetBytes: budget(shards: 8))
         let reference = try stream(local, epochs: 2)
         let server = try LoopbackHTTPServer(directory: packed)
         defer { server.stop() }
@@ -65,7 +67,8 @@ final class StagingTests: XCTestCase {
         let limit = budget(shards: 6)
         let remote = try ShardStager(source: HTTPShardSource(manifestURL: server.url("manifest.json")), cacheDirectory: cache, budgetBytes: limit)
         // Sample the cache directory's size continuously while staging runs.
-        let largest = Atomic<Int>(0), sampling = Atomic<Bool>(true)
+        let largest = Atomic<Int>(0)
+        let sampling = Atomic<Bool>(true)
         let sampler = Thread {
             while sampling.load(ordering: .relaxed) {
                 let files = (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []
@@ -93,8 +96,11 @@ final class StagingTests: XCTestCase {
         server.inject([.dropMidBody], for: names[0])
         server.inject([.status(500), .status(503)], for: names[1])
         server.inject([.corrupt], for: names[2])  // fetched again, then fine
-        let local = try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: directory.path("a").path, budgetBytes: budget(shards: 8))
-        let stager = try ShardStager(source: HTTPShardSource(manifestURL: server.url("manifest.json")), cacheDirectory: directory.path("b").path, budgetBytes: budget(shards: 8))
+        let local = try ShardStager(
+            source: LocalShardSource(directory: packed), cacheDirectory: directory.path("a").path, budgetBytes: budget(shards: 8))
+        let stager = try ShardStager(
+            source: HTTPShardSource(manifestURL: server.url("manifest.json")), cacheDirectory: directory.path("b").path,
+            budgetBytes: budget(shards: 8))
         XCTAssertEqual(try stream(stager).map(\.features), try stream(local).map(\.features))
         XCTAssertEqual(server.requestCounts[names[1]], 3)
         XCTAssertEqual(stager.currentStatistics.checksumRetries, 1)
@@ -102,7 +108,9 @@ final class StagingTests: XCTestCase {
         let broken = try LoopbackHTTPServer(directory: packed)
         defer { broken.stop() }
         for name in names { broken.inject([.corrupt, .corrupt], for: name) }
-        let failing = try ShardStager(source: HTTPShardSource(manifestURL: broken.url("manifest.json")), cacheDirectory: directory.path("c").path, budgetBytes: budget(shards: 8))
+        let failing = try ShardStager(
+            source: HTTPShardSource(manifestURL: broken.url("manifest.json")), cacheDirectory: directory.path("c").path,
+            budgetBytes: budget(shards: 8))
         XCTAssertThrowsError(try stream(failing)) { error in
             XCTAssertEqual((error as? DataError)?.kind, .corrupt)
             XCTAssertTrue((error as? DataError)?.reason.contains("CRC32") ?? false, "\(error)")
@@ -114,7 +122,8 @@ final class StagingTests: XCTestCase {
         defer { server.stop() }
         let source = HTTPShardSource(manifestURL: server.url("manifest.json"))
         let cache = directory.path("cache").path
-        let full = try stream(try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: directory.path("ref").path, budgetBytes: budget(shards: 8)))
+        let full = try stream(
+            try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: directory.path("ref").path, budgetBytes: budget(shards: 8)))
         var stager: ShardStager? = try ShardStager(source: source, cacheDirectory: cache, budgetBytes: budget(shards: 6))
         let head = try stream(stager!, limit: 30)
         stager?.stop()
@@ -127,16 +136,22 @@ final class StagingTests: XCTestCase {
         let resumed = try stream(try ShardStager(source: source, cacheDirectory: cache, budgetBytes: budget(shards: 6)), from: head.last!.stateAfter)
         XCTAssertEqual((head + resumed).map(\.indices), full.map(\.indices))
         for shard in consumed {
-            XCTAssertEqual(server.requestCounts[manifest.shards[shard].name], before[manifest.shards[shard].name], "shard \(shard) was consumed but fetched again")
+            XCTAssertEqual(
+                server.requestCounts[manifest.shards[shard].name], before[manifest.shards[shard].name],
+                "shard \(shard) was consumed but fetched again")
         }
         XCTAssertFalse(consumed.isEmpty)
     }
 
     func testBudgetsTooSmallAreRefusedWithTheMinimum() throws {
-        XCTAssertThrowsError(try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: directory.path("x").path, budgetBytes: manifest.largestShardBytes)) { error in
+        XCTAssertThrowsError(
+            try ShardStager(
+                source: LocalShardSource(directory: packed), cacheDirectory: directory.path("x").path, budgetBytes: manifest.largestShardBytes)
+        ) { error in
             XCTAssertTrue("\(error)".contains("at least \(2 * self.manifest.largestShardBytes) bytes"), "\(error)")
         }
-        let stager = try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: directory.path("y").path, budgetBytes: budget(shards: 3))
+        let stager = try ShardStager(
+            source: LocalShardSource(directory: packed), cacheDirectory: directory.path("y").path, budgetBytes: budget(shards: 3))
         XCTAssertThrowsError(try stream(stager)) { error in XCTAssertTrue("\(error)".contains("window"), "\(error)") }
     }
 }

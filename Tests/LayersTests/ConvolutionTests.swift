@@ -13,23 +13,39 @@ final class ConvolutionTests: XCTestCase {
     private func naiveConvolution(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride: Int, padding: Int) -> [Double] {
         let (n, c, h, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (o, k) = (w.shape[0], w.shape[2])
-        let oh = (h + 2 * padding - k) / stride + 1, ow = (width + 2 * padding - k) / stride + 1
+        let oh = (h + 2 * padding - k) / stride + 1
+        let ow = (width + 2 * padding - k) / stride + 1
         var out = [Double](repeating: 0, count: n * o * oh * ow)
-        for i in 0..<n { for f in 0..<o { for y in 0..<oh { for xx in 0..<ow {
-            var total = Double(b?[f] ?? 0)
-            for ch in 0..<c { for ky in 0..<k { for kx in 0..<k {
-                let iy = y * stride - padding + ky, ix = xx * stride - padding + kx
-                if iy >= 0 && iy < h && ix >= 0 && ix < width { total += Double(x[i, ch, iy, ix]) * Double(w[f, ch, ky, kx]) }
-            } } }
-            out[((i * o + f) * oh + y) * ow + xx] = total
-        } } } }
+        for i in 0..<n {
+            for f in 0..<o {
+                for y in 0..<oh {
+                    for xx in 0..<ow {
+                        var total = Double(b?[f] ?? 0)
+                        for ch in 0..<c {
+                            for ky in 0..<k {
+                                for kx in 0..<k {
+                                    let iy = y * stride - padding + ky
+                                    let ix = xx * stride - padding + kx
+                                    if iy >= 0 && iy < h && ix >= 0 && ix < width { total += Double(x[i, ch, iy, ix]) * Double(w[f, ch, ky, kx]) }
+                                }
+                            }
+                        }
+                        out[((i * o + f) * oh + y) * ow + xx] = total
+                    }
+                }
+            }
+        }
         return out
     }
 
     func testConvolutionForwardMatchesFloat64Reference() {
         var generator = RandomGenerator(seed: 1)
-        for (batch, channels, size, outputs, kernel, stride, padding) in [(1, 1, 5, 1, 3, 1, 0), (2, 3, 7, 4, 3, 2, 1), (3, 2, 8, 5, 2, 2, 0), (1, 4, 9, 3, 5, 1, 2), (2, 3, 6, 2, 1, 1, 0), (2, 3, 8, 4, 3, 1, 1), (1, 2, 2, 2, 5, 1, 2)] {
-            let layer = Conv2D(inputChannels: channels, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding, generator: &generator)
+        for (batch, channels, size, outputs, kernel, stride, padding) in [
+            (1, 1, 5, 1, 3, 1, 0), (2, 3, 7, 4, 3, 2, 1), (3, 2, 8, 5, 2, 2, 0), (1, 4, 9, 3, 5, 1, 2), (2, 3, 6, 2, 1, 1, 0), (2, 3, 8, 4, 3, 1, 1),
+            (1, 2, 2, 2, 5, 1, 2),
+        ] {
+            let layer = Conv2D(
+                inputChannels: channels, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding, generator: &generator)
             let input = Tensor.random([batch, channels, size, size + 1], seed: UInt64(size))
             let output = layer(input)
             let expected = naiveConvolution(input, layer.weight.value, layer.bias?.value, stride: stride, padding: padding)
@@ -43,11 +59,13 @@ final class ConvolutionTests: XCTestCase {
     func testConvolutionGradients() {
         var generator = RandomGenerator(seed: 2)
         for (batch, channels, size, outputs, kernel, stride, padding, useBias) in [
-            (1, 1, 4, 1, 3, 1, 0, true), (2, 2, 5, 3, 3, 2, 1, true), (1, 3, 5, 2, 2, 1, 1, false), (3, 1, 7, 2, 3, 2, 0, true), (2, 2, 3, 2, 1, 1, 0, true),
+            (1, 1, 4, 1, 3, 1, 0, true), (2, 2, 5, 3, 3, 2, 1, true), (1, 3, 5, 2, 2, 1, 1, false), (3, 1, 7, 2, 3, 2, 0, true),
+            (2, 2, 3, 2, 1, 1, 0, true),
             (2, 2, 6, 3, 3, 1, 1, true), (1, 2, 5, 2, 5, 1, 2, false), (1, 1, 2, 2, 5, 1, 2, true),
         ] {
-            let layer = Conv2D(inputChannels: channels, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding,
-                               useBias: useBias, generator: &generator)
+            let layer = Conv2D(
+                inputChannels: channels, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding,
+                useBias: useBias, generator: &generator)
             assertGradients(layer, input: .random([batch, channels, size, size], seed: UInt64(batch * 10 + size)))
         }
     }
@@ -90,14 +108,19 @@ final class ConvolutionTests: XCTestCase {
             let input = Tensor(shape: [2, 3, height, width], scalars: values)
             let (output, pullback) = MaxPool2D(kernelSize: 2).forward(input, context: ForwardContext(isTraining: true))
             let (oh, ow) = (height / 2, width / 2)
-            var expected = [Float](), expectedGradient = [Float](repeating: 0, count: values.count)
-            for plane in 0..<6 { for oy in 0..<oh { for ox in 0..<ow {
-                let window = [(0, 0), (0, 1), (1, 0), (1, 1)].map { plane * height * width + (2 * oy + $0.0) * width + 2 * ox + $0.1 }
-                let maximum = window.map { values[$0] }.filter { !$0.isNaN }.max() ?? .nan
-                let winner = window.first { values[$0].isNaN } ?? window.first { values[$0] == maximum }!
-                expected.append(values[winner])
-                expectedGradient[winner] = Float(expected.count)
-            } } }
+            var expected = [Float]()
+            var expectedGradient = [Float](repeating: 0, count: values.count)
+            for plane in 0..<6 {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        let window = [(0, 0), (0, 1), (1, 0), (1, 1)].map { plane * height * width + (2 * oy + $0.0) * width + 2 * ox + $0.1 }
+                        let maximum = window.map { values[$0] }.filter { !$0.isNaN }.max() ?? .nan
+                        let winner = window.first { values[$0].isNaN } ?? window.first { values[$0] == maximum }!
+                        expected.append(values[winner])
+                        expectedGradient[winner] = Float(expected.count)
+                    }
+                }
+            }
             XCTAssertEqual(output.scalars.map(\.bitPattern), expected.map(\.bitPattern), "\(height)x\(width)")
             // Leave NaNs in freed memory of the input's size: a pullback that skips writing an
             // element (the pullback's tensor starts uninitialised) then most likely shows it.
@@ -161,7 +184,8 @@ final class ConvolutionTests: XCTestCase {
     func testConvolutionBitsDoNotDependOnTheThreadCount() {
         var generator = RandomGenerator(seed: 8)
         let layer = Conv2D(inputChannels: 3, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator)
-        let input = Tensor.random([9, 3, 10, 10], seed: 2), upstream = Tensor.random([9, 8, 10, 10], seed: 3)
+        let input = Tensor.random([9, 3, 10, 10], seed: 2)
+        let upstream = Tensor.random([9, 8, 10, 10], seed: 3)
         var results: [[UInt32]] = []
         for threads in [1, 2, 3] {
             ComputeThreads.maximum = threads
@@ -183,11 +207,15 @@ final class InputGradientFlagTests: XCTestCase {
     func testSkippingTheFirstInputGradientLeavesParameterGradientsUnchanged() {
         for firstIsConvolution in [true, false] {
             var generator = RandomGenerator(seed: 12)
-            let model: Sequential = firstIsConvolution
-                ? Sequential(Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, generator: &generator), ReLU(), Flatten(),
-                             Dense(inputSize: 3 * 5 * 5, outputSize: 4, generator: &generator))
-                : Sequential(Dense(inputSize: 50, outputSize: 6, generator: &generator), Tanh(), Dense(inputSize: 6, outputSize: 4, generator: &generator))
-            let input = Tensor.random(firstIsConvolution ? [5, 2, 5, 5] : [5, 50], seed: 3), upstream = Tensor.random([5, 4], seed: 4)
+            let model: Sequential =
+                firstIsConvolution
+                ? Sequential(
+                    Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, generator: &generator), ReLU(), Flatten(),
+                    Dense(inputSize: 3 * 5 * 5, outputSize: 4, generator: &generator))
+                : Sequential(
+                    Dense(inputSize: 50, outputSize: 6, generator: &generator), Tanh(), Dense(inputSize: 6, outputSize: 4, generator: &generator))
+            let input = Tensor.random(firstIsConvolution ? [5, 2, 5, 5] : [5, 50], seed: 3)
+            let upstream = Tensor.random([5, 4], seed: 4)
             var gradients: [[Float]] = []
             for required in [true, false] {
                 model.zeroGradients()

@@ -15,11 +15,14 @@ final class PReLU: Layer {
     func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         let a = slope.value
         let output = input.broadcasting(a) { x, s in x > 0 ? x : s * x }
-        return (output, { [slope] gradient in
-            let negative = input.map { min($0, 0) }  // ∂y/∂slope = x where x ≤ 0
-            slope.accumulateGradient((gradient * negative).sum(alongAxis: 0))
-            return gradient * input.broadcasting(a) { x, s in x > 0 ? 1 : s }
-        })
+        return (
+            output,
+            { [slope] gradient in
+                let negative = input.map { min($0, 0) }  // ∂y/∂slope = x where x ≤ 0
+                slope.accumulateGradient((gradient * negative).sum(alongAxis: 0))
+                return gradient * input.broadcasting(a) { x, s in x > 0 ? 1 : s }
+            }
+        )
     }
 
     func visitParameters(_ visitor: (String, Parameter) -> Void) {

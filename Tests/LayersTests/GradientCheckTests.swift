@@ -17,10 +17,12 @@ final class GradientCheckTests: XCTestCase {
         var generator = RandomGenerator(seed: 1)
         for batch in batchSizes {
             for (inputSize, outputSize) in [(1, 1), (4, 3), (7, 2)] {
-                assertGradients(Dense(inputSize: inputSize, outputSize: outputSize, generator: &generator),
-                                input: .random([batch, inputSize], seed: UInt64(batch * 10 + inputSize)))
-                assertGradients(Dense(inputSize: inputSize, outputSize: outputSize, useBias: false, generator: &generator),
-                                input: .random([batch, inputSize], seed: UInt64(batch)))
+                assertGradients(
+                    Dense(inputSize: inputSize, outputSize: outputSize, generator: &generator),
+                    input: .random([batch, inputSize], seed: UInt64(batch * 10 + inputSize)))
+                assertGradients(
+                    Dense(inputSize: inputSize, outputSize: outputSize, useBias: false, generator: &generator),
+                    input: .random([batch, inputSize], seed: UInt64(batch)))
             }
         }
     }

@@ -29,14 +29,17 @@ final class CheckpointCrashTests: XCTestCase {
     }
 
     private func arguments(_ name: String, epochs: Int) -> [String] {
-        ["train", directory.path("pipeline.json").path, "--epochs", "\(epochs)", "--checkpoint-every", "1", "--quiet",
-         "--checkpoint-dir", directory.path("\(name)/checkpoints").path, "--run-dir", directory.path("\(name)/run").path]
+        [
+            "train", directory.path("pipeline.json").path, "--epochs", "\(epochs)", "--checkpoint-every", "1", "--quiet",
+            "--checkpoint-dir", directory.path("\(name)/checkpoints").path, "--run-dir", directory.path("\(name)/run").path,
+        ]
     }
 
     /// The step of the store's committed `latest` checkpoint, or nil before the first commit.
     private func latestStep(_ name: String) -> Int? {
         guard let text = try? String(contentsOfFile: directory.path("\(name)/checkpoints/latest").path, encoding: .utf8),
-              text.hasPrefix("step-") else { return nil }
+            text.hasPrefix("step-")
+        else { return nil }
         return Int(text.dropFirst(5))
     }
 
@@ -44,8 +47,10 @@ final class CheckpointCrashTests: XCTestCase {
     private func finalState(_ name: String) throws -> (step: Int, model: Data, optimizer: Data) {
         let step = try XCTUnwrap(latestStep(name), name)
         let checkpoint = directory.path("\(name)/checkpoints/step-" + String(repeating: "0", count: max(0, 9 - String(step).count)) + String(step))
-        return (step, try Data(contentsOf: checkpoint.appendingPathComponent("model.safetensors")),
-                try Data(contentsOf: checkpoint.appendingPathComponent("optimizer.safetensors")))
+        return (
+            step, try Data(contentsOf: checkpoint.appendingPathComponent("model.safetensors")),
+            try Data(contentsOf: checkpoint.appendingPathComponent("optimizer.safetensors"))
+        )
     }
 
     func testKilledRightAfterACommitResumesToBitIdenticalWeights() throws {
@@ -61,7 +66,8 @@ final class CheckpointCrashTests: XCTestCase {
         }
         var epochs = 2
         var references: [Int: (step: Int, model: Data, optimizer: Data)] = [:]
-        var tested = 0, attempts = 0
+        var tested = 0
+        var attempts = 0
         while tested < 4 {
             attempts += 1
             XCTAssertLessThan(attempts, 12, "seed \(seed): too many runs ended before their kill")
@@ -102,7 +108,9 @@ final class CheckpointCrashTests: XCTestCase {
             XCTAssertEqual(final.step, reference.step, "seed \(seed), \(name)")
             XCTAssertEqual(final.model, reference.model, "seed \(seed), \(name): killed after the commit of step \(observed): weights differ")
             XCTAssertEqual(final.optimizer, reference.optimizer, "seed \(seed), \(name): optimizer state differs")
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path("\(name)/checkpoints").path).filter { $0.hasPrefix(".tmp-") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path("\(name)/checkpoints").path).filter {
+                $0.hasPrefix(".tmp-")
+            }
             XCTAssertEqual(leftovers, [], "seed \(seed), \(name): temporary directories after the resumed run")
             tested += 1
         }
@@ -116,6 +124,8 @@ final class CheckpointCrashTests: XCTestCase {
         try Data("half".utf8).write(to: inProgress.appendingPathComponent("model.safetensors"))
         let inspected = try BuiltProducts.run(millrace, ["inspect", directory.path("run/checkpoints").path, "--json"])
         XCTAssertEqual(inspected.status, 0, inspected.errors)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: inProgress.appendingPathComponent("model.safetensors").path), "inspect removed a commit in progress")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: inProgress.appendingPathComponent("model.safetensors").path),
+            "inspect removed a commit in progress")
     }
 }

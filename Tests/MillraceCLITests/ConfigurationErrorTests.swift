@@ -25,17 +25,21 @@ final class ConfigurationErrorTests: XCTestCase {
 
     /// A valid table pipeline: dense-relu-dense on the small CSV, batches of 4.
     private func tablePipeline() -> [String: Any] {
-        ["name": "table", "dataset": ["kind": "csv", "path": csv!] as [String: Any],
-         "pipeline": ["batch_size": 4, "threads": 1] as [String: Any],
-         "model": ["layers": [["type": "dense", "units": 8], ["type": "relu"], ["type": "dense"]]],
-         "loss": "cross-entropy", "optimizer": ["type": "sgd", "learning_rate": 0.1] as [String: Any], "epochs": 1, "seed": 1]
+        [
+            "name": "table", "dataset": ["kind": "csv", "path": csv!] as [String: Any],
+            "pipeline": ["batch_size": 4, "threads": 1] as [String: Any],
+            "model": ["layers": [["type": "dense", "units": 8], ["type": "relu"], ["type": "dense"]]],
+            "loss": "cross-entropy", "optimizer": ["type": "sgd", "learning_rate": 0.1] as [String: Any], "epochs": 1, "seed": 1,
+        ]
     }
 
     /// A valid image pipeline: conv-pool-dense on datasets/digits (8x8 gray).
     private func imagePipeline() -> [String: Any] {
         var pipeline = tablePipeline()
         pipeline["dataset"] = ["kind": "image-folder", "path": root + "/datasets/digits", "channels": "gray"]
-        pipeline["model"] = ["layers": [["type": "conv2d", "filters": 4, "kernel": 3, "padding": 1], ["type": "maxpool", "kernel": 2], ["type": "dense"]]]
+        pipeline["model"] = [
+            "layers": [["type": "conv2d", "filters": 4, "kernel": 3, "padding": 1], ["type": "maxpool", "kernel": 2], ["type": "dense"]]
+        ]
         return pipeline
     }
 
@@ -70,7 +74,10 @@ final class ConfigurationErrorTests: XCTestCase {
     /// (description, image data?, edit, text the error line must hold)
     private let fileRows: [(String, Bool, Edit, [String])] = [
         ("dropout 1", false, layers { $0.insert(["type": "dropout", "probability": 1], at: 1) }, ["model.layers[1].probability", "1.0"]),
-        ("dropout negative", false, layers { $0.insert(["type": "dropout", "probability": -0.25], at: 1) }, ["model.layers[1].probability", "-0.25"]),
+        (
+            "dropout negative", false, layers { $0.insert(["type": "dropout", "probability": -0.25], at: 1) },
+            ["model.layers[1].probability", "-0.25"]
+        ),
         ("conv kernel 0", true, layers { $0[0]["kernel"] = 0 }, ["model.layers[0].kernel", "0"]),
         ("conv kernel negative", true, layers { $0[0]["kernel"] = -3 }, ["model.layers[0].kernel", "-3"]),
         ("conv stride 0", true, layers { $0[0]["stride"] = 0 }, ["model.layers[0].stride", "0"]),
@@ -81,10 +88,19 @@ final class ConfigurationErrorTests: XCTestCase {
         ("dense units 0", false, layers { $0[0]["units"] = 0 }, ["model.layers[0].units", "0"]),
         ("dense units negative", false, layers { $0[0]["units"] = -8 }, ["model.layers[0].units", "-8"]),
         ("last dense narrower than the classes", false, layers { $0[2]["units"] = 2 }, ["model.layers[2].units", "2", "3 classes"]),
-        ("squared error of the wrong width", false, { $0["loss"] = "mse"; layers { $0[2]["units"] = 2 }(&$0) }, ["model.layers[2].units", "2", "3 classes"]),
+        (
+            "squared error of the wrong width", false,
+            {
+                $0["loss"] = "mse"
+                layers { $0[2]["units"] = 2 }(&$0)
+            }, ["model.layers[2].units", "2", "3 classes"]
+        ),
         ("model ends in pooling", true, layers { $0.removeLast() }, ["model.layers", "[4, 4, 4]", "cross-entropy"]),
         ("conv on a table", false, layers { $0.insert(["type": "conv2d", "filters": 2], at: 0) }, ["model.layers[0]", "conv2d", "[2]"]),
-        ("kernel larger than the image", true, layers { $0[0]["kernel"] = 11 }, ["model.layers[0]", "3x3 kernel".replacingOccurrences(of: "3x3", with: "11x11")]),
+        (
+            "kernel larger than the image", true, layers { $0[0]["kernel"] = 11 },
+            ["model.layers[0]", "3x3 kernel".replacingOccurrences(of: "3x3", with: "11x11")]
+        ),
         ("batchnorm with a last batch of 1", false, layers { $0.insert(["type": "batchnorm"], at: 1) }, ["pipeline.batch_size", "4", "batchnorm"]),
         ("nesterov without momentum", false, section("optimizer", "nesterov", true), ["optimizer.nesterov", "true", "momentum"]),
         ("learning rate negative", false, section("optimizer", "learning_rate", -0.5), ["optimizer.learning_rate", "-0.5"]),
@@ -123,10 +139,19 @@ final class ConfigurationErrorTests: XCTestCase {
         ("normalize std 0", false, normalize([0], [0]), ["pipeline.augmentations[0].normalize.std", "[0.0]"]),
         ("normalize std negative", false, normalize([0], [-1]), ["pipeline.augmentations[0].normalize.std", "[-1.0]"]),
         ("normalize lengths differ", false, normalize([0, 0], [1]), ["pipeline.augmentations[0].normalize.std", "[1.0]", "as many values as mean"]),
-        ("normalize length fits no channel count", false, normalize([0, 0, 0], [1, 1, 1]), ["pipeline.augmentations[0].normalize.mean", "[0.0, 0.0, 0.0]", "(2)"]),
-        ("normalize length fits no image channel count", true, normalize([0, 0, 0], [1, 1, 1]), ["pipeline.augmentations[0].normalize.mean", "1 channel"]),
+        (
+            "normalize length fits no channel count", false, normalize([0, 0, 0], [1, 1, 1]),
+            ["pipeline.augmentations[0].normalize.mean", "[0.0, 0.0, 0.0]", "(2)"]
+        ),
+        (
+            "normalize length fits no image channel count", true, normalize([0, 0, 0], [1, 1, 1]),
+            ["pipeline.augmentations[0].normalize.mean", "1 channel"]
+        ),
         ("augmentation empty", false, augmentation([:]), ["pipeline.augmentations[0]", "no transform"]),
-        ("augmentation with two transforms", false, augmentation(["flip": 0.5, "crop_padding": 2]), ["pipeline.augmentations[0]", "flip, crop_padding"]),
+        (
+            "augmentation with two transforms", false, augmentation(["flip": 0.5, "crop_padding": 2]),
+            ["pipeline.augmentations[0]", "flip, crop_padding"]
+        ),
         ("flip above 1", false, augmentation(["flip": 1.5]), ["pipeline.augmentations[0].flip", "1.5"]),
         ("flip negative", false, augmentation(["flip": -0.5]), ["pipeline.augmentations[0].flip", "-0.5"]),
         ("crop_padding negative", false, augmentation(["crop_padding": -4]), ["pipeline.augmentations[0].crop_padding", "-4"]),
@@ -134,7 +159,9 @@ final class ConfigurationErrorTests: XCTestCase {
         ("fractional integer", false, { $0["epochs"] = 2.5 }, ["epochs", "2.5"]),
     ]
 
-    private func assertOneErrorLine(_ arguments: [String], _ needles: [String], _ label: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertOneErrorLine(_ arguments: [String], _ needles: [String], _ label: String, file: StaticString = #filePath, line: UInt = #line)
+        throws
+    {
         let result = try BuiltProducts.run(millrace, arguments, timeout: 60)
         XCTAssertEqual(result.status, 1, "\(label): \(result.errors)", file: file, line: line)
         let errorLines = result.errors.split(separator: "\n").filter { $0.hasPrefix("error:") }
@@ -194,7 +221,8 @@ final class ConfigurationErrorTests: XCTestCase {
             try assertOneErrorLine(train + options, needles, options.joined(separator: " "))
         }
         for size in ["nan", "inf", "-1", "0", "0samples", "-3samples", "99999999999999999999", "5ZB"] {
-            try assertOneErrorLine(["pack", csv, "--output", directory.path("packed").path, "--shard-size", size], ["--shard-size", "'\(size)'"], "pack \(size)")
+            try assertOneErrorLine(
+                ["pack", csv, "--output", directory.path("packed").path, "--shard-size", size], ["--shard-size", "'\(size)'"], "pack \(size)")
         }
     }
 
@@ -205,8 +233,9 @@ final class ConfigurationErrorTests: XCTestCase {
         // error type) and, with the checkpoints elsewhere, Foundation's error from the run directory.
         let runDirectory = csv + "/run"
         try assertOneErrorLine(["train", path, "--run-dir", runDirectory], [csv], "checkpoints under a file")
-        try assertOneErrorLine(["train", path, "--run-dir", runDirectory, "--checkpoint-dir", directory.path("checkpoints").path],
-                               [runDirectory, "cannot write there"], "run directory under a file")
+        try assertOneErrorLine(
+            ["train", path, "--run-dir", runDirectory, "--checkpoint-dir", directory.path("checkpoints").path],
+            [runDirectory, "cannot write there"], "run directory under a file")
         try assertOneErrorLine(["train", directory.path("missing.json").path], ["missing.json", "no such file"], "missing pipeline file")
         try assertOneErrorLine(["train", directory.url.path], [directory.url.path, "a folder"], "a folder as the pipeline file")
     }

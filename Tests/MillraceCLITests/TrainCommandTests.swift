@@ -24,7 +24,10 @@ final class TrainCommandTests: XCTestCase {
     }
 
     func testEveryShippedPipelineTrains() throws {
-        for (pipeline, epochs) in [("pipelines/digits-mlp.json", "3"), ("pipelines/digits-cnn.json", "1"), ("pipelines/digits-csv.json", "3"), ("pipelines/xor-seed.json", "20")] {
+        for (pipeline, epochs) in [
+            ("pipelines/digits-mlp.json", "3"), ("pipelines/digits-cnn.json", "1"), ("pipelines/digits-csv.json", "3"),
+            ("pipelines/xor-seed.json", "20"),
+        ] {
             let summary = try train(pipeline, ["--epochs", epochs])
             XCTAssertEqual(summary["epochs"] as? Int, Int(epochs), pipeline)
             XCTAssertNotNil(summary["checkpoint"] as? String, pipeline)
@@ -47,12 +50,15 @@ final class TrainCommandTests: XCTestCase {
 
     func testUnknownKeysAndWrongTypesNameTheKeyAndFile() throws {
         let bad = directory.path("bad.json").path
-        try #"{"name": "x", "dataset": {"kind": "xor", "colour": 1}, "pipeline": {"batch_size": 4}, "model": {"layers": [{"type": "dense"}]}, "loss": "mse", "optimizer": {"type": "sgd", "learning_rate": 1}, "epochs": 1, "seed": 1}"#
+        try
+            #"{"name": "x", "dataset": {"kind": "xor", "colour": 1}, "pipeline": {"batch_size": 4}, "model": {"layers": [{"type": "dense"}]}, "loss": "mse", "optimizer": {"type": "sgd", "learning_rate": 1}, "epochs": 1, "seed": 1}"#
             .write(toFile: bad, atomically: true, encoding: .utf8)
         var result = try BuiltProducts.run(millrace, ["train", bad])
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.errors.contains("bad.json") && result.errors.contains("dataset.colour") && result.errors.contains("unknown key"), result.errors)
-        try #"{"name": "x", "dataset": {"kind": "xor"}, "pipeline": {"batch_size": "four"}, "model": {"layers": [{"type": "dense"}]}, "loss": "mse", "optimizer": {"type": "sgd", "learning_rate": 1}, "epochs": 1, "seed": 1}"#
+        XCTAssertTrue(
+            result.errors.contains("bad.json") && result.errors.contains("dataset.colour") && result.errors.contains("unknown key"), result.errors)
+        try
+            #"{"name": "x", "dataset": {"kind": "xor"}, "pipeline": {"batch_size": "four"}, "model": {"layers": [{"type": "dense"}]}, "loss": "mse", "optimizer": {"type": "sgd", "learning_rate": 1}, "epochs": 1, "seed": 1}"#
             .write(toFile: bad, atomically: true, encoding: .utf8)
         result = try BuiltProducts.run(millrace, ["train", bad])
         XCTAssertEqual(result.status, 1)
@@ -80,8 +86,12 @@ final class TrainCommandTests: XCTestCase {
                 }
             }
         }
-        let summary = try train("pipelines/digits-mlp.json", ["--data", directory.path("mnist/train").path,
-                                                              "--validation", directory.path("mnist/test").path, "--epochs", "5"])
+        let summary = try train(
+            "pipelines/digits-mlp.json",
+            [
+                "--data", directory.path("mnist/train").path,
+                "--validation", directory.path("mnist/test").path, "--epochs", "5",
+            ])
         XCTAssertGreaterThanOrEqual(summary["final_validation_accuracy"] as? Double ?? 0, 0.9)
     }
 
@@ -120,7 +130,8 @@ final class TrainCommandTests: XCTestCase {
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 130, "an interrupted run exits with 130 after saving")
-        let resumed = try BuiltProducts.run(millrace, ["train", "pipelines/digits-cnn.json", "--run-dir", run, "--epochs", "2", "--resume", "--json", "--quiet"])
+        let resumed = try BuiltProducts.run(
+            millrace, ["train", "pipelines/digits-cnn.json", "--run-dir", run, "--epochs", "2", "--resume", "--json", "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.errors)
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(resumed.output.utf8)) as? [String: Any])
         XCTAssertGreaterThanOrEqual(summary["steps"] as? Int ?? 0, 45)
@@ -132,13 +143,18 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(pack.status, 0, pack.errors)
         XCTAssertTrue(FileManager.default.fileExists(atPath: packed + "/manifest.json"))
         let cache = directory.path("cache").path
-        let summary = try train("pipelines/digits-mlp.json", ["--data", packed, "--validation", "datasets/digits", "--epochs", "3",
-                                                              "--cache-dir", cache, "--cache-budget", "160KB"])
+        let summary = try train(
+            "pipelines/digits-mlp.json",
+            [
+                "--data", packed, "--validation", "datasets/digits", "--epochs", "3",
+                "--cache-dir", cache, "--cache-budget", "160KB",
+            ])
         XCTAssertGreaterThan(summary["final_validation_accuracy"] as? Double ?? 0, 0.8)
         let left = try FileManager.default.contentsOfDirectory(atPath: cache)
         let size = left.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: cache + "/" + $1)[.size] as? Int) ?? 0) }
         XCTAssertLessThanOrEqual(size, 160 * 1024)
-        let tooSmall = try BuiltProducts.run(millrace, ["train", "pipelines/digits-mlp.json", "--data", packed, "--cache-dir", cache, "--cache-budget", "1KB"])
+        let tooSmall = try BuiltProducts.run(
+            millrace, ["train", "pipelines/digits-mlp.json", "--data", packed, "--cache-dir", cache, "--cache-budget", "1KB"])
         XCTAssertEqual(tooSmall.status, 1)
         XCTAssertTrue(tooSmall.errors.contains("at least"), tooSmall.errors)
     }

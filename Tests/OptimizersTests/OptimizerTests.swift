@@ -28,7 +28,8 @@ final class OptimizerTests: XCTestCase {
         return (after1, holder.value.value.scalars)
     }
 
-    private func assertClose(_ actual: [Float], _ expected: [Double], _ tolerance: Double = 1e-6, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertClose(_ actual: [Float], _ expected: [Double], _ tolerance: Double = 1e-6, file: StaticString = #filePath, line: UInt = #line)
+    {
         for (a, e) in zip(actual, expected) { XCTAssertEqual(Double(a), e, accuracy: tolerance, file: file, line: line) }
     }
 
@@ -64,13 +65,16 @@ final class OptimizerTests: XCTestCase {
         // m̂ₜ = mₜ / (1 - β₁ᵗ), v̂ₜ = vₜ / (1 - β₂ᵗ), p -= lr · m̂ / (√v̂ + ε), computed in Double.
         let (lr, b1, b2, eps) = (0.01, 0.9, 0.999, 1e-8)
         let (after1, after2) = twoSteps(Adam(learningRate: Float(lr)))
-        var p = p0, m = [Double](repeating: 0, count: 3), v = m
+        var p = p0
+        var m = [Double](repeating: 0, count: 3)
+        var v = m
         var expected: [[Double]] = []
         for (t, g) in [g1, g2].enumerated() {
             for i in 0..<3 {
                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                let mHat = m[i] / (1 - pow(b1, Double(t + 1))), vHat = v[i] / (1 - pow(b2, Double(t + 1)))
+                let mHat = m[i] / (1 - pow(b1, Double(t + 1)))
+                let vHat = v[i] / (1 - pow(b2, Double(t + 1)))
                 p[i] -= lr * mHat / (vHat.squareRoot() + eps)
             }
             expected.append(p)

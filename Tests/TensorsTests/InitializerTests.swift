@@ -31,7 +31,8 @@ final class InitializerTests: XCTestCase {
     }
 
     func testSameSeedSameValues() {
-        var a = RandomGenerator(seed: 3), b = RandomGenerator(seed: 3)
+        var a = RandomGenerator(seed: 3)
+        var b = RandomGenerator(seed: 3)
         XCTAssertEqual(Initializer.heNormal.makeTensor(shape: [5, 5], generator: &a), Initializer.heNormal.makeTensor(shape: [5, 5], generator: &b))
     }
 }

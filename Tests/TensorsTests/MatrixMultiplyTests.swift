@@ -6,7 +6,8 @@ import XCTest
 final class MatrixMultiplyTests: XCTestCase {
     /// op(A) op(B) computed naively in double precision: the independent reference.
     private func reference(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> [Double] {
-        let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
+        let m = transposeA ? a.shape[1] : a.shape[0]
+        let k = transposeA ? a.shape[0] : a.shape[1]
         let n = transposeB ? b.shape[0] : b.shape[1]
         var c = [Double](repeating: 0, count: m * n)
         for i in 0..<m {
@@ -57,7 +58,8 @@ final class MatrixMultiplyTests: XCTestCase {
     func testLargerOddSizesCrossBlockBoundaries() {
         // 255 crosses no KC block, 300 crosses KC = 256 and MC = 144; 7 leaves ragged tiles.
         for (m, n, k) in [(255, 255, 255), (300, 7, 300), (7, 300, 257), (145, 33, 513)] {
-            let a = Tensor.random([m, k], seed: UInt64(m * n)), b = Tensor.random([n, k], seed: UInt64(k))
+            let a = Tensor.random([m, k], seed: UInt64(m * n))
+            let b = Tensor.random([n, k], seed: UInt64(k))
             assertClose(Tensor.matmul(a, b, transposeB: true, threads: 1), reference(a, b, transposeA: false, transposeB: true), k: k)
         }
     }
@@ -73,7 +75,8 @@ final class MatrixMultiplyTests: XCTestCase {
     }
 
     func testAlphaBetaAccumulate() {
-        let a = Tensor([[1, 2], [3, 4]]), b = Tensor([[5, 6], [7, 8]])
+        let a = Tensor([[1, 2], [3, 4]])
+        let b = Tensor([[5, 6], [7, 8]])
         // a·b = [[19, 22], [43, 50]] (by hand); 2·a·b + 0.5·c with c = [[2, 2], [2, 2]].
         var c = Tensor(shape: [2, 2], repeating: 2)
         Tensor.multiply(a, b, alpha: 2, beta: 0.5, into: &c)
@@ -84,7 +87,8 @@ final class MatrixMultiplyTests: XCTestCase {
         // 13 rows: two whole 6-row panels packed eight columns at a time plus a ragged one; k = 43
         // leaves a tail after the eight-column blocks.
         for (ta, tb) in [(false, false), (false, true), (true, false)] {
-            let a = Tensor.random(ta ? [43, 13] : [13, 43], seed: 21), b = Tensor.random(tb ? [19, 43] : [43, 19], seed: 22)
+            let a = Tensor.random(ta ? [43, 13] : [13, 43], seed: 21)
+            let b = Tensor.random(tb ? [19, 43] : [43, 19], seed: 22)
             var c = Tensor(shape: [13, 19], repeating: 0)
             Tensor.multiply(a, b, transposeA: ta, transposeB: tb, alpha: -0.5, into: &c)
             assertClose(c, reference(a, b, transposeA: ta, transposeB: tb).map { -0.5 * $0 }, k: 43)
@@ -92,7 +96,8 @@ final class MatrixMultiplyTests: XCTestCase {
     }
 
     func testBetaZeroIgnoresNaNInOutput() {
-        let a = Tensor([[1, 2], [3, 4]]), b = Tensor([[1, 0], [0, 1]])
+        let a = Tensor([[1, 2], [3, 4]])
+        let b = Tensor([[1, 0], [0, 1]])
         var c = Tensor(shape: [2, 2], repeating: .nan)
         Tensor.multiply(a, b, beta: 0, into: &c)
         XCTAssertEqual(c.scalars, [1, 2, 3, 4])
@@ -129,11 +134,11 @@ final class MatrixMultiplyTests: XCTestCase {
         // the blocks really run on different threads; the bits must match one thread's exactly,
         // and the values the float64 reference.
         let cases: [(m: Int, n: Int, k: Int, ta: Bool, tb: Bool)] = [
-            (64, 256, 784, false, true),   // the MLP's forward product (weight transposed)
-            (256, 784, 64, true, false),   // its weight gradient
+            (64, 256, 784, false, true),  // the MLP's forward product (weight transposed)
+            (256, 784, 64, true, false),  // its weight gradient
             (200, 300, 260, false, false),
             (600, 80, 300, false, false),  // tall: cut into row blocks
-            (333, 129, 301, true, true),   // ragged blocks, both transposed
+            (333, 129, 301, true, true),  // ragged blocks, both transposed
         ]
         for (index, c) in cases.enumerated() {
             let blocks = ProductBlocks(m: c.m, n: c.n, k: c.k)
@@ -147,7 +152,8 @@ final class MatrixMultiplyTests: XCTestCase {
                 XCTAssertEqual(one.scalars.map(\.bitPattern), many.scalars.map(\.bitPattern), "\(c) with \(threads) threads")
             }
             // Accumulating into an existing output (beta = 1, as weight gradients do) also keeps its bits.
-            var accumulatedOne = Tensor(shape: [c.m, c.n], repeating: 0.25), accumulatedTwo = accumulatedOne
+            var accumulatedOne = Tensor(shape: [c.m, c.n], repeating: 0.25)
+            var accumulatedTwo = accumulatedOne
             Tensor.multiply(a, b, transposeA: c.ta, transposeB: c.tb, beta: 1, into: &accumulatedOne, threads: 1)
             Tensor.multiply(a, b, transposeA: c.ta, transposeB: c.tb, beta: 1, into: &accumulatedTwo, threads: 2)
             XCTAssertEqual(accumulatedOne.scalars.map(\.bitPattern), accumulatedTwo.scalars.map(\.bitPattern))

@@ -12,7 +12,8 @@ final class RandomGeneratorTests: XCTestCase {
         var other = RandomGenerator(seed: 12345)
         XCTAssertEqual([other.next(), other.next(), other.next()], [0xbe6a_3637_4160_d49b, 0x214a_aa06_37a6_88c6, 0xf69d_16de_9954_d388])
         var unit = RandomGenerator(seed: 12345)
-        XCTAssertEqual([unit.nextUnitFloat(), unit.nextUnitFloat(), unit.nextUnitFloat()], [0.7438081502914429, 0.13004553318023682, 0.9633344411849976])
+        XCTAssertEqual(
+            [unit.nextUnitFloat(), unit.nextUnitFloat(), unit.nextUnitFloat()], [0.7438081502914429, 0.13004553318023682, 0.9633344411849976])
     }
 
     func testStreamsAreDistinctAndReproducible() {
@@ -38,21 +39,28 @@ final class RandomGeneratorTests: XCTestCase {
     func testUniformAndNormalMoments() {
         var g = RandomGenerator(seed: 2024)
         let n = 200_000
-        var sum = 0.0, sumSquares = 0.0, low = Float.infinity, high = -Float.infinity
+        var sum = 0.0
+        var sumSquares = 0.0
+        var low = Float.infinity
+        var high = -Float.infinity
         for _ in 0..<n {
             let u = g.uniform(from: -2, to: 3)
-            low = min(low, u); high = max(high, u)
-            sum += Double(u); sumSquares += Double(u) * Double(u)
+            low = min(low, u)
+            high = max(high, u)
+            sum += Double(u)
+            sumSquares += Double(u) * Double(u)
         }
         XCTAssertGreaterThanOrEqual(low, -2)
         XCTAssertLessThan(high, 3)
         // U(-2, 3): mean 0.5, variance 25/12; standard error of the mean about 0.0032.
         XCTAssertEqual(sum / Double(n), 0.5, accuracy: 0.02)
         XCTAssertEqual(sumSquares / Double(n) - pow(sum / Double(n), 2), 25.0 / 12, accuracy: 0.03)
-        sum = 0; sumSquares = 0
+        sum = 0
+        sumSquares = 0
         for _ in 0..<n {
             let z = Double(g.normal(mean: 1, standardDeviation: 2))
-            sum += z; sumSquares += z * z
+            sum += z
+            sumSquares += z * z
         }
         XCTAssertEqual(sum / Double(n), 1, accuracy: 0.02)
         XCTAssertEqual((sumSquares / Double(n) - pow(sum / Double(n), 2)).squareRoot(), 2, accuracy: 0.02)

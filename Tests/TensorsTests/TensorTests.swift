@@ -73,12 +73,12 @@ final class TensorTests: XCTestCase {
     /// fresh memory would cost 4,096 of them.
     func testFreedTensorsStayMappedForTheNextStep() {
         #if os(Linux)
-        XCTAssertTrue(MemoryTuning.keepFreedMemory())
-        func step() { XCTAssertEqual(Tensor(shape: [4 << 20], repeating: 1)[4 << 19], 1) }
-        step()
-        let before = ResourceUsage.minorPageFaults()
-        step()
-        XCTAssertLessThan(ResourceUsage.minorPageFaults() - before, 400)
+            XCTAssertTrue(MemoryTuning.keepFreedMemory())
+            func step() { XCTAssertEqual(Tensor(shape: [4 << 20], repeating: 1)[4 << 19], 1) }
+            step()
+            let before = ResourceUsage.minorPageFaults()
+            step()
+            XCTAssertLessThan(ResourceUsage.minorPageFaults() - before, 400)
         #endif
     }
 }

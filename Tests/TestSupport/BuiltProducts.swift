@@ -12,7 +12,8 @@ public enum BuiltProducts {
     @discardableResult
     public static func run(_ path: String, _ arguments: [String], timeout: Double = 120) throws -> (status: Int32, output: String, errors: String) {
         let directory = try TemporaryDirectory(prefix: "millrace-run")
-        let outputURL = directory.path("stdout"), errorURL = directory.path("stderr")
+        let outputURL = directory.path("stdout")
+        let errorURL = directory.path("stderr")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         let process = Process()
@@ -25,7 +26,9 @@ public enum BuiltProducts {
         while process.isRunning && Date() < deadline { usleep(5_000) }
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "",
-                (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "")
+        return (
+            process.terminationStatus, (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "",
+            (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
+        )
     }
 }

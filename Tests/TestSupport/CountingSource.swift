@@ -1,6 +1,6 @@
 import DataPipeline
-import SystemIO
 import Synchronization
+import SystemIO
 import Tensors
 
 /// A source for pipeline tests: sample `i` has features `[i, i + 0.5, ...]` (so its identity is
@@ -60,5 +60,5 @@ public func sleepSeconds(_ seconds: Double) {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -48,7 +48,8 @@ public enum GradientChecker {
             }
         }
         for index in 0..<input.count {
-            var plus = input, minus = input
+            var plus = input
+            var minus = input
             plus[flat: index] += step
             minus[flat: index] -= step
             let numeric = (objective(plus) - objective(minus)) / Double(plus[flat: index] - minus[flat: index])
@@ -79,10 +80,12 @@ public enum GradientChecker {
         let analytic = loss.evaluate(output, target: target).gradient
         var mismatches: [GradientMismatch] = []
         for index in 0..<output.count {
-            var plus = output, minus = output
+            var plus = output
+            var minus = output
             plus[flat: index] += step
             minus[flat: index] -= step
-            let numeric = (Double(loss.evaluate(plus, target: target).value) - Double(loss.evaluate(minus, target: target).value))
+            let numeric =
+                (Double(loss.evaluate(plus, target: target).value) - Double(loss.evaluate(minus, target: target).value))
                 / Double(plus[flat: index] - minus[flat: index])
             let a = Double(analytic[flat: index])
             if abs(a - numeric) > absoluteTolerance + relativeTolerance * max(abs(a), abs(numeric)) {

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A small HTTP/1.1 file server on 127.0.0.1 (an ephemeral port), for staging tests: it serves
@@ -110,7 +111,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             send(connection, Array("HTTP/1.1 \(code) Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
             return
         case .dropMidBody:
-            send(connection, Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + Array(body.prefix(body.count / 2)))
+            send(
+                connection,
+                Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + Array(body.prefix(body.count / 2)))
             return
         case .corrupt:
             body[body.count / 2] ^= 0xFF

@@ -7,7 +7,8 @@ import XCTest
 /// Pipeline files decode into typed configurations; bad keys and words name the key and list
 /// what is allowed; the saved JSON decodes back to the same configuration.
 final class ConfigurationDecodingTests: XCTestCase {
-    private let valid = #"{"name": "x", "dataset": {"kind": "xor"}, "pipeline": {"batch_size": 0}, "model": {"layers": [{"type": "dense", "units": 3}, {"type": "sigmoid"}, {"type": "dense", "units": 1}]}, "loss": "mse", "optimizer": {"type": "sgd", "learning_rate": 1}, "epochs": 1, "seed": 1}"#
+    private let valid =
+        #"{"name": "x", "dataset": {"kind": "xor"}, "pipeline": {"batch_size": 0}, "model": {"layers": [{"type": "dense", "units": 3}, {"type": "sigmoid"}, {"type": "dense", "units": 1}]}, "loss": "mse", "optimizer": {"type": "sgd", "learning_rate": 1}, "epochs": 1, "seed": 1}"#
 
     private func decodingError(_ text: String) -> RunConfigurationError? {
         do {
@@ -28,15 +29,23 @@ final class ConfigurationDecodingTests: XCTestCase {
 
     func testUnknownKeysListTheAllowedKeysOfTheirObject() {
         let cases: [(String, String, String)] = [
-            (valid.replacingOccurrences(of: #""kind": "xor""#, with: #""kind": "xor", "colour": 1"#), "dataset.colour",
-             "channels, ignore_columns, kind, label_column, labels, path, size, sizing, validation_path, validation_split"),
-            (valid.replacingOccurrences(of: #"{"type": "dense", "units": 3}"#, with: #"{"type": "dense", "units": 3, "kernel": 3}"#),
-             "model.layers[0].kernel", "bias, initializer, type, units, weights"),
+            (
+                valid.replacingOccurrences(of: #""kind": "xor""#, with: #""kind": "xor", "colour": 1"#), "dataset.colour",
+                "channels, ignore_columns, kind, label_column, labels, path, size, sizing, validation_path, validation_split"
+            ),
+            (
+                valid.replacingOccurrences(of: #"{"type": "dense", "units": 3}"#, with: #"{"type": "dense", "units": 3, "kernel": 3}"#),
+                "model.layers[0].kernel", "bias, initializer, type, units, weights"
+            ),
             (valid.replacingOccurrences(of: #"{"type": "sigmoid"}"#, with: #"{"type": "sigmoid", "units": 3}"#), "model.layers[1].units", "type"),
-            (valid.replacingOccurrences(of: #""learning_rate": 1"#, with: #""learning_rate": 1, "beta1": 0.9"#), "optimizer.beta1",
-             "learning_rate, momentum, nesterov, type, weight_decay"),
-            (valid.replacingOccurrences(of: #""epochs": 1"#, with: #""epoch": 1, "epochs": 1"#), "epoch",
-             "checkpoint, dataset, epochs, logging, loss, model, name, optimizer, pipeline, schedule, seed"),
+            (
+                valid.replacingOccurrences(of: #""learning_rate": 1"#, with: #""learning_rate": 1, "beta1": 0.9"#), "optimizer.beta1",
+                "learning_rate, momentum, nesterov, type, weight_decay"
+            ),
+            (
+                valid.replacingOccurrences(of: #""epochs": 1"#, with: #""epoch": 1, "epochs": 1"#), "epoch",
+                "checkpoint, dataset, epochs, logging, loss, model, name, optimizer, pipeline, schedule, seed"
+            ),
         ]
         for (text, key, allowed) in cases {
             let error = decodingError(text)
@@ -56,8 +65,10 @@ final class ConfigurationDecodingTests: XCTestCase {
             (#""loss": "mse""#, #""loss": "hinge""#, "loss", "cross-entropy, mse, sum-of-squares"),
             (#""type": "sgd""#, #""type": "rmsprop""#, "optimizer.type", "adam, sgd"),
             (#""epochs": 1"#, #""epochs": 1, "schedule": {"type": "linear"}"#, "schedule.type", "constant, step, cosine"),
-            (#""epochs": 1"#, #""epochs": 1, "checkpoint": {"metric": "accuracy_validation"}"#, "checkpoint.metric",
-             "validation_accuracy, validation_loss, loss, accuracy"),
+            (
+                #""epochs": 1"#, #""epochs": 1, "checkpoint": {"metric": "accuracy_validation"}"#, "checkpoint.metric",
+                "validation_accuracy, validation_loss, loss, accuracy"
+            ),
             (#""units": 3}"#, #""units": 3, "initializer": "glorot"}"#, "model.layers[0].initializer", "default, xavier, he"),
         ]
         for (original, replacement, key, allowed) in cases {
@@ -69,8 +80,9 @@ final class ConfigurationDecodingTests: XCTestCase {
         let layer = decodingError(valid.replacingOccurrences(of: #""sigmoid""#, with: #""sigmoidd""#))
         XCTAssertEqual(layer?.key, "model.layers[1].type")
         XCTAssertEqual(layer?.reason, "unknown layer type 'sigmoidd'")
-        XCTAssertTrue(layer?.fix.contains("avgpool, batchnorm, conv2d, dense, dropout, flatten, global-avgpool, maxpool, relu, sigmoid, softmax, tanh") == true,
-                      "\(String(describing: layer))")
+        XCTAssertTrue(
+            layer?.fix.contains("avgpool, batchnorm, conv2d, dense, dropout, flatten, global-avgpool, maxpool, relu, sigmoid, softmax, tanh") == true,
+            "\(String(describing: layer))")
     }
 
     func testMisfitNumbersNameTheirKey() {
@@ -92,7 +104,8 @@ final class ConfigurationDecodingTests: XCTestCase {
         let error = decodingError(String(decoding: large, as: UTF8.self))
         XCTAssertEqual(error?.key, nil)
         XCTAssertTrue(error?.reason.contains("larger than 1048576 bytes") == true, "\(String(describing: error))")
-        XCTAssertNotNil(try? RunConfiguration.decode(Data((valid + String(repeating: " ", count: (1 << 20) - valid.utf8.count)).utf8), path: "edge.json"))
+        XCTAssertNotNil(
+            try? RunConfiguration.decode(Data((valid + String(repeating: " ", count: (1 << 20) - valid.utf8.count)).utf8), path: "edge.json"))
     }
 
     func testShippedPipelinesSurviveTheRoundTripThroughTheirSavedJSON() throws {

@@ -17,11 +17,14 @@ final class PReLU: Layer {
     func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         let a = slope.value
         let output = input.broadcasting(a) { x, s in x > 0 ? x : s * x }
-        return (output, { [slope] gradient in
-            let negative = input.map { min($0, 0) }  // ∂y/∂slope = x where x ≤ 0
-            slope.accumulateGradient((gradient * negative).sum(alongAxis: 0))
-            return gradient * input.broadcasting(a) { x, s in x > 0 ? 1 : s }
-        })
+        return (
+            output,
+            { [slope] gradient in
+                let negative = input.map { min($0, 0) }  // ∂y/∂slope = x where x ≤ 0
+                slope.accumulateGradient((gradient * negative).sum(alongAxis: 0))
+                return gradient * input.broadcasting(a) { x, s in x > 0 ? 1 : s }
+            }
+        )
     }
 
     func visitParameters(_ visitor: (String, Parameter) -> Void) {
@@ -69,8 +72,10 @@ final class CustomLayerRegistrationTests: XCTestCase {
     }
 
     func testARegisteredLayerGetsTheUnknownKeyAndValueChecks() {
-        for (replacement, key, reason) in [(#""initial_slope": 0.1, "slope": 1"#, "model.layers[1].slope", "unknown key"),
-                                           (#""initial_slope": -1"#, "model.layers[1].initial_slope", "-1.0 is not allowed: it must be 0 or more")] {
+        for (replacement, key, reason) in [
+            (#""initial_slope": 0.1, "slope": 1"#, "model.layers[1].slope", "unknown key"),
+            (#""initial_slope": -1"#, "model.layers[1].initial_slope", "-1.0 is not allowed: it must be 0 or more"),
+        ] {
             let text = pipeline.replacingOccurrences(of: #""initial_slope": 0.1"#, with: replacement)
             XCTAssertThrowsError(try RunConfiguration.decode(Data(text.utf8), path: "prelu.json")) { error in
                 let error = error as? RunConfigurationError

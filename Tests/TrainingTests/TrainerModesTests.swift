@@ -20,10 +20,12 @@ final class TrainerModesTests: XCTestCase {
     }
 
     func testStepCountsPerUpdateMode() throws {
-        let inputs = Tensor.random([10, 2], seed: 1), labels = (0..<10).map { $0 % 2 }
+        let inputs = Tensor.random([10, 2], seed: 1)
+        let labels = (0..<10).map { $0 % 2 }
         for (batchSize, expected) in [(1, 10 * 3), (nil, 3), (4, 3 * 3)] as [(Int?, Int)] {
-            let (trainer, recorder) = try train(xorModel(seed: 1), loss: LossRegistry.loss(named: "mse")!, optimizer: SGD(learningRate: 0.1),
-                                                features: inputs, labels: labels, epochs: 3, batchSize: batchSize)
+            let (trainer, recorder) = try train(
+                xorModel(seed: 1), loss: LossRegistry.loss(named: "mse")!, optimizer: SGD(learningRate: 0.1),
+                features: inputs, labels: labels, epochs: 3, batchSize: batchSize)
             XCTAssertEqual(trainer.stepCount, expected, "batch size \(String(describing: batchSize))")
             XCTAssertEqual(recorder.epochLosses.count, 3)
             XCTAssertEqual(recorder.events.filter { $0 == "epoch" }.count, 3)
@@ -56,8 +58,9 @@ final class TrainerModesTests: XCTestCase {
         // One step on y = w·x + b with MSE ½(y - t)² averaged: ∂/∂w = mean((y - t)·x).
         let model = Dense(weight: Tensor([[2]]), bias: Tensor([1]))
         // y = [3, 7]; t = [0, 1]; y - t = [3, 6]; ∂w = (3·1 + 6·3) / 2 = 10.5; ∂b = (3 + 6) / 2 = 4.5.
-        try train(model, loss: LossRegistry.loss(named: "mse")!, optimizer: SGD(learningRate: 0.1), features: Tensor([[1], [3]]), labels: [0, 1],
-                  epochs: 1, batchSize: nil)
+        try train(
+            model, loss: LossRegistry.loss(named: "mse")!, optimizer: SGD(learningRate: 0.1), features: Tensor([[1], [3]]), labels: [0, 1],
+            epochs: 1, batchSize: nil)
         XCTAssertEqual(model.weight.value.scalar, 2 - 1.05, accuracy: 1e-6)
         XCTAssertEqual(model.bias!.value.scalar, 1 - 0.45, accuracy: 1e-6)
     }
@@ -65,8 +68,9 @@ final class TrainerModesTests: XCTestCase {
     func testXORConvergesInEveryUpdateMode() throws {
         for batchSize in [1, nil, 2] as [Int?] {
             let model = xorModel(seed: 3)
-            try train(model, loss: LossRegistry.loss(named: "mse")!, optimizer: SGD(learningRate: 0.5, momentum: 0.9), features: xorInputs,
-                      labels: xorLabels, epochs: batchSize == nil ? 1500 : 600, batchSize: batchSize, seed: 5)
+            try train(
+                model, loss: LossRegistry.loss(named: "mse")!, optimizer: SGD(learningRate: 0.5, momentum: 0.9), features: xorInputs,
+                labels: xorLabels, epochs: batchSize == nil ? 1500 : 600, batchSize: batchSize, seed: 5)
             let predictions = model(xorInputs).scalars.map { $0 > 0.5 ? 1 : 0 }
             XCTAssertEqual(predictions, xorLabels, "batch size \(String(describing: batchSize))")
         }
@@ -77,10 +81,12 @@ final class TrainerModesTests: XCTestCase {
         let inputs = Tensor.random([100, 2], seed: 7)
         let labels = (0..<100).map { inputs[$0, 0] + inputs[$0, 1] > 0 ? 1 : 0 }
         var generator = RandomGenerator(seed: 8)
-        let model = Sequential(Dense(inputSize: 2, outputSize: 16, weightInitializer: .heUniform, generator: &generator), ReLU(),
-                               Dense(inputSize: 16, outputSize: 2, generator: &generator))
-        let (_, recorder) = try train(model, loss: SoftmaxCrossEntropy(), optimizer: Adam(learningRate: 0.05), features: inputs, labels: labels,
-                                      epochs: 50, batchSize: 10, seed: 9, schedule: CosineDecay(initial: 0.05, minimum: 0.005, totalSteps: 500))
+        let model = Sequential(
+            Dense(inputSize: 2, outputSize: 16, weightInitializer: .heUniform, generator: &generator), ReLU(),
+            Dense(inputSize: 16, outputSize: 2, generator: &generator))
+        let (_, recorder) = try train(
+            model, loss: SoftmaxCrossEntropy(), optimizer: Adam(learningRate: 0.05), features: inputs, labels: labels,
+            epochs: 50, batchSize: 10, seed: 9, schedule: CosineDecay(initial: 0.05, minimum: 0.005, totalSteps: 500))
         XCTAssertLessThan(recorder.epochLosses.last!, recorder.epochLosses.first! / 4)
         XCTAssertEqual(recorder.rates.first, 0.05)
         XCTAssertEqual(recorder.rates.last!, 0.005, accuracy: 1e-4)
@@ -90,13 +96,19 @@ final class TrainerModesTests: XCTestCase {
 
     func testInterruptIsAnnouncedAfterTheStepThatSawIt() throws {
         let recorder = StepRecorder()
-        let trainer = Trainer(model: xorModel(seed: 1), loss: LossRegistry.loss(named: "mse")!, optimizer: SGD(learningRate: 0.1), callbacks: [recorder])
+        let trainer = Trainer(
+            model: xorModel(seed: 1), loss: LossRegistry.loss(named: "mse")!, optimizer: SGD(learningRate: 0.1), callbacks: [recorder])
         var configuration = PipelineConfiguration()
         configuration.batchSize = 1
         configuration.epochs = 5
         let pipeline = try BatchPipeline(dataset: TensorDataset(features: xorInputs, labels: xorLabels), configuration: configuration)
         var steps = 0
-        let summary = try trainer.fit(pipeline, shouldStop: { steps += 1; return steps == 6 })
+        let summary = try trainer.fit(
+            pipeline,
+            shouldStop: {
+                steps += 1
+                return steps == 6
+            })
         XCTAssertTrue(summary.interrupted)
         XCTAssertEqual(summary.steps, 6)
         XCTAssertEqual(recorder.events.suffix(2), ["interrupted", "ended"])

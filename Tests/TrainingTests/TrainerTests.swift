@@ -41,7 +41,8 @@ final class TrainerTests: XCTestCase {
         let summary = try trainer.fit(pipeline)
         XCTAssertEqual(summary.steps, 200)
         XCTAssertEqual(summary.samples, 1600)
-        XCTAssertLessThanOrEqual(summary.dataWaitFraction, 0.02, pipeline.statistics.summary + String(format: ", step %.2f ms", decodePerBatch * 1250))
+        XCTAssertLessThanOrEqual(
+            summary.dataWaitFraction, 0.02, pipeline.statistics.summary + String(format: ", step %.2f ms", decodePerBatch * 1250))
     }
 
     func testTrainsAClassifierFromAPipelineAndResumesExactly() throws {
@@ -62,7 +63,12 @@ final class TrainerTests: XCTestCase {
             var trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: optimizer)
             if let splitAfter {
                 var steps = 0
-                let first = try trainer.fit(pipeline, shouldStop: { steps += 1; return steps == splitAfter })
+                let first = try trainer.fit(
+                    pipeline,
+                    shouldStop: {
+                        steps += 1
+                        return steps == splitAfter
+                    })
                 // "Restart": a new pipeline from the saved state, a new trainer around the same
                 // parameters and optimizer state.
                 pipeline = try BatchPipeline(dataset: data, configuration: configuration, resumingFrom: first.pipelineState)

@@ -23,7 +23,10 @@ final class XORSeedOracleTests: XCTestCase {
         var finalOutputs: [Double]
 
         enum CodingKeys: String, CodingKey {
-            case initial = "init", lossAtStep = "loss_at_step", finalWeights = "final_weights", finalOutputs = "final_outputs"
+            case initial = "init"
+            case lossAtStep = "loss_at_step"
+            case finalWeights = "final_weights"
+            case finalOutputs = "final_outputs"
         }
     }
 
@@ -38,8 +41,9 @@ final class XORSeedOracleTests: XCTestCase {
         let inputs = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
         let targets = Tensor([[0], [1], [1], [0]])
         // Full-batch gradient descent: the whole set as one batch, in order, through the training loop.
-        let (_, recorder) = try train(model, loss: LossRegistry.loss(named: "sum-of-squares")!, optimizer: SGD(learningRate: 1.0), features: inputs,
-                                      labels: [0, 1, 1, 0], epochs: 500, batchSize: nil)
+        let (_, recorder) = try train(
+            model, loss: LossRegistry.loss(named: "sum-of-squares")!, optimizer: SGD(learningRate: 1.0), features: inputs,
+            labels: [0, 1, 1, 0], epochs: 500, batchSize: nil)
         var losses = recorder.losses
         losses[500] = SumOfSquares().evaluate(model(inputs), target: targets).value
 

@@ -46,7 +46,8 @@ public final class CheckpointCallback: TrainingCallback {
         case .stepEnded(let step):
             let epochSaves = step.isLastInEpoch && savesAtEnd(ofEpoch: step.epoch)
             if let every = everySteps, step.step % every == 0, !epochSaves {
-                try save(trainer: trainer, epoch: step.stateAfter.epoch, state: step.stateAfter, metrics: ["loss": Double(step.loss)], reason: "steps")
+                try save(
+                    trainer: trainer, epoch: step.stateAfter.epoch, state: step.stateAfter, metrics: ["loss": Double(step.loss)], reason: "steps")
             }
         case .epochEnded(let epoch):
             if savesAtEnd(ofEpoch: epoch.epoch) {
@@ -54,7 +55,8 @@ public final class CheckpointCallback: TrainingCallback {
             }
         case .interrupted(let step):
             if let step, lastSavedStep != step.step {
-                try save(trainer: trainer, epoch: step.stateAfter.epoch, state: step.stateAfter, metrics: ["loss": Double(step.loss)], reason: "interrupt")
+                try save(
+                    trainer: trainer, epoch: step.stateAfter.epoch, state: step.stateAfter, metrics: ["loss": Double(step.loss)], reason: "interrupt")
             }
         default:
             break
@@ -70,9 +72,10 @@ public final class CheckpointCallback: TrainingCallback {
         if let best = validation?.bestAccuracy { all["best_validation_accuracy"] = best }
         var hyperparameters = self.hyperparameters
         hyperparameters["learning_rate"] = "\(trainer.optimizer.learningRate)"
-        try store.save(TrainingCheckpoint.contents(
-            model: trainer.model, optimizer: trainer.optimizer, step: trainer.stepCount, epoch: epoch, pipelineState: state,
-            preprocessing: preprocessing, metrics: all, hyperparameters: hyperparameters, configuration: configuration))
+        try store.save(
+            TrainingCheckpoint.contents(
+                model: trainer.model, optimizer: trainer.optimizer, step: trainer.stepCount, epoch: epoch, pipelineState: state,
+                preprocessing: preprocessing, metrics: all, hyperparameters: hyperparameters, configuration: configuration))
         lastSavedStep = trainer.stepCount
         try trainer.announce(.checkpointSaved(CheckpointEvent(step: trainer.stepCount, epoch: epoch, reason: reason)))
     }

@@ -33,10 +33,11 @@ public final class ProgressCallback: TrainingCallback {
             let epochRemaining = Double(step.batchesPerEpoch - step.batchInEpoch - 1) * perStep
             let runPerStep = (Date().timeIntervalSince1970 - (runStarted ?? 0)) / Double(max(step.step - firstStep, 1))
             let runRemaining = Double(totalEpochs * step.batchesPerEpoch - step.step) * runPerStep
-            reporter.step(epoch: step.epoch, epochs: totalEpochs, batch: step.batchInEpoch + 1, batches: step.batchesPerEpoch,
-                          loss: step.epochLoss, accuracy: step.epochAccuracy,
-                          samplesPerSecond: Double(step.epochSamples) / max(step.epochSeconds, 1e-9), waitShare: step.dataWaitFraction,
-                          remainingSeconds: epochRemaining, runRemainingSeconds: max(0, runRemaining))
+            reporter.step(
+                epoch: step.epoch, epochs: totalEpochs, batch: step.batchInEpoch + 1, batches: step.batchesPerEpoch,
+                loss: step.epochLoss, accuracy: step.epochAccuracy,
+                samplesPerSecond: Double(step.epochSamples) / max(step.epochSeconds, 1e-9), waitShare: step.dataWaitFraction,
+                remainingSeconds: epochRemaining, runRemainingSeconds: max(0, runRemaining))
         case .epochEnded(let epoch):
             var text = String(format: "epoch %d/%d  loss %.4f  acc %.1f%%", epoch.epoch + 1, totalEpochs, epoch.loss, epoch.accuracy * 100)
             if let loss = trainer.epochMetrics["validation_loss"], let accuracy = trainer.epochMetrics["validation_accuracy"] {

@@ -34,7 +34,8 @@ public struct DenseSpecification: LayerSpecification, Decodable {
             return Dense(inputSize: inputs, outputSize: units, weightInitializer: initializer?.initializer, generator: &context.generator)
         }
         guard weights.count == inputs, weights.allSatisfy({ $0.count == units }) else {
-            throw SpecificationError(key: "weights", reason: "must be \(inputs) rows of \(units) values (inputs by units)", fix: "give one row per input")
+            throw SpecificationError(
+                key: "weights", reason: "must be \(inputs) rows of \(units) values (inputs by units)", fix: "give one row per input")
         }
         let bias = bias ?? [Float](repeating: 0, count: units)
         guard bias.count == units else {
@@ -72,8 +73,9 @@ public struct Conv2DSpecification: LayerSpecification, Decodable {
     /// The layer for image inputs.
     public func makeLayer(in context: inout LayerBuildContext) throws -> any Layer {
         try context.requireImageInput("conv2d")
-        return Conv2D(inputChannels: context.inputShape[0], outputChannels: filters, kernelSize: kernel ?? 3, stride: stride ?? 1, padding: padding ?? 0,
-                      weightInitializer: initializer?.initializer, generator: &context.generator)
+        return Conv2D(
+            inputChannels: context.inputShape[0], outputChannels: filters, kernelSize: kernel ?? 3, stride: stride ?? 1, padding: padding ?? 0,
+            weightInitializer: initializer?.initializer, generator: &context.generator)
     }
 }
 
@@ -140,7 +142,9 @@ public struct DropoutSpecification: LayerSpecification, Decodable {
 
     /// The probability is in [0, 1).
     public func validate() throws {
-        if let probability { try SpecificationError.require(probability >= 0 && probability < 1, "probability", probability, mustBe: "a number in [0, 1)") }
+        if let probability {
+            try SpecificationError.require(probability >= 0 && probability < 1, "probability", probability, mustBe: "a number in [0, 1)")
+        }
     }
 
     /// The layer.
@@ -169,8 +173,9 @@ public struct BatchNormSpecification: LayerSpecification, Decodable {
     /// The layer for `inputShape[0]` features.
     public func makeLayer(in context: inout LayerBuildContext) throws -> any Layer {
         guard context.inputShape.count == 1 || context.inputShape.count == 3 else {
-            throw SpecificationError(key: "type", reason: "batchnorm needs [features] or [channels, height, width], its input is \(context.inputShape)",
-                                     fix: "move it")
+            throw SpecificationError(
+                key: "type", reason: "batchnorm needs [features] or [channels, height, width], its input is \(context.inputShape)",
+                fix: "move it")
         }
         return BatchNorm(features: context.inputShape[0], momentum: momentum ?? 0.1, epsilon: epsilon ?? 1e-5)
     }

@@ -7,8 +7,10 @@ extension ConfigurationChoice {
     public init(from decoder: any Decoder) throws {
         let word = try decoder.singleValueContainer().decode(String.self)
         guard let value = Self(rawValue: word) else {
-            throw SpecificationError(key: AnyCodingKey.path(decoder.codingPath), reason: "unknown value '\(word)'",
-                                     fix: "use one of: \(Self.allowedWords)").absolute
+            throw SpecificationError(
+                key: AnyCodingKey.path(decoder.codingPath), reason: "unknown value '\(word)'",
+                fix: "use one of: \(Self.allowedWords)"
+            ).absolute
         }
         self = value
     }

@@ -27,7 +27,8 @@ public enum LayerRegistry {
     /// The specification of the layer of type `type` whose JSON object `decoder` is at.
     static func decode(type: String, from decoder: any Decoder) throws -> any LayerSpecification {
         do {
-            let decode = try table.entry(named: type, key: AnyCodingKey.path(decoder.codingPath + [AnyCodingKey(stringValue: "type")]), what: "layer type")
+            let decode = try table.entry(
+                named: type, key: AnyCodingKey.path(decoder.codingPath + [AnyCodingKey(stringValue: "type")]), what: "layer type")
             return try decode(decoder)
         } catch let error as SpecificationError {
             throw error.absolute
@@ -60,10 +61,13 @@ public enum LayerRegistry {
         let parameterless: [(String, @Sendable (LayerBuildContext) throws -> any Layer)] = [
             ("relu", { _ in ReLU() }), ("sigmoid", { _ in Sigmoid() }), ("tanh", { _ in Tanh() }), ("softmax", { _ in Softmax() }),
             ("flatten", { _ in Flatten() }),
-            ("global-avgpool", { context in
-                try context.requireImageInput("global-avgpool")
-                return GlobalAvgPool()
-            }),
+            (
+                "global-avgpool",
+                { context in
+                    try context.requireImageInput("global-avgpool")
+                    return GlobalAvgPool()
+                }
+            ),
         ]
         for (name, make) in parameterless { entries[name] = Self.parameterless(name, make) }
         return entries

@@ -58,8 +58,9 @@ public struct LayerBuildContext {
     /// Throws unless the input is an image `[channels, height, width]`.
     public func requireImageInput(_ type: String) throws(SpecificationError) {
         guard inputShape.count == 3 else {
-            throw SpecificationError(key: "type", reason: "\(type) needs images [channels, height, width], but its input is \(inputShape)",
-                                     fix: "remove it for tables, or put it before the flatten and dense layers")
+            throw SpecificationError(
+                key: "type", reason: "\(type) needs images [channels, height, width], but its input is \(inputShape)",
+                fix: "remove it for tables, or put it before the flatten and dense layers")
         }
     }
 }

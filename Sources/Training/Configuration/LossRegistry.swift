@@ -30,16 +30,19 @@ public struct SquaredErrorLabelLoss: LabelLossFunction {
     /// The squared error against the label or its one-hot encoding.
     public func evaluate(_ output: Tensor, labels: [Int]) -> (value: Float, gradient: Tensor) {
         let width = output.shape.last ?? 1
-        let target = Tensor(shape: output.shape, generating: { index in
-            let (row, column) = (index / width, index % width)
-            return width == 1 ? Float(labels[row]) : (labels[row] == column ? 1 : 0)
-        })
+        let target = Tensor(
+            shape: output.shape,
+            generating: { index in
+                let (row, column) = (index / width, index % width)
+                return width == 1 ? Float(labels[row]) : (labels[row] == column ? 1 : 0)
+            })
         return averaged ? MeanSquaredError().evaluate(output, target: target) : SumOfSquares().evaluate(output, target: target)
     }
 
     /// One output per class, or a single output for two classes.
     public func outputWidthProblem(width: Int, classes: Int) -> String? {
-        width == classes || (width == 1 && classes <= 2) ? nil : "a squared error needs one output per class (\(classes))\(classes <= 2 ? " or a single output" : "")"
+        width == classes || (width == 1 && classes <= 2)
+            ? nil : "a squared error needs one output per class (\(classes))\(classes <= 2 ? " or a single output" : "")"
     }
 }
 

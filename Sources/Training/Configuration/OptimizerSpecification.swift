@@ -39,7 +39,9 @@ public struct SGDSpecification: OptimizerSpecification, Decodable {
     public func validate() throws {
         if let momentum { try SpecificationError.require(momentum >= 0 && momentum.isFinite, "momentum", momentum, mustBe: "0 or more") }
         if nesterov == true {
-            try SpecificationError.require((momentum ?? 0) > 0, "nesterov", true, mustBe: "false unless momentum is above 0", fix: "give \"momentum\" (such as 0.9) or drop nesterov")
+            try SpecificationError.require(
+                (momentum ?? 0) > 0, "nesterov", true, mustBe: "false unless momentum is above 0",
+                fix: "give \"momentum\" (such as 0.9) or drop nesterov")
         }
     }
 

@@ -3,7 +3,12 @@ extension RunConfiguration {
     public struct Checkpoint: Codable, Sendable, Equatable {
         /// The keys.
         public enum CodingKeys: String, CodingKey, CaseIterable {
-            case directory, everySteps = "every_steps", everyEpochs = "every_epochs", keepLast = "keep_last", keepBest = "keep_best", metric
+            case directory
+            case everySteps = "every_steps"
+            case everyEpochs = "every_epochs"
+            case keepLast = "keep_last"
+            case keepBest = "keep_best"
+            case metric
         }
 
         /// The directory.
@@ -43,7 +48,9 @@ extension RunConfiguration {
     public struct Logging: Codable, Sendable, Equatable {
         /// The keys.
         public enum CodingKeys: String, CodingKey, CaseIterable {
-            case runDirectory = "run_directory", everySteps = "every_steps", printLossEvery = "print_loss_every"
+            case runDirectory = "run_directory"
+            case everySteps = "every_steps"
+            case printLossEvery = "print_loss_every"
         }
 
         /// Where metrics.jsonl, the resolved configuration and TensorBoard events go.

@@ -6,8 +6,13 @@ extension RunConfiguration {
     public struct Dataset: Codable, Sendable, Equatable {
         /// The keys.
         public enum CodingKeys: String, CodingKey, CaseIterable {
-            case kind, path, validationPath = "validation_path", validationSplit = "validation_split", channels, size, sizing
-            case labelColumn = "label_column", ignoreColumns = "ignore_columns", labels
+            case kind, path
+            case validationPath = "validation_path"
+            case validationSplit = "validation_split"
+            case channels, size, sizing
+            case labelColumn = "label_column"
+            case ignoreColumns = "ignore_columns"
+            case labels
         }
 
         /// `image-folder`, `csv` or `xor` (the seed's four XOR points).
@@ -52,11 +57,13 @@ extension RunConfiguration {
                 throw SpecificationError(key: "path", reason: "a path is required for \(kind.rawValue) data", fix: "give the data's path")
             }
             if let validationSplit {
-                try SpecificationError.require(validationSplit >= 0 && validationSplit < 1, "validation_split", validationSplit, mustBe: "a number in [0, 1)",
-                                               fix: "use a fraction such as 0.2")
+                try SpecificationError.require(
+                    validationSplit >= 0 && validationSplit < 1, "validation_split", validationSplit, mustBe: "a number in [0, 1)",
+                    fix: "use a fraction such as 0.2")
             }
             if let size {
-                try SpecificationError.require(size.count == 2 && size.allSatisfy { $0 > 0 }, "size", size, mustBe: "[width, height] with positive numbers")
+                try SpecificationError.require(
+                    size.count == 2 && size.allSatisfy { $0 > 0 }, "size", size, mustBe: "[width, height] with positive numbers")
             }
         }
 

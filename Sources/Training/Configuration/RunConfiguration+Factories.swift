@@ -30,7 +30,8 @@ extension RunConfiguration {
     /// The registered loss named by `loss`.
     public func makeLoss(path: String = "pipeline") throws(RunConfigurationError) -> LabelLoss {
         guard let made = LossRegistry.loss(named: loss) else {
-            throw RunConfigurationError(path: path, key: "loss", reason: "unknown loss '\(loss)'", fix: "use one of: \(LossRegistry.names.joined(separator: ", "))")
+            throw RunConfigurationError(
+                path: path, key: "loss", reason: "unknown loss '\(loss)'", fix: "use one of: \(LossRegistry.names.joined(separator: ", "))")
         }
         return made
     }
@@ -61,7 +62,8 @@ extension RunConfiguration {
     /// (default validation accuracy with validation data, else the training loss).
     public func retentionPolicy(hasValidation: Bool) -> RetentionPolicy {
         let metric = checkpoint?.metric ?? (hasValidation ? .validationAccuracy : .loss)
-        return RetentionPolicy(keepLast: checkpoint?.keepLast ?? 3, keepBest: checkpoint?.keepBest ?? 1, metric: metric.rawValue,
-                               goal: metric.rawValue.hasSuffix("accuracy") ? .maximize : .minimize)
+        return RetentionPolicy(
+            keepLast: checkpoint?.keepLast ?? 3, keepBest: checkpoint?.keepBest ?? 1, metric: metric.rawValue,
+            goal: metric.rawValue.hasSuffix("accuracy") ? .maximize : .minimize)
     }
 }

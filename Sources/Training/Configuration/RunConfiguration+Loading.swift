@@ -9,8 +9,9 @@ extension RunConfiguration {
     public static func load(path: String) throws(RunConfigurationError) -> RunConfiguration {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
-            throw RunConfigurationError(path: path, key: nil, reason: isFolder.boolValue ? "a folder, not a pipeline file" : "no such file",
-                                        fix: "give a pipeline file (JSON), such as pipelines/digits-mlp.json")
+            throw RunConfigurationError(
+                path: path, key: nil, reason: isFolder.boolValue ? "a folder, not a pipeline file" : "no such file",
+                fix: "give a pipeline file (JSON), such as pipelines/digits-mlp.json")
         }
         let data: Data
         do {
@@ -26,11 +27,13 @@ extension RunConfiguration {
     /// Decodes and checks pipeline-file JSON (`path` names it in errors).
     public static func decode(_ data: Data, path: String) throws(RunConfigurationError) -> RunConfiguration {
         guard data.count <= maximumFileBytes else {
-            throw RunConfigurationError(path: path, key: nil, reason: "the file is larger than \(maximumFileBytes) bytes, too large for a pipeline file",
-                                        fix: "give the pipeline file (JSON) here and the data with its \"path\" or --data")
+            throw RunConfigurationError(
+                path: path, key: nil, reason: "the file is larger than \(maximumFileBytes) bytes, too large for a pipeline file",
+                fix: "give the pipeline file (JSON) here and the data with its \"path\" or --data")
         }
         do { _ = try JSONSerialization.jsonObject(with: data) } catch {
-            throw RunConfigurationError(path: path, key: nil, reason: "not valid JSON\(syntaxPosition(of: error, in: data))", fix: "fix the JSON syntax")
+            throw RunConfigurationError(
+                path: path, key: nil, reason: "not valid JSON\(syntaxPosition(of: error, in: data))", fix: "fix the JSON syntax")
         }
         let configuration: RunConfiguration
         do {
@@ -38,11 +41,15 @@ extension RunConfiguration {
         } catch let error as AbsoluteSpecificationError {
             throw RunConfigurationError(path: path, error.error)
         } catch let DecodingError.typeMismatch(type, context), let DecodingError.valueNotFound(type, context) {
-            throw RunConfigurationError(path: path, key: keyPath(context.codingPath), reason: "expected \(describe(type))", fix: "give the key a value of that type")
+            throw RunConfigurationError(
+                path: path, key: keyPath(context.codingPath), reason: "expected \(describe(type))", fix: "give the key a value of that type")
         } catch let DecodingError.keyNotFound(key, context) {
-            throw RunConfigurationError(path: path, key: AnyCodingKey.path(context.codingPath + [key]), reason: "required key is missing", fix: "add it")
+            throw RunConfigurationError(
+                path: path, key: AnyCodingKey.path(context.codingPath + [key]), reason: "required key is missing", fix: "add it")
         } catch let DecodingError.dataCorrupted(context) {
-            let reason = context.codingPath.isEmpty ? "a value does not fit its key's type (a fraction where an integer belongs, or a number too large)" : context.debugDescription
+            let reason =
+                context.codingPath.isEmpty
+                ? "a value does not fit its key's type (a fraction where an integer belongs, or a number too large)" : context.debugDescription
             throw RunConfigurationError(path: path, key: keyPath(context.codingPath), reason: reason, fix: "give a value of the right type and range")
         } catch {
             throw RunConfigurationError(path: path, key: nil, reason: "\(error)", fix: "check the file against pipelines/README.md")

@@ -6,7 +6,9 @@ extension RunConfiguration {
     public struct Optimizer: Codable, Sendable, Equatable {
         /// The keys every optimizer takes.
         public enum CodingKeys: String, CodingKey, CaseIterable {
-            case type, learningRate = "learning_rate", weightDecay = "weight_decay"
+            case type
+            case learningRate = "learning_rate"
+            case weightDecay = "weight_decay"
         }
 
         /// A registered kind (`OptimizerRegistry`): `sgd` or `adam`.
@@ -40,7 +42,8 @@ extension RunConfiguration {
 
         /// A positive finite rate, a weight decay not negative, the kind's own checks.
         public func validate() throws(SpecificationError) {
-            try SpecificationError.require(learningRate > 0 && learningRate.isFinite, "learning_rate", learningRate, mustBe: "a positive finite number")
+            try SpecificationError.require(
+                learningRate > 0 && learningRate.isFinite, "learning_rate", learningRate, mustBe: "a positive finite number")
             if let weightDecay {
                 try SpecificationError.require(weightDecay >= 0 && weightDecay.isFinite, "weight_decay", weightDecay, mustBe: "0 or more")
             }
@@ -82,15 +85,18 @@ extension RunConfiguration {
         /// Values in range, and only the keys of this type.
         public func validate() throws(SpecificationError) {
             if let factor {
-                try SpecificationError.require(type == .step, "factor", factor, mustBe: "absent unless the type is step", fix: "remove it or use \"type\": \"step\"")
+                try SpecificationError.require(
+                    type == .step, "factor", factor, mustBe: "absent unless the type is step", fix: "remove it or use \"type\": \"step\"")
                 try SpecificationError.require(factor > 0 && factor.isFinite, "factor", factor, mustBe: "a positive number")
             }
             if let every {
-                try SpecificationError.require(type == .step, "every", every, mustBe: "absent unless the type is step", fix: "remove it or use \"type\": \"step\"")
+                try SpecificationError.require(
+                    type == .step, "every", every, mustBe: "absent unless the type is step", fix: "remove it or use \"type\": \"step\"")
                 try SpecificationError.require(every > 0, "every", every, mustBe: "1 or more")
             }
             if let minimum {
-                try SpecificationError.require(type == .cosine, "minimum", minimum, mustBe: "absent unless the type is cosine", fix: "remove it or use \"type\": \"cosine\"")
+                try SpecificationError.require(
+                    type == .cosine, "minimum", minimum, mustBe: "absent unless the type is cosine", fix: "remove it or use \"type\": \"cosine\"")
                 try SpecificationError.require(minimum >= 0 && minimum.isFinite, "minimum", minimum, mustBe: "0 or more")
             }
         }

@@ -5,7 +5,10 @@ extension RunConfiguration {
     public struct Pipeline: Codable, Sendable, Equatable {
         /// The keys.
         public enum CodingKeys: String, CodingKey, CaseIterable {
-            case batchSize = "batch_size", shuffle, threads, prefetch, windowChunks = "window_chunks", augmentations
+            case batchSize = "batch_size"
+            case shuffle, threads, prefetch
+            case windowChunks = "window_chunks"
+            case augmentations
             case skipBadFraction = "skip_bad_fraction"
         }
 
@@ -43,15 +46,17 @@ extension RunConfiguration {
             if let prefetch { try SpecificationError.require(prefetch > 0, "prefetch", prefetch, mustBe: "1 or more") }
             if let windowChunks { try SpecificationError.require(windowChunks > 0, "window_chunks", windowChunks, mustBe: "1 or more") }
             if let skipBadFraction {
-                try SpecificationError.require(skipBadFraction >= 0 && skipBadFraction <= 1, "skip_bad_fraction", skipBadFraction, mustBe: "a number in [0, 1]")
+                try SpecificationError.require(
+                    skipBadFraction >= 0 && skipBadFraction <= 1, "skip_bad_fraction", skipBadFraction, mustBe: "a number in [0, 1]")
             }
             for (index, augmentation) in (augmentations ?? []).enumerated() {
                 try SpecificationError.within("augmentations[\(index)]") { () throws(SpecificationError) in try augmentation.validate() }
                 // Normalisation is preprocessing (applied in validation, evaluation and prediction
                 // too, before any random augmentation): only the first entry may normalise.
-                try SpecificationError.require(index == 0 || augmentation.normalize == nil, "augmentations[\(index)].normalize", "normalize",
-                                               mustBe: "the first augmentation (normalisation is preprocessing and comes first)",
-                                               fix: "move the normalize entry to the start of the list")
+                try SpecificationError.require(
+                    index == 0 || augmentation.normalize == nil, "augmentations[\(index)].normalize", "normalize",
+                    mustBe: "the first augmentation (normalisation is preprocessing and comes first)",
+                    fix: "move the normalize entry to the start of the list")
             }
         }
 
@@ -65,7 +70,8 @@ extension RunConfiguration {
     public struct Augmentation: Codable, Sendable, Equatable {
         /// The keys.
         public enum CodingKeys: String, CodingKey, CaseIterable {
-            case normalize, flip, cropPadding = "crop_padding"
+            case normalize, flip
+            case cropPadding = "crop_padding"
         }
 
         /// Normalisation.
@@ -115,8 +121,11 @@ extension RunConfiguration {
         public func validate() throws(SpecificationError) {
             let given = [normalize.map { _ in "normalize" }, flip.map { _ in "flip" }, cropPadding.map { _ in "crop_padding" }].compactMap { $0 }
             guard given.count == 1 else {
-                throw SpecificationError(key: nil, reason: given.isEmpty ? "an augmentation with no transform" : "one augmentation with several transforms (\(given.joined(separator: ", ")))",
-                                         fix: "give exactly one of normalize, flip, crop_padding per list entry")
+                throw SpecificationError(
+                    key: nil,
+                    reason: given.isEmpty
+                        ? "an augmentation with no transform" : "one augmentation with several transforms (\(given.joined(separator: ", ")))",
+                    fix: "give exactly one of normalize, flip, crop_padding per list entry")
             }
             if let normalize { try SpecificationError.within("normalize") { () throws(SpecificationError) in try normalize.validate() } }
             if let flip { try SpecificationError.require(flip >= 0 && flip <= 1, "flip", flip, mustBe: "a probability in [0, 1]") }

@@ -38,24 +38,30 @@ extension RunConfiguration {
         for (index, augmentation) in (pipeline.augmentations ?? []).enumerated() {
             guard let normalize = augmentation.normalize else { continue }
             let rule = groups == 1 ? "1 value (the data has 1 channel)" : "1 value or one per channel (\(groups))"
-            try SpecificationError.require([1, groups].contains(normalize.mean.count), "pipeline.augmentations[\(index)].normalize.mean",
-                                           normalize.mean, mustBe: rule)
+            try SpecificationError.require(
+                [1, groups].contains(normalize.mean.count), "pipeline.augmentations[\(index)].normalize.mean",
+                normalize.mean, mustBe: rule)
         }
     }
 
     private func checkOutput(_ shape: [Int], classes: Int) throws(SpecificationError) {
         guard shape.count == 1 else {
-            throw SpecificationError(key: "model.layers", reason: "the model's output per sample has shape \(shape), but the loss \(loss) needs one vector per sample",
-                                     fix: "end the model with a dense layer (or flatten or global-avgpool)")
+            throw SpecificationError(
+                key: "model.layers", reason: "the model's output per sample has shape \(shape), but the loss \(loss) needs one vector per sample",
+                fix: "end the model with a dense layer (or flatten or global-avgpool)")
         }
-        guard let function = LossRegistry.table.entry(named: loss)?(), let problem = function.outputWidthProblem(width: shape[0], classes: classes) else { return }
+        guard let function = LossRegistry.table.entry(named: loss)?(), let problem = function.outputWidthProblem(width: shape[0], classes: classes)
+        else { return }
         if let index = model.layers.lastIndex(where: { $0.specification is DenseSpecification }),
-           let units = (model.layers[index].specification as? DenseSpecification)?.units, units == shape[0] {
-            throw SpecificationError(key: "model.layers[\(index)].units", reason: "\(units) is not allowed: the data has \(classes) classes and \(problem)",
-                                     fix: "give the last dense layer \(classes) units, or leave units out to get the class count")
+            let units = (model.layers[index].specification as? DenseSpecification)?.units, units == shape[0]
+        {
+            throw SpecificationError(
+                key: "model.layers[\(index)].units", reason: "\(units) is not allowed: the data has \(classes) classes and \(problem)",
+                fix: "give the last dense layer \(classes) units, or leave units out to get the class count")
         }
-        throw SpecificationError(key: "model.layers", reason: "the model gives \(shape[0]) outputs per sample, but the data has \(classes) classes and \(problem)",
-                                 fix: "end the model with a dense layer without units (it gets the class count)")
+        throw SpecificationError(
+            key: "model.layers", reason: "the model gives \(shape[0]) outputs per sample, but the data has \(classes) classes and \(problem)",
+            fix: "end the model with a dense layer without units (it gets the class count)")
     }
 
     private func checkBatchNormalization(_ inputShapes: [[Int]], samples: Int) throws(SpecificationError) {
@@ -63,9 +69,11 @@ extension RunConfiguration {
         guard samples > 0, size == 1 || samples % size == 1 else { return }
         for (index, entry) in model.layers.enumerated() where entry.specification is BatchNormSpecification && inputShapes[index].count == 1 {
             let better = stride(from: size + 1, through: samples + 1, by: 1).first { samples % $0 != 1 } ?? size + 1
-            throw SpecificationError(key: "pipeline.batch_size", reason: "\(pipeline.batchSize) is not allowed: with \(samples) training samples it leaves a batch of 1 sample, "
-                                     + "which batchnorm (model.layers[\(index)]) cannot normalise",
-                                     fix: "use a batch size that leaves no single sample over, such as \(better)")
+            throw SpecificationError(
+                key: "pipeline.batch_size",
+                reason: "\(pipeline.batchSize) is not allowed: with \(samples) training samples it leaves a batch of 1 sample, "
+                    + "which batchnorm (model.layers[\(index)]) cannot normalise",
+                fix: "use a batch size that leaves no single sample over, such as \(better)")
         }
     }
 }

@@ -32,7 +32,8 @@ public struct SpecificationError: Error, Equatable, CustomStringConvertible {
 
     /// Throws unless `condition` holds: "`value` is not allowed: it must be `allowed`; use `allowed`"
     /// (or `fix`).
-    public static func require(_ condition: Bool, _ key: String, _ value: Any, mustBe allowed: String, fix: String? = nil) throws(SpecificationError) {
+    public static func require(_ condition: Bool, _ key: String, _ value: Any, mustBe allowed: String, fix: String? = nil) throws(SpecificationError)
+    {
         guard !condition else { return }
         throw SpecificationError(key: key, reason: "\(value) is not allowed: it must be \(allowed)", fix: fix ?? "use \(allowed)")
     }

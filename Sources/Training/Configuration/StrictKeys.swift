@@ -37,8 +37,10 @@ extension Decoder {
         let allowedSet = Set(allowedNames)
         guard let unknown = present.sorted().first(where: { !allowedSet.contains($0) }) else { return }
         let location = AnyCodingKey.path(codingPath)
-        throw SpecificationError(key: location.isEmpty ? unknown : "\(location).\(unknown)", reason: "unknown key",
-                                 fix: "use one of: \(allowedSet.sorted().joined(separator: ", "))").absolute
+        throw SpecificationError(
+            key: location.isEmpty ? unknown : "\(location).\(unknown)", reason: "unknown key",
+            fix: "use one of: \(allowedSet.sorted().joined(separator: ", "))"
+        ).absolute
     }
 
     /// Runs `body` (a synthesized `init(from:)`), reporting numbers that do not fit their type
@@ -57,8 +59,11 @@ extension Decoder {
     }
 
     private var misfit: AbsoluteSpecificationError {
-        SpecificationError(key: AnyCodingKey.path(codingPath), reason: "a value does not fit its key's type (a fraction where an integer belongs, or a number too large)",
-                           fix: "check this object's numbers").absolute
+        SpecificationError(
+            key: AnyCodingKey.path(codingPath),
+            reason: "a value does not fit its key's type (a fraction where an integer belongs, or a number too large)",
+            fix: "check this object's numbers"
+        ).absolute
     }
 
     /// The keyed container of `Keys` after checking that the object holds no other keys.
@@ -113,7 +118,9 @@ extension KeyedDecodingContainer {
         case is Float.Type: expected = "a 32-bit number (up to about 3.4e38)"
         default: expected = "a list of numbers of the right kind (integers, or 32-bit numbers up to about 3.4e38)"
         }
-        return SpecificationError(key: AnyCodingKey.path(codingPath + [key]), reason: "\(number) does not fit: expected \(expected)",
-                                  fix: "give \(expected)").absolute
+        return SpecificationError(
+            key: AnyCodingKey.path(codingPath + [key]), reason: "\(number) does not fit: expected \(expected)",
+            fix: "give \(expected)"
+        ).absolute
     }
 }
