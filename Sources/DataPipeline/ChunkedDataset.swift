@@ -13,6 +13,9 @@ public protocol ChunkedDataset: Sendable {
     func sampleCount(ofChunk index: Int) -> Int
     /// Reads and decodes chunk `index`. Throws `DataError` for bad input.
     func loadChunk(at index: Int) throws -> SampleChunk
+    /// Reads chunk `index` keeping only the rows `keep` accepts (by row number in the chunk); a
+    /// format may skip decoding the others.
+    func loadChunk(at index: Int, keepingRows keep: @escaping @Sendable (Int) -> Bool) throws -> SampleChunk
     /// The chunks the pipeline will read next, in order (a stager fetches them ahead).
     func willRead(chunks: [Int])
     /// Chunk `index` has been consumed (a stager deletes its file).
@@ -26,6 +29,12 @@ public protocol ChunkedDataset: Sendable {
 }
 
 extension ChunkedDataset {
+    /// Reads the whole chunk, then keeps the accepted rows.
+    public func loadChunk(at index: Int, keepingRows keep: @escaping @Sendable (Int) -> Bool) throws -> SampleChunk {
+        let chunk = try loadChunk(at: index)
+        return chunk.selecting(rows: (0..<chunk.count).filter(keep))
+    }
+
     /// Nothing to prepare by default.
     public func willRead(chunks: [Int]) {}
     /// Nothing to release by default.

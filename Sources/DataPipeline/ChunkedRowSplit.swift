@@ -41,9 +41,8 @@ public struct ChunkedRowSplit<Base: ChunkedDataset>: ChunkedDataset {
 
     /// Reads the base's chunk and keeps this side's rows, in order.
     public func loadChunk(at index: Int) throws -> SampleChunk {
-        let chunk = try base.loadChunk(at: index)
-        let rows = (0..<chunk.count).filter { split.isHeldOut(row: firstRows[index] + $0) == isHeldOutSide }
-        return chunk.selecting(rows: rows)
+        let (split, first, side) = (split, firstRows[index], isHeldOutSide)
+        return try base.loadChunk(at: index, keepingRows: { split.isHeldOut(row: first + $0) == side })
     }
 
     /// Passes the read-ahead on to the base.

@@ -1,7 +1,8 @@
+import DataPipeline
+import SystemIO
+
 #if canImport(Glibc)
-    import DataPipeline
     import Glibc
-    import SystemIO
 #elseif canImport(Darwin)
     import Darwin
 #endif
@@ -78,7 +79,10 @@ struct CSVChunkParser: Sendable {
 
     /// Parses `bytes`, which start at a row boundary on line `firstLine` and hold whole rows (the
     /// last may lack its newline) and at most `lineEnds` line ends (LF, CRLF or lone CR).
-    func parse(_ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, lineEnds: Int) -> ParsedChunk {
+    /// With `keep`, only the rows whose number in the chunk (0-based, counting every non-blank
+    /// row) it accepts are parsed; the others are only scanned past. Use it only on chunks known
+    /// to hold no bad row (their numbering would otherwise differ from the index pass's).
+    func parse(_ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, lineEnds: Int, keep: ((Int) -> Bool)? = nil) -> ParsedChunk {
         var chunk = ParsedChunk()
         guard let base = bytes.baseAddress, bytes.count > 0 else { return chunk }
         let featureCount = layout.featureNames.count
@@ -88,7 +92,9 @@ struct CSVChunkParser: Sendable {
         chunk.features = [Float](unsafeUninitializedCapacity: maximumRows * featureCount) { out, initialized in
             let rows = roles.withUnsafeBufferPointer { roles in
                 classes.withUnsafeBufferPointer { classes in
-                    parseRows(base, base + bytes.count, firstLine: firstLine, out: out.baseAddress!, roles: roles, classes: classes, chunk: &chunk)
+                    parseRows(
+                        base, base + bytes.count, firstLine: firstLine, out: out.baseAddress!, roles: roles, classes: classes, keep: keep,
+                        chunk: &chunk)
                 }
             }
             initialized = rows * featureCount
@@ -98,11 +104,12 @@ struct CSVChunkParser: Sendable {
 
     private func parseRows(
         _ base: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, firstLine: Int, out: UnsafeMutablePointer<Float>,
-        roles: UnsafeBufferPointer<Int>, classes: UnsafeBufferPointer<UInt8>, chunk: inout ParsedChunk
+        roles: UnsafeBufferPointer<Int>, classes: UnsafeBufferPointer<UInt8>, keep: ((Int) -> Bool)?, chunk: inout ParsedChunk
     ) -> Int {
         let featureCount = layout.featureNames.count
         let columnCount = roles.count
         var rowCount = 0
+        var rowNumber = -1
         var line = firstLine
         var p = base
         @inline(__always) func isTerminator(_ q: UnsafePointer<UInt8>) -> Bool {
@@ -120,6 +127,11 @@ struct CSVChunkParser: Sendable {
             if p.pointee == 0x0D {
                 p += p + 1 < end && p[1] == 0x0A ? 2 : 1
                 line += 1
+                continue
+            }
+            rowNumber += 1
+            if let keep, !keep(rowNumber) {
+                skipRow(&p, end, line: &line, classes: classes)
                 continue
             }
             let row = out + rowCount * featureCount
@@ -235,6 +247,36 @@ struct CSVChunkParser: Sendable {
     }
 
     /// The general path for one field: every numeric form, empty fields, and labels.
+    /// Moves `p` past one row without parsing its fields (quoted fields may hold separators and
+    /// line ends), counting its lines.
+    private func skipRow(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, line: inout Int, classes: UnsafeBufferPointer<UInt8>) {
+        while p < end {
+            let kind = classes[Int(p.pointee)]
+            if kind == 4 {  // a quoted stretch: to its closing quote (doubled quotes stay inside)
+                p += 1
+                while p < end {
+                    if p.pointee == 0x22 {
+                        if p + 1 < end && p[1] == 0x22 {
+                            p += 2
+                            continue
+                        }
+                        p += 1
+                        break
+                    }
+                    if p.pointee == 0x0A || (p.pointee == 0x0D && !(p + 1 < end && p[1] == 0x0A)) { line += 1 }
+                    p += 1
+                }
+                continue
+            }
+            if kind == 2 || kind == 3 {
+                p += kind == 3 && p + 1 < end && p[1] == 0x0A ? 2 : 1
+                line += 1
+                return
+            }
+            p += 1
+        }
+    }
+
     private func field(
         _ role: Int, _ start: UnsafePointer<UInt8>, _ stop: UnsafePointer<UInt8>, line: Int, column: Int,
         row: UnsafeMutablePointer<Float>, label: inout Int, localLabels: inout [String]

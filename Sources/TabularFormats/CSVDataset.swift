@@ -87,22 +87,42 @@ public struct CSVDataset: ChunkedDataset {
 
     /// Chunk `index`'s rows (normalized, if asked) with their labels and lines.
     public func loadChunk(at index: Int) throws -> SampleChunk {
-        let chunk = try csvChunk(at: index)
+        sampleChunk(try csvChunk(at: index))
+    }
+
+    private func sampleChunk(_ chunk: CSVChunk) -> SampleChunk {
         var features = chunk.features
         if let normalization {
             let shape = sampleShape
             features.withUnsafeMutableBufferPointer { normalization.apply(toBatch: $0, sampleShape: shape) }
         }
-        return SampleChunk(index: index, features: features, labels: chunk.labels, path: path, lines: chunk.lines)
+        return SampleChunk(index: chunk.index, features: features, labels: chunk.labels, path: path, lines: chunk.lines)
     }
 
     /// Chunk `index` with its features as one tensor `[rows, features]`. Rows that the opening
     /// pass skipped are skipped again, without being recorded twice.
     public func csvChunk(at index: Int) throws(DataError) -> CSVChunk {
+        try csvChunk(at: index, keepingRows: nil)
+    }
+
+    /// Chunk `index`'s rows that `keep` accepts (by row number in the chunk). When the opening
+    /// pass found no bad row, the other rows are only scanned past, not parsed: a split reads
+    /// each side's rows at the cost of that side.
+    public func loadChunk(at index: Int, keepingRows keep: @escaping @Sendable (Int) -> Bool) throws -> SampleChunk {
+        guard quarantined.isEmpty else {
+            let chunk = try loadChunk(at: index)
+            return chunk.selecting(rows: (0..<chunk.count).filter(keep))
+        }
+        return sampleChunk(try csvChunk(at: index, keepingRows: keep))
+    }
+
+    private func csvChunk(at index: Int, keepingRows keep: ((Int) -> Bool)?) throws(DataError) -> CSVChunk {
         let extent = chunks[index]
         let bytes = try readBytes(extent)
         let parsed = bytes.withUnsafeBufferPointer { buffer in
-            parser.parse(buffer, firstLine: extent.firstLine, lineEnds: CSVChunkCutter.lineEnds(buffer.baseAddress!, from: 0, to: buffer.count))
+            parser.parse(
+                buffer, firstLine: extent.firstLine, lineEnds: CSVChunkCutter.lineEnds(buffer.baseAddress!, from: 0, to: buffer.count),
+                keep: keep)
         }
         if let fatal = parsed.fatal { throw fatal }
         if case .fail = options.badInput, let first = parsed.badRows.first { throw first }

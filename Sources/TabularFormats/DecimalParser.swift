@@ -1,7 +1,8 @@
+import DataPipeline
+import SystemIO
+
 #if canImport(Glibc)
-    import DataPipeline
     import Glibc
-    import SystemIO
 #elseif canImport(Darwin)
     import Darwin
 #endif

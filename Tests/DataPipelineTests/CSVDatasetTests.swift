@@ -69,6 +69,35 @@ final class CSVDatasetTests: XCTestCase {
         }
     }
 
+    func testKeepingRowsScansPastTheOthersAndGivesTheSameRows() throws {
+        let path = directory.path("d.csv").path
+        try Data(makeText().utf8).write(to: URL(fileURLWithPath: path))
+        let dataset = try CSVDataset(path: path, options: options)
+        XCTAssertTrue(dataset.quarantined.isEmpty)
+        let split = RowSplit(fraction: 0.3, seed: 11)
+        var held = 0
+        var kept = 0
+        var first = 0
+        for index in 0..<dataset.chunkCount {
+            let whole = try dataset.loadChunk(at: index)
+            for side in [true, false] {
+                let start = first
+                let keep: @Sendable (Int) -> Bool = { split.isHeldOut(row: start + $0) == side }
+                let fast = try dataset.loadChunk(at: index, keepingRows: keep)
+                // The rows a full parse gives, selected afterwards (quoted fields with line ends included).
+                XCTAssertEqual(fast, whole.selecting(rows: (0..<whole.count).filter(keep)), "chunk \(index)")
+                if side { held += fast.count } else { kept += fast.count }
+            }
+            first += whole.count
+        }
+        XCTAssertEqual(held + kept, 300)
+        let validation = ChunkedRowSplit(base: dataset, split: split, heldOut: true)
+        let training = ChunkedRowSplit(base: dataset, split: split, heldOut: false)
+        XCTAssertEqual(validation.count, held)
+        XCTAssertEqual(training.count, kept)
+        XCTAssertEqual(held, (0..<300).filter { split.isHeldOut(row: $0) }.count)
+    }
+
     func testGzipStreamsIntoAPipelineInFileOrderOfChunks() throws {
         let text = makeText()
         let compressed = directory.path("d.csv.gz").path
