@@ -62,6 +62,8 @@ final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {
     let epochs: Int?
     /// Whether chunks are read in file order, one at a time (gzip).
     let sequential: Bool
+    /// The order.
+    let sampler: WindowedChunkSampler
     private var plan: (epoch: Int, plan: WindowPlan)?
     private var resident: [Int: SampleChunk] = [:]
 
@@ -73,6 +75,8 @@ final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {
         self.windowChunks = max(windowChunks, 1)
         chunkCounts = (0..<source.chunkCount).map(source.sampleCount(ofChunk:))
         sequential = source.prefersSequentialChunks
+        sampler = WindowedChunkSampler(
+            chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, shuffle: shuffle, sequentialChunks: sequential)
     }
 
     var count: Int { chunkCounts.reduce(0, +) }
@@ -85,17 +89,14 @@ final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {
 
     func keys(epoch: Int, orderPositions: [Int]) -> [Int] {
         if plan?.epoch != epoch {
-            let current = WindowPlan(
-                chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch, shuffle: shuffle, sequentialChunks: sequential)
+            let current = sampler.plan(epoch: epoch)
             plan = (epoch, current)
             // Tell the source what comes next: the rest of this epoch from the first window needed
             // (chunks already consumed before a resume are not asked for again), then the next epoch.
             let hasNext = epochs.map { epoch + 1 < $0 } ?? true
             let following =
                 hasNext
-                ? WindowPlan(
-                    chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, epoch: epoch + 1, shuffle: shuffle, sequentialChunks: sequential
-                ) : nil
+                ? sampler.plan(epoch: epoch + 1) : nil
             let start = orderPositions.first ?? 0
             let first = current.windowIndex(of: start)
             // In the window being resumed, only chunks with rows at or after the position remain.

@@ -9,8 +9,8 @@ public struct WeightedSampler: Sampler {
     public let count: Int
     /// The seed.
     public let seed: UInt64
-    private let probability: [Double]
-    private let alias: [Int]
+    let probability: [Double]
+    let alias: [Int]
 
     /// Draws `count` samples per epoch; `weights` holds one non-negative weight per dataset
     /// sample, not all zero. Returns nil when the weights are unusable.

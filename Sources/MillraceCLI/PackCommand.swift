@@ -4,6 +4,7 @@ import Foundation
 import ImageFormats
 import Shards
 import TabularFormats
+import Training
 
 /// `millrace pack <png-folder|csv> --output <dir>`: cuts a dataset into shards plus a manifest.
 struct PackCommand: ParsableCommand {
@@ -63,7 +64,7 @@ struct PackCommand: ParsableCommand {
     func run() throws {
         let limits = try PackCommand.limits(shardSize)
         let manifest: ShardManifest
-        if input.lowercased().hasSuffix(".csv") || input.lowercased().hasSuffix(".csv.gz") {
+        if DataKind.of(path: input) == .csv {
             manifest = try ShardPacker.pack(csv: input, options: CSVOptions(), output: output, limits: limits)
         } else {
             manifest = try ShardPacker.pack(
