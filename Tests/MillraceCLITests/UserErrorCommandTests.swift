@@ -6,7 +6,7 @@ import XCTest
 /// `error:` line naming the file (and line) or path: labels the training classes do not hold, a
 /// run or checkpoint directory below a regular file (ENOTDIR even as root, where permissions do
 /// not stop writes).
-final class DataCheckCommandTests: XCTestCase {
+final class UserErrorCommandTests: XCTestCase {
     private let millrace = BuiltProducts.executable("millrace")
     private var directory: TemporaryDirectory!
 
@@ -73,5 +73,24 @@ final class DataCheckCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/checkpoints/latest"))
         let metrics = (try? String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8)) ?? ""
         XCTAssertFalse(metrics.contains("\"kind\":\"step\""), metrics)
+    }
+
+    func testARunOrCheckpointDirectoryBelowAFileIsAUserErrorNamingThePath() throws {
+        let training = try writeCSV("train.csv", labels: (0..<24).map { $0 % 3 })
+        let pipeline = try writePipeline(csv: training)
+        let file = directory.path("file.txt").path
+        try "not a folder\n".write(toFile: file, atomically: true, encoding: .utf8)
+        // The run directory (its checkpoints go inside it by default).
+        var result = try BuiltProducts.run(millrace, ["train", pipeline, "--run-dir", file + "/run", "--quiet"])
+        assertOneErrorLine(result, [file + "/run", "\(file) is a file, not a folder"])
+        // The run directory alone, the checkpoints elsewhere.
+        result = try BuiltProducts.run(
+            millrace, ["train", pipeline, "--run-dir", file + "/run", "--checkpoint-dir", directory.path("checkpoints").path, "--quiet"])
+        assertOneErrorLine(result, [file + "/run", "\(file) is a file, not a folder"])
+        // A checkpoint directory that cannot be created.
+        result = try BuiltProducts.run(
+            millrace, ["train", pipeline, "--run-dir", directory.path("run").path, "--checkpoint-dir", file + "/a/b", "--quiet"])
+        assertOneErrorLine(result, [file + "/a/b", "cannot create the checkpoint directory", "\(file) is a file, not a folder"])
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "not a folder\n")
     }
 }
