@@ -59,8 +59,9 @@ public final class CheckpointStore: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
         } catch {
             throw CheckpointError(
-                .io, path: self.directory, reason: "cannot create the checkpoint directory: \(error.localizedDescription)",
-                fix: "check the path and its permissions")
+                .io, path: self.directory,
+                reason: "cannot create the checkpoint directory: \(PathProblem.reason(creating: self.directory, error: error))",
+                fix: "give a checkpoint directory that can be created, or check the path and its permissions")
         }
         for name in DurableFile.list(self.directory) where name.hasPrefix(CheckpointStore.temporaryPrefix) {
             DurableFile.remove("\(self.directory)/\(name)")

@@ -49,7 +49,7 @@ struct Millrace: ParsableCommand {
         case .fileWriteOutOfSpace: reason = "the disk is full"
         case .fileWriteVolumeReadOnly: reason = "the volume is read-only"
         case .fileWriteFileExists: reason = "something is already there"
-        case .fileWriteUnknown: reason = "cannot write there (a parent is not a folder, or the file system refused)"
+        case .fileWriteUnknown: reason = path.map { PathProblem.reason(creating: $0, error: error) } ?? "cannot write there"
         case .fileReadUnknown, .fileReadCorruptFile: reason = "cannot read it"
         default: reason = error.localizedDescription
         }

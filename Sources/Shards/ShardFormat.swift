@@ -47,8 +47,10 @@ public enum ShardFormat {
         return bytes
     }
 
-    /// The samples of a shard: (payload range, label) per sample, validated against the size.
-    public static func index(_ bytes: [UInt8], path: String) throws(DataError) -> (
+    /// The samples of a shard: (payload range, label) per sample, validated against the size
+    /// and, given the manifest's `classCount`, every label against its classes (`0..<classCount`;
+    /// -1, unlabelled, when the manifest has none).
+    public static func index(_ bytes: [UInt8], path: String, classCount: Int? = nil) throws(DataError) -> (
         format: SampleFormat, featureCount: Int, entries: [(Range<Int>, Int)]
     ) {
         func corrupt(_ reason: String, _ offset: Int) -> DataError {
@@ -78,6 +80,14 @@ public enum ShardFormat {
             }
             if format == .float32 && length != featureCount * 4 {
                 throw corrupt("sample \(index) has \(length) bytes, expected \(featureCount * 4)", at)
+            }
+            if let classCount, classCount > 0 ? !(0..<classCount).contains(label) : label != -1 {
+                throw DataError(
+                    .corrupt, path: path, byteOffset: at + 12,
+                    reason: classCount > 0
+                        ? "sample \(index) has label \(label), outside the manifest's \(classCount) classes (0 to \(classCount - 1))"
+                        : "sample \(index) has label \(label), but the manifest lists no classes (unlabelled samples have -1)",
+                    fix: "the shard does not belong to this manifest or is damaged: pack the dataset again")
             }
             entries.append((Int(offset)..<(Int(offset) + length), label))
         }

@@ -36,7 +36,7 @@ public struct ShardedDataset: ChunkedDataset {
     public func loadChunk(at index: Int) throws -> SampleChunk {
         let path = try stager.localPath(ofShard: index)
         let bytes = try FileBytes.contents(of: path)
-        let (format, featureCount, entries) = try ShardFormat.index(bytes, path: path)
+        let (format, featureCount, entries) = try ShardFormat.index(bytes, path: path, classCount: manifest.classNames.count)
         let width = Tensor.elementCount(of: sampleShape)
         let channels = ChannelMode(rawValue: manifest.channels ?? "rgb") ?? .rgb
         let decoder = PNGDecoder()

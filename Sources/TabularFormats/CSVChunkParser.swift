@@ -301,7 +301,7 @@ struct CSVChunkParser: Sendable {
         }
         switch options.labelMapping {
         case .numeric:
-            guard case .value(let value) = DecimalParser.parse(start, stop), value >= 0, value < 2_147_483_648,
+            guard case .value(let value) = DecimalParser.parse(start, stop), value >= 0, value < Float(options.maximumClasses),
                 value == value.rounded(.towardZero)
             else { return problem(.unknownLabel) }
             label = Int(value)
@@ -342,10 +342,20 @@ struct CSVChunkParser: Sendable {
         default:
             switch options.labelMapping {
             case .numeric:
-                (reason, fix) = (
-                    "label '\(text)' is not a class index (a non-negative integer)",
-                    "use integer labels, or map text labels by first appearance or from a list"
-                )
+                if case .value(let value) = DecimalParser.parse(problem.start, problem.stop), value >= Float(options.maximumClasses),
+                    value == value.rounded(.towardZero)
+                {
+                    // A class index this large would make as many classes (and output units).
+                    (reason, fix) = (
+                        "label '\(text)' is beyond the largest class index, \(options.maximumClasses - 1) (at most \(options.maximumClasses) classes)",
+                        "correct the row; if the data really has more classes, raise the reader's maximumClasses"
+                    )
+                } else {
+                    (reason, fix) = (
+                        "label '\(text)' is not a class index (a non-negative integer)",
+                        "use integer labels, or map text labels by first appearance or from a list"
+                    )
+                }
             default:
                 (reason, fix) = ("label '\(text)' is not one of the given classes", "add it to the class list or correct the row")
             }

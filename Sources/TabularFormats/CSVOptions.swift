@@ -49,6 +49,9 @@ public struct CSVOptions: Sendable, Equatable {
     public var ignoredColumns: [ColumnReference] = []
     /// How labels become class indices.
     public var labelMapping: LabelMapping = .numeric
+    /// The most classes numeric labels may make: a label must be below it (a label of 2^31 would
+    /// otherwise make 2^31 class names and output units). At least 1.
+    public var maximumClasses = 65_536
     /// NaN/infinity handling.
     public var nonFinite: NonFinitePolicy = .error
     /// The value of an empty feature field, or nil to make empty fields an error.

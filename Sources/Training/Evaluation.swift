@@ -49,15 +49,15 @@ public struct Evaluation: Codable, Sendable, Equatable {
         context.requiresInputGradient = false
         while let batch = try pipeline.next() {
             let output = model.forward(batch.features, context: context).output
+            for (slot, truth) in batch.labels.enumerated() where truth < 0 || truth >= classes {
+                throw DataError(
+                    .unknownLabel, path: "sample \(batch.indices[slot])",
+                    reason: "label \(truth) is not one of the model's \(classes) classes (\(classNames.prefix(10).joined(separator: ", ")))",
+                    fix: "evaluate on data with the training classes only")
+            }
             total += Double(loss.evaluate(output, target: batch.labels).value) * Double(batch.count)
-            for (slot, (truth, predicted)) in zip(batch.labels, loss.predictions(output)).enumerated() {
-                guard truth >= 0 && truth < classes else {
-                    throw DataError(
-                        .unknownLabel, path: "sample \(batch.indices[slot])",
-                        reason: "label \(truth) is not one of the model's \(classes) classes (\(classNames.prefix(10).joined(separator: ", ")))",
-                        fix: "evaluate on data with the training classes only")
-                }
-                if predicted >= 0 && predicted < classes { confusion[truth][predicted] += 1 }
+            for (truth, predicted) in zip(batch.labels, loss.predictions(output)) where predicted >= 0 && predicted < classes {
+                confusion[truth][predicted] += 1
             }
             count += batch.count
             pipeline.recycle(batch)

@@ -138,12 +138,23 @@ public struct TrainingData: Sendable {
 
     /// Evaluation or validation data at `path` (an image folder or a CSV file), read exactly as
     /// `preprocessing` says: the same channels, size, normalisation and class mapping. A label the
-    /// class names do not hold is an error.
+    /// class names do not hold is an error when the data is opened (before any training), naming
+    /// the file, the line and the model's classes.
     public static func source(path: String, preprocessing: Preprocessing, options: ReadOptions = ReadOptions()) throws -> DataSource {
         switch DataKind.of(path: path) {
         case .csv:
-            return .chunked(
-                try CSVDataset(path: path, options: csvOptions(preprocessing, options: options), normalization: preprocessing.normalization))
+            var csv = csvOptions(preprocessing, options: options)
+            let classes = preprocessing.classNames ?? []
+            if case .numeric = csv.labelMapping, !classes.isEmpty { csv.maximumClasses = classes.count }
+            do {
+                return .chunked(try CSVDataset(path: path, options: csv, normalization: preprocessing.normalization))
+            } catch {
+                guard error.kind == .unknownLabel, !classes.isEmpty else { throw error }
+                let listed = classes.prefix(10).joined(separator: ", ") + (classes.count > 10 ? ", ..." : "")
+                var unknown = error
+                unknown.fix = "the model was trained on \(classes.count) classes (\(listed)): give data with those classes only"
+                throw unknown
+            }
         case .imageFolder:
             return .randomAccess(try ImageFolder(root: path, options: imageOptions(preprocessing)))
         case .packed, .xor:

@@ -165,18 +165,40 @@ final class BatchPipelineTests: XCTestCase {
         XCTAssertLessThanOrEqual(source.loadedIndices.count, 10 * (2 + 1 + 1))  // consumed + prefetched + in progress
     }
 
+    /// Batches alive once every producer thread of earlier tests has stopped (`Batch.liveCount`
+    /// counts the whole process).
+    private func settledLiveBatches() -> Int {
+        XCTAssertTrue(waitUntil { BatchPipeline.runningProducers == 0 }, "a producer thread never stopped")
+        return Batch.liveCount
+    }
+
     func testPrefetchHoldsAtMostDepthBatches() throws {
         let depth = 3
-        let pipeline = try BatchPipeline(dataset: CountingSource(count: 400), configuration: configuration(batch: 4, prefetch: depth, epochs: 1))
-        sleepSeconds(0.3)  // let the producer fill the buffer and block
-        XCTAssertLessThanOrEqual(Batch.liveCount, depth + 1)  // the buffer plus the one waiting to be put
+        let baseline = settledLiveBatches()
+        let source = CountingSource(count: 400)
+        var pipeline: BatchPipeline? = try BatchPipeline(dataset: source, configuration: configuration(batch: 4, prefetch: depth, epochs: 1))
+        // Before the consumer takes the first batch the producer fills the buffer, makes one more
+        // batch, and blocks putting it: exactly depth + 1 batches and their samples, no more.
+        XCTAssertTrue(waitUntil { pipeline!.statistics.batchesProduced >= depth + 1 })
+        XCTAssertEqual(pipeline!.statistics.batchesProduced, depth + 1)
+        XCTAssertEqual(source.loadedIndices.count, (depth + 1) * 4)
+        XCTAssertEqual(Batch.liveCount - baseline, depth + 1)
         var largest = 0
-        while let batch = try pipeline.next() {
-            largest = max(largest, Batch.liveCount)
+        var consumed = 0
+        while let batch = try pipeline!.next() {
+            consumed += 1
+            largest = max(largest, Batch.liveCount - baseline)
+            // Produced = consumed + the buffer + the one waiting to be put, at most.
+            XCTAssertLessThanOrEqual(pipeline!.statistics.batchesProduced, consumed + depth + 1)
+            XCTAssertLessThanOrEqual(source.loadedIndices.count, (consumed + depth + 2) * 4)
             _ = batch
         }
+        XCTAssertEqual(consumed, 100)
         XCTAssertLessThanOrEqual(largest, depth + 2)  // plus the one the consumer holds
-        XCTAssertLessThanOrEqual(pipeline.statistics.largestDepth, depth)
+        XCTAssertEqual(pipeline!.statistics.largestDepth, depth, "the buffer's largest depth")
+        // Drained and released: no batch outlives its pipeline.
+        pipeline = nil
+        XCTAssertEqual(settledLiveBatches(), baseline)
     }
 
     func testErrorSurfacesAtTheBatchThatHoldsTheBadSample() throws {
@@ -231,18 +253,15 @@ final class BatchPipelineTests: XCTestCase {
     }
 
     func testDeinitStopsTheProducerThread() throws {
-        let before = BatchPipeline.runningProducers
+        let baseline = settledLiveBatches()
         do {
             let pipeline = try BatchPipeline(dataset: CountingSource(count: 10_000), configuration: configuration(batch: 4, epochs: nil))
             _ = try pipeline.next()
-            XCTAssertGreaterThan(BatchPipeline.runningProducers, before)
+            XCTAssertEqual(BatchPipeline.runningProducers, 1)
         }
-        let deadline = Date().addingTimeInterval(10)
-        while BatchPipeline.runningProducers > before && Date() < deadline { sleepSeconds(0.01) }
-        XCTAssertEqual(BatchPipeline.runningProducers, before)
-        let liveDeadline = Date().addingTimeInterval(10)
-        while Batch.liveCount > 0 && Date() < liveDeadline { sleepSeconds(0.01) }
-        XCTAssertEqual(Batch.liveCount, 0, "no batch outlives its pipeline")
+        // The pipeline is released mid-stream, its buffer full: its producer stops and frees them.
+        XCTAssertTrue(waitUntil { BatchPipeline.runningProducers == 0 }, "the producer thread outlived its pipeline")
+        XCTAssertEqual(Batch.liveCount, baseline, "no batch outlives its pipeline")
     }
 
     func testRecycledStorageNeverChangesABatchStillHeld() throws {

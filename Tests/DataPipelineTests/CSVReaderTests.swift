@@ -121,6 +121,30 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertThrowsError(try readAll(try write(""))) { XCTAssertEqual(($0 as? DataError)?.kind, .emptyFile) }
     }
 
+    /// A numeric label is a class index, and the classes are 0 through the largest label: a
+    /// label of 2^31 would make 2^31 class names. Labels from 65,536 up (or `maximumClasses`) are
+    /// refused with the row's line and the limit, before anything is sized by them.
+    func testAbsurdNumericLabelsAreRefusedWithTheClassLimit() throws {
+        for label in ["65536", "2147483648", "1e9", "4294967296", "1e30"] {
+            let path = try write("a,label\n1,0\n2,\(label)\n")
+            XCTAssertThrowsError(try readAll(path), label) { error in
+                let dataError = error as? DataError
+                XCTAssertEqual(dataError?.kind, .unknownLabel, "\(error)")
+                XCTAssertEqual(dataError?.path, path)
+                XCTAssertEqual(dataError?.line, 3)
+                XCTAssertEqual(dataError?.column, 2)
+                XCTAssertTrue(dataError?.reason.contains("largest class index, 65535") ?? false, "\(error)")
+                XCTAssertTrue(dataError?.fix.contains("maximumClasses") ?? false, "\(error)")
+            }
+        }
+        try assertError("a,label\n1,-3\n", .unknownLabel, line: 2, column: 2)
+        try assertError("a,label\n1,2.5\n", .unknownLabel, line: 2, column: 2)
+        // The largest allowed label makes exactly the limit's classes.
+        XCTAssertEqual(try readAll(try write("a,label\n1,65535\n")).reader.classNames.count, 65_536)
+        try assertError("a,label\n1,3\n2,4\n", .unknownLabel, line: 3, column: 2) { $0.maximumClasses = 4 }
+        XCTAssertEqual(try readAll(try write("a,label\n1,3\n")) { $0.maximumClasses = 4 }.reader.classNames, ["0", "1", "2", "3"])
+    }
+
     func testBlankLinesAreSkipped() throws {
         let result = try readAll(try write("a,label\n1,0\n\n2,1\r\n\r\n3,0\n"))
         XCTAssertEqual(result.rows, [[1], [2], [3]])

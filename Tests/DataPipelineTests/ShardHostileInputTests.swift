@@ -18,9 +18,9 @@ final class ShardHostileInputTests: XCTestCase {
     }
 
     /// One float32 shard of 4 samples (2 features), and its manifest entry under `name`.
-    private func writeShard(named name: String = "part-0.mrshard") throws -> ShardManifest.Shard {
+    private func writeShard(named name: String = "part-0.mrshard", labels: [Int] = [0, 1, 0, 1]) throws -> ShardManifest.Shard {
         let payloads = (0..<4).map { sample in (0..<2).flatMap { withUnsafeBytes(of: Float(sample * 2 + $0).bitPattern.littleEndian, Array.init) } }
-        let bytes = ShardFormat.encode(payloads: payloads, labels: [0, 1, 0, 1], format: .float32, featureCount: 2)
+        let bytes = ShardFormat.encode(payloads: payloads, labels: labels, format: .float32, featureCount: 2)
         try Data(bytes).write(to: packed.appendingPathComponent(name))
         let crc = bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32($0.count))) }
         return ShardManifest.Shard(name: name, samples: 4, bytes: bytes.count, crc32: crc)
@@ -110,5 +110,38 @@ final class ShardHostileInputTests: XCTestCase {
             let cached = try FileManager.default.contentsOfDirectory(atPath: directory.path("cache-\(announced)").path)
             XCTAssertEqual(cached, [], "nothing written to the cache")
         }
+    }
+
+    /// A hand-made shard whose label lies outside the manifest's two classes is refused when it is
+    /// read, naming the shard, the byte offset of the label's index entry (header 24 bytes, 16 per
+    /// entry, label at +12) and the classes.
+    func testShardLabelsOutsideTheManifestsClassesAreRefused() throws {
+        for (labels, bad) in [([0, 1, 2, 1], 2), ([0, -1, 0, 1], 1), ([0, 1, 0, Int(Int32.max)], 3)] {
+            let shard = try writeShard(labels: labels)
+            try writeManifest([shard])
+            let cache = directory.path("cache-\(bad)-\(labels[bad])").path
+            let stager = try ShardStager(source: LocalShardSource(directory: packed.path), cacheDirectory: cache, budgetBytes: 1 << 20)
+            defer { stager.stop() }
+            XCTAssertThrowsError(try ShardedDataset(stager: stager).loadChunk(at: 0)) { error in
+                let dataError = error as? DataError
+                XCTAssertEqual(dataError?.kind, .corrupt, "\(error)")
+                XCTAssertEqual(dataError?.path, "\(cache)/part-0.mrshard")
+                XCTAssertEqual(dataError?.byteOffset, 24 + 16 * bad + 12)
+                XCTAssertTrue(
+                    dataError?.reason.contains("sample \(bad) has label \(labels[bad]), outside the manifest's 2 classes (0 to 1)") ?? false,
+                    "\(error)")
+            }
+        }
+        // The same bytes index without a class count (what the format alone checks), and a good shard reads.
+        let bytes = ShardFormat.encode(payloads: [[0, 0, 0, 0]], labels: [5], format: .float32, featureCount: 1)
+        XCTAssertEqual(try ShardFormat.index(bytes, path: "x").entries.map(\.1), [5])
+        XCTAssertThrowsError(try ShardFormat.index(bytes, path: "x", classCount: 5))
+        XCTAssertThrowsError(try ShardFormat.index(bytes, path: "x", classCount: 0))
+        XCTAssertEqual(try ShardFormat.index(bytes, path: "x", classCount: 6).entries.map(\.1), [5])
+        try writeManifest([try writeShard()])
+        let stager = try ShardStager(
+            source: LocalShardSource(directory: packed.path), cacheDirectory: directory.path("cache-good").path, budgetBytes: 1 << 20)
+        defer { stager.stop() }
+        XCTAssertEqual(try ShardedDataset(stager: stager).loadChunk(at: 0).labels, [0, 1, 0, 1])
     }
 }

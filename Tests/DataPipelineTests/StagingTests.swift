@@ -65,25 +65,14 @@ final class StagingTests: XCTestCase {
         defer { server.stop() }
         let cache = directory.path("http-cache").path
         let limit = budget(shards: 6)
-        let remote = try ShardStager(source: HTTPShardSource(manifestURL: server.url("manifest.json")), cacheDirectory: cache, budgetBytes: limit)
-        // Sample the cache directory's size continuously while staging runs.
-        let largest = Atomic<Int>(0)
-        let sampling = Atomic<Bool>(true)
-        let sampler = Thread {
-            while sampling.load(ordering: .relaxed) {
-                let files = (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []
-                let size = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: "\(cache)/\($1)")[.size] as? Int) ?? 0) }
-                if size > largest.load(ordering: .relaxed) { largest.store(size, ordering: .relaxed) }
-                usleep(500)
-            }
-        }
-        sampler.start()
+        let measured = MeasuringSource(base: HTTPShardSource(manifestURL: server.url("manifest.json")), cache: cache)
+        let remote = try ShardStager(source: measured, cacheDirectory: cache, budgetBytes: limit)
         let staged = try stream(remote, epochs: 2)
-        sampling.store(false, ordering: .relaxed)
         XCTAssertEqual(staged.map(\.indices), reference.map(\.indices))
         XCTAssertEqual(staged.map(\.features), reference.map(\.features))
-        XCTAssertLessThanOrEqual(largest.load(ordering: .relaxed), limit, "the cache exceeded its budget")
         let statistics = remote.currentStatistics
+        XCTAssertEqual(measured.fetches, statistics.shardsFetched)
+        XCTAssertLessThanOrEqual(measured.largestBytes, limit, "the cache exceeded its budget")
         XCTAssertGreaterThanOrEqual(statistics.shardsDeleted, 50, "consumed shards are deleted")
         XCTAssertLessThanOrEqual(statistics.peakBytes, limit)
         XCTAssertEqual(server.requestCounts["manifest.json"], 1)
@@ -153,5 +142,40 @@ final class StagingTests: XCTestCase {
         let stager = try ShardStager(
             source: LocalShardSource(directory: packed), cacheDirectory: directory.path("y").path, budgetBytes: budget(shards: 3))
         XCTAssertThrowsError(try stream(stager)) { error in XCTAssertTrue("\(error)".contains("window"), "\(error)") }
+    }
+}
+
+/// A shard source that measures the cache on disk at each fetch: the files there plus the shard
+/// about to be written are the most the directory holds until the next fetch (only the stager's
+/// one fetching thread adds files; deletions only shrink it), so the largest figure is the
+/// cache's peak, observed by events rather than by sampling on a timer.
+private final class MeasuringSource: ShardSource, @unchecked Sendable {
+    let base: any ShardSource
+    let cache: String
+    private let figures = Mutex<(fetches: Int, largest: Int)>((0, 0))
+
+    init(base: any ShardSource, cache: String) {
+        self.base = base
+        self.cache = cache
+    }
+
+    /// Shard fetches so far.
+    var fetches: Int { figures.withLock { $0.fetches } }
+    /// The largest measured cache size, in bytes.
+    var largestBytes: Int { figures.withLock { $0.largest } }
+
+    var location: String { base.location }
+    func manifestBytes() throws -> [UInt8] { try base.manifestBytes() }
+    func fetch(_ name: String) throws -> [UInt8] { try fetch(name, maximumBytes: 1 << 31) }
+
+    func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8] {
+        let bytes = try base.fetch(name, maximumBytes: maximumBytes)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []
+        let onDisk = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: "\(cache)/\($1)")[.size] as? Int) ?? 0) }
+        figures.withLock {
+            $0.fetches += 1
+            $0.largest = max($0.largest, onDisk + bytes.count)
+        }
+        return bytes
     }
 }

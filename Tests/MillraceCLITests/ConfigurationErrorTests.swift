@@ -231,12 +231,48 @@ final class ConfigurationErrorTests: XCTestCase {
         try JSONSerialization.data(withJSONObject: tablePipeline()).write(to: URL(fileURLWithPath: path))
         // A run directory inside a regular file cannot be created: the checkpoint store (its own
         // error type) and, with the checkpoints elsewhere, Foundation's error from the run directory.
+        // (ENOTDIR: tests run as root, where permissions would not stop the writes.)
         let runDirectory = csv + "/run"
-        try assertOneErrorLine(["train", path, "--run-dir", runDirectory], [csv], "checkpoints under a file")
+        let notAFolder = "\(csv!) is a file, not a folder"
+        try assertOneErrorLine(["train", path, "--run-dir", runDirectory], [runDirectory, notAFolder], "checkpoints under a file")
         try assertOneErrorLine(
             ["train", path, "--run-dir", runDirectory, "--checkpoint-dir", directory.path("checkpoints").path],
-            [runDirectory, "cannot write there"], "run directory under a file")
+            [runDirectory, notAFolder], "run directory under a file")
+        try assertOneErrorLine(
+            ["train", path, "--run-dir", directory.path("run").path, "--checkpoint-dir", csv + "/a/b"],
+            [csv + "/a/b", "cannot create the checkpoint directory", notAFolder], "checkpoint directory under a file")
         try assertOneErrorLine(["train", directory.path("missing.json").path], ["missing.json", "no such file"], "missing pipeline file")
         try assertOneErrorLine(["train", directory.url.path], [directory.url.path, "a folder"], "a folder as the pipeline file")
+    }
+
+    /// Labels the training classes (0, 1, 2 in small.csv) lack, in validation or evaluation data:
+    /// refused when the data is opened (before any training step), naming the file, line and
+    /// column, the label and the model's classes.
+    func testLabelsTheTrainingClassesLackAreRefusedNamingTheLine() throws {
+        let path = directory.path("table.json").path
+        try JSONSerialization.data(withJSONObject: tablePipeline()).write(to: URL(fileURLWithPath: path))
+        func table(_ name: String, labels: [Int]) throws -> String {
+            let file = directory.path(name).path
+            try (["a,b,label"] + labels.enumerated().map { "\($0.offset),\($0.offset % 4),\($0.element)" }).joined(separator: "\n")
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            return file
+        }
+        let validation = try table("validation.csv", labels: [0, 1, 7, 2])  // label 7: line 4, column 3
+        let refused = directory.path("refused").path
+        try assertOneErrorLine(
+            ["train", path, "--validation", validation, "--run-dir", refused], [validation + ":4:3", "label '7'", "3 classes (0, 1, 2)"],
+            "validation")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: refused + "/checkpoints/latest"))
+        let metrics = (try? String(contentsOfFile: refused + "/metrics.jsonl", encoding: .utf8)) ?? ""
+        XCTAssertFalse(metrics.contains("\"kind\":\"step\""), metrics)
+        let run = directory.path("run").path
+        let trained = try BuiltProducts.run(millrace, ["train", path, "--run-dir", run, "--quiet"])
+        XCTAssertEqual(trained.status, 0, trained.errors)
+        let other = try table("other.csv", labels: [0, 1, 2, 5, 1])  // label 5: line 5, column 3
+        try assertOneErrorLine(
+            ["evaluate", run + "/checkpoints", "--data", other], [other + ":5:3", "label '5'", "3 classes (0, 1, 2)"], "evaluate")
+        let same = try table("same.csv", labels: [0, 1, 2, 2, 1])
+        let evaluated = try BuiltProducts.run(millrace, ["evaluate", run + "/checkpoints", "--data", same, "--json"])
+        XCTAssertEqual(evaluated.status, 0, evaluated.errors)
     }
 }

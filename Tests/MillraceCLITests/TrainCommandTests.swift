@@ -116,25 +116,92 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(folder.output.contains("\"8x8\":1797"), folder.output)
     }
 
+    /// Ctrl-C saves a checkpoint of the last step taken even when the schedule would not save
+    /// for a long while (`every_epochs: 5`), exits 130, and `--resume` ends with the weights of an
+    /// uninterrupted run, byte for byte. The interrupt is sent once metrics.jsonl shows a few
+    /// steps (an event, not a sleep). The first scheduled checkpoint is thousands of steps away;
+    /// a trial that reaches it before the interrupt lands tests nothing and is run again with
+    /// twice the steps per epoch (smaller batches), as CheckpointCrashTests does with its kills.
     func testInterruptSavesACheckpointAndResumeContinues() throws {
-        let run = directory.path("interrupted").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: millrace)
-        process.arguments = ["train", "pipelines/digits-cnn.json", "--run-dir", run, "--epochs", "40", "--quiet"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Wait until training is under way (the first epoch's checkpoint exists), then Ctrl-C.
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: run + "/checkpoints/latest") && Date() < deadline && process.isRunning { usleep(20_000) }
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 130, "an interrupted run exits with 130 after saving")
-        let resumed = try BuiltProducts.run(
-            millrace, ["train", "pipelines/digits-cnn.json", "--run-dir", run, "--epochs", "2", "--resume", "--json", "--quiet"])
-        XCTAssertEqual(resumed.status, 0, resumed.errors)
-        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(resumed.output.utf8)) as? [String: Any])
-        XCTAssertGreaterThanOrEqual(summary["steps"] as? Int ?? 0, 45)
+        // 2,000 rows, 4 features, 3 classes (label = row % 3).
+        let csv = directory.path("interrupt.csv").path
+        let rows = (0..<2000).map { "\($0 % 7),\($0 % 5 - 2),\(Double($0 % 50) / 10),\(($0 * 7) % 11),\($0 % 3)" }
+        try (["a,b,c,d,label"] + rows).joined(separator: "\n").appending("\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let pipeline = directory.path("interrupt.json").path
+        try """
+        {"name": "interrupt", "dataset": {"kind": "csv", "path": "\(csv)"}, "pipeline": {"batch_size": 8, "threads": 2},
+         "model": {"layers": [{"type": "dense", "units": 16}, {"type": "relu"}, {"type": "dense"}]},
+         "loss": "cross-entropy", "optimizer": {"type": "adam", "learning_rate": 0.01}, "epochs": 6, "seed": 3,
+         "checkpoint": {"every_epochs": 5}, "logging": {"every_steps": 1}}
+        """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        func arguments(_ name: String, batch: Int) -> [String] {
+            [
+                "train", pipeline, "--batch-size", "\(batch)", "--quiet", "--run-dir", directory.path("\(name)/run").path,
+                "--checkpoint-dir", directory.path("\(name)/checkpoints").path,
+            ]
+        }
+        func stepLines(_ name: String) -> [Int] {
+            let text = (try? String(contentsOfFile: directory.path("\(name)/run/metrics.jsonl").path, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").compactMap { line in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], object["kind"] as? String == "step"
+                else { return nil }
+                return object["step"] as? Int
+            }
+        }
+        func latest(_ name: String) throws -> (step: Int, model: Data, optimizer: Data) {
+            let checkpoints = directory.path("\(name)/checkpoints")
+            let pointer = try String(contentsOf: checkpoints.appendingPathComponent("latest"), encoding: .utf8)
+            let folder = checkpoints.appendingPathComponent(pointer.trimmingCharacters(in: .whitespacesAndNewlines))
+            let inspected = try BuiltProducts.run(millrace, ["inspect", checkpoints.path, "--json"])  // loadable
+            XCTAssertEqual(inspected.status, 0, inspected.errors)
+            let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(inspected.output.utf8)) as? [String: Any])
+            return (
+                try XCTUnwrap(manifest["step"] as? Int), try Data(contentsOf: folder.appendingPathComponent("model.safetensors")),
+                try Data(contentsOf: folder.appendingPathComponent("optimizer.safetensors"))
+            )
+        }
+        for batch in [8, 4, 2, 1] {
+            let stepsPerEpoch = 2000 / batch
+            let firstScheduled = 5 * stepsPerEpoch
+            let name = "interrupted-\(batch)"
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: millrace)
+            process.arguments = arguments(name, batch: batch)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Ctrl-C once three steps are logged (the hang guard only bounds a stuck run).
+            let started = waitUntil { !process.isRunning || stepLines(name).count >= 3 }
+            kill(process.processIdentifier, SIGINT)
+            process.waitUntilExit()
+            XCTAssertTrue(started, "no steps were logged")
+            XCTAssertEqual(process.terminationStatus, 130, "an interrupted run exits with 130 after saving")
+            let logged = stepLines(name)
+            XCTAssertEqual(logged, Array(1...max(1, logged.count)), "one step line per step")
+            let taken = logged.count
+            guard taken < firstScheduled else {
+                print("batch \(batch): the interrupt landed after step \(taken), past the first scheduled checkpoint; smaller batches next")
+                continue
+            }
+            let saved = try latest(name)
+            XCTAssertEqual(saved.step, taken, "the checkpoint holds every step taken")
+            let folders = try FileManager.default.contentsOfDirectory(atPath: directory.path("\(name)/checkpoints").path).filter {
+                $0.hasPrefix("step-")
+            }
+            XCTAssertEqual(folders.count, 1, "the interrupt's checkpoint is the only one: \(folders)")
+            let resumed = try BuiltProducts.run(millrace, arguments(name, batch: batch) + ["--resume"])
+            XCTAssertEqual(resumed.status, 0, resumed.errors)
+            let reference = try BuiltProducts.run(millrace, arguments("reference-\(batch)", batch: batch))
+            XCTAssertEqual(reference.status, 0, reference.errors)
+            let final = try latest(name)
+            let expected = try latest("reference-\(batch)")
+            XCTAssertEqual(final.step, 6 * stepsPerEpoch)
+            XCTAssertEqual(expected.step, 6 * stepsPerEpoch)
+            XCTAssertEqual(final.model, expected.model, "resumed weights differ from an uninterrupted run's")
+            XCTAssertEqual(final.optimizer, expected.optimizer, "resumed optimizer state differs")
+            return
+        }
+        XCTFail("every trial's interrupt landed after the first scheduled checkpoint")
     }
 
     func testPackThenTrainFromThePackedDirectoryWithinACacheBudget() throws {

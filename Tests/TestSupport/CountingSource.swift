@@ -5,7 +5,7 @@ import Tensors
 
 /// A source for pipeline tests: sample `i` has features `[i, i + 0.5, ...]` (so its identity is
 /// visible in a batch) and label `i % classes`; it records every index it loads, can fail on
-/// chosen indices, and can sleep per sample to model a slow decoder.
+/// chosen indices.
 public final class CountingSource: RandomAccessDataset, @unchecked Sendable {
     /// The number of samples.
     public let count: Int
@@ -15,17 +15,14 @@ public final class CountingSource: RandomAccessDataset, @unchecked Sendable {
     public let classes: Int
     /// Indices whose load throws a `DataError`.
     public let failing: Set<Int>
-    /// Seconds each load sleeps.
-    public let delay: Double
     private let loads = Mutex<[Int]>([])
 
     /// Creates a source.
-    public init(count: Int, width: Int = 3, classes: Int = 4, failing: Set<Int> = [], delay: Double = 0) {
+    public init(count: Int, width: Int = 3, classes: Int = 4, failing: Set<Int> = []) {
         self.count = count
         self.width = width
         self.classes = classes
         self.failing = failing
-        self.delay = delay
     }
 
     /// `[width]`.
@@ -44,7 +41,6 @@ public final class CountingSource: RandomAccessDataset, @unchecked Sendable {
     /// Writes `[index, index + 0.5, ...]`.
     public func load(_ index: Int, into destination: UnsafeMutableBufferPointer<Float>, scratch: WorkerScratch) throws -> Int {
         loads.withLock { $0.append(index) }
-        if delay > 0 { sleepSeconds(delay) }
         if failing.contains(index) {
             throw DataError(.corrupt, path: "counting", line: index, reason: "sample \(index) is broken on purpose", fix: "none")
         }
@@ -52,13 +48,3 @@ public final class CountingSource: RandomAccessDataset, @unchecked Sendable {
         return index % classes
     }
 }
-
-/// Sleeps without blocking other threads' progress.
-public func sleepSeconds(_ seconds: Double) {
-    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-    _ = nanosleep(&request, nil)
-}
-
-#if canImport(Glibc)
-    import Glibc
-#endif
