@@ -44,8 +44,9 @@ final class TrainCommandTests: XCTestCase {
         let result = try BuiltProducts.run(millrace, ["train", "pipelines/xor-seed.json", "--run-dir", directory.path("xor").path])
         XCTAssertEqual(result.status, 0, result.errors)
         // The float64 reference (Tests/Fixtures/xor-seed.json): 1.5991360 at step 0, 0.9506242 at step 100.
-        XCTAssertTrue(result.output.contains("step    0  loss 1.599136"), result.output)
-        XCTAssertTrue(result.output.contains("step  100  loss 0.9506"), result.output)
+        // Progress and the printed loss curve go to standard error (standard output is for --json).
+        XCTAssertTrue(result.errors.contains("step    0  loss 1.599136"), result.errors)
+        XCTAssertTrue(result.errors.contains("step  100  loss 0.9506"), result.errors)
     }
 
     func testUnknownKeysAndWrongTypesNameTheKeyAndFile() throws {
