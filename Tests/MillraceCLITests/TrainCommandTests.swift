@@ -131,6 +131,7 @@ final class TrainCommandTests: XCTestCase {
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 130, "an interrupted run exits with 130 after saving")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/report.html"), "Ctrl-C writes the report too")
         let resumed = try BuiltProducts.run(
             millrace, ["train", "pipelines/digits-cnn.json", "--run-dir", run, "--epochs", "2", "--resume", "--json", "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.errors)
