@@ -89,8 +89,9 @@ struct BenchTrainCommand: ParsableCommand {
                 backward[index] += Double(now() - start) / 5e6
             }
         }
+        // A diagnostic table: on standard error, so that --json output stays one object.
         for (index, layer) in network.layers.enumerated() {
-            print(
+            Diagnostics.print(
                 String(
                     format: "  %2d %-12@ forward %7.2f ms  backward %7.2f ms", index, "\(type(of: layer))" as NSString, forward[index],
                     backward[index]))

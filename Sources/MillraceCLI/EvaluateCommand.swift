@@ -35,11 +35,14 @@ struct EvaluateCommand: ParsableCommand {
             String(
                 format: "%d samples: accuracy %.2f%%, loss %.4f (checkpoint %@)", evaluation.count, evaluation.accuracy * 100, evaluation.loss,
                 trained.checkpoint.path))
-        print("class        support  precision  recall")
-        for figures in evaluation.perClass {
-            print(String(format: "%-12@ %7d  %9.3f  %6.3f", figures.name as NSString, figures.support, figures.precision, figures.recall))
+        print()
+        let rows = evaluation.perClass.map { figures in
+            [figures.name, "\(figures.support)", String(format: "%.3f", figures.precision), String(format: "%.3f", figures.recall)]
         }
+        print(TextTable(headers: ["class", "support", "precision", "recall"], rows: rows).rendered())
         print("confusion (rows: true class, columns: predicted):")
-        for row in evaluation.confusion { print(row.map { String(format: "%5d", $0) }.joined()) }
+        let names = evaluation.perClass.map(\.name)
+        let matrix = zip(names, evaluation.confusion).map { name, row in [name] + row.map(String.init) }
+        print(TextTable(headers: ["true"] + names, rows: matrix).rendered(), terminator: "")
     }
 }

@@ -40,9 +40,19 @@ struct InspectCommand: ParsableCommand {
         }
         if json {
             try JSONOutput.print(report)
-        } else {
-            for key in report.keys.sorted() { print("\(key): \(report[key]!)") }
+            return
         }
+        var shown = report
+        if shown["configuration"] != nil { shown["configuration"] = "in the manifest (millrace inspect --json prints it)" }
+        print(
+            HumanReport.text(
+                shown,
+                order: [
+                    "kind", "path", "count", "rows", "step", "epoch", "width", "height", "format", "classes", "class_counts", "image_sizes",
+                    "formats", "metrics", "hyperparameters", "tensors", "bad_files", "bad_rows", "skipped_files",
+                ],
+                titles: ["image_sizes": "size", "formats": "format", "class_counts": "class", "metrics": "metric", "hyperparameters": "setting"]),
+            terminator: "")
     }
 
     /// Lists the folder and decodes every image: an undecodable file is listed in `bad_files`

@@ -64,6 +64,9 @@ struct Millrace: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "millrace",
         abstract: "Train neural networks from real data, fast and reproducibly.",
-        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self, PackCommand.self, BenchCommand.self]
+        subcommands: [
+            TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self, PackCommand.self, ReportCommand.self,
+            BenchCommand.self,
+        ]
     )
 }

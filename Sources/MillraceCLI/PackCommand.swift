@@ -26,7 +26,9 @@ struct PackCommand: ParsableCommand {
     @Option(help: "The output directory.")
     var output: String
 
-    @Option(parsing: .unconditional, help: "Shard size: bytes (64MB, 512KB, 1000000) or samples (500samples).")
+    @Option(
+        parsing: .unconditional,
+        help: "The largest shard file, header included: bytes (64MB, 512KB, 1000000), or samples per shard (500samples).")
     var shardSize: String = "64MB"
 
     @Option(help: "Images: gray, rgb or rgba.")
@@ -40,6 +42,9 @@ struct PackCommand: ParsableCommand {
 
     @Option(help: "The shuffle seed.")
     var seed: UInt64 = 0
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
 
     func validate() throws {
         _ = try PackCommand.limits(shardSize)
@@ -64,16 +69,31 @@ struct PackCommand: ParsableCommand {
     func run() throws {
         let limits = try PackCommand.limits(shardSize)
         let manifest: ShardManifest
+        var oversized: [ShardPacker.OversizedSample] = []
         if DataKind.of(path: input) == .csv {
-            manifest = try ShardPacker.pack(csv: input, options: CSVOptions(), output: output, limits: limits)
+            manifest = try ShardPacker.pack(csv: input, options: CSVOptions(), output: output, limits: limits) { oversized.append($0) }
         } else {
             manifest = try ShardPacker.pack(
                 images: try ImageFolder(root: input, options: .init(channels: channels)), output: output, limits: limits,
-                decoded: decoded, shuffleSeed: keepOrder ? nil : seed)
+                decoded: decoded, shuffleSeed: keepOrder ? nil : seed
+            ) { oversized.append($0) }
         }
         let bytes = manifest.shards.reduce(0) { $0 + $1.bytes }
+        if json {
+            try JSONOutput.print([
+                "output": output, "samples": manifest.totalSamples, "shards": manifest.shards.count, "bytes": bytes,
+                "largest_shard_bytes": manifest.largestShardBytes, "shard_size_limit": limits.bytes ?? NSNull(),
+                "oversized": oversized.map { ["sample": $0.sample, "shard": $0.shard, "shard_bytes": $0.shardBytes] as [String: Any] },
+            ])
+            return
+        }
         print(
             "\(manifest.totalSamples) samples in \(manifest.shards.count) shards (\(bytes) bytes, largest \(manifest.largestShardBytes)) written to \(output)"
         )
+        for sample in oversized {
+            print(
+                "note: \(sample.sample) alone exceeds the shard size limit of \(limits.bytes ?? 0) bytes; "
+                    + "it has a shard of its own (\(sample.shard), \(sample.shardBytes) bytes)")
+        }
     }
 }

@@ -15,6 +15,10 @@ struct TrainCommand: ParsableCommand {
               millrace train pipelines/digits-mlp.json --data ~/mnist/train --validation ~/mnist/test --epochs 5
               millrace train pipelines/digits-cnn.json --resume
             Ctrl-C saves a checkpoint and stops; --resume continues exactly where it stopped.
+            Relative paths inside the pipeline file are relative to its folder; paths on the command line to the
+            current folder; the run directory defaults to runs/<name> under the current folder. Progress and notes
+            go to standard error; standard output holds only the --json object. Each run ends (also on Ctrl-C) by
+            writing report.html into the run directory (see millrace report).
             """
     )
 
@@ -43,7 +47,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Save a checkpoint every this many steps.") var checkpointEvery: Int?
     @Option(help: "Where metrics.jsonl, the configuration and TensorBoard events go.") var runDir: String?
     @Flag(help: "Continue from the newest good checkpoint.") var resume = false
-    @Flag(help: "After training, print one JSON object with the results.") var json = false
+    @Flag(help: "After training, print one JSON object with the results (the only output on standard output).") var json = false
     @Flag(help: "Print nothing but errors (and the JSON with --json).") var quiet = false
     @Flag(help: "Print a line for every logged step.") var verbose = false
 
@@ -77,8 +81,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let configuration = try RunConfiguration.load(path: pipeline)
         var overrides = TrainingOverrides()
-        overrides.data = data
-        overrides.validation = validation
+        // Absolute, so that the configuration saved in the run directory (which the report reads)
+        // still names the data from any other folder.
+        overrides.data = data.map(TrainCommand.absolute)
+        overrides.validation = validation.map(TrainCommand.absolute)
         overrides.epochs = epochs
         overrides.batchSize = batchSize
         overrides.learningRate = learningRate
@@ -93,7 +99,7 @@ struct TrainCommand: ParsableCommand {
         let resolved = configuration
         let run = try TrainingRun(configuration: resolved, overrides: overrides, path: pipeline)
         let reporter = ProgressReporter(
-            isTerminal: ProgressReporter.standardOutputIsTerminal,
+            isTerminal: ProgressReporter.standardErrorIsTerminal,
             verbosity: quiet ? .quiet : (verbose ? .verbose : .normal))
         reporter.line(
             "training \(resolved.name): \(run.data.training.count) samples, \(run.data.classNames.count) classes, "
@@ -103,11 +109,13 @@ struct TrainCommand: ParsableCommand {
         if summary.interrupted {
             reporter.line("interrupted: checkpoint saved in \(summary.checkpoint ?? run.store.directory); continue with --resume")
         }
+        let report = writeReport(run, reporter: reporter)
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            var object = try JSONSerialization.jsonObject(with: try encoder.encode(summary)) as? [String: Any] ?? [:]
+            object["report"] = report ?? NSNull()
+            try JSONOutput.print(object)
         } else {
             var text = String(
                 format: "done: %d epochs, %d steps in %.1f s (%.0f samples/s, data wait %.1f%%); final loss %.4f",
@@ -118,7 +126,32 @@ struct TrainCommand: ParsableCommand {
             reporter.line(text)
             if let best = summary.bestCheckpoint { reporter.line("best checkpoint: \(best)") }
         }
+        if let report { reporter.line("report: \(report)") }
         if summary.interrupted { throw ExitCode(130) }
+    }
+}
+
+extension TrainCommand {
+    /// Writes `report.html` into the run directory; a failure is a warning, never the run's
+    /// failure. Returns the report's path.
+    func writeReport(_ run: TrainingRun, reporter: ProgressReporter) -> String? {
+        let path = "\(run.runDirectory)/report.html"
+        do {
+            let report = try RunReport.load(
+                runDirectory: run.runDirectory, checkpointDirectory: run.store.directory, threads: run.configuration.pipeline.threads ?? 2)
+            try report.write(to: path)
+            return path
+        } catch {
+            reporter.line("warning: could not write the run report \(path): \(error)")
+            return nil
+        }
+    }
+
+    /// A local path made absolute against the current folder; URLs stay as they are.
+    static func absolute(_ path: String) -> String {
+        let lower = path.lowercased()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") { return path }
+        return URL(fileURLWithPath: path).standardizedFileURL.path
     }
 }
 

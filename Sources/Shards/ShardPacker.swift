@@ -9,7 +9,8 @@ import Tensors
 public enum ShardPacker {
     /// When a shard is full.
     public struct Limits: Sendable {
-        /// Bytes of payload per shard.
+        /// The largest shard file in bytes, header and index included: no shard exceeds it, except
+        /// a single sample too large for it, which gets a shard of its own (see `OversizedSample`).
         public var bytes: Int?
         /// Samples per shard.
         public var samples: Int?
@@ -21,11 +22,24 @@ public enum ShardPacker {
         }
     }
 
+    /// A sample whose shard alone (header, one index entry and its payload) exceeds the byte
+    /// limit: it was written to a shard of its own, the only shards larger than the limit.
+    public struct OversizedSample: Sendable, Equatable {
+        /// The sample: an image's path or a CSV file's `file:row`.
+        public var sample: String
+        /// The size of its shard file in bytes.
+        public var shardBytes: Int
+        /// The shard's file name.
+        public var shard: String
+    }
+
     /// Packs an image folder, keeping PNG bytes (or, with `decoded`, float pixels), in a seeded
-    /// random order (nil keeps the folder's class-sorted order).
-    public static func pack(images: ImageFolder, output: String, limits: Limits, decoded: Bool = false, shuffleSeed: UInt64? = 0) throws
-        -> ShardManifest
-    {
+    /// random order (nil keeps the folder's class-sorted order). `oversized` hears of each sample
+    /// too large for the byte limit (it gets a shard of its own).
+    public static func pack(
+        images: ImageFolder, output: String, limits: Limits, decoded: Bool = false, shuffleSeed: UInt64? = 0,
+        oversized: (OversizedSample) -> Void = { _ in }
+    ) throws -> ShardManifest {
         let order =
             shuffleSeed.map { seed -> [Int] in
                 var generator = RandomGenerator(seed: seed, stream: [0x9AC])
@@ -36,7 +50,7 @@ public enum ShardPacker {
         return try write(
             output: output, count: order.count, limits: limits, format: decoded ? .float32 : .png,
             featureCount: decoded ? width : 0, sampleShape: images.sampleShape, channels: images.options.channels.rawValue,
-            classNames: images.classNames
+            classNames: images.classNames, names: order.map { images.paths[$0] }, oversized: oversized
         ) { position in
             let index = order[position]
             if decoded {
@@ -48,22 +62,26 @@ public enum ShardPacker {
         }
     }
 
-    /// Packs a CSV file's rows as float records, in file order.
-    public static func pack(csv path: String, options: CSVOptions, output: String, limits: Limits) throws -> ShardManifest {
+    /// Packs a CSV file's rows as float records, in file order (`oversized` as for images).
+    public static func pack(
+        csv path: String, options: CSVOptions, output: String, limits: Limits, oversized: (OversizedSample) -> Void = { _ in }
+    ) throws -> ShardManifest {
         let reader = try CSVReader(path: path, options: options)
         var rows: [[Float]] = []
         var labels: [Int] = []
+        var origins: [String] = []
         var featureCount = 0
         while let chunk = try reader.next() {
             featureCount = chunk.features.shape[1]
             for row in 0..<chunk.count {
                 rows.append(Array(chunk.features.scalars[(row * featureCount)..<((row + 1) * featureCount)]))
                 labels.append(chunk.labels[row])
+                origins.append("\(path):\(chunk.lines[row])")
             }
         }
         return try write(
             output: output, count: rows.count, limits: limits, format: .float32, featureCount: featureCount,
-            sampleShape: [featureCount], channels: nil, classNames: reader.classNames
+            sampleShape: [featureCount], channels: nil, classNames: reader.classNames, names: origins, oversized: oversized
         ) { (floatBytes(rows[$0]), labels[$0]) }
     }
 
@@ -76,14 +94,14 @@ public enum ShardPacker {
 
     private static func write(
         output: String, count: Int, limits: Limits, format: ShardFormat.SampleFormat, featureCount: Int,
-        sampleShape: [Int], channels: String?, classNames: [String],
-        sample: (Int) throws -> ([UInt8], Int)
+        sampleShape: [Int], channels: String?, classNames: [String], names: [String],
+        oversized: (OversizedSample) -> Void, sample: (Int) throws -> ([UInt8], Int)
     ) throws -> ShardManifest {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var shards: [ShardManifest.Shard] = []
         var payloads: [[UInt8]] = []
         var labels: [Int] = []
-        var size = 0
+        var size = 0  // the shard file's size so far: header, index entries and payloads
         func flush() throws {
             guard !payloads.isEmpty else { return }
             let name = String(format: "shard-%05d.mrshard", shards.count)
@@ -96,10 +114,19 @@ public enum ShardPacker {
         }
         for position in 0..<count {
             let (payload, label) = try sample(position)
+            let added = ShardFormat.entrySize + payload.count
+            // Close the shard first if this sample would take it past the limit.
+            if let bytes = limits.bytes, !payloads.isEmpty, ShardFormat.headerSize + size + added > bytes { try flush() }
             payloads.append(payload)
             labels.append(label)
-            size += payload.count
-            if let bytes = limits.bytes, size >= bytes { try flush() }
+            size += added
+            if let bytes = limits.bytes, payloads.count == 1, ShardFormat.headerSize + size > bytes {
+                oversized(
+                    OversizedSample(
+                        sample: names[position], shardBytes: ShardFormat.headerSize + size,
+                        shard: String(format: "shard-%05d.mrshard", shards.count)))
+                try flush()
+            }
             if let samples = limits.samples, payloads.count >= samples { try flush() }
         }
         try flush()

@@ -2,7 +2,8 @@ import Foundation
 
 /// Training progress for people: on a terminal, a bar per epoch redrawn in place (batches, loss,
 /// accuracy, samples/s, data-wait share, ETA); elsewhere (CI, log files) one plain line every few
-/// seconds and at each epoch's end.
+/// seconds and at each epoch's end. It writes to standard error, so that standard output carries
+/// only a command's result (`millrace train --json | jq` works whatever else is printed).
 public final class ProgressReporter {
     /// How much to print.
     public enum Verbosity: Sendable {
@@ -21,10 +22,10 @@ public final class ProgressReporter {
     private var lastPlain = 0.0
     private var barShown = false
 
-    /// Creates a reporter writing through `write` (standard output by default).
+    /// Creates a reporter writing through `write` (standard error by default).
     public init(
         isTerminal: Bool, verbosity: Verbosity = .normal, plainInterval: Double = 5,
-        write: @escaping (String) -> Void = { text in FileHandle.standardOutput.write(Data(text.utf8)) }
+        write: @escaping (String) -> Void = { text in FileHandle.standardError.write(Data(text.utf8)) }
     ) {
         self.isTerminal = isTerminal
         self.verbosity = verbosity
@@ -34,6 +35,9 @@ public final class ProgressReporter {
 
     /// Whether standard output is a terminal.
     public static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
+
+    /// Whether standard error (where a default reporter writes) is a terminal.
+    public static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 
     /// A line of text (ending any bar first).
     public func line(_ text: String) {

@@ -44,8 +44,9 @@ final class TrainCommandTests: XCTestCase {
         let result = try BuiltProducts.run(millrace, ["train", "pipelines/xor-seed.json", "--run-dir", directory.path("xor").path])
         XCTAssertEqual(result.status, 0, result.errors)
         // The float64 reference (Tests/Fixtures/xor-seed.json): 1.5991360 at step 0, 0.9506242 at step 100.
-        XCTAssertTrue(result.output.contains("step    0  loss 1.599136"), result.output)
-        XCTAssertTrue(result.output.contains("step  100  loss 0.9506"), result.output)
+        // Progress and the printed loss curve go to standard error (standard output is for --json).
+        XCTAssertTrue(result.errors.contains("step    0  loss 1.599136"), result.errors)
+        XCTAssertTrue(result.errors.contains("step  100  loss 0.9506"), result.errors)
     }
 
     func testUnknownKeysAndWrongTypesNameTheKeyAndFile() throws {
@@ -176,6 +177,7 @@ final class TrainCommandTests: XCTestCase {
             process.waitUntilExit()
             XCTAssertTrue(started, "no steps were logged")
             XCTAssertEqual(process.terminationStatus, 130, "an interrupted run exits with 130 after saving")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.path("\(name)/run/report.html").path), "Ctrl-C writes the report too")
             let logged = stepLines(name)
             XCTAssertEqual(logged, Array(1...max(1, logged.count)), "one step line per step")
             let taken = logged.count

@@ -17,7 +17,7 @@ extension RunConfiguration {
 
         /// `image-folder`, `csv` or `xor` (the seed's four XOR points).
         public var kind: DataKind
-        /// The folder or file (relative paths are resolved against the working directory).
+        /// The folder or file (`RunConfiguration.load` resolves a relative path against the pipeline file's folder).
         public var path: String?
         /// A separate validation folder or file.
         public var validationPath: String?

@@ -5,7 +5,9 @@ extension RunConfiguration {
     /// the wrong file).
     public static let maximumFileBytes = 1 << 20
 
-    /// Reads, decodes and checks a pipeline file.
+    /// Reads, decodes and checks a pipeline file. Relative paths inside it (the dataset and
+    /// validation paths, `checkpoint.directory`, `logging.run_directory`) are resolved against the
+    /// file's folder, as docker-compose and tsconfig resolve theirs (see `resolvingPaths`).
     public static func load(path: String) throws(RunConfigurationError) -> RunConfiguration {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
@@ -21,7 +23,31 @@ extension RunConfiguration {
         } catch {
             throw RunConfigurationError(path: path, key: nil, reason: "cannot read the file: \(error.localizedDescription)", fix: "check the path")
         }
-        return try decode(data, path: path)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try decode(data, path: path).resolvingPaths(relativeTo: folder)
+    }
+
+    /// The configuration with every relative path in it (the dataset and validation paths,
+    /// `checkpoint.directory`, `logging.run_directory`) made absolute against `folder`, with `.`
+    /// and `..` removed; absolute paths and http(s) URLs stay as they are. `load(path:)` applies
+    /// it with the pipeline file's folder; configurations saved in run directories and checkpoints
+    /// hold the resolved paths, and `decode` never resolves anything.
+    public func resolvingPaths(relativeTo folder: String) -> RunConfiguration {
+        var configuration = self
+        let resolve = { (path: String?) in path.map { RunConfiguration.resolve($0, against: folder) } }
+        configuration.dataset.path = resolve(dataset.path)
+        configuration.dataset.validationPath = resolve(dataset.validationPath)
+        configuration.checkpoint?.directory = resolve(checkpoint?.directory)
+        configuration.logging?.runDirectory = resolve(logging?.runDirectory)
+        return configuration
+    }
+
+    /// `path` made absolute against `folder` (itself made absolute against the current folder).
+    static func resolve(_ path: String, against folder: String) -> String {
+        let lower = path.lowercased()
+        if path.isEmpty || path.hasPrefix("/") || lower.hasPrefix("http://") || lower.hasPrefix("https://") { return path }
+        let base = URL(fileURLWithPath: folder.isEmpty ? "." : folder, isDirectory: true)
+        return base.appendingPathComponent(path).standardizedFileURL.path
     }
 
     /// Decodes and checks pipeline-file JSON (`path` names it in errors).
@@ -62,7 +88,7 @@ extension RunConfiguration {
     /// checkpoints; `decode` reads it back to an equal configuration.
     public func jsonText() -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `millrace report <run-dir>`: the run as one self-contained HTML page.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a run directory's report: one self-contained HTML file (curves, confusion matrix, configuration, checkpoints).",
+        discussion: """
+            Reads metrics.jsonl, configuration.json and the checkpoints, and evaluates the best checkpoint on the
+            run's validation data (a validation_split is rebuilt exactly as training split it). The page has inline
+            SVG and CSS only: it opens offline in any browser and prints. millrace train writes it at the end of
+            every run as <run dir>/report.html.
+            Example: millrace report runs/digits-mlp --output /tmp/digits-mlp.html
+            """
+    )
+
+    @Argument(help: "A run directory (runs/<name>: metrics.jsonl, configuration.json, checkpoints/).")
+    var runDirectory: String
+
+    @Option(help: "Where to write the page (default: <run dir>/report.html).")
+    var output: String?
+
+    @Option(help: "The checkpoint directory, if not the configuration's (default: <run dir>/checkpoints).")
+    var checkpoints: String?
+
+    @Flag(help: "Print one JSON object (the page's path and the evaluation).")
+    var json = false
+
+    func run() throws {
+        let report = try RunReport.load(runDirectory: runDirectory, checkpointDirectory: checkpoints)
+        let path = output ?? "\(runDirectory)/report.html"
+        try report.write(to: path)
+        if json {
+            try JSONOutput.print([
+                "report": path, "best_checkpoint": report.bestCheckpoint ?? NSNull(), "epochs": report.history.epochs.count,
+                "validation_accuracy": report.evaluation?.accuracy ?? NSNull(), "evaluation": report.evaluationNote,
+            ])
+        } else {
+            Diagnostics.print(report.evaluationNote)
+            print("report written to \(path)")
+        }
+    }
+}

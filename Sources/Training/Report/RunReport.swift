@@ -1,0 +1,104 @@
+import Checkpoints
+import DataPipeline
+import Foundation
+
+/// A run directory summarised as one self-contained HTML page (`millrace report`, and the end of
+/// every `millrace train`): loss, accuracy, learning rate, throughput and data wait over the steps
+/// (from `metrics.jsonl`), the best checkpoint evaluated again on the validation data (confusion
+/// matrix, per-class precision and recall), the configuration and the checkpoints kept. Inline SVG
+/// and CSS only: no scripts, fonts or anything else fetched, so it opens offline and prints.
+public struct RunReport {
+    /// The run directory.
+    public var runDirectory: String
+    /// The checkpoint directory.
+    public var checkpointDirectory: String
+    /// The configuration the run saved (`configuration.json`), if readable.
+    public var configuration: RunConfiguration?
+    /// The saved configuration's text, shown as it is.
+    public var configurationText: String?
+    /// What `metrics.jsonl` holds.
+    public var history: RunHistory
+    /// The checkpoints kept, oldest first.
+    public var checkpoints: [CheckpointSummary]
+    /// The best checkpoint's name (by validation accuracy, else the lowest training loss).
+    public var bestCheckpoint: String?
+    /// The best checkpoint evaluated on the validation data.
+    public var evaluation: Evaluation?
+    /// What the evaluation was run on, or why there is none.
+    public var evaluationNote: String
+
+    /// Reads a run directory (`checkpoints` defaults to `<run>/checkpoints`) and evaluates its best
+    /// checkpoint on the validation data: a separate validation path as saved, or a
+    /// `validation_split` rebuilt exactly as training split it (`TrainingData.open` with the saved
+    /// configuration's seed and the checkpoint's preprocessing). A missing or unreadable part
+    /// leaves its section empty with a note; only an unreadable run directory is an error.
+    public static func load(runDirectory: String, checkpointDirectory: String? = nil, threads: Int = 2) throws -> RunReport {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: runDirectory, isDirectory: &isFolder), isFolder.boolValue else {
+            throw CheckpointError(
+                .notFound, path: runDirectory, reason: "no such run directory",
+                fix: "give the folder millrace train wrote (runs/<name>, holding metrics.jsonl and configuration.json)")
+        }
+        let text = try? String(contentsOfFile: "\(runDirectory)/configuration.json", encoding: .utf8)
+        let configuration = text.flatMap { try? RunConfiguration.decode(Data($0.utf8), path: "\(runDirectory)/configuration.json") }
+        let directory = checkpointDirectory ?? configuration?.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
+        let store = FileManager.default.fileExists(atPath: directory) ? try? CheckpointStore(directory: directory, mode: .readOnly) : nil
+        let checkpoints = store?.checkpoints() ?? []
+        let best =
+            checkpoints.contains { $0.metrics["validation_accuracy"] != nil }
+            ? checkpoints.max { ($0.metrics["validation_accuracy"] ?? -1, $0.step) < ($1.metrics["validation_accuracy"] ?? -1, $1.step) }
+            : checkpoints.min { ($0.metrics["loss"] ?? .infinity, -$0.step) < ($1.metrics["loss"] ?? .infinity, -$1.step) }
+        var report = RunReport(
+            runDirectory: runDirectory, checkpointDirectory: directory, configuration: configuration, configurationText: text,
+            history: try RunHistory.read(path: "\(runDirectory)/metrics.jsonl"), checkpoints: checkpoints, bestCheckpoint: best?.name,
+            evaluation: nil, evaluationNote: "")
+        if let best {
+            do {
+                (report.evaluation, report.evaluationNote) = try evaluate(
+                    checkpoint: "\(directory)/\(best.name)", configuration: configuration, threads: threads)
+            } catch {
+                report.evaluationNote = "The best checkpoint could not be evaluated: \(error)"
+            }
+        } else {
+            report.evaluationNote = "No checkpoint was found in \(directory)."
+        }
+        return report
+    }
+
+    /// Evaluates a checkpoint on the run's validation data, saying what that data was.
+    static func evaluate(checkpoint: String, configuration saved: RunConfiguration?, threads: Int) throws -> (Evaluation?, String) {
+        let trained = try TrainedModel.load(checkpoint)
+        // The run directory's configuration holds the overrides (--data, --validation, --seed); a
+        // checkpoint's copy is the same text, kept as the fallback.
+        let configuration = saved ?? trained.configuration
+        let location = TrainingRun.location(configuration)
+        let source: DataSource
+        let what: String
+        if let path = location.validationPath {
+            source = try TrainingData.source(path: path, preprocessing: trained.preprocessing)
+            what = "the validation data \(path)"
+        } else if let fraction = location.validationSplit, fraction > 0, location.kind == .imageFolder || location.kind == .csv {
+            var options = TrainingData.ReadOptions()
+            options.seed = configuration.seed
+            options.threads = threads
+            guard let validation = try TrainingData.open(location, preprocessing: trained.preprocessing, options: options).validation else {
+                return (nil, "The run has no validation data.")
+            }
+            source = validation
+            what =
+                "the \(Int((fraction * 100).rounded()))% of \(location.path ?? "the data") held out for validation, split again as training split it (seed \(configuration.seed))"
+        } else {
+            return (nil, "The run has no validation data (no validation_path or validation_split), so the best checkpoint was not evaluated.")
+        }
+        let evaluation = try Evaluation.run(
+            model: trained.model, source: source, loss: try trained.configuration.makeLoss(path: checkpoint), classNames: trained.classNames,
+            threads: threads)
+        return (evaluation, "Checkpoint \(URL(fileURLWithPath: checkpoint).lastPathComponent) evaluated on \(what).")
+    }
+
+    /// Writes the page to `path` through a temporary file and a rename, so a half-written report
+    /// never replaces a good one.
+    public func write(to path: String) throws {
+        try Data(html().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Renders a real run's report (millrace report) in headless Chromium and checks what a browser
+# sees: no console errors, a screenshot that is not blank, and every inline <svg> well-formed XML.
+# Usage: scripts/check-report.sh [MILLRACE_BINARY] (default: .build/debug/millrace, built if absent).
+# Skips (exit 0, with a message) only when no chromium is installed and none can be installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+millrace="${1:-.build/debug/millrace}"
+python="${MILLRACE_PYTHON:-.venv/bin/python}"
+[[ -x "$python" ]] || python=python3
+browser="$(command -v chromium || command -v chromium-browser || true)"
+if [[ -z "$browser" ]]; then
+    if [[ $(id -u) -eq 0 ]] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1; then
+        browser="$(command -v chromium)"
+    else
+        echo "check-report: SKIPPED: chromium is not installed and could not be installed (apt-get install chromium)"
+        exit 0
+    fi
+fi
+[[ -x "$millrace" ]] || swift build --product millrace >/dev/null
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+"$millrace" train pipelines/digits-mlp.json --epochs 3 --run-dir "$work/run" --json --quiet >"$work/summary.json"
+"$millrace" report "$work/run" --output "$work/report.html" >/dev/null 2>&1
+# A page with a console error must fail this script: prove the detection works on one first.
+printf '<!DOCTYPE html><html><body><p>x</p><script>console.error("planted-console-error")</script></body></html>' >"$work/bad.html"
+render() { # page.html screenshot.png log
+    timeout 120 "$browser" --headless --disable-gpu --no-sandbox --hide-scrollbars --window-size=1280,2400 \
+        --user-data-dir="$work/profile" --enable-logging=stderr --v=0 --screenshot="$2" "file://$1" >"$3" 2>&1 || true
+}
+render "$work/bad.html" "$work/bad.png" "$work/bad.log"
+if ! grep -q "planted-console-error" "$work/bad.log"; then
+    echo "check-report: this chromium does not log console messages to stderr; cannot check for console errors" >&2
+    exit 1
+fi
+render "$work/report.html" "$work/report.png" "$work/report.log"
+if grep -E "CONSOLE|console" "$work/report.log" | grep -qiE "error|uncaught"; then
+    echo "check-report: console errors on the report page:" >&2
+    grep -iE "console" "$work/report.log" >&2
+    exit 1
+fi
+"$python" - "$work/report.html" "$work/report.png" <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+page = open(sys.argv[1], encoding="utf-8").read()
+svgs = re.findall(r"<svg\b.*?</svg>", page, re.S)
+assert len(svgs) == 6, f"expected 5 charts and a confusion matrix, found {len(svgs)} <svg> elements"
+for svg in svgs:
+    ET.fromstring(svg)  # raises on malformed XML
+try:
+    from PIL import Image
+except ImportError:
+    sys.exit("check-report: Pillow is missing: run .ci/setup (it installs pillow into .venv)")
+image = Image.open(sys.argv[2]).convert("L")
+dark = sum(image.histogram()[:200])  # pixels darker than near-white
+share = dark / (image.width * image.height)
+# The page draws text, lines and the confusion matrix: far more than 1% of the pixels are not white.
+assert share > 0.01, f"the screenshot is blank ({dark} non-white pixels)"
+print(f"check-report: ok: {len(svgs)} well-formed SVGs, no console errors, {share:.1%} of the screenshot drawn ({image.width}x{image.height})")
+PY
