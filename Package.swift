@@ -39,11 +39,14 @@ let package = Package(
         .target(name: "Layers", dependencies: ["Tensors"]),
         .target(name: "Optimizers", dependencies: ["Tensors", "Layers"]),
         .target(name: "Checkpoints", dependencies: ["Tensors", "SystemIO"]),
+        // Open MPI for data-parallel training, opened with dlopen only when mpirun launched the
+        // process (a plain run needs no libmpi).
+        .target(name: "CMPI"),
         .target(
             name: "Training",
             dependencies: [
                 "Tensors", "Layers", "Optimizers", "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats", "Shards",
-                "Checkpoints",
+                "Checkpoints", "CMPI",
             ]
         ),
         .executableTarget(

@@ -19,6 +19,10 @@ public struct Batch: Sendable {
     public var isLastInEpoch: Bool
     /// The pipeline state after this batch.
     public var stateAfter: PipelineState
+    /// Samples in the global batch this batch is a slice of (its own count without slicing).
+    public var globalCount: Int
+    /// The position of this slice's first sample within the global batch (0 without slicing).
+    public var sliceStart: Int
     private let token = BatchToken()
 
     /// The number of samples.
@@ -31,7 +35,12 @@ public struct Batch: Sendable {
             stateAfter: PipelineState(seed: 0, epoch: 1, datasetCount: labels.count, batchSize: labels.count))
     }
 
-    init(features: Tensor, labels: [Int], indices: [Int], epoch: Int, indexInEpoch: Int, isLastInEpoch: Bool, stateAfter: PipelineState) {
+    init(
+        features: Tensor, labels: [Int], indices: [Int], epoch: Int, indexInEpoch: Int, isLastInEpoch: Bool, stateAfter: PipelineState,
+        globalCount: Int? = nil, sliceStart: Int = 0
+    ) {
+        self.globalCount = globalCount ?? labels.count
+        self.sliceStart = sliceStart
         self.features = features
         self.labels = labels
         self.indices = indices

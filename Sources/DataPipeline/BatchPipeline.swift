@@ -110,11 +110,12 @@ public final class BatchPipeline {
 
     private init(loader: any SampleLoader, configuration: PipelineConfiguration, transforms: [SampleTransform], state: PipelineState?) throws {
         guard configuration.batchSize > 0, configuration.threads > 0, configuration.prefetchDepth > 0,
-            configuration.worldSize > 0, (0..<configuration.worldSize).contains(configuration.rank)
+            configuration.worldSize > 0, (0..<configuration.worldSize).contains(configuration.rank),
+            configuration.slicing.map({ $0.chunkSize > 0 && $0.rankCount > 0 && (0..<$0.rankCount).contains($0.rank) }) ?? true
         else {
             throw DataError(
                 .invalidOption, path: "pipeline",
-                reason: "batch size, threads, prefetch depth and world size must be positive, and 0 <= rank < world size",
+                reason: "batch size, threads, prefetch depth, world size and chunk size must be positive, and 0 <= rank < world size",
                 fix: "correct the pipeline configuration")
         }
         let start =
@@ -311,8 +312,12 @@ final class ProducerContext: @unchecked Sendable {
                 position = 0
                 continue
             }
-            let count = min(configuration.batchSize, used - position)
-            let keys = loader.keys(epoch: epoch, orderPositions: (position..<(position + count)).map(plan.orderPosition))
+            let globalCount = min(configuration.batchSize, used - position)
+            // Under data parallelism this rank reads only its chunks of the global batch.
+            let slice = configuration.slicing.map { $0.plan(count: globalCount).samples(ofRank: $0.rank) } ?? 0..<globalCount
+            let count = slice.count
+            let keys = loader.keys(
+                epoch: epoch, orderPositions: ((position + slice.lowerBound)..<(position + slice.upperBound)).map(plan.orderPosition))
             let readStart = DispatchTime.now().uptimeNanoseconds
             do {
                 try loader.prepare(keys, threads: configuration.threads)
@@ -350,7 +355,7 @@ final class ProducerContext: @unchecked Sendable {
                 failures = []
             }
             let indexInEpoch = position / configuration.batchSize
-            position += count
+            position += globalCount
             let isLast = position >= used
             var after = PipelineState(
                 seed: seed, epoch: isLast ? epoch + 1 : epoch, position: isLast ? 0 : position,
@@ -359,7 +364,8 @@ final class ProducerContext: @unchecked Sendable {
             after.version = 1
             let batch = Batch(
                 features: features, labels: labels, indices: kept, epoch: epoch, indexInEpoch: indexInEpoch,
-                isLastInEpoch: isLast, stateAfter: after)
+                isLastInEpoch: isLast, stateAfter: after,
+                globalCount: configuration.slicing == nil ? kept.count : globalCount, sliceStart: slice.lowerBound)
             statistics.withLock { $0.batchesProduced += 1 }
             guard buffer.put(.success(batch)) else { return }
             statistics.withLock { $0.largestDepth = max($0.largestDepth, buffer.depth) }

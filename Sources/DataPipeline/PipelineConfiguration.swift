@@ -23,6 +23,8 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     public var worldSize = 1
     /// Samples that do not divide evenly among the ranks: dropped, or padded by wrapping.
     public var shardRemainder = RemainderPolicy.keep
+    /// Data parallelism over each global batch (nil: this process reads whole batches).
+    public var slicing: BatchSlicing?
     /// Threads decoding samples.
     public var threads = 1
     /// Batches prepared ahead of the consumer.

@@ -57,9 +57,13 @@ struct Millrace: ParsableCommand {
     }
 
     static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        // One write, so that lines of several MPI ranks sharing the terminal do not interleave.
+        FileHandle.standardError.write(Data("\(errorPrefix)error: \(message)\n".utf8))
         Foundation.exit(code)
     }
+
+    /// Put before every error line: `rank r of N: ` in a data-parallel run.
+    nonisolated(unsafe) static var errorPrefix = ""
 
     static let configuration = CommandConfiguration(
         commandName: "millrace",

@@ -19,6 +19,9 @@ struct TrainCommand: ParsableCommand {
             current folder; the run directory defaults to runs/<name> under the current folder. Progress and notes
             go to standard error; standard output holds only the --json object. Each run ends (also on Ctrl-C) by
             writing report.html into the run directory (see millrace report).
+            Under `mpirun -np N` it trains data-parallel: batch_size is the global batch, rank 0 prints and
+            writes, and the weights are bit-identical for any N (and for a plain run given the same
+            --gradient-chunk: plain runs otherwise step on whole batches, which is faster).
             """
     )
 
@@ -50,9 +53,20 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "After training, print one JSON object with the results (the only output on standard output).") var json = false
     @Flag(help: "Print nothing but errors (and the JSON with --json).") var quiet = false
     @Flag(help: "Print a line for every logged step.") var verbose = false
+    @Option(
+        parsing: .unconditional,
+        help: "Samples per gradient chunk (under mpirun default 8, or batch/64 above 512; plain runs: whole batches; kept on resume).")
+    var gradientChunk: Int?
+    @Option(help: "How ranks sum gradients: ordered (bit-identical for any rank count) or allreduce (MPI_Allreduce).")
+    var gradientExchange = "ordered"
 
     func validate() throws {
-        for (name, value) in [("--epochs", epochs), ("--threads", threads), ("--checkpoint-every", checkpointEvery)] {
+        if !["ordered", "allreduce"].contains(gradientExchange) {
+            throw ValidationError("--gradient-exchange: '\(gradientExchange)' is not one of ordered, allreduce")
+        }
+        for (name, value) in [
+            ("--epochs", epochs), ("--threads", threads), ("--checkpoint-every", checkpointEvery), ("--gradient-chunk", gradientChunk),
+        ] {
             if let value, value <= 0 { throw ValidationError("\(name): \(value) is not allowed; use 1 or more") }
         }
         if let batchSize, batchSize < 0 { throw ValidationError("--batch-size: \(batchSize) is not allowed; use 0 (the whole set) or more") }
@@ -79,6 +93,23 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Launched by mpirun: join the job (libmpi is loaded only then).
+        guard let launched = MPICommunicator.launchedRanks() else { return try train(communicator: SingleProcess()) }
+        let communicator = try MPICommunicator()
+        do {
+            try train(communicator: communicator)
+        } catch let exit as ExitCode {
+            communicator.finish()
+            throw exit
+        } catch {
+            // The caller prints the error with this prefix; the non-zero exit makes mpirun end the other ranks.
+            Millrace.errorPrefix = "rank \(launched.rank) of \(launched.count): "
+            throw error
+        }
+        communicator.finish()
+    }
+
+    private func train(communicator: any Communicator) throws {
         let configuration = try RunConfiguration.load(path: pipeline)
         var overrides = TrainingOverrides()
         // Absolute, so that the configuration saved in the run directory (which the report reads)
@@ -96,21 +127,26 @@ struct TrainCommand: ParsableCommand {
         overrides.resume = resume
         overrides.cacheDirectory = cacheDir
         overrides.cacheBudget = try cacheBudgetBytes()
+        overrides.gradientChunk = gradientChunk
+        overrides.allReduce = gradientExchange == "allreduce"
         let resolved = configuration
-        let run = try TrainingRun(configuration: resolved, overrides: overrides, path: pipeline)
+        let run = try TrainingRun(configuration: resolved, overrides: overrides, path: pipeline, communicator: communicator)
+        let isFirstRank = communicator.rank == 0
         let reporter = ProgressReporter(
             isTerminal: ProgressReporter.standardErrorIsTerminal,
-            verbosity: quiet ? .quiet : (verbose ? .verbose : .normal))
+            verbosity: quiet || !isFirstRank ? .quiet : (verbose ? .verbose : .normal))
         reporter.line(
             "training \(resolved.name): \(run.data.training.count) samples, \(run.data.classNames.count) classes, "
-                + "\(run.model.parameterCount) parameters; logs in \(run.runDirectory)")
-        let stop = InterruptFlag.install()
+                + "\(run.model.parameterCount) parameters; logs in \(run.runDirectory)"
+                + (communicator.rankCount > 1 ? "; \(communicator.rankCount) ranks" : ""))
+        // mpirun turns Ctrl-C into SIGTERM for the ranks: both stop after a checkpoint.
+        let stop = InterruptFlag.install(alsoTerminate: communicator.rankCount > 1)
         let summary = try run.run(reporter: reporter, interrupted: { stop.isSet })
         if summary.interrupted {
             reporter.line("interrupted: checkpoint saved in \(summary.checkpoint ?? run.store.directory); continue with --resume")
         }
-        let report = writeReport(run, reporter: reporter)
-        if json {
+        let report = isFirstRank ? writeReport(run, reporter: reporter) : nil
+        if json && isFirstRank {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             var object = try JSONSerialization.jsonObject(with: try encoder.encode(summary)) as? [String: Any] ?? [:]
@@ -162,13 +198,22 @@ final class InterruptFlag: Sendable {
 
     var isSet: Bool { flag.load(ordering: .relaxed) }
 
-    static func install() -> InterruptFlag {
+    nonisolated(unsafe) private static var terminateSource: DispatchSourceSignal?
+
+    static func install(alsoTerminate: Bool = false) -> InterruptFlag {
         let interrupt = InterruptFlag()
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler { interrupt.flag.store(true, ordering: .relaxed) }
         source.resume()
         InterruptFlag.source = source
+        if alsoTerminate {
+            signal(SIGTERM, SIG_IGN)
+            let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+            terminate.setEventHandler { interrupt.flag.store(true, ordering: .relaxed) }
+            terminate.resume()
+            InterruptFlag.terminateSource = terminate
+        }
         return interrupt
     }
 }

@@ -30,12 +30,17 @@ public struct Evaluation: Codable, Sendable, Equatable {
 
     /// Runs `model` in inference mode over `source` in batches (in order, no augmentation). A
     /// label outside the class names is an error (the data has a class the model never saw).
+    /// With several ranks each evaluates its share of the batches and the figures are reduced
+    /// (batch loss sums added in batch order, so every rank count reports the same bits).
     public static func run(
         model: any Layer, source: DataSource, loss: any ClassificationLoss, classNames: [String],
-        batchSize: Int = 256, threads: Int = 1
+        batchSize: Int = 256, threads: Int = 1, communicator: any Communicator = SingleProcess()
     ) throws -> Evaluation {
         var configuration = PipelineConfiguration()
-        configuration.batchSize = max(1, min(batchSize, max(source.count, 1)))
+        let size = max(1, min(batchSize, max(source.count, 1)))
+        let ranks = communicator.rankCount
+        configuration.batchSize = size * ranks
+        if ranks > 1 { configuration.slicing = BatchSlicing(chunkSize: size, rank: communicator.rank, rankCount: ranks) }
         configuration.shuffle = false
         configuration.epochs = 1
         configuration.threads = threads
@@ -45,9 +50,11 @@ public struct Evaluation: Codable, Sendable, Equatable {
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var total = 0.0
         var count = 0
+        var batchLosses: [Double] = []  // (batch number, loss sum) of this rank's batches
         let context = ForwardContext(isTraining: false)
         context.requiresInputGradient = false
         while let batch = try pipeline.next() {
+            guard batch.count > 0 else { continue }
             let output = model.forward(batch.features, context: context).output
             for (slot, truth) in batch.labels.enumerated() where truth < 0 || truth >= classes {
                 throw DataError(
@@ -55,12 +62,17 @@ public struct Evaluation: Codable, Sendable, Equatable {
                     reason: "label \(truth) is not one of the model's \(classes) classes (\(classNames.prefix(10).joined(separator: ", ")))",
                     fix: "evaluate on data with the training classes only")
             }
-            total += Double(loss.evaluate(output, target: batch.labels).value) * Double(batch.count)
+            let batchLoss = Double(loss.evaluate(output, target: batch.labels).value) * Double(batch.count)
+            total += batchLoss
+            batchLosses += [Double(batch.indexInEpoch * ranks + batch.sliceStart / size), batchLoss]
             for (truth, predicted) in zip(batch.labels, loss.predictions(output)) where predicted >= 0 && predicted < classes {
                 confusion[truth][predicted] += 1
             }
             count += batch.count
             pipeline.recycle(batch)
+        }
+        if ranks > 1 {
+            (total, count, confusion) = try reduce(batchLosses, count: count, confusion: confusion, communicator: communicator)
         }
         let correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
         let figures = (0..<classes).map { c -> ClassFigures in
@@ -74,5 +86,22 @@ public struct Evaluation: Codable, Sendable, Equatable {
         return Evaluation(
             accuracy: count > 0 ? Double(correct) / Double(count) : 0, loss: count > 0 ? total / Double(count) : 0,
             count: count, perClass: figures, confusion: confusion)
+    }
+}
+
+extension Evaluation {
+    /// Every rank's figures combined: the batch loss sums added in batch order, counts summed.
+    static func reduce(_ batchLosses: [Double], count: Int, confusion: [[Int]], communicator: any Communicator) throws -> (Double, Int, [[Int]]) {
+        var counts = [Double](repeating: 0, count: communicator.rankCount)
+        counts[communicator.rank] = Double(batchLosses.count)
+        try communicator.sum(&counts)
+        let all = try communicator.allGather(batchLosses, counts: counts.map { Int($0) })
+        let ordered = stride(from: 0, to: all.count, by: 2).map { (all[$0], all[$0 + 1]) }.sorted { $0.0 < $1.0 }
+        let total = ordered.reduce(0.0) { $0 + $1.1 }
+        var figures = [Double(count)] + confusion.joined().map(Double.init)
+        try communicator.sum(&figures)  // integers below 2^53: exact in any order
+        let classes = confusion.count
+        let summed = (0..<classes).map { row in (0..<classes).map { Int(figures[1 + row * classes + $0]) } }
+        return (total, Int(figures[0]), summed)
     }
 }

@@ -43,7 +43,19 @@ public final class Trainer {
     /// The pipeline being trained on, during `fit`.
     public private(set) var pipeline: BatchPipeline?
 
-    private let context = ForwardContext(isTraining: true)
+    /// Samples per gradient chunk: each global batch is cut into chunks of this size whose
+    /// gradients are summed in one fixed order, so the bits are the same on any number of ranks.
+    /// Nil: one piece per batch, as a plain run has always computed it (one rank only).
+    public var chunkSize: Int?
+    /// The stage between backward and the optimizer that sums the chunks' gradients across ranks.
+    public var exchange: any GradientExchange = OrderedGradientExchange(communicator: SingleProcess())
+    /// Wall seconds spent in steps (forward, backward, exchange, update) so far.
+    public internal(set) var stepSeconds = 0.0
+    /// Wall seconds spent in the small collectives besides the gradient exchange (loss figures,
+    /// the stop vote) so far.
+    public internal(set) var coordinationSeconds = 0.0
+
+    let context = ForwardContext(isTraining: true)
 
     /// Creates a trainer; `stepCount` is the number of steps already taken (when resuming).
     public init(
@@ -96,19 +108,20 @@ public final class Trainer {
             }
             let learningRate = schedule?.learningRate(atStep: stepCount) ?? optimizer.learningRate
             optimizer.learningRate = learningRate
-            let (value, correct) = step(batch)
+            let (value, correct) = try takeStep(batch)
+            let count = batch.globalCount  // the whole global batch, whichever slice this rank read
             stepCount += 1
             steps += 1
-            samples += batch.count
-            epochLoss += Double(value) * Double(batch.count)
+            samples += count
+            epochLoss += Double(value) * Double(count)
             epochCorrect += correct
-            epochSamples += batch.count
+            epochSamples += count
             pipelineState = batch.stateAfter
             let waitFraction = pipeline.statistics.waitFraction
             let epochSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStarted) / 1e9
             let event = StepEvent(
                 step: stepCount, epoch: batch.epoch, batchInEpoch: batch.indexInEpoch, batchesPerEpoch: pipeline.batchesPerEpoch,
-                isLastInEpoch: batch.isLastInEpoch, loss: value, samples: batch.count, correct: correct, learningRate: learningRate,
+                isLastInEpoch: batch.isLastInEpoch, loss: value, samples: count, correct: correct, learningRate: learningRate,
                 stateAfter: batch.stateAfter, dataWaitFraction: waitFraction, epochSeconds: epochSeconds, epochSamples: epochSamples,
                 epochLoss: epochLoss / Double(epochSamples), epochAccuracy: Double(epochCorrect) / Double(epochSamples))
             lastStep = event
@@ -130,7 +143,7 @@ public final class Trainer {
                 epochCorrect = 0
                 epochSamples = 0
             }
-            if shouldStop?() == true {
+            if try agreeToStop(shouldStop?() == true) {
                 interrupted = true
                 break
             }

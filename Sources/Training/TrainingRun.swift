@@ -36,6 +36,10 @@ public struct TrainingOverrides: Sendable {
     public var cacheDirectory: String?
     /// The staging cache's disk budget in bytes.
     public var cacheBudget: Int?
+    /// Samples per gradient chunk (nil: the resumed checkpoint's, else `DataParallel.defaultChunkSize`).
+    public var gradientChunk: Int?
+    /// Sum gradients with MPI_Allreduce: faster on many ranks, but the bits depend on the rank count.
+    public var allReduce = false
 
     /// No overrides.
     public init() {}
@@ -65,6 +69,18 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var dataWaitShare: Double
     /// Whether the run stopped early on an interrupt (a checkpoint was saved).
     public var interrupted: Bool
+    /// The number of data-parallel ranks (1: a plain run).
+    public var ranks = 1
+    /// Samples per gradient chunk (nil: whole batches).
+    public var gradientChunk: Int?
+    /// The share of step time rank 0 spent in collectives (gradient exchange, loss figures, stop vote).
+    public var communicationWaitShare = 0.0
+    /// Milliseconds per step: all of it, and the part spent in the gradient exchange.
+    public var stepMilliseconds = 0.0
+    /// Milliseconds per step in the gradient exchange (waiting for slower ranks included).
+    public var exchangeMilliseconds = 0.0
+    /// Bytes of gradient this rank handed to the exchange per step.
+    public var exchangeBytesPerStep = 0
 }
 
 /// A whole training run assembled from a configuration: the data, the model, the loss, the
@@ -83,14 +99,20 @@ public final class TrainingRun {
     public let runDirectory: String
     /// The checkpoint store.
     public let store: CheckpointStore
+    /// The ranks of a data-parallel run (one: a plain run).
+    public let communicator: any Communicator
     private let overrides: TrainingOverrides
     private let optimizer: any Optimizer
     private let schedule: (any LearningRateSchedule)?
 
     /// Builds everything the run needs (reading the data's listing or index, not its samples).
-    public init(configuration base: RunConfiguration, overrides: TrainingOverrides = TrainingOverrides(), path: String = "pipeline") throws {
+    public init(
+        configuration base: RunConfiguration, overrides: TrainingOverrides = TrainingOverrides(), path: String = "pipeline",
+        communicator: any Communicator = SingleProcess()
+    ) throws {
         let configuration = base.applying(overrides)
         self.overrides = overrides
+        self.communicator = communicator
         self.configuration = configuration
         ComputeThreads.maximum = configuration.pipeline.threads ?? ComputeThreads.processorCount
         runDirectory = overrides.runDirectory ?? configuration.logging?.runDirectory ?? "runs/\(configuration.name)"
@@ -109,6 +131,7 @@ public final class TrainingRun {
         schedule = configuration.makeSchedule(batchesPerEpoch: TrainingRun.batchesPerEpoch(configuration, count: data.training.count))
         let checkpointDirectory = overrides.checkpointDirectory ?? configuration.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
         store = try CheckpointStore(directory: checkpointDirectory, retention: configuration.retentionPolicy(hasValidation: data.validation != nil))
+        try DataParallel.check(model: model, configuration: configuration, ranks: communicator.rankCount, path: path)
     }
 
     /// Where the configuration's data is.
@@ -164,8 +187,12 @@ public final class TrainingRun {
     /// checkpoint is saved first).
     public func run(reporter: ProgressReporter, interrupted: @escaping () -> Bool = { false }) throws -> RunSummary {
         let started = DispatchTime.now().uptimeNanoseconds
-        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
-        try configuration.jsonText().write(toFile: "\(runDirectory)/configuration.json", atomically: true, encoding: .utf8)
+        let isFirstRank = communicator.rank == 0  // rank 0 alone writes files and prints
+        if isFirstRank {
+            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+            try configuration.jsonText().write(toFile: "\(runDirectory)/configuration.json", atomically: true, encoding: .utf8)
+        }
+        var savedChunk: Int?
         var pipelineState: PipelineState?
         var step = 0
         var best: Double?
@@ -174,14 +201,21 @@ public final class TrainingRun {
             pipelineState = try TrainingCheckpoint.pipelineState(of: manifest, path: checkpoint.path)
             step = manifest.step
             best = manifest.metrics["best_validation_accuracy"]
+            savedChunk = manifest.hyperparameters[DataParallel.chunkKey].flatMap { Int($0) }
             reporter.line("resuming from \(checkpoint.path) (step \(step), epoch \(manifest.epoch + 1))")
         }
         for problem in store.problems { reporter.line("skipped a damaged checkpoint: \(problem)") }
-        let pipelineConfiguration = pipelineConfiguration()
+        var pipelineConfiguration = pipelineConfiguration()
+        let chunk = DataParallel.chunkSize(
+            requested: overrides.gradientChunk, saved: savedChunk, batchSize: pipelineConfiguration.batchSize, model: model,
+            ranks: communicator.rankCount)
+        if let chunk, communicator.rankCount > 1 {
+            pipelineConfiguration.slicing = BatchSlicing(chunkSize: chunk, rank: communicator.rank, rankCount: communicator.rankCount)
+        }
         let pipeline = try BatchPipeline(
             source: data.training, configuration: pipelineConfiguration,
             transforms: TrainingRun.augmentations(configuration), resumingFrom: pipelineState)
-        pipeline.onWarning = { reporter.line("warning: \($0)") }
+        pipeline.onWarning = { message in if isFirstRank { reporter.line("warning: \(message)") } }
         let threads = pipelineConfiguration.threads
         let validation = data.validation.map { ValidationCallback(source: $0, classNames: data.classNames, threads: threads, bestAccuracy: best) }
         let checkpoints = CheckpointCallback(
@@ -191,20 +225,25 @@ public final class TrainingRun {
             hyperparameters: [
                 "batch_size": "\(pipelineConfiguration.batchSize)", "class_names": TrainedModel.encodeClassNames(data.classNames),
                 "sample_shape": data.sampleShape.map(String.init).joined(separator: ","),
-            ],
+            ].merging(chunk.map { [DataParallel.chunkKey: "\($0)"] } ?? [:]) { $1 },
             validation: validation)
         let logEvery = configuration.logging?.everySteps ?? max(1, pipeline.batchesPerEpoch / 4)
         var callbacks: [any TrainingCallback] = []
         if let validation { callbacks.append(validation) }
-        callbacks += [
-            checkpoints,
-            try MetricsLogCallback(path: "\(runDirectory)/metrics.jsonl", everySteps: logEvery),
-            try TensorBoardCallback(directory: "\(runDirectory)/tensorboard", everySteps: logEvery),
-            ProgressCallback(reporter: reporter, totalEpochs: configuration.epochs, printLossEvery: configuration.logging?.printLossEvery),
-        ]
+        if isFirstRank {
+            callbacks += [
+                checkpoints,
+                try MetricsLogCallback(path: "\(runDirectory)/metrics.jsonl", everySteps: logEvery),
+                try TensorBoardCallback(directory: "\(runDirectory)/tensorboard", everySteps: logEvery),
+                ProgressCallback(reporter: reporter, totalEpochs: configuration.epochs, printLossEvery: configuration.logging?.printLossEvery),
+            ]
+        }
         let trainer = Trainer(
             model: model, loss: loss, optimizer: optimizer, schedule: schedule, seed: configuration.seed, stepCount: step,
             callbacks: callbacks)
+        trainer.chunkSize = chunk
+        trainer.exchange =
+            overrides.allReduce ? AllReduceGradientExchange(communicator: communicator) : OrderedGradientExchange(communicator: communicator)
         let summary: TrainingSummary
         do {
             defer {
@@ -223,6 +262,10 @@ public final class TrainingRun {
             samplesPerSecond: Double(summary.samples) / max(seconds, 1e-9),
             checkpoint: saved.last.map { "\(store.directory)/\($0.name)" },
             bestCheckpoint: bestName.map { "\(store.directory)/\($0)" }, seconds: seconds,
-            dataWaitShare: summary.dataWaitFraction, interrupted: summary.interrupted)
+            dataWaitShare: summary.dataWaitFraction, interrupted: summary.interrupted, ranks: communicator.rankCount, gradientChunk: chunk,
+            communicationWaitShare: (trainer.exchange.communicationSeconds + trainer.coordinationSeconds) / max(trainer.stepSeconds, 1e-9),
+            stepMilliseconds: trainer.stepSeconds * 1000 / Double(max(summary.steps, 1)),
+            exchangeMilliseconds: trainer.exchange.communicationSeconds * 1000 / Double(max(summary.steps, 1)),
+            exchangeBytesPerStep: trainer.exchange.bytesSent / max(summary.steps, 1))
     }
 }

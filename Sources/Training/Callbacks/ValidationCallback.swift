@@ -26,7 +26,9 @@ public final class ValidationCallback: TrainingCallback {
     /// Runs the evaluation when an epoch ends.
     public func handle(_ event: TrainingEvent, trainer: Trainer) throws {
         guard case .epochEnded(let epoch) = event else { return }
-        let evaluation = try Evaluation.run(model: trainer.model, source: source, loss: trainer.loss, classNames: classNames, threads: threads)
+        let evaluation = try Evaluation.run(
+            model: trainer.model, source: source, loss: trainer.loss, classNames: classNames, threads: threads,
+            communicator: trainer.exchange.communicator)
         latest = evaluation
         bestAccuracy = max(bestAccuracy ?? evaluation.accuracy, evaluation.accuracy)
         trainer.epochMetrics["validation_loss"] = evaluation.loss

@@ -1,0 +1,182 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Data-parallel training under Open MPI's `mpirun` (oversubscribed, so 4 ranks run on 2 cores),
+/// driving the built `millrace`: the final weights of 1, 2 and 4 ranks and a plain process are
+/// the same bytes, a checkpoint of N ranks resumes on M, a killed rank ends the job, and a rank
+/// that cannot read its data names itself. Needs `mpirun` (installed by .ci/setup).
+final class DataParallelTests: XCTestCase {
+    private let millrace = BuiltProducts.executable("millrace")
+    private var directory: TemporaryDirectory!
+    private var mpirun = ""
+
+    override func setUpWithError() throws {
+        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/mpirun" }
+        guard let found = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw XCTSkip("mpirun is not installed (bash .ci/setup installs Open MPI)")
+        }
+        mpirun = found
+        directory = try TemporaryDirectory()
+        // 100 rows, 4 features, 3 classes; a quarter held out by the row-hash split.
+        var csv = "a,b,c,d,label\n"
+        for row in 0..<100 { csv += "\(row % 7),\(row % 5 - 2),\(Double(row) / 10),\((row * 7) % 11),\(row % 3)\n" }
+        try csv.write(to: directory.path("data.csv"), atomically: true, encoding: .utf8)
+        // Batches of 16 in chunks of 4 (--gradient-chunk 4 below): 4 chunks per batch, and a short
+        // last batch whose chunks do not divide evenly among the ranks. Dropout draws per chunk.
+        try pipeline(data: "data.csv").write(to: directory.path("pipeline.json"), atomically: true, encoding: .utf8)
+    }
+
+    private func pipeline(data: String) -> String {
+        """
+        {"name": "parallel", "dataset": {"kind": "csv", "path": "\(directory.path(data).path)", "label_column": "label", "validation_split": 0.25},
+         "pipeline": {"batch_size": 16, "threads": 1},
+         "model": {"layers": [{"type": "dense", "units": 16}, {"type": "relu"}, {"type": "dropout", "probability": 0.2}, {"type": "dense"}]},
+         "loss": "cross-entropy", "optimizer": {"type": "adam", "learning_rate": 0.01}, "epochs": 2, "seed": 5,
+         "checkpoint": {"keep_last": 1}}
+        """
+    }
+
+    /// `millrace train` in `name`'s directories, on `ranks` ranks under mpirun (nil: a plain process).
+    private func train(_ name: String, ranks: Int?, _ extra: [String]) throws -> (status: Int32, output: String, errors: String) {
+        let arguments =
+            [
+                "train", directory.path("pipeline.json").path, "--gradient-chunk", "4", "--quiet", "--json",
+                "--checkpoint-dir", directory.path("\(name)/checkpoints").path, "--run-dir", directory.path("\(name)/run").path,
+            ] + extra
+        guard let ranks else { return try BuiltProducts.run(millrace, arguments, timeout: 60) }
+        return try BuiltProducts.run(mpirun, launcher(ranks) + [millrace] + arguments, timeout: 60)
+    }
+
+    private func launcher(_ ranks: Int) -> [String] {
+        ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)"]
+    }
+
+    /// The bytes of the latest checkpoint's weights and optimizer state, and its step.
+    private func latest(_ name: String) throws -> (step: String, model: Data, optimizer: Data) {
+        let checkpoints = directory.path("\(name)/checkpoints")
+        let step = try String(contentsOf: checkpoints.appendingPathComponent("latest"), encoding: .utf8)
+        let folder = checkpoints.appendingPathComponent(step)
+        return (
+            step, try Data(contentsOf: folder.appendingPathComponent("model.safetensors")),
+            try Data(contentsOf: folder.appendingPathComponent("optimizer.safetensors"))
+        )
+    }
+
+    private func summary(_ output: String) throws -> [String: Any] {
+        let lines = output.split(separator: "\n").filter { $0.hasPrefix("{") }
+        XCTAssertEqual(lines.count, 1, "exactly one JSON object (rank 0's): \(output)")
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
+    }
+
+    func testOneTwoAndFourRanksGiveThePlainRunsBytes() throws {
+        let plain = try train("plain", ranks: nil, [])
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        let plainSummary = try summary(plain.output)
+        XCTAssertEqual(reference.step, "step-000000012")  // the row-hash split keeps 81-96 rows: 6 batches of 16 an epoch
+        for ranks in [1, 2, 4] {
+            let run = try train("ranks\(ranks)", ranks: ranks, [])
+            XCTAssertEqual(run.status, 0, run.errors)
+            let state = try latest("ranks\(ranks)")
+            XCTAssertEqual(state.step, reference.step)
+            XCTAssertEqual(state.model, reference.model, "\(ranks) ranks: weights differ from the plain run's")
+            XCTAssertEqual(state.optimizer, reference.optimizer, "\(ranks) ranks: optimizer state differs")
+            let result = try summary(run.output)
+            XCTAssertEqual(result["ranks"] as? Int, ranks)
+            XCTAssertEqual(result["final_loss"] as? Double, plainSummary["final_loss"] as? Double)
+            XCTAssertEqual(result["final_validation_accuracy"] as? Double, plainSummary["final_validation_accuracy"] as? Double)
+        }
+    }
+
+    func testCheckpointOfTwoRanksResumesOnFourAndOnOne() throws {
+        let plain = try train("plain", ranks: nil, [])
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        let first = try train("two", ranks: 2, ["--epochs", "1"])
+        XCTAssertEqual(first.status, 0, first.errors)
+        XCTAssertEqual(try latest("two").step, "step-000000006")
+        try FileManager.default.copyItem(at: directory.path("two"), to: directory.path("one"))
+        let four = try train("two", ranks: 4, ["--resume"])
+        XCTAssertEqual(four.status, 0, four.errors)
+        XCTAssertEqual(try latest("two").model, reference.model, "2 -> 4 ranks")
+        let one = try train("one", ranks: nil, ["--resume"])
+        XCTAssertEqual(one.status, 0, one.errors)
+        XCTAssertEqual(try latest("one").model, reference.model, "2 ranks -> a plain process")
+        XCTAssertEqual(try latest("one").optimizer, reference.optimizer)
+    }
+
+    /// SIGKILL to rank 1 right after a mid-epoch checkpoint commits: mpirun ends the job with a
+    /// non-zero status and names rank 1; the checkpoint resumes on 3 ranks to the plain run's bytes.
+    func testKilledRankEndsTheJobAndItsCheckpointResumes() throws {
+        let epochs = ["--epochs", "60", "--checkpoint-every", "7"]
+        let plain = try train("plain", ranks: nil, epochs)
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        let errors = directory.path("killed.err")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: mpirun)
+        process.arguments =
+            launcher(2) + [
+                millrace, "train", directory.path("pipeline.json").path, "--gradient-chunk", "4", "--quiet",
+                "--checkpoint-dir", directory.path("killed/checkpoints").path, "--run-dir", directory.path("killed/run").path,
+            ] + epochs
+        process.standardError = try FileHandle(forWritingTo: errors)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let latestFile = directory.path("killed/checkpoints/latest").path
+        var rank1: Int32?
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline {
+            if FileManager.default.fileExists(atPath: latestFile), let pid = rankProcess(1, of: process.processIdentifier) {
+                rank1 = pid
+                kill(pid, SIGKILL)
+                break
+            }
+            usleep(2_000)
+        }
+        let killed = try XCTUnwrap(rank1, "the run ended before a checkpoint was committed and rank 1 killed")
+        let stopDeadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < stopDeadline { usleep(10_000) }
+        XCTAssertFalse(process.isRunning, "mpirun still runs 30 s after rank 1 (pid \(killed)) was killed")
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        let text = try String(contentsOf: errors, encoding: .utf8)
+        XCTAssertTrue(text.contains("process rank 1 "), text)
+        let resumed = try train("killed", ranks: 3, epochs + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.errors)
+        let state = try latest("killed")
+        XCTAssertEqual(state.step, reference.step)
+        XCTAssertEqual(state.model, reference.model, "killed on 2 ranks, resumed on 3")
+    }
+
+    /// A row that cannot be parsed: the same error as a plain process, prefixed with the rank.
+    func testRankThatCannotReadItsDataNamesItself() throws {
+        var csv = try String(contentsOf: directory.path("data.csv"), encoding: .utf8)
+        csv += "1,2,three,4,0\n"
+        try csv.write(to: directory.path("bad.csv"), atomically: true, encoding: .utf8)
+        try pipeline(data: "bad.csv").write(to: directory.path("pipeline.json"), atomically: true, encoding: .utf8)
+        let plain = try train("plain", ranks: nil, [])
+        XCTAssertEqual(plain.status, 1, plain.errors)
+        let message = try XCTUnwrap(plain.errors.split(separator: "\n").first { $0.hasPrefix("error: ") }, plain.errors)
+        let parallel = try train("parallel", ranks: 2, [])
+        XCTAssertNotEqual(parallel.status, 0)
+        let named = parallel.errors.split(separator: "\n").filter { $0.hasSuffix(message) && $0.hasPrefix("rank ") }
+        XCTAssertFalse(named.isEmpty, "no line 'rank r of 2: \(message)' in:\n\(parallel.errors)")
+        XCTAssertTrue(named.allSatisfy { $0 == "rank 0 of 2: \(message)" || $0 == "rank 1 of 2: \(message)" }, "\(named)")
+    }
+
+    /// The child of `launcher` whose environment says it is MPI rank `rank`.
+    private func rankProcess(_ rank: Int, of launcher: Int32) -> Int32? {
+        guard let children = try? String(contentsOfFile: "/proc/\(launcher)/task/\(launcher)/children", encoding: .utf8) else { return nil }
+        for child in children.split(separator: " ").compactMap({ Int32($0) }) {
+            guard let environment = FileManager.default.contents(atPath: "/proc/\(child)/environ") else { continue }
+            if environment.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == "OMPI_COMM_WORLD_RANK=\(rank)" }) {
+                return child
+            }
+        }
+        return nil
+    }
+}
