@@ -1,4 +1,3 @@
-import Synchronization
 import Tensors
 
 /// The geometry of a 2-D convolution or pooling window over one NCHW image.
@@ -197,25 +196,9 @@ enum BatchChunks {
         run(chunks: count(batch), body)
     }
 
-    /// Runs `body(worker, chunk)` for `chunks` chunks on up to `ComputeThreads.maximum` threads.
-    /// Workers claim the next chunk from a shared counter, so a thread slowed down by the machine
-    /// does not hold the others back; which worker runs a chunk never changes its result.
+    /// Runs `body(worker, chunk)` for `chunks` chunks on up to `ComputeThreads.maximum` threads
+    /// (`ComputeThreads.forEachChunk`): which worker runs a chunk never changes its result.
     static func run(chunks: Int, _ body: @Sendable (Int, Int) -> Void) {
-        let threads = max(1, min(ComputeThreads.maximum, chunks))
-        if threads <= 1 {
-            for chunk in 0..<chunks { body(0, chunk) }
-            return
-        }
-        let next = Atomic<Int>(0)
-        withUnsafePointer(to: next) { counter in
-            let shared = UncheckedSendable(counter)
-            ComputeThreads.concurrentPerform(threads) { worker in
-                while true {
-                    let chunk = shared.value.pointee.add(1, ordering: .relaxed).oldValue
-                    guard chunk < chunks else { break }
-                    body(worker, chunk)
-                }
-            }
-        }
+        ComputeThreads.forEachChunk(chunks, threads: ComputeThreads.maximum, body)
     }
 }

@@ -38,24 +38,28 @@ public enum ComputeThreads {
         }
     }
 
-    /// Runs `body(chunk)` for every chunk in `0..<count` on up to `threads` threads (at most
-    /// `count`). Workers claim the next chunk from a shared counter, so a thread slowed down by
-    /// the machine does not hold the others back; which thread runs a chunk never changes what
-    /// the chunk computes.
-    public static func forEachChunk(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+    /// Runs `body(worker, chunk)` for every chunk in `0..<count` on up to `threads` threads (at
+    /// most `count`): the calling thread and the helpers of a pool that wait briefly between
+    /// jobs, or, when that pool is taken (a nested or concurrent call), Dispatch's threads.
+    /// `worker` (below `min(threads, count)`) names the thread, for per-thread scratch; two
+    /// chunks never run at once with the same `worker`. Workers claim the next chunk from a
+    /// shared counter, so a thread slowed down by the machine does not hold the others back;
+    /// which thread runs a chunk never changes what the chunk computes.
+    public static func forEachChunk(_ count: Int, threads: Int, _ body: @Sendable (_ worker: Int, _ chunk: Int) -> Void) {
         let workers = Swift.max(1, Swift.min(threads, count))
         if workers == 1 {
-            for chunk in 0..<count { body(chunk) }
+            for chunk in 0..<count { body(0, chunk) }
             return
         }
+        if WorkerPool.shared.run(count, threads: workers, body) { return }
         let next = Atomic<Int>(0)
         withUnsafePointer(to: next) { counter in
             let shared = UncheckedSendable(counter)
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 while true {
                     let chunk = shared.value.pointee.add(1, ordering: .relaxed).oldValue
                     guard chunk < count else { break }
-                    body(chunk)
+                    body(worker, chunk)
                 }
             }
         }

@@ -52,7 +52,7 @@ extension Tensor {
         guard k > 0, alpha != 0, let a, let b else { return scale(c, rows: m, columns: n, stride: ldc, by: beta) }
         let blocks = ProductBlocks(m: m, n: n, k: k)
         let shared = UncheckedSendable((a, b, c))
-        ComputeThreads.forEachChunk(blocks.count, threads: threads) { block in
+        ComputeThreads.forEachChunk(blocks.count, threads: threads) { _, block in
             let (a, b, c) = shared.value
             let range = blocks.range(block)
             if blocks.splitsColumns {

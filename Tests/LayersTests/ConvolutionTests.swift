@@ -198,6 +198,32 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertEqual(results[0], results[1])
         XCTAssertEqual(results[0], results[2])
     }
+
+    /// A small CNN whose dense product (64x512 times 512x512, 34 MFLOP) is cut into eight blocks
+    /// and whose convolution and pooling run in sixteen chunks: with 1, 2 and 3 threads every
+    /// output, input gradient and parameter gradient must have the same bits.
+    func testNetworkBitsDoNotDependOnTheThreadCount() {
+        var generator = RandomGenerator(seed: 21)
+        let model = Sequential(
+            Conv2D(inputChannels: 3, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator), ReLU(), MaxPool2D(kernelSize: 2),
+            Flatten(), Dense(inputSize: 512, outputSize: 512, generator: &generator), ReLU(),
+            Dense(inputSize: 512, outputSize: 10, generator: &generator))
+        let input = Tensor.random([64, 3, 16, 16], seed: 22)
+        let upstream = Tensor.random([64, 10], seed: 23)
+        var results: [[UInt32]] = []
+        for threads in [1, 2, 3] {
+            ComputeThreads.maximum = threads
+            model.zeroGradients()
+            let (output, pullback) = model.forward(input, context: ForwardContext(isTraining: true))
+            let inputGradient = pullback(upstream)
+            let gradients = model.namedParameters.flatMap { $0.parameter.gradient.scalars }
+            results.append((output.scalars + inputGradient.scalars + gradients).map(\.bitPattern))
+        }
+        ComputeThreads.maximum = ComputeThreads.processorCount
+        XCTAssertEqual(results[0].count, 64 * 10 + 64 * 3 * 16 * 16 + model.parameterCount)
+        XCTAssertEqual(results[0], results[1])
+        XCTAssertEqual(results[0], results[2])
+    }
 }
 
 /// With `requiresInputGradient` off (as the training step sets it for the data), a model's first

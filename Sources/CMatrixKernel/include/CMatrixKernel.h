@@ -16,6 +16,14 @@ extern "C" {
  * not export): tensors allocated every training step then reuse mapped memory. Returns 1 when
  * the allocator took the settings, 0 otherwise (not glibc). */
 int millrace_keep_freed_memory(void);
+
+/* One step of a busy-wait loop: the x86 `pause` hint (eases the spinning core off the shared
+ * cache line and lets a sibling hyperthread run), nothing elsewhere. */
+static inline void millrace_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 #ifdef __cplusplus
 }
 #endif

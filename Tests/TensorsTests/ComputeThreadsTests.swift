@@ -1,0 +1,76 @@
+import Synchronization
+import XCTest
+
+@testable import Tensors
+
+final class ComputeThreadsTests: XCTestCase {
+    /// Per-worker "inside a chunk" flags and a count of chunks that found their worker busy.
+    private final class WorkerFlags: Sendable {
+        final class Flag: Sendable { let value = Atomic<Bool>(false) }
+        let inside: [Flag]
+        let clashes = Atomic<Int>(0)
+        init(_ count: Int) { inside = (0..<count).map { _ in Flag() } }
+    }
+
+    /// Runs `count` chunks on `threads` threads and returns how often each chunk ran and the
+    /// number of times a worker index was out of range or used by two chunks at once.
+    private func runChunks(_ count: Int, threads: Int, nested: Bool = false) -> (runs: [Int], badWorkers: Int) {
+        var runs = [Int](repeating: 0, count: count)
+        let workers = max(1, min(threads, count))
+        let flags = WorkerFlags(workers)
+        let outOfRange = Atomic<Int>(0)
+        runs.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(buffer)
+            withUnsafePointer(to: outOfRange) { outOfRange in
+                let counter = UncheckedSendable(outOfRange)
+                ComputeThreads.forEachChunk(count, threads: threads) { worker, chunk in
+                    guard worker >= 0 && worker < workers else {
+                        counter.value.pointee.add(1, ordering: .relaxed)
+                        return
+                    }
+                    if flags.inside[worker].value.exchange(true, ordering: .acquiring) { flags.clashes.add(1, ordering: .relaxed) }
+                    if nested {
+                        // A call from inside a chunk: the pool is taken, so this one runs on Dispatch.
+                        let inner = Atomic<Int>(0)
+                        withUnsafePointer(to: inner) { inner in
+                            let innerCounter = UncheckedSendable(inner)
+                            ComputeThreads.forEachChunk(5, threads: 2) { _, _ in innerCounter.value.pointee.add(1, ordering: .relaxed) }
+                        }
+                        shared.value[chunk] += inner.load(ordering: .relaxed) == 5 ? 1 : 100
+                    } else {
+                        shared.value[chunk] += 1
+                    }
+                    flags.inside[worker].value.store(false, ordering: .releasing)
+                }
+            }
+        }
+        return (runs, outOfRange.load(ordering: .relaxed) + flags.clashes.load(ordering: .relaxed))
+    }
+
+    func testEveryChunkRunsExactlyOnceOnAnyThreadCount() {
+        for threads in 1...4 {
+            for count in [1, 2, 3, 17, 256] {
+                // Many jobs back to back: helpers go from one job to the next while others finish.
+                for _ in 0..<50 {
+                    let (runs, badWorkers) = runChunks(count, threads: threads)
+                    XCTAssertEqual(runs, [Int](repeating: 1, count: count), "\(count) chunks on \(threads) threads")
+                    XCTAssertEqual(badWorkers, 0)
+                }
+            }
+        }
+    }
+
+    func testNestedCallsRunEveryChunk() {
+        let (runs, badWorkers) = runChunks(9, threads: 2, nested: true)
+        XCTAssertEqual(runs, [Int](repeating: 1, count: 9))
+        XCTAssertEqual(badWorkers, 0)
+    }
+
+    func testJobsAfterHelpersHaveFallenAsleep() {
+        // The helpers sleep after WorkerPool.spinLimit of idleness; a later job must wake them.
+        for _ in 0..<3 {
+            XCTAssertEqual(runChunks(8, threads: 2).runs, [Int](repeating: 1, count: 8))
+            usleep(UInt32(WorkerPool.spinLimit / 1000) * 3)
+        }
+    }
+}
