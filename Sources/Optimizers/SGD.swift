@@ -48,11 +48,35 @@ public final class SGD: Optimizer {
         }
         let isFirst = slots["momentum_buffer"] == nil
         var buffer = slots.removeValue(forKey: "momentum_buffer") ?? Tensor.zeros(parameter.value.shape)
+        let keep = 1 - damp
+        // One branch-free loop per case (the per-element branches stopped the loop vectorising: a
+        // third of the MLP's step). The arithmetic of each element is unchanged.
         ParameterBuffers.withBuffers(parameter, &buffer, &unused) { p, g, b, _ in
-            for i in 0..<p.count {
-                let gradient = g[i] + decay * p[i]
-                b[i] = isFirst ? gradient : mu * b[i] + (1 - damp) * gradient
-                p[i] -= rate * (nesterov ? gradient + mu * b[i] : b[i])
+            switch (isFirst, nesterov) {
+            case (true, false):
+                for i in 0..<p.count {
+                    let gradient = g[i] + decay * p[i]
+                    b[i] = gradient
+                    p[i] -= rate * b[i]
+                }
+            case (true, true):
+                for i in 0..<p.count {
+                    let gradient = g[i] + decay * p[i]
+                    b[i] = gradient
+                    p[i] -= rate * (gradient + mu * b[i])
+                }
+            case (false, false):
+                for i in 0..<p.count {
+                    let gradient = g[i] + decay * p[i]
+                    b[i] = mu * b[i] + keep * gradient
+                    p[i] -= rate * b[i]
+                }
+            case (false, true):
+                for i in 0..<p.count {
+                    let gradient = g[i] + decay * p[i]
+                    b[i] = mu * b[i] + keep * gradient
+                    p[i] -= rate * (gradient + mu * b[i])
+                }
             }
         }
         slots["momentum_buffer"] = buffer
