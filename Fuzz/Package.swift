@@ -11,7 +11,7 @@ let fuzzTargets: [(name: String, dependencies: [String])] = [
     ("FuzzFloat", ["TabularFormats"]),
     ("FuzzSafetensors", ["Checkpoints"]),
     ("FuzzShardIndex", ["Shards", "SystemIO"]),
-    ("FuzzManifest", ["Shards", "SystemIO"]),
+    ("FuzzManifest", ["Shards", "SystemIO", "Tensors"]),
     ("FuzzPipeline", ["Training"]),
 ]
 

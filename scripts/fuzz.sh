@@ -53,10 +53,14 @@ for name in "${targets[@]}"; do
     mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
     cp -n "$root/Fuzz/Seeds/$name"/* "$corpus"/ 2>/dev/null || true
     echo "== fuzz $name for $seconds s (log $log)" >&2
+    dictionary=()
+    case "$name" in
+        safetensors | manifest | pipeline) dictionary=(-dict="$root/Fuzz/Dictionaries/json.dict") ;;
+    esac
     status=0
     "$binaries/${executables[$name]}" "$corpus" \
         -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=25 \
-        -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
+        -print_final_stats=1 -artifact_prefix="$artifacts/" "${dictionary[@]}" >"$log" 2>&1 || status=$?
     executed="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)"
     [[ -n "$executed" ]] || executed="$(grep -o '^Done [0-9]* runs' "$log" | grep -o '[0-9][0-9]*' | tail -1 || true)"
     units="$(ls "$corpus" | wc -l)"
