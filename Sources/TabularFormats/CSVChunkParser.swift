@@ -52,6 +52,10 @@ struct CSVChunkParser: Sendable {
     /// Byte classes: 1 separator, 2 LF, 3 CR, 4 quote, 0 anything else.
     private let classes: [UInt8]
 
+    /// The largest numeric label (2^20 - 1): the reader lists a class name for every index up to
+    /// the largest label seen, so a label is bounded like any size read from the data.
+    static let largestNumericLabel = (1 << 20) - 1
+
     init(layout: CSVLayout, options: CSVOptions, path: String) {
         self.layout = layout
         self.options = options
@@ -259,7 +263,7 @@ struct CSVChunkParser: Sendable {
         }
         switch options.labelMapping {
         case .numeric:
-            guard case .value(let value) = DecimalParser.parse(start, stop), value >= 0, value < 2_147_483_648,
+            guard case .value(let value) = DecimalParser.parse(start, stop), value >= 0, value <= Float(CSVChunkParser.largestNumericLabel),
                 value == value.rounded(.towardZero)
             else { return problem(.unknownLabel) }
             label = Int(value)
@@ -304,7 +308,7 @@ struct CSVChunkParser: Sendable {
             switch options.labelMapping {
             case .numeric:
                 (reason, fix) = (
-                    "label '\(text)' is not a class index (a non-negative integer)",
+                    "label '\(text)' is not a class index (an integer from 0 to \(CSVChunkParser.largestNumericLabel))",
                     "use integer labels, or map text labels by first appearance or from a list"
                 )
             default:

@@ -67,4 +67,58 @@ final class CSVFuzzRegressionTests: XCTestCase {
             XCTAssertEqual((error as? DataError)?.line, 4, "\(error)")
         }
     }
+
+    /// A numeric label of 333333330 made the reader list 333,333,331 class names (a 5.3 GB
+    /// allocation, the fuzzer's out-of-memory); 2147483647 asked for 34 GB. Numeric labels are
+    /// now at most 2^20 - 1 = 1048575, and a larger one is an unknown label.
+    func testNumericLabelAboveTheLimitIsAnUnknownLabel() throws {
+        let directory = try TemporaryDirectory()
+        let largest = directory.path("largest.csv")
+        try Data("x,label\n1,1048575\n".utf8).write(to: largest)
+        let accepted = try readAll(largest.path)
+        XCTAssertEqual(accepted.labels, [1_048_575])
+        XCTAssertEqual(accepted.reader.classNames.count, 1_048_576)
+        XCTAssertEqual(accepted.reader.classNames.last, "1048575")
+        for label in ["1048576", "333333330", "2147483647"] {
+            let path = directory.path("label-\(label).csv")
+            try Data("x,label\n1,\(label)\n".utf8).write(to: path)
+            XCTAssertThrowsError(try readAll(path.path), label) { error in
+                let error = error as? DataError
+                XCTAssertEqual(error?.kind, .unknownLabel, label)
+                XCTAssertEqual(error?.line, 2, label)
+                XCTAssertEqual(error?.column, 2, label)
+                XCTAssertTrue(error?.reason.contains("an integer from 0 to 1048575") ?? false, "\(String(describing: error))")
+            }
+        }
+    }
+
+    /// The input as the fuzzer found it (same options as above). Read by hand: lines 4 (`2,1`)
+    /// and 6 (`3,0`) are good; line 2 (`1\xC80`) is not a number, the quoted field opened on
+    /// line 7 closes on line 12 with text after it (the error names line 12, where that text
+    /// stands), line 15 (`1,`) has an empty label, line 17
+    /// the label 333333330, the quoted field of lines 18-19 is not a number; the quote opened on
+    /// line 20 is never closed, which ends the file with that error under any policy.
+    func testFuzzedFileWithAHugeLabelEndsAtTheUnterminatedQuote() throws {
+        var options = CSVOptions()
+        options.badInput = .skip(maximumFraction: 1)
+        options.chunkBytes = 13
+        let reader = try CSVReader(path: fixture("csv-huge-numeric-label-fuzzed.csv"), options: options)
+        var rows: [Float] = []
+        var labels: [Int] = []
+        XCTAssertThrowsError(
+            try {
+                while let chunk = try reader.next() {
+                    rows += chunk.features.scalars
+                    labels += chunk.labels
+                }
+            }()
+        ) { error in
+            XCTAssertEqual((error as? DataError)?.kind, .unterminatedQuote, "\(error)")
+            XCTAssertEqual((error as? DataError)?.line, 20, "\(error)")
+        }
+        XCTAssertEqual(rows, [2, 3])
+        XCTAssertEqual(labels, [1, 0])
+        XCTAssertEqual(reader.quarantine.entries.map { $0.origin.split(separator: ":").last.map(String.init) ?? "" }, ["2", "12", "15", "17", "18"])
+        XCTAssertEqual(reader.classNames, ["0", "1"])
+    }
 }
