@@ -130,6 +130,10 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     /// The largest manifest read (64 MiB): a bigger one is refused before it is parsed.
     public static let maximumBytes = 64 << 20
 
+    /// The most elements one sample may have (2^28: an 8192 x 8192 RGBA image, the PNG decoder's
+    /// default pixel limit with four channels).
+    public static let maximumSampleElements = 1 << 28
+
     /// Decodes a manifest, naming `path` in errors. Refuses one over `maximumBytes`, and any
     /// entry whose name is not a plain file name or whose counts are negative (see `validate`).
     public static func decode(_ bytes: [UInt8], path: String) throws(DataError) -> ShardManifest {
@@ -151,8 +155,34 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     /// Checks that every shard name is a plain file name (not empty, no `/`, no NUL, not starting
     /// with `.`, so neither `.` nor `..` nor a hidden or temporary name), that names are unique,
     /// and that sizes and counts are not negative: nothing in a manifest can address a file
-    /// outside the directory it is joined to. `path` names the manifest in errors.
+    /// outside the directory it is joined to. Also that what readers compute from it cannot
+    /// overflow: the sample shape's dimensions are not negative and one sample holds at most
+    /// `maximumSampleElements`, and the shards' samples and bytes add up within `Int`. `path`
+    /// names the manifest in errors.
     public func validate(path: String) throws(DataError) {
+        var elements = 1
+        for dimension in sampleShape {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+            guard dimension >= 0, !overflow, product <= ShardManifest.maximumSampleElements else {
+                throw DataError(
+                    .corrupt, path: path,
+                    reason:
+                        "sample_shape \(sampleShape) has a negative dimension or more than \(ShardManifest.maximumSampleElements) elements",
+                    fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
+            }
+            elements = product
+        }
+        var (totalSamples, totalBytes) = (0, 0)
+        for shard in shards {
+            let samples = totalSamples.addingReportingOverflow(max(shard.samples, 0))
+            let bytes = totalBytes.addingReportingOverflow(max(shard.bytes, 0))
+            guard !samples.overflow, !bytes.overflow else {
+                throw DataError(
+                    .corrupt, path: path, reason: "the shards' sample counts or sizes add up to more than \(Int.max)",
+                    fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
+            }
+            (totalSamples, totalBytes) = (samples.partialValue, bytes.partialValue)
+        }
         var seen = Set<String>()
         for (index, shard) in shards.enumerated() {
             let name = shard.name

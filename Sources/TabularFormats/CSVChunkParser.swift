@@ -328,7 +328,10 @@ struct CSVChunkParser: Sendable {
         let count = problem.stop - problem.start
         var text = String(decoding: UnsafeBufferPointer(start: problem.start, count: min(count, 64)), as: UTF8.self)
         if count > 64 { text += "..." }
-        let column = options.hasHeader ? "'\(layout.columnNames[problem.column])'" : "#\(problem.column)"
+        // A misplaced quote can sit in a field past the header's last column (a row with too many
+        // fields): that column has no name.
+        let column =
+            options.hasHeader && problem.column < layout.columnNames.count ? "'\(layout.columnNames[problem.column])'" : "#\(problem.column)"
         let (reason, fix): (String, String)
         switch problem.kind {
         case .emptyField:
