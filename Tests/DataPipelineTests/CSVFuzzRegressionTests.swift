@@ -12,24 +12,6 @@ final class CSVFuzzRegressionTests: XCTestCase {
         Fixtures.directory.appendingPathComponent("fuzz-regressions").appendingPathComponent(name).path
     }
 
-    private func readAll(_ path: String, _ configure: (inout CSVOptions) -> Void = { _ in }) throws -> (
-        rows: [[Float]], labels: [Int], lines: [Int], reader: CSVReader
-    ) {
-        var options = CSVOptions()
-        configure(&options)
-        let reader = try CSVReader(path: path, options: options)
-        var rows: [[Float]] = []
-        var labels: [Int] = []
-        var lines: [Int] = []
-        while let chunk = try reader.next() {
-            let width = chunk.features.shape[1]
-            for row in 0..<chunk.count { rows.append(Array(chunk.features.scalars[(row * width)..<((row + 1) * width)])) }
-            labels += chunk.labels
-            lines += chunk.lines
-        }
-        return (rows, labels, lines, reader)
-    }
-
     /// A quote inside a field past the header's last column trapped (index out of range) while
     /// the error named the column from the header; it is a misplaced quote in column 3.
     func testMisplacedQuotePastTheHeaderIsATypedError() throws {

@@ -5,33 +5,6 @@ import TestSupport
 import Training
 import XCTest
 
-/// The README's PReLU (Tests/LayersTests/CustomLayerTests.swift), made usable from pipeline
-/// files with one registration call.
-final class PReLU: Layer {
-    let slope: Parameter
-
-    init(features: Int, initialSlope: Float = 0.25) {
-        slope = Parameter(Tensor(shape: [features], repeating: initialSlope))
-    }
-
-    func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
-        let a = slope.value
-        let output = input.broadcasting(a) { x, s in x > 0 ? x : s * x }
-        return (
-            output,
-            { [slope] gradient in
-                let negative = input.map { min($0, 0) }  // ∂y/∂slope = x where x ≤ 0
-                slope.accumulateGradient((gradient * negative).sum(alongAxis: 0))
-                return gradient * input.broadcasting(a) { x, s in x > 0 ? 1 : s }
-            }
-        )
-    }
-
-    func visitParameters(_ visitor: (String, Parameter) -> Void) {
-        visitor("slope", slope)
-    }
-}
-
 /// `{"type": "prelu", "initial_slope": 0.1}`.
 struct PReLUSpecification: LayerSpecification, Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
