@@ -38,10 +38,12 @@ final class DataParallelTests: XCTestCase {
     }
 
     /// `millrace train` in `name`'s directories, on `ranks` ranks under mpirun (nil: a plain process).
-    private func train(_ name: String, ranks: Int?, _ extra: [String]) throws -> (status: Int32, output: String, errors: String) {
+    private func train(_ name: String, ranks: Int?, _ extra: [String], pipeline: String = "pipeline.json") throws -> (
+        status: Int32, output: String, errors: String
+    ) {
         let arguments =
             [
-                "train", directory.path("pipeline.json").path, "--gradient-chunk", "4", "--quiet", "--json",
+                "train", directory.path(pipeline).path, "--gradient-chunk", "4", "--quiet", "--json",
                 "--checkpoint-dir", directory.path("\(name)/checkpoints").path, "--run-dir", directory.path("\(name)/run").path,
             ] + extra
         guard let ranks else { return try BuiltProducts.run(millrace, arguments, timeout: 60) }
@@ -86,6 +88,37 @@ final class DataParallelTests: XCTestCase {
             XCTAssertEqual(result["ranks"] as? Int, ranks)
             XCTAssertEqual(result["final_loss"] as? Double, plainSummary["final_loss"] as? Double)
             XCTAssertEqual(result["final_validation_accuracy"] as? Double, plainSummary["final_validation_accuracy"] as? Double)
+        }
+    }
+
+    /// Dense → batchnorm → relu → dense: each batch normalisation uses the statistics of the
+    /// whole global batch (synchronised across ranks), so the weights and the running statistics
+    /// (saved in model.safetensors) of a plain run with --gradient-chunk 4 and of 2 and 4 ranks
+    /// are the same bytes. (`SynchronizedBatchNormTests` checks them against a float64 reference.)
+    func testBatchNormOnOneTwoAndFourRanksGivesThePlainRunsBytes() throws {
+        let layers = #"[{"type": "dense", "units": 8}, {"type": "batchnorm"}, {"type": "relu"}, {"type": "dense"}]"#
+        var text = pipeline(data: "data.csv").replacingOccurrences(
+            of: #"[{"type": "dense", "units": 16}, {"type": "relu"}, {"type": "dropout", "probability": 0.2}, {"type": "dense"}]"#, with: layers)
+        // Batches of 12 of the 81 training rows: the last batch of 9 is chunks of 4, 4 and 1, and a
+        // chunk of one sample has no batch statistics of its own.
+        text = text.replacingOccurrences(of: #""batch_size": 16"#, with: #""batch_size": 12"#)
+        XCTAssertTrue(text.contains("batchnorm") && text.contains(#""batch_size": 12"#))
+        try text.write(to: directory.path("batchnorm.json"), atomically: true, encoding: .utf8)
+        let plain = try train("plain", ranks: nil, [], pipeline: "batchnorm.json")
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        XCTAssertEqual(reference.step, "step-000000014")  // 7 batches an epoch
+        XCTAssertNotNil(reference.model.range(of: Data("1.running_var".utf8)), "the running statistics are saved")
+        for ranks in [2, 4] {
+            let run = try train("bn\(ranks)", ranks: ranks, [], pipeline: "batchnorm.json")
+            XCTAssertEqual(run.status, 0, run.errors)
+            let state = try latest("bn\(ranks)")
+            XCTAssertEqual(state.step, reference.step)
+            XCTAssertEqual(state.model, reference.model, "\(ranks) ranks: weights or running statistics differ from the plain run's")
+            XCTAssertEqual(state.optimizer, reference.optimizer, "\(ranks) ranks: optimizer state differs")
+            let result = try summary(run.output)
+            XCTAssertEqual(result["ranks"] as? Int, ranks)
+            XCTAssertEqual(result["final_loss"] as? Double, try summary(plain.output)["final_loss"] as? Double)
         }
     }
 
