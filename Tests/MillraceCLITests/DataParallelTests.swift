@@ -185,6 +185,81 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(state.model, reference.model, "killed on 2 ranks, resumed on 3")
     }
 
+    /// Ctrl-C on mpirun (SIGINT to mpirun): mpirun sends the ranks SIGTERM, they agree to stop
+    /// after the same step, rank 0 saves a checkpoint, and every rank exits 130 after MPI_Finalize;
+    /// mpirun itself exits 1, because Open MPI 4.1 records status 1 the moment it gets SIGINT,
+    /// before the ranks stop, and never replaces a non-zero status (ORTE_UPDATE_EXIT_STATUS in
+    /// orte/runtime/orte_globals.h). The checkpoint holds exactly the logged steps, and resuming it
+    /// on 2 ranks or in a plain process ends on the bytes of an uninterrupted run.
+    func testCtrlCOnMpirunSavesACheckpointThatResumesToTheUninterruptedBytes() throws {
+        let step = try interrupt(with: SIGINT, expecting: 1, name: "stopped")
+        let epochs = ["--epochs", "\(step / 6 + 2)"]  // 6 batches an epoch: the run ends after the interrupted epoch
+        let plain = try train("plain", ranks: nil, epochs, pipeline: "logged.json")
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        XCTAssertEqual(reference.step, String(format: "step-%09d", (step / 6 + 2) * 6))
+        try FileManager.default.copyItem(at: directory.path("stopped"), to: directory.path("stopped-plain"))
+        let two = try train("stopped", ranks: 2, epochs + ["--resume"], pipeline: "logged.json")
+        XCTAssertEqual(two.status, 0, two.errors)
+        XCTAssertEqual(try latest("stopped").model, reference.model, "interrupted on 2 ranks, resumed on 2")
+        XCTAssertEqual(try latest("stopped").optimizer, reference.optimizer)
+        let one = try train("stopped-plain", ranks: nil, epochs + ["--resume"], pipeline: "logged.json")
+        XCTAssertEqual(one.status, 0, one.errors)
+        XCTAssertEqual(try latest("stopped-plain").model, reference.model, "interrupted on 2 ranks, resumed in a plain process")
+    }
+
+    /// SIGUSR1 to mpirun: forwarded to the ranks as it is, which stop the same way; mpirun then
+    /// reports the ranks' exit status, 130.
+    func testUserSignalOnMpirunStopsTheRunAndMpirunExits130() throws {
+        _ = try interrupt(with: SIGUSR1, expecting: 130, name: "usr1")
+    }
+
+    /// Starts a long 2-rank run that logs every step, sends `signal` to mpirun once metrics.jsonl
+    /// shows 3 steps, and checks mpirun's exit status and that the saved checkpoint's step is the
+    /// number of steps logged. Returns that step.
+    private func interrupt(with signal: Int32, expecting status: Int32, name: String) throws -> Int {
+        let text = pipeline(data: "data.csv").replacingOccurrences(of: #""epochs": 2,"#, with: #""epochs": 2, "logging": {"every_steps": 1},"#)
+        XCTAssertTrue(text.contains("every_steps"))
+        try text.write(to: directory.path("logged.json"), atomically: true, encoding: .utf8)
+        let errors = directory.path("\(name).err")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: mpirun)
+        // Once it ends a job (Ctrl-C, or a rank's non-zero exit), mpirun SIGKILLs the ranks
+        // odls_base_sigkill_timeout seconds (default 1) after its SIGTERM, and waits that long even
+        // when they exit sooner: 3 s gives a busy machine time to save and costs 3 s.
+        process.arguments =
+            launcher(2) + [
+                "--mca", "odls_base_sigkill_timeout", "3", millrace, "train", directory.path("logged.json").path, "--gradient-chunk", "4",
+                "--quiet", "--epochs", "5000", "--checkpoint-dir", directory.path("\(name)/checkpoints").path, "--run-dir",
+                directory.path("\(name)/run").path,
+            ]
+        process.standardError = try FileHandle(forWritingTo: errors)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let metrics = directory.path("\(name)/run/metrics.jsonl")
+        func loggedSteps() -> Int {
+            let text = (try? String(contentsOf: metrics, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").filter { $0.contains(#""kind":"step""#) }.count
+        }
+        let started = waitUntil(timeout: 60) { loggedSteps() >= 3 || !process.isRunning }
+        XCTAssertTrue(started && process.isRunning, "no 3 steps logged within 60 s, or the run ended")
+        kill(process.processIdentifier, signal)
+        let stopped = waitUntil(timeout: 60) { !process.isRunning }
+        if !stopped { process.terminate() }
+        process.waitUntilExit()
+        let output = try String(contentsOf: errors, encoding: .utf8)
+        XCTAssertTrue(stopped, "mpirun still runs 60 s after the signal:\n\(output)")
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, status, output)
+        let state = try latest(name)
+        let logged = loggedSteps()
+        XCTAssertGreaterThanOrEqual(logged, 3)
+        XCTAssertLessThan(logged, 5000 * 6, "the run was not interrupted")
+        XCTAssertEqual(state.step, String(format: "step-%09d", logged), "the checkpoint holds the steps logged")
+        return logged
+    }
+
     /// A row that cannot be parsed: the same error as a plain process, prefixed with the rank.
     func testRankThatCannotReadItsDataNamesItself() throws {
         var csv = try String(contentsOf: directory.path("data.csv"), encoding: .utf8)
