@@ -29,115 +29,33 @@ public final class BatchNorm: Layer {
         self.epsilon = epsilon
     }
 
-    /// Normalises per channel.
+    /// Normalises per channel, with the whole batch's statistics in training.
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
-        precondition(
-            (input.rank == 2 || input.rank == 4) && input.shape[1] == weight.value.count,
-            "BatchNorm(\(weight.value.count)) expects [batch, \(weight.value.count)] or [batch, \(weight.value.count), height, width], got \(input.shape)"
-        )
-        let (batch, channels) = (input.shape[0], input.shape[1])
-        let plane = input.rank == 4 ? input.shape[2] * input.shape[3] : 1
-        let count = batch * plane
-        var mean = [Float](repeating: 0, count: channels)
-        var inverse = [Float](repeating: 0, count: channels)
+        let channels = layout(of: input).channels
+        let count = valuesPerChannel(in: input)
         let training = context.isTraining
+        let mean: [Float]
+        let inverse: [Float]
         if training {
-            precondition(count > 1, "BatchNorm needs more than one value per channel in training (batch \(batch))")
-            input.withUnsafeBufferPointer { x in
-                for c in 0..<channels {
-                    var total = 0.0
-                    var squares = 0.0
-                    for n in 0..<batch {
-                        let row = x.baseAddress! + (n * channels + c) * plane
-                        for p in 0..<plane { total += Double(row[p]) }
-                    }
-                    let m = total / Double(count)
-                    for n in 0..<batch {
-                        let row = x.baseAddress! + (n * channels + c) * plane
-                        for p in 0..<plane { squares += (Double(row[p]) - m) * (Double(row[p]) - m) }
-                    }
-                    let variance = squares / Double(count)
-                    mean[c] = Float(m)
-                    inverse[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
-                    runningMean.value[c] = (1 - momentum) * runningMean.value[c] + momentum * Float(m)
-                    runningVariance.value[c] = (1 - momentum) * runningVariance.value[c] + momentum * Float(squares / Double(count - 1))
-                }
-            }
+            precondition(count > 1, "BatchNorm needs more than one value per channel in training (batch \(input.shape[0]))")
+            let sums = channelSums(of: input)
+            let means = sums.map { $0 / Double(count) }
+            (mean, inverse) = batchStatistics(
+                mean: means, squaredDeviations: channelSquaredDeviations(of: input, from: means), count: count)
         } else {
-            for c in 0..<channels {
-                mean[c] = runningMean.value[c]
-                inverse[c] = 1 / (runningVariance.value[c] + epsilon).squareRoot()
-            }
+            mean = runningMean.value.scalars
+            inverse = (0..<channels).map { 1 / (runningVariance.value[$0] + epsilon).squareRoot() }
         }
-        let gamma = weight.value
-        let beta = bias.value
-        var normalized = Tensor(shape: input.shape, repeating: 0)
-        let output = Tensor(
-            shape: input.shape,
-            unsafeUninitialized: { out in
-                input.withUnsafeBufferPointer { x in
-                    normalized.withUnsafeMutableBufferPointer { xhat in
-                        for n in 0..<batch {
-                            for c in 0..<channels {
-                                let base = (n * channels + c) * plane
-                                for p in 0..<plane {
-                                    let value = (x[base + p] - mean[c]) * inverse[c]
-                                    xhat[base + p] = value
-                                    out[base + p] = gamma[c] * value + beta[c]
-                                }
-                            }
-                        }
-                    }
-                }
-            })
+        let (output, normalized) = normalize(input, mean: mean, inverse: inverse)
         return (
             output,
             { [weight, bias] gradient in
-                var dgamma = [Double](repeating: 0, count: channels)
-                var dbeta = [Double](repeating: 0, count: channels)
-                var weighted = [Double](repeating: 0, count: channels)
-                gradient.withUnsafeBufferPointer { dy in
-                    normalized.withUnsafeBufferPointer { xhat in
-                        for n in 0..<batch {
-                            for c in 0..<channels {
-                                let base = (n * channels + c) * plane
-                                for p in 0..<plane {
-                                    dbeta[c] += Double(dy[base + p])
-                                    dgamma[c] += Double(dy[base + p]) * Double(xhat[base + p])
-                                }
-                            }
-                        }
-                    }
-                }
+                let sums = self.gradientSums(gradient, normalized: normalized)
                 for c in 0..<channels {
-                    weight.gradient[c] += Float(dgamma[c])
-                    bias.gradient[c] += Float(dbeta[c])
-                    weighted[c] = Double(gamma[c])
+                    weight.gradient[c] += Float(sums.dyTimesNormalized[c])
+                    bias.gradient[c] += Float(sums.dy[c])
                 }
-                return Tensor(
-                    shape: input.shape,
-                    unsafeUninitialized: { dx in
-                        gradient.withUnsafeBufferPointer { dy in
-                            normalized.withUnsafeBufferPointer { xhat in
-                                let m = Double(count)
-                                for n in 0..<batch {
-                                    for c in 0..<channels {
-                                        let base = (n * channels + c) * plane
-                                        let scale = weighted[c] * Double(inverse[c])
-                                        for p in 0..<plane {
-                                            if training {
-                                                // dx = γ/σ · (dy - mean(dy) - x̂ · mean(dy · x̂))
-                                                dx[base + p] = Float(
-                                                    scale * (Double(dy[base + p]) - dbeta[c] / m - Double(xhat[base + p]) * dgamma[c] / m))
-                                            } else {
-                                                dx[base + p] = Float(scale * Double(dy[base + p]))
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    })
+                return self.inputGradient(gradient, normalized: normalized, inverse: inverse, sums: sums, count: count, training: training)
             }
         )
     }

@@ -12,6 +12,7 @@ import Training
 struct BenchTrainCommand: ParsableCommand {
     enum Model: String, ExpressibleByArgument, CaseIterable {
         case mlp, cnn
+        case cnnBatchNorm = "cnn-batchnorm"
     }
 
     static let configuration = CommandConfiguration(
@@ -19,16 +20,21 @@ struct BenchTrainCommand: ParsableCommand {
         abstract: "Measure training steps (forward, loss, backward, SGD with momentum) on random data.",
         discussion: """
             mlp: 784-256-10 with ReLU; cnn: 32x32x3 -> conv3x3(32)+ReLU+maxpool2 -> conv3x3(64)+ReLU+maxpool2 \
-            -> dense(4096->128)+ReLU -> dense(128->10). Softmax cross-entropy, SGD with momentum 0.9.
+            -> dense(4096->128)+ReLU -> dense(128->10); cnn-batchnorm: cnn with a batchnorm after each conv.
+            Softmax cross-entropy, SGD with momentum 0.9. --gradient-chunk times the chunked step of
+            data-parallel runs on one process (for batchnorm models, the synchronised layer-by-layer step).
             Example: swift run -c release millrace bench train --model cnn --batch-size 64 --threads 2 --json
             """
     )
 
-    @Option(help: "mlp or cnn.")
+    @Option(help: "mlp, cnn or cnn-batchnorm.")
     var model: Model = .mlp
 
     @Option(help: "Samples per step.")
     var batchSize: Int = 64
+
+    @Option(help: "Time the chunked step with chunks of this many samples (default: the whole-batch step).")
+    var gradientChunk: Int?
 
     @Option(help: "Compute threads.")
     var threads: Int = ComputeThreads.processorCount
@@ -43,7 +49,9 @@ struct BenchTrainCommand: ParsableCommand {
     var profile = false
 
     func validate() throws {
-        guard batchSize > 0, threads > 0, seconds > 0 else { throw ValidationError("--batch-size, --threads and --seconds must be positive") }
+        guard batchSize > 0, threads > 0, seconds > 0, (gradientChunk ?? 1) > 0 else {
+            throw ValidationError("--batch-size, --threads, --seconds and --gradient-chunk must be positive")
+        }
     }
 
     static func makeModel(_ kind: Model, generator: inout RandomGenerator) -> (Sequential, [Int]) {
@@ -54,13 +62,18 @@ struct BenchTrainCommand: ParsableCommand {
                     Dense(inputSize: 784, outputSize: 256, generator: &generator), ReLU(),
                     Dense(inputSize: 256, outputSize: 10, generator: &generator)), [784]
             )
-        case .cnn:
+        case .cnn, .cnnBatchNorm:
+            let norm: (Int) -> [any Layer] = { kind == .cnnBatchNorm ? [BatchNorm(features: $0)] : [] }
             return (
                 Sequential(
-                    Conv2D(inputChannels: 3, outputChannels: 32, kernelSize: 3, padding: 1, generator: &generator), ReLU(), MaxPool2D(kernelSize: 2),
-                    Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1, generator: &generator), ReLU(), MaxPool2D(kernelSize: 2),
-                    Flatten(), Dense(inputSize: 4096, outputSize: 128, generator: &generator), ReLU(),
-                    Dense(inputSize: 128, outputSize: 10, generator: &generator)), [3, 32, 32]
+                    [Conv2D(inputChannels: 3, outputChannels: 32, kernelSize: 3, padding: 1, generator: &generator)] + norm(32)
+                        + [ReLU(), MaxPool2D(kernelSize: 2)]
+                        + [Conv2D(inputChannels: 32, outputChannels: 64, kernelSize: 3, padding: 1, generator: &generator)] + norm(64)
+                        + [
+                            ReLU(), MaxPool2D(kernelSize: 2),
+                            Flatten(), Dense(inputSize: 4096, outputSize: 128, generator: &generator), ReLU(),
+                            Dense(inputSize: 128, outputSize: 10, generator: &generator),
+                        ]), [3, 32, 32]
             )
         }
     }
@@ -109,13 +122,22 @@ struct BenchTrainCommand: ParsableCommand {
         // The training loop's own step (forward, loss, backward, update) on one fixed batch.
         let trainer = Trainer(model: network, loss: loss, optimizer: optimizer)
         let batch = Batch(features: inputs, labels: labels)
-        for _ in 0..<3 { _ = trainer.step(batch) }
+        trainer.chunkSize = gradientChunk
+        let hasBatchNorm = model == .cnnBatchNorm
+        let step: () throws -> Void = {
+            guard self.gradientChunk != nil else {
+                _ = trainer.step(batch)
+                return
+            }
+            _ = try hasBatchNorm ? trainer.synchronizedStep(batch) : trainer.chunkedStep(batch)
+        }
+        for _ in 0..<3 { try step() }
         var steps = 0
         let faultsBefore = ResourceUsage.minorPageFaults()
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
         while elapsed < seconds {
-            _ = trainer.step(batch)
+            try step()
             steps += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
@@ -125,7 +147,8 @@ struct BenchTrainCommand: ParsableCommand {
         if profile { BenchTrainCommand.profileLayers(network, inputs: inputs, labels: labels, loss: loss) }
         if json {
             let result: [String: Any] = [
-                "benchmark": "train", "model": model.rawValue, "batch_size": batchSize, "threads": threads,
+                "benchmark": "train", "model": model.rawValue, "batch_size": batchSize, "gradient_chunk": gradientChunk ?? batchSize,
+                "threads": threads,
                 "steps": steps, "samples_per_second": samplesPerSecond.rounded(), "parameters": network.parameterCount,
                 "page_faults_per_step": (faultsPerStep * 10).rounded() / 10,
             ]

@@ -14,14 +14,16 @@ struct TrainCommand: ParsableCommand {
               millrace train pipelines/digits-mlp.json
               millrace train pipelines/digits-mlp.json --data ~/mnist/train --validation ~/mnist/test --epochs 5
               millrace train pipelines/digits-cnn.json --resume
-            Ctrl-C saves a checkpoint and stops; --resume continues exactly where it stopped.
+            Ctrl-C saves a checkpoint and stops (exit status 130); --resume continues exactly where it stopped.
             Relative paths inside the pipeline file are relative to its folder; paths on the command line to the
             current folder; the run directory defaults to runs/<name> under the current folder. Progress and notes
             go to standard error; standard output holds only the --json object. Each run ends (also on Ctrl-C) by
             writing report.html into the run directory (see millrace report).
             Under `mpirun -np N` it trains data-parallel: batch_size is the global batch, rank 0 prints and
             writes, and the weights are bit-identical for any N (and for a plain run given the same
-            --gradient-chunk: plain runs otherwise step on whole batches, which is faster).
+            --gradient-chunk: plain runs otherwise step on whole batches, which is faster). Ctrl-C on mpirun
+            saves a checkpoint too, but Open MPI 4 then exits 1; `kill -USR1 <mpirun pid>` stops the same
+            way and mpirun exits 130.
             """
     )
 
@@ -139,8 +141,8 @@ struct TrainCommand: ParsableCommand {
             "training \(resolved.name): \(run.data.training.count) samples, \(run.data.classNames.count) classes, "
                 + "\(run.model.parameterCount) parameters; logs in \(run.runDirectory)"
                 + (communicator.rankCount > 1 ? "; \(communicator.rankCount) ranks" : ""))
-        // mpirun turns Ctrl-C into SIGTERM for the ranks: both stop after a checkpoint.
-        let stop = InterruptFlag.install(alsoTerminate: communicator.rankCount > 1)
+        // mpirun turns Ctrl-C into SIGTERM for the ranks, and forwards SIGUSR1 as it is: all stop after a checkpoint.
+        let stop = InterruptFlag.install(underLauncher: communicator is MPICommunicator)
         let summary = try run.run(reporter: reporter, interrupted: { stop.isSet })
         if summary.interrupted {
             reporter.line("interrupted: checkpoint saved in \(summary.checkpoint ?? run.store.directory); continue with --resume")
@@ -191,28 +193,23 @@ extension TrainCommand {
     }
 }
 
-/// Turns SIGINT (Ctrl-C) into a flag the training loop checks after each step.
+/// Turns SIGINT (Ctrl-C) into a flag the training loop checks after each step; under mpirun
+/// also SIGTERM (what mpirun sends the ranks on Ctrl-C) and SIGUSR1 (which mpirun forwards to
+/// the ranks and then reports their exit status, 130, as its own).
 final class InterruptFlag: Sendable {
     private let flag = Atomic<Bool>(false)
-    nonisolated(unsafe) private static var source: DispatchSourceSignal?
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
     var isSet: Bool { flag.load(ordering: .relaxed) }
 
-    nonisolated(unsafe) private static var terminateSource: DispatchSourceSignal?
-
-    static func install(alsoTerminate: Bool = false) -> InterruptFlag {
+    static func install(underLauncher: Bool = false) -> InterruptFlag {
         let interrupt = InterruptFlag()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { interrupt.flag.store(true, ordering: .relaxed) }
-        source.resume()
-        InterruptFlag.source = source
-        if alsoTerminate {
-            signal(SIGTERM, SIG_IGN)
-            let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-            terminate.setEventHandler { interrupt.flag.store(true, ordering: .relaxed) }
-            terminate.resume()
-            InterruptFlag.terminateSource = terminate
+        for number in underLauncher ? [SIGINT, SIGTERM, SIGUSR1] : [SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { interrupt.flag.store(true, ordering: .relaxed) }
+            source.resume()
+            sources.append(source)
         }
         return interrupt
     }

@@ -66,6 +66,24 @@ public struct ChunkTree: Sendable, Equatable {
         return left
     }
 
+    /// The sum of every chunk's vector of `width` doubles (`leaf(chunk)`, such as a chunk's
+    /// batch-normalisation sums), grouped as this tree groups gradients: the same bits whatever
+    /// the rank count.
+    public func sum(width: Int, leaf: (Int) -> ArraySlice<Double>) -> [Double] {
+        func value(of node: Node) -> [Double] {
+            if node.level == 0 { return Array(leaf(node.index)) }
+            var left = value(of: Node(level: node.level - 1, index: 2 * node.index))
+            let right = Node(level: node.level - 1, index: 2 * node.index + 1)
+            if !chunks(under: right).isEmpty {
+                let addend = value(of: right)
+                for index in 0..<width { left[index] += addend[index] }
+            }
+            return left
+        }
+        guard chunkCount > 0 else { return [Double](repeating: 0, count: width) }
+        return value(of: root)
+    }
+
     /// `total[i] += addend[i]` for every element.
     static func add(_ addend: [Float], to total: inout [Float]) {
         precondition(addend.count == total.count, "ChunkTree: gradient vectors of \(addend.count) and \(total.count) elements")

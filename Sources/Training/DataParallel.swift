@@ -12,27 +12,19 @@ public enum DataParallel {
     }
 
     /// The chunk size of a run: the requested one, else the resumed checkpoint's, else on
-    /// several ranks the default; nil (whole batches) for models with batch normalisation, whose
-    /// statistics must be those of the whole batch, and for a plain run nobody asked to chunk:
+    /// several ranks the default; nil (whole batches) for a plain run nobody asked to chunk:
     /// whole batches are faster on one process (about 40% for digits-cnn), and a plain run given
-    /// the same `--gradient-chunk` as a data-parallel run matches it bit for bit.
+    /// the same `--gradient-chunk` as a data-parallel run matches it bit for bit. Batch
+    /// normalisation uses the whole global batch's statistics either way (`SynchronizedBatchNorm`).
     public static func chunkSize(requested: Int?, saved: Int?, batchSize: Int, model: any Layer, ranks: Int) -> Int? {
-        if containsBatchNorm(model) { return nil }
         if let chosen = requested ?? saved { return chosen }
         return ranks > 1 ? defaultChunkSize(batchSize: batchSize) : nil
     }
 
-    /// Refuses what a run on `ranks` ranks cannot do: batch normalisation (its statistics would
-    /// be per chunk, not per global batch) and skipping bad samples (ranks would disagree on the
-    /// batch).
+    /// Refuses what a run on `ranks` ranks cannot do: skipping bad samples (ranks would disagree
+    /// on the batch).
     public static func check(model: any Layer, configuration: RunConfiguration, ranks: Int, path: String) throws {
         guard ranks > 1 else { return }
-        if containsBatchNorm(model) {
-            throw RunConfigurationError(
-                path: path, key: "model.layers",
-                reason: "batch normalisation is not supported on \(ranks) ranks (its statistics must be the whole global batch's)",
-                fix: "train this model without mpirun, or replace batchnorm layers")
-        }
         if configuration.pipeline.skipBadFraction != nil {
             throw RunConfigurationError(
                 path: path, key: "pipeline.skip_bad_fraction", reason: "skipping bad samples is not supported on \(ranks) ranks",
@@ -40,7 +32,7 @@ public enum DataParallel {
         }
     }
 
-    /// Whether `layer` is or contains a `BatchNorm`.
+    /// Whether `layer` is or contains a `BatchNorm` (then chunked steps run layer by layer).
     static func containsBatchNorm(_ layer: any Layer) -> Bool {
         if layer is BatchNorm { return true }
         if let sequential = layer as? Sequential { return sequential.layers.contains(where: containsBatchNorm) }

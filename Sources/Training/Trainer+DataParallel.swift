@@ -10,6 +10,7 @@ extension Trainer {
         let began = DispatchTime.now().uptimeNanoseconds
         defer { stepSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9 }
         if chunkSize == nil && exchange.communicator.rankCount == 1 { return step(batch) }
+        if DataParallel.containsBatchNorm(model) { return try synchronizedStep(batch) }
         return try chunkedStep(batch)
     }
 
@@ -52,8 +53,14 @@ extension Trainer {
         }
         Trainer.unflatten(gradient, into: parameters)
         optimizer.step(model)
+        return try globalFigures(figures, plan: plan)
+    }
+
+    /// The global batch's mean loss and number of correct predictions from `figures`, this
+    /// rank's (loss sum, correct) per chunk in order: gathered, and added in chunk order.
+    func globalFigures(_ figures: [Double], plan: ChunkPlan) throws -> (loss: Float, correct: Int) {
         let began = DispatchTime.now().uptimeNanoseconds
-        let all = try communicator.allGather(figures, counts: (0..<plan.rankCount).map { plan.chunks(ofRank: $0).count * 2 })
+        let all = try exchange.communicator.allGather(figures, counts: (0..<plan.rankCount).map { plan.chunks(ofRank: $0).count * 2 })
         coordinationSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
         var lossSum = 0.0
         var correct = 0.0

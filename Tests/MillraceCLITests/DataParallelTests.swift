@@ -38,10 +38,12 @@ final class DataParallelTests: XCTestCase {
     }
 
     /// `millrace train` in `name`'s directories, on `ranks` ranks under mpirun (nil: a plain process).
-    private func train(_ name: String, ranks: Int?, _ extra: [String]) throws -> (status: Int32, output: String, errors: String) {
+    private func train(_ name: String, ranks: Int?, _ extra: [String], pipeline: String = "pipeline.json") throws -> (
+        status: Int32, output: String, errors: String
+    ) {
         let arguments =
             [
-                "train", directory.path("pipeline.json").path, "--gradient-chunk", "4", "--quiet", "--json",
+                "train", directory.path(pipeline).path, "--gradient-chunk", "4", "--quiet", "--json",
                 "--checkpoint-dir", directory.path("\(name)/checkpoints").path, "--run-dir", directory.path("\(name)/run").path,
             ] + extra
         guard let ranks else { return try BuiltProducts.run(millrace, arguments, timeout: 60) }
@@ -86,6 +88,37 @@ final class DataParallelTests: XCTestCase {
             XCTAssertEqual(result["ranks"] as? Int, ranks)
             XCTAssertEqual(result["final_loss"] as? Double, plainSummary["final_loss"] as? Double)
             XCTAssertEqual(result["final_validation_accuracy"] as? Double, plainSummary["final_validation_accuracy"] as? Double)
+        }
+    }
+
+    /// Dense → batchnorm → relu → dense: each batch normalisation uses the statistics of the
+    /// whole global batch (synchronised across ranks), so the weights and the running statistics
+    /// (saved in model.safetensors) of a plain run with --gradient-chunk 4 and of 2 and 4 ranks
+    /// are the same bytes. (`SynchronizedBatchNormTests` checks them against a float64 reference.)
+    func testBatchNormOnOneTwoAndFourRanksGivesThePlainRunsBytes() throws {
+        let layers = #"[{"type": "dense", "units": 8}, {"type": "batchnorm"}, {"type": "relu"}, {"type": "dense"}]"#
+        var text = pipeline(data: "data.csv").replacingOccurrences(
+            of: #"[{"type": "dense", "units": 16}, {"type": "relu"}, {"type": "dropout", "probability": 0.2}, {"type": "dense"}]"#, with: layers)
+        // Batches of 12 of the 81 training rows: the last batch of 9 is chunks of 4, 4 and 1, and a
+        // chunk of one sample has no batch statistics of its own.
+        text = text.replacingOccurrences(of: #""batch_size": 16"#, with: #""batch_size": 12"#)
+        XCTAssertTrue(text.contains("batchnorm") && text.contains(#""batch_size": 12"#))
+        try text.write(to: directory.path("batchnorm.json"), atomically: true, encoding: .utf8)
+        let plain = try train("plain", ranks: nil, [], pipeline: "batchnorm.json")
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        XCTAssertEqual(reference.step, "step-000000014")  // 7 batches an epoch
+        XCTAssertNotNil(reference.model.range(of: Data("1.running_var".utf8)), "the running statistics are saved")
+        for ranks in [2, 4] {
+            let run = try train("bn\(ranks)", ranks: ranks, [], pipeline: "batchnorm.json")
+            XCTAssertEqual(run.status, 0, run.errors)
+            let state = try latest("bn\(ranks)")
+            XCTAssertEqual(state.step, reference.step)
+            XCTAssertEqual(state.model, reference.model, "\(ranks) ranks: weights or running statistics differ from the plain run's")
+            XCTAssertEqual(state.optimizer, reference.optimizer, "\(ranks) ranks: optimizer state differs")
+            let result = try summary(run.output)
+            XCTAssertEqual(result["ranks"] as? Int, ranks)
+            XCTAssertEqual(result["final_loss"] as? Double, try summary(plain.output)["final_loss"] as? Double)
         }
     }
 
@@ -150,6 +183,81 @@ final class DataParallelTests: XCTestCase {
         let state = try latest("killed")
         XCTAssertEqual(state.step, reference.step)
         XCTAssertEqual(state.model, reference.model, "killed on 2 ranks, resumed on 3")
+    }
+
+    /// Ctrl-C on mpirun (SIGINT to mpirun): mpirun sends the ranks SIGTERM, they agree to stop
+    /// after the same step, rank 0 saves a checkpoint, and every rank exits 130 after MPI_Finalize;
+    /// mpirun itself exits 1, because Open MPI 4.1 records status 1 the moment it gets SIGINT,
+    /// before the ranks stop, and never replaces a non-zero status (ORTE_UPDATE_EXIT_STATUS in
+    /// orte/runtime/orte_globals.h). The checkpoint holds exactly the logged steps, and resuming it
+    /// on 2 ranks or in a plain process ends on the bytes of an uninterrupted run.
+    func testCtrlCOnMpirunSavesACheckpointThatResumesToTheUninterruptedBytes() throws {
+        let step = try interrupt(with: SIGINT, expecting: 1, name: "stopped")
+        let epochs = ["--epochs", "\(step / 6 + 2)"]  // 6 batches an epoch: the run ends after the interrupted epoch
+        let plain = try train("plain", ranks: nil, epochs, pipeline: "logged.json")
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        XCTAssertEqual(reference.step, String(format: "step-%09d", (step / 6 + 2) * 6))
+        try FileManager.default.copyItem(at: directory.path("stopped"), to: directory.path("stopped-plain"))
+        let two = try train("stopped", ranks: 2, epochs + ["--resume"], pipeline: "logged.json")
+        XCTAssertEqual(two.status, 0, two.errors)
+        XCTAssertEqual(try latest("stopped").model, reference.model, "interrupted on 2 ranks, resumed on 2")
+        XCTAssertEqual(try latest("stopped").optimizer, reference.optimizer)
+        let one = try train("stopped-plain", ranks: nil, epochs + ["--resume"], pipeline: "logged.json")
+        XCTAssertEqual(one.status, 0, one.errors)
+        XCTAssertEqual(try latest("stopped-plain").model, reference.model, "interrupted on 2 ranks, resumed in a plain process")
+    }
+
+    /// SIGUSR1 to mpirun: forwarded to the ranks as it is, which stop the same way; mpirun then
+    /// reports the ranks' exit status, 130.
+    func testUserSignalOnMpirunStopsTheRunAndMpirunExits130() throws {
+        _ = try interrupt(with: SIGUSR1, expecting: 130, name: "usr1")
+    }
+
+    /// Starts a long 2-rank run that logs every step, sends `signal` to mpirun once metrics.jsonl
+    /// shows 3 steps, and checks mpirun's exit status and that the saved checkpoint's step is the
+    /// number of steps logged. Returns that step.
+    private func interrupt(with signal: Int32, expecting status: Int32, name: String) throws -> Int {
+        let text = pipeline(data: "data.csv").replacingOccurrences(of: #""epochs": 2,"#, with: #""epochs": 2, "logging": {"every_steps": 1},"#)
+        XCTAssertTrue(text.contains("every_steps"))
+        try text.write(to: directory.path("logged.json"), atomically: true, encoding: .utf8)
+        let errors = directory.path("\(name).err")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: mpirun)
+        // Once it ends a job (Ctrl-C, or a rank's non-zero exit), mpirun SIGKILLs the ranks
+        // odls_base_sigkill_timeout seconds (default 1) after its SIGTERM, and waits that long even
+        // when they exit sooner: 3 s gives a busy machine time to save and costs 3 s.
+        process.arguments =
+            launcher(2) + [
+                "--mca", "odls_base_sigkill_timeout", "3", millrace, "train", directory.path("logged.json").path, "--gradient-chunk", "4",
+                "--quiet", "--epochs", "5000", "--checkpoint-dir", directory.path("\(name)/checkpoints").path, "--run-dir",
+                directory.path("\(name)/run").path,
+            ]
+        process.standardError = try FileHandle(forWritingTo: errors)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let metrics = directory.path("\(name)/run/metrics.jsonl")
+        func loggedSteps() -> Int {
+            let text = (try? String(contentsOf: metrics, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").filter { $0.contains(#""kind":"step""#) }.count
+        }
+        let started = waitUntil(timeout: 60) { loggedSteps() >= 3 || !process.isRunning }
+        XCTAssertTrue(started && process.isRunning, "no 3 steps logged within 60 s, or the run ended")
+        kill(process.processIdentifier, signal)
+        let stopped = waitUntil(timeout: 60) { !process.isRunning }
+        if !stopped { process.terminate() }
+        process.waitUntilExit()
+        let output = try String(contentsOf: errors, encoding: .utf8)
+        XCTAssertTrue(stopped, "mpirun still runs 60 s after the signal:\n\(output)")
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, status, output)
+        let state = try latest(name)
+        let logged = loggedSteps()
+        XCTAssertGreaterThanOrEqual(logged, 3)
+        XCTAssertLessThan(logged, 5000 * 6, "the run was not interrupted")
+        XCTAssertEqual(state.step, String(format: "step-%09d", logged), "the checkpoint holds the steps logged")
+        return logged
     }
 
     /// A row that cannot be parsed: the same error as a plain process, prefixed with the rank.

@@ -1,0 +1,65 @@
+import DataPipeline
+import Layers
+import Tensors
+
+/// Batch normalisation of a global batch cut into chunks and dealt to ranks, with the
+/// statistics of the whole global batch: each rank sums its chunks per channel (Σx, then
+/// Σ(x - mean)² in a second pass, and in backward Σdy and Σdy·x̂), the chunk sums are
+/// all-gathered and added up the fixed `ChunkTree`, and every chunk is normalised with the
+/// global mean and variance. So the output, the gradients and the running statistics are the
+/// same bits on any number of ranks, and equal to the whole-batch layer's up to rounding.
+public struct SynchronizedBatchNorm {
+    /// The layer (its parameters and running statistics).
+    public let layer: BatchNorm
+    /// How the global batch is cut into chunks and dealt to ranks.
+    public let plan: ChunkPlan
+    /// The ranks.
+    public let communicator: any Communicator
+
+    /// Normalises `layer`'s input over the chunks of `plan` among `communicator`'s ranks.
+    public init(layer: BatchNorm, plan: ChunkPlan, communicator: any Communicator) {
+        self.layer = layer
+        self.plan = plan
+        self.communicator = communicator
+    }
+
+    /// The backward pass: from the output gradient of each of this rank's chunks, the input
+    /// gradient of each and each chunk's own gradient of `weight` and `bias` (in visiting order).
+    public typealias Pullback = ([Tensor]) throws -> (inputGradients: [Tensor], parameterGradients: [[Float]])
+
+    /// The training forward pass over `inputs`, the inputs of this rank's chunks in order
+    /// (`plan.chunks(ofRank:)`); updates the running statistics once, with the global batch's.
+    /// Every rank must call it at the same point (it runs three collectives, one in backward).
+    public func forward(_ inputs: [Tensor]) throws -> (outputs: [Tensor], pullback: Pullback) {
+        let channels = layer.weight.value.count
+        // The count rides along with the sums: a rank without chunks does not know the shape.
+        let totals = try globalSum(inputs.map { layer.channelSums(of: $0) + [Double(layer.valuesPerChannel(in: $0))] }, width: channels + 1)
+        let count = Int(totals[channels])
+        precondition(count > 1, "BatchNorm needs more than one value per channel in training (global batch \(plan.sampleCount))")
+        let mean = totals[0..<channels].map { $0 / Double(count) }
+        let squares = try globalSum(inputs.map { layer.channelSquaredDeviations(of: $0, from: mean) }, width: channels)
+        let (means, inverse) = layer.batchStatistics(mean: mean, squaredDeviations: squares, count: count)
+        let normalized = inputs.map { layer.normalize($0, mean: means, inverse: inverse) }
+        return (
+            normalized.map(\.output),
+            { [layer] gradients in
+                let local = zip(gradients, normalized).map { layer.gradientSums($0, normalized: $1.normalized) }
+                let sums = try globalSum(local.map { $0.dy + $0.dyTimesNormalized }, width: 2 * channels)
+                let global = (dy: Array(sums[0..<channels]), dyTimesNormalized: Array(sums[channels...]))
+                let inputGradients = zip(gradients, normalized).map {
+                    layer.inputGradient($0, normalized: $1.normalized, inverse: inverse, sums: global, count: count, training: true)
+                }
+                return (inputGradients, local.map { layer.parameterGradient($0) })
+            }
+        )
+    }
+
+    /// The sum over every chunk of the global batch of its vector of `width` doubles (`local`:
+    /// this rank's chunks', in order), grouped by the chunk tree.
+    func globalSum(_ local: [[Double]], width: Int) throws -> [Double] {
+        let counts = (0..<plan.rankCount).map { plan.chunks(ofRank: $0).count * width }
+        // Ranks own consecutive chunks in rank order, so chunk k's vector starts at k * width.
+        let all = try communicator.allGather(Array(local.joined()), counts: counts)
+        return ChunkTree(chunkCount: plan.chunkCount).sum(width: width) { all[($0 * width)..<(($0 + 1) * width)] }
+    }
+}
