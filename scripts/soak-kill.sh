@@ -2,13 +2,14 @@
 # Usage: scripts/soak-kill.sh N [SEED]
 #
 # Kill-and-resume soak for checkpointing (not run in CI). Builds millrace (release), trains a small
-# CSV pipeline once without interruption, then N times: starts the same training, kills it with
+# CSV pipeline once without interruption, then until N runs were killed while running (at most 4N
+# trials): starts the same training, kills it with
 # SIGKILL after a random delay (seeded; the seed is printed, pass it again to replay), checks that
 # the store's latest checkpoint loads (`millrace inspect`, read-only), resumes with --resume, and
 # compares the final weights (model.safetensors bytes) with the uninterrupted run's.
 # Prints the number of unloadable latest checkpoints, of temporary directories left after the
 # resume, and of resumed runs whose final weights differ, and the time taken; exits 1 if any
-# count is not zero.
+# count is not zero or fewer than N runs were killed while running.
 set -euo pipefail
 count="${1:?usage: scripts/soak-kill.sh N [SEED]}"
 seed="${2:-$(( $(od -An -N2 -tu2 /dev/urandom) ))}"
@@ -43,7 +44,11 @@ reference_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 reference="$(latest_model reference)"
 RANDOM=$seed
 unloadable=0 leftovers=0 differing=0 killed=0
-for ((trial = 1; trial <= count; trial++)); do
+# Trials go on until N runs were killed while running (a run that finished before its kill tests
+# nothing), at most 4N trials.
+trials=0
+for ((trial = 1; killed < count && trial <= 4 * count; trial++)); do
+    trials=$trial
     name="trial-$trial"
     delay_ms=$(( (RANDOM * 32768 + RANDOM) % (reference_ms + 1) ))
     # exec: $! must be the training process itself, not a subshell around it (killing only the
@@ -75,9 +80,9 @@ for ((trial = 1; trial <= count; trial++)); do
     rm -rf "${work:?}/$name"
 done
 elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
-echo "runs: $count (killed while running: $killed; an uninterrupted run takes ${reference_ms} ms)"
+echo "trials: $trials (killed while running: $killed of the $count asked for; an uninterrupted run took ${reference_ms} ms)"
 echo "unloadable latest checkpoints: $unloadable"
 echo "temporary directories left: $leftovers"
 echo "resumed runs with different final weights: $differing"
 echo "time: $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s"
-((unloadable == 0 && leftovers == 0 && differing == 0))
+((unloadable == 0 && leftovers == 0 && differing == 0 && killed == count))
