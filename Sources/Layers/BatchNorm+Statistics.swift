@@ -67,7 +67,10 @@ extension BatchNorm {
             means[c] = Float(mean[c])
             inverse[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
             runningMean.value[c] = (1 - momentum) * runningMean.value[c] + momentum * Float(mean[c])
-            runningVariance.value[c] = (1 - momentum) * runningVariance.value[c] + momentum * Float(squaredDeviations[c] / Double(count - 1))
+            // The unbiased variance, as PyTorch keeps it; a single value per channel (a batch that
+            // shrank to one sample when bad samples were skipped) has none: the batch's own (0).
+            let unbiased = count > 1 ? squaredDeviations[c] / Double(count - 1) : variance
+            runningVariance.value[c] = (1 - momentum) * runningVariance.value[c] + momentum * Float(unbiased)
         }
         return (means, inverse)
     }

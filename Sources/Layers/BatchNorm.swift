@@ -37,7 +37,8 @@ public final class BatchNorm: Layer {
         let mean: [Float]
         let inverse: [Float]
         if training {
-            precondition(count > 1, "BatchNorm needs more than one value per channel in training (batch \(input.shape[0]))")
+            // One value per channel normalises to β (x̂ = 0) rather than trapping: the configuration
+            // refuses a final batch of one, but skipped bad samples can still shrink a batch to one.
             let sums = channelSums(of: input)
             let means = sums.map { $0 / Double(count) }
             (mean, inverse) = batchStatistics(

@@ -58,7 +58,7 @@ final class WorkerPool: @unchecked Sendable {
     /// Returns false, having run nothing, when the pool cannot take the job (no helpers, or
     /// another job is running: a nested or concurrent call).
     func run(_ count: Int, threads: Int, _ body: @Sendable (_ worker: Int, _ chunk: Int) -> Void) -> Bool {
-        guard helperCount > 0, count > 0, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+        guard helperCount > 0, count > 0, count < WorkerPool.chunkMask, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return false
         }
         defer { busy.store(false, ordering: .releasing) }
@@ -66,7 +66,8 @@ final class WorkerPool: @unchecked Sendable {
         return withoutActuallyEscaping(body) { body in
             withUnsafePointer(to: body) { pointer in
                 let number = job.load(ordering: .relaxed) + 1
-                chunkCount.store(count, ordering: .relaxed)
+                // Releasing: a helper that sees this count also sees the previous job's claim closed.
+                chunkCount.store(count, ordering: .releasing)
                 remaining.store(count, ordering: .relaxed)
                 helpersWanted.store(Swift.min(threads, count) - 1, ordering: .relaxed)
                 self.body.store(UInt(bitPattern: pointer), ordering: .relaxed)
@@ -78,6 +79,10 @@ final class WorkerPool: @unchecked Sendable {
                 }
                 work(on: number, as: 0)
                 while remaining.load(ordering: .acquiring) > 0 { spinPause() }
+                // Close the job before the closure goes: a helper that read this job's exhausted
+                // claim earlier, then the next job's larger chunk count, must fail its
+                // compare-and-swap instead of claiming a chunk that does not exist.
+                claim.store(number << WorkerPool.chunkBits | WorkerPool.chunkMask, ordering: .sequentiallyConsistent)
                 return true
             }
         }
@@ -89,7 +94,7 @@ final class WorkerPool: @unchecked Sendable {
             let current = claim.load(ordering: .acquiring)
             guard current >> WorkerPool.chunkBits == number else { return }
             let chunk = current & WorkerPool.chunkMask
-            guard chunk < chunkCount.load(ordering: .relaxed) else { return }
+            guard chunk < chunkCount.load(ordering: .acquiring) else { return }
             guard claim.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged else { continue }
             // The chunk is ours and its job cannot end before we finish it: the closure is alive.
             let pointer = UnsafePointer<@Sendable (Int, Int) -> Void>(bitPattern: body.load(ordering: .relaxed))

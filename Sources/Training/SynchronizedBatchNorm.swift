@@ -35,7 +35,6 @@ public struct SynchronizedBatchNorm {
         // The count rides along with the sums: a rank without chunks does not know the shape.
         let totals = try globalSum(inputs.map { layer.channelSums(of: $0) + [Double(layer.valuesPerChannel(in: $0))] }, width: channels + 1)
         let count = Int(totals[channels])
-        precondition(count > 1, "BatchNorm needs more than one value per channel in training (global batch \(plan.sampleCount))")
         let mean = totals[0..<channels].map { $0 / Double(count) }
         let squares = try globalSum(inputs.map { layer.channelSquaredDeviations(of: $0, from: mean) }, width: channels)
         let (means, inverse) = layer.batchStatistics(mean: mean, squaredDeviations: squares, count: count)
