@@ -50,15 +50,21 @@ public final class ShardStager: @unchecked Sendable {
                 fix: "give at least \(minimum) bytes (--cache-budget \(minimum)), or pack smaller shards")
         }
         try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
-        // Keep complete, valid shards left by an earlier run; remove everything else.
+        // Keep complete, valid shards left by an earlier run; remove damaged or surplus shards and
+        // this stager's own temporary downloads. Nothing else is touched: the cache directory may
+        // be a folder that holds other files (`--cache-dir .`).
         let names = Dictionary(uniqueKeysWithValues: manifest.shards.enumerated().map { ($1.name, $0) })
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory)) ?? [] {
-            let path = "\(cacheDirectory)/\(file)"
-            if let index = names[file], let bytes = try? FileBytes.contents(of: path), bytes.count == manifest.shards[index].bytes,
-                CRC32.checksum(bytes) == manifest.shards[index].crc32, resident.values.reduce(0, +) + bytes.count <= budgetBytes
-            {
-                resident[index] = bytes.count
-            } else {
+        for entry in (try? DirectoryListing.entries(of: cacheDirectory)) ?? [] where !entry.isDirectory {
+            let path = "\(cacheDirectory)/\(entry.name)"
+            if let index = names[entry.name] {
+                if let bytes = try? FileBytes.contents(of: path), bytes.count == manifest.shards[index].bytes,
+                    CRC32.checksum(bytes) == manifest.shards[index].crc32, resident.values.reduce(0, +) + bytes.count <= budgetBytes
+                {
+                    resident[index] = bytes.count
+                } else {
+                    try? FileManager.default.removeItem(atPath: path)
+                }
+            } else if entry.name.hasPrefix(".tmp-") {
                 try? FileManager.default.removeItem(atPath: path)
             }
         }

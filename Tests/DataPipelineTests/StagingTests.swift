@@ -42,6 +42,26 @@ final class StagingTests: XCTestCase {
 
     private func budget(shards: Int) -> Int { shards * manifest.largestShardBytes }
 
+    func testOpeningACacheLeavesFilesThatAreNotItsOwnAlone() throws {
+        // A cache directory given as a folder that holds other things (`--cache-dir .`): only
+        // damaged shards and the stager's own temporary downloads go.
+        let cache = directory.path("shared-folder")
+        try FileManager.default.createDirectory(at: cache.appendingPathComponent("notes"), withIntermediateDirectories: true)
+        try Data("keep me".utf8).write(to: cache.appendingPathComponent("notes.txt"))
+        try Data("half".utf8).write(to: cache.appendingPathComponent(".tmp-\(manifest.shards[0].name)-12"))
+        try Data("damaged".utf8).write(to: cache.appendingPathComponent(manifest.shards[1].name))
+        let stager = try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: cache.path, budgetBytes: budget(shards: 8))
+        stager.stop()
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: cache.path))
+        XCTAssertTrue(left.isSuperset(of: ["notes", "notes.txt"]), "\(left)")
+        XCTAssertFalse(left.contains(".tmp-\(manifest.shards[0].name)-12"))
+        // The damaged copy is gone (the fetcher may have staged the real shard since: then it is whole).
+        if left.contains(manifest.shards[1].name) {
+            let bytes = try Data(contentsOf: cache.appendingPathComponent(manifest.shards[1].name))
+            XCTAssertEqual(bytes.count, manifest.shards[1].bytes, "a damaged shard is replaced, never kept")
+        }
+    }
+
     func testPackWritesShardsThatHoldEverySample() throws {
         XCTAssertEqual(manifest.shards.count, 30)
         XCTAssertEqual(manifest.totalSamples, 1797)
