@@ -27,7 +27,11 @@ public struct Normalization: Codable, Sendable, Equatable, Hashable {
         let groups = shape.count == 3 ? shape[0] : values.count
         let groupSize = values.count / Swift.max(groups, 1)
         for group in 0..<groups {
-            for index in (group * groupSize)..<((group + 1) * groupSize) { values[index] = apply(values[index], group: group) }
+            // The same arithmetic as `apply(_:group:)`, with the group's mean and 1/s taken once.
+            let m = mean.count == 1 ? mean[0] : mean[group % max(mean.count, 1)]
+            let s = standardDeviation.count == 1 ? standardDeviation[0] : standardDeviation[group % max(standardDeviation.count, 1)]
+            let inverse = 1 / s
+            for index in (group * groupSize)..<((group + 1) * groupSize) { values[index] = (values[index] - m) * inverse }
         }
     }
 

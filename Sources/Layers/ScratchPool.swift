@@ -10,10 +10,11 @@ final class ScratchPool: Sendable {
     func take(_ count: Int) -> [Float] {
         let reused = spare.withLock { buffers -> [Float]? in
             // The smallest buffer that fits, so a small request does not take a large buffer away.
-            guard let index = buffers.indices.filter({ buffers[$0].count >= count }).min(by: { buffers[$0].count < buffers[$1].count }) else {
-                return nil
+            var best: Int?
+            for index in buffers.indices where buffers[index].count >= count {
+                if best.map({ buffers[index].count < buffers[$0].count }) ?? true { best = index }
             }
-            return buffers.remove(at: index)
+            return best.map { buffers.remove(at: $0) }
         }
         return reused ?? [Float](repeating: 0, count: count)
     }

@@ -160,6 +160,11 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     /// `maximumSampleElements`, and the shards' samples and bytes add up within `Int`. `path`
     /// names the manifest in errors.
     public func validate(path: String) throws(DataError) {
+        if let channels, ChannelMode(rawValue: channels) == nil {
+            throw DataError(
+                .corrupt, path: path, reason: "channels '\(channels)' is not one of \(ChannelMode.allCases.map(\.rawValue).joined(separator: ", "))",
+                fix: "use a manifest written by millrace pack")
+        }
         var elements = 1
         for dimension in sampleShape {
             let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)

@@ -69,7 +69,7 @@ public struct ShardedDataset: ChunkedDataset {
                             // Decoded from the shard's bytes in place, into reused buffers.
                             try bytes.withUnsafeBufferPointer { all in
                                 try decoder.withDecoded(
-                                    UnsafeBufferPointer(rebasing: all[entry.0]), path: "\(path)#\(row)", channels: channels,
+                                    UnsafeBufferPointer(rebasing: all[entry.0]), path: path, channels: channels,
                                     scratch: scratch
                                 ) { header, pixels in
                                     guard header.width * header.height * channels.channelCount == width else {
@@ -83,6 +83,11 @@ public struct ShardedDataset: ChunkedDataset {
                                         normalization: normalization, into: slot)
                                 }
                             }
+                        } catch var error as DataError {
+                            // The record's name is built only for an error (not per decoded sample).
+                            if error.path == path { error.path = "\(path)#\(row)" }
+                            failure = failure ?? error
+                            slot.update(repeating: 0)
                         } catch {
                             failure = failure ?? error
                             slot.update(repeating: 0)

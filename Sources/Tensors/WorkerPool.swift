@@ -48,6 +48,9 @@ final class WorkerPool: @unchecked Sendable {
         let wake = DispatchSemaphore(value: 0)
     }
 
+    /// Helpers asleep on their semaphore now (for tests).
+    var sleepingHelpers: Int { sleepers.filter { $0.asleep.load(ordering: .acquiring) }.count }
+
     private init(helpers: Int) {
         helperCount = Swift.max(0, helpers)
         sleepers = (0..<Swift.max(0, helpers)).map { _ in Sleeper() }
@@ -58,7 +61,9 @@ final class WorkerPool: @unchecked Sendable {
     /// Returns false, having run nothing, when the pool cannot take the job (no helpers, or
     /// another job is running: a nested or concurrent call).
     func run(_ count: Int, threads: Int, _ body: @Sendable (_ worker: Int, _ chunk: Int) -> Void) -> Bool {
-        guard helperCount > 0, count > 0, count < WorkerPool.chunkMask, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+        guard helperCount > 0, count > 0, count < WorkerPool.chunkMask,
+            busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        else {
             return false
         }
         defer { busy.store(false, ordering: .releasing) }

@@ -1,4 +1,6 @@
+import Dispatch
 import Synchronization
+import TestSupport
 import XCTest
 
 @testable import Tensors
@@ -66,11 +68,31 @@ final class ComputeThreadsTests: XCTestCase {
         XCTAssertEqual(badWorkers, 0)
     }
 
-    func testJobsAfterHelpersHaveFallenAsleep() {
-        // The helpers sleep after WorkerPool.spinLimit of idleness; a later job must wake them.
+    func testJobsAfterHelpersHaveFallenAsleep() throws {
+        // The helpers sleep after WorkerPool.spinLimit of idleness; a later job must wake them. The
+        // caller's first chunk waits until a helper has run a chunk, so the job can only finish
+        // if a sleeping helper woke (the waits only bound a hang).
+        try XCTSkipIf(ComputeThreads.processorCount < 2, "no helper threads on one processor")
         for _ in 0..<3 {
             XCTAssertEqual(runChunks(8, threads: 2).runs, [Int](repeating: 1, count: 8))
-            usleep(UInt32(WorkerPool.spinLimit / 1000) * 3)
+            XCTAssertTrue(waitUntil { WorkerPool.shared.sleepingHelpers > 0 }, "the helper never went to sleep")
+            let helperRan = Atomic<Bool>(false)
+            let callerSawHelper = Atomic<Bool>(false)
+            withUnsafePointer(to: helperRan) { ran in
+                withUnsafePointer(to: callerSawHelper) { saw in
+                    let (ran, saw) = (UncheckedSendable(ran), UncheckedSendable(saw))
+                    ComputeThreads.forEachChunk(8, threads: 2) { worker, _ in
+                        if worker > 0 {
+                            ran.value.pointee.store(true, ordering: .releasing)
+                        } else if !saw.value.pointee.load(ordering: .relaxed) {
+                            let deadline = DispatchTime.now().uptimeNanoseconds + 30_000_000_000
+                            while !ran.value.pointee.load(ordering: .acquiring) && DispatchTime.now().uptimeNanoseconds < deadline { sched_yield() }
+                            saw.value.pointee.store(ran.value.pointee.load(ordering: .acquiring), ordering: .relaxed)
+                        }
+                    }
+                }
+            }
+            XCTAssertTrue(callerSawHelper.load(ordering: .relaxed), "no helper woke up for the job")
         }
     }
 }
