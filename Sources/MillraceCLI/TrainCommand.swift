@@ -33,7 +33,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Train on this PNG class folder, CSV file, packed directory or manifest URL instead.")
     var data: String?
 
-    @Option(help: "Where packed data is staged (default: <run dir>/cache).")
+    @Option(help: "Where packed data is staged (default: <run dir>/cache; rank r of a data-parallel run uses <dir>/rank-r).")
     var cacheDir: String?
 
     @Option(parsing: .unconditional, help: "The staging cache's disk budget (bytes, or 500MB, 2GB).")

@@ -120,6 +120,9 @@ public final class TrainingRun {
         options.seed = configuration.seed
         options.threads = configuration.pipeline.threads ?? ComputeThreads.processorCount
         options.cacheDirectory = overrides.cacheDirectory ?? "\(runDirectory)/cache"
+        // Each rank stages into a directory of its own: stagers sharing one delete each other's
+        // shards and temporary files (a shard read or renamed after another rank removed it fails).
+        if communicator.rankCount > 1 { options.cacheDirectory += "/rank-\(communicator.rank)" }
         options.cacheBudget = overrides.cacheBudget ?? 1 << 30
         if let fraction = configuration.pipeline.skipBadFraction { options.badInput = .skip(maximumFraction: fraction) }
         data = try TrainingData.open(TrainingRun.location(configuration), preprocessing: TrainingRun.preprocessing(configuration), options: options)

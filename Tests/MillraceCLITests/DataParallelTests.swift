@@ -7,9 +7,9 @@ import XCTest
 /// the same bytes, a checkpoint of N ranks resumes on M, a killed rank ends the job, and a rank
 /// that cannot read its data names itself. Needs `mpirun` (installed by .ci/setup).
 final class DataParallelTests: XCTestCase {
-    private let millrace = BuiltProducts.executable("millrace")
-    private var directory: TemporaryDirectory!
-    private var mpirun = ""
+    let millrace = BuiltProducts.executable("millrace")
+    var directory: TemporaryDirectory!
+    var mpirun = ""
 
     override func setUpWithError() throws {
         let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/mpirun" }
@@ -38,24 +38,28 @@ final class DataParallelTests: XCTestCase {
     }
 
     /// `millrace train` in `name`'s directories, on `ranks` ranks under mpirun (nil: a plain process).
-    private func train(_ name: String, ranks: Int?, _ extra: [String], pipeline: String = "pipeline.json") throws -> (
+    func train(_ name: String, ranks: Int?, _ extra: [String], pipeline: String = "pipeline.json") throws -> (
         status: Int32, output: String, errors: String
     ) {
-        let arguments =
-            [
-                "train", directory.path(pipeline).path, "--gradient-chunk", "4", "--quiet", "--json",
-                "--checkpoint-dir", directory.path("\(name)/checkpoints").path, "--run-dir", directory.path("\(name)/run").path,
-            ] + extra
+        let arguments = trainArguments(name, extra, pipeline: pipeline)
         guard let ranks else { return try BuiltProducts.run(millrace, arguments, timeout: 60) }
         return try BuiltProducts.run(mpirun, launcher(ranks) + [millrace] + arguments, timeout: 60)
     }
 
-    private func launcher(_ ranks: Int) -> [String] {
+    /// The arguments of `millrace train` in `name`'s directories, with `--gradient-chunk 4`.
+    func trainArguments(_ name: String, _ extra: [String], pipeline: String = "pipeline.json") -> [String] {
+        [
+            "train", directory.path(pipeline).path, "--gradient-chunk", "4", "--quiet", "--json",
+            "--checkpoint-dir", directory.path("\(name)/checkpoints").path, "--run-dir", directory.path("\(name)/run").path,
+        ] + extra
+    }
+
+    func launcher(_ ranks: Int) -> [String] {
         ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)"]
     }
 
     /// The bytes of the latest checkpoint's weights and optimizer state, and its step.
-    private func latest(_ name: String) throws -> (step: String, model: Data, optimizer: Data) {
+    func latest(_ name: String) throws -> (step: String, model: Data, optimizer: Data) {
         let checkpoints = directory.path("\(name)/checkpoints")
         let step = try String(contentsOf: checkpoints.appendingPathComponent("latest"), encoding: .utf8)
         let folder = checkpoints.appendingPathComponent(step)
@@ -65,7 +69,7 @@ final class DataParallelTests: XCTestCase {
         )
     }
 
-    private func summary(_ output: String) throws -> [String: Any] {
+    func summary(_ output: String) throws -> [String: Any] {
         let lines = output.split(separator: "\n").filter { $0.hasPrefix("{") }
         XCTAssertEqual(lines.count, 1, "exactly one JSON object (rank 0's): \(output)")
         return try XCTUnwrap(JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])

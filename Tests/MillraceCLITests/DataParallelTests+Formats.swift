@@ -1,0 +1,99 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Data-parallel training on the other data kinds: an image folder and its packed shards give
+/// the plain run's bytes on 2 and 4 ranks, and each rank's staging cache stays within its budget.
+extension DataParallelTests {
+    /// 3 classes x 12 gray 6x6 PNGs (libpng's writer) from a fixed formula, under `images/`.
+    private func writeImageFolder() throws -> URL {
+        let root = directory.path("images")
+        for label in 0..<3 {
+            let folder = root.appendingPathComponent("class\(label)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for index in 0..<12 {
+                let pixels = (0..<36).map { UInt8((label * 80 + ($0 % 6) * 11 * (label + 1) + ($0 / 6) * 7 + index * 5) % 256) }
+                try PNGWriter.writeGray(width: 6, height: 6, pixels: pixels, to: folder.appendingPathComponent("\(index).png"))
+            }
+        }
+        return root
+    }
+
+    /// A small conv model on gray images at `data`, batches of 8 (chunks of 4: 2 an ordinary batch).
+    private func imagePipeline(data: String, split: Bool) -> String {
+        """
+        {"name": "images", "dataset": {"kind": "image-folder", "path": "\(data)", "channels": "gray"\(split ? #", "validation_split": 0.25"# : "")},
+         "pipeline": {"batch_size": 8, "threads": 1},
+         "model": {"layers": [{"type": "conv2d", "filters": 3, "kernel": 3, "padding": 1}, {"type": "relu"}, {"type": "maxpool", "kernel": 2},
+                              {"type": "dense"}]},
+         "loss": "cross-entropy", "optimizer": {"type": "adam", "learning_rate": 0.01}, "epochs": 2, "seed": 3,
+         "checkpoint": {"keep_last": 1}}
+        """
+    }
+
+    func testImageFolderOnTwoAndFourRanksGivesThePlainRunsBytes() throws {
+        let images = try writeImageFolder()
+        try imagePipeline(data: images.path, split: true).write(to: directory.path("images.json"), atomically: true, encoding: .utf8)
+        let plain = try train("plain", ranks: nil, [], pipeline: "images.json")
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        // The stratified split holds out 3 of each class's 12: 27 training images, batches of
+        // 8, 8, 8 and 3 (one chunk, so 3 of 4 ranks idle in the last step), 2 epochs.
+        XCTAssertEqual(reference.step, "step-000000008")
+        for ranks in [2, 4] {
+            let run = try train("images\(ranks)", ranks: ranks, [], pipeline: "images.json")
+            XCTAssertEqual(run.status, 0, run.errors)
+            let state = try latest("images\(ranks)")
+            XCTAssertEqual(state.step, reference.step)
+            XCTAssertEqual(state.model, reference.model, "\(ranks) ranks: weights differ from the plain run's")
+            XCTAssertEqual(state.optimizer, reference.optimizer, "\(ranks) ranks: optimizer state differs")
+            XCTAssertEqual(try summary(run.output)["ranks"] as? Int, ranks)
+        }
+    }
+
+    /// The same images packed 6 to a shard (6 shards), staged within a budget of 3 of the largest
+    /// shard. Every rank is given the same `--cache-dir` and stages into `<dir>/rank-<r>` (ranks
+    /// sharing one directory deleted each other's shards: every 4-rank run failed).
+    func testPackedShardsOnTwoAndFourRanksGiveThePlainRunsBytesWithinEachRanksBudget() throws {
+        let images = try writeImageFolder()
+        let packed = directory.path("packed").path
+        let pack = try BuiltProducts.run(millrace, ["pack", images.path, "--output", packed, "--shard-size", "6samples", "--channels", "gray"])
+        XCTAssertEqual(pack.status, 0, pack.errors)
+        var shardBytes: [String: Int] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: packed) where name.hasSuffix(".mrshard") {
+            shardBytes[name] = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: "\(packed)/\(name)")[.size] as? Int)
+        }
+        XCTAssertEqual(shardBytes.count, 6, "36 samples, 6 a shard")
+        let budget = 3 * (shardBytes.values.max() ?? 0)
+        try imagePipeline(data: packed, split: false).write(to: directory.path("packed.json"), atomically: true, encoding: .utf8)
+        func staging(_ cache: String) -> [String] { ["--cache-dir", directory.path(cache).path, "--cache-budget", "\(budget)"] }
+        let plain = try train("plain", ranks: nil, staging("cache-plain"), pipeline: "packed.json")
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        XCTAssertEqual(reference.step, "step-000000010")  // 36 samples: batches of 8, 8, 8, 8 and 4, 2 epochs
+        var caches = ["cache-plain"]
+        for ranks in [2, 4] {
+            let run = try train("packed\(ranks)", ranks: ranks, staging("cache\(ranks)"), pipeline: "packed.json")
+            XCTAssertEqual(run.status, 0, run.errors)
+            let state = try latest("packed\(ranks)")
+            XCTAssertEqual(state.step, reference.step)
+            XCTAssertEqual(state.model, reference.model, "\(ranks) ranks: weights differ from the plain run's")
+            XCTAssertEqual(state.optimizer, reference.optimizer, "\(ranks) ranks: optimizer state differs")
+            XCTAssertEqual(try summary(run.output)["ranks"] as? Int, ranks)
+            XCTAssertEqual(
+                try FileManager.default.contentsOfDirectory(atPath: directory.path("cache\(ranks)").path).sorted(),
+                (0..<ranks).map { "rank-\($0)" })
+            caches += (0..<ranks).map { "cache\(ranks)/rank-\($0)" }
+        }
+        // What each cache holds at the end: only whole shards of the manifest, within the budget.
+        for cache in caches {
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory.path(cache).path)
+            XCTAssertTrue(files.allSatisfy { shardBytes[$0] != nil }, "\(cache): \(files)")
+            for file in files {
+                let size = try FileManager.default.attributesOfItem(atPath: directory.path("\(cache)/\(file)").path)[.size] as? Int
+                XCTAssertEqual(size, shardBytes[file], "\(cache)/\(file)")
+            }
+            XCTAssertLessThanOrEqual(files.reduce(0) { $0 + (shardBytes[$1] ?? 0) }, budget, cache)
+        }
+    }
+}
