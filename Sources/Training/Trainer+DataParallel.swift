@@ -47,7 +47,7 @@ extension Trainer {
             let (output, pullback) = model.forward(batch.features.rows(rows), context: context)
             let (value, lossGradient) = loss.evaluate(output, target: labels)
             _ = pullback(lossGradient * (Float(rows.count) / globalCount))
-            let correct = zip(loss.predictions(output), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+            let correct = loss.correctCount(output, labels: labels)
             figures += [Double(value) * Double(rows.count), Double(correct)]
             return Trainer.flatten(parameters, count: parameterCount)
         }

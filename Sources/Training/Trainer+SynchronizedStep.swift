@@ -56,7 +56,7 @@ extension Trainer {
             let labels = Array(batch.labels[rows[chunk]])
             let (value, lossGradient) = loss.evaluate(output, target: labels)
             upstream.append(lossGradient * (Float(labels.count) / globalCount))
-            let correct = zip(loss.predictions(output), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+            let correct = loss.correctCount(output, labels: labels)
             figures += [Double(value) * Double(labels.count), Double(correct)]
         }
         activations = []

@@ -10,6 +10,13 @@ public protocol ClassificationLoss: Loss where Target == [Int] {
     func predictions(_ output: Tensor) -> [Int]
 }
 
+extension ClassificationLoss {
+    /// How many rows of `output` predict their label.
+    public func correctCount(_ output: Tensor, labels: [Int]) -> Int {
+        zip(predictions(output), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+    }
+}
+
 /// The one training loop. It takes batches from a `BatchPipeline` (whose producer decodes the
 /// next batches while a step runs), runs forward, loss, backward and the optimizer update for
 /// each, and announces every step, epoch end and interrupt to its callbacks, which do
@@ -170,7 +177,7 @@ public final class Trainer {
         let (value, gradient) = loss.evaluate(output, target: batch.labels)
         _ = pullback(consume gradient)
         optimizer.step(model)
-        let correct = zip(loss.predictions(output), batch.labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+        let correct = loss.correctCount(output, labels: batch.labels)
         return (value, correct)
     }
 }
