@@ -22,7 +22,6 @@ protocol SampleLoader: AnyObject, Sendable {
 final class RandomAccessLoader: SampleLoader, @unchecked Sendable {
     let source: any RandomAccessDataset
     let sampler: any Sampler
-    private var order: (epoch: Int, order: ShuffleOrder)?
 
     init(source: any RandomAccessDataset, sampler: any Sampler) {
         self.source = source
@@ -36,12 +35,7 @@ final class RandomAccessLoader: SampleLoader, @unchecked Sendable {
     var chunkTotal: Int? { nil }
 
     func keys(epoch: Int, orderPositions: [Int]) -> [Int] {
-        // The shuffled sampler's permutation is built once per epoch rather than per position.
-        if let shuffled = sampler as? ShuffledSampler {
-            if order?.epoch != epoch { order = (epoch, shuffled.order(epoch: epoch)) }
-            if let order = order?.order { return orderPositions.map(order.index(at:)) }
-        }
-        return orderPositions.map { sampler.index(at: $0, epoch: epoch) }
+        sampler.indices(at: orderPositions, epoch: epoch)
     }
 
     func prepare(_ keys: [Int], threads: Int) throws {}

@@ -8,6 +8,16 @@ public protocol Sampler: Sendable {
     var count: Int { get }
     /// The dataset index at `position` (in `0..<count`) of epoch `epoch`.
     func index(at position: Int, epoch: Int) -> Int
+    /// The dataset indices at `positions` of epoch `epoch` (one batch): a sampler whose order has
+    /// a per-epoch setup does it once here rather than per position.
+    func indices(at positions: [Int], epoch: Int) -> [Int]
+}
+
+extension Sampler {
+    /// `index(at:epoch:)` for each position.
+    public func indices(at positions: [Int], epoch: Int) -> [Int] {
+        positions.map { index(at: $0, epoch: epoch) }
+    }
 }
 
 /// Every sample once per epoch, in a seeded order that differs per epoch (a Feistel
@@ -29,8 +39,11 @@ public struct ShuffledSampler: Sampler {
         ShuffleOrder(count: count, seed: seed, stream: [UInt64(epoch)]).index(at: position)
     }
 
-    /// The whole order of one epoch (cheaper than resolving positions one by one).
-    public func order(epoch: Int) -> ShuffleOrder { ShuffleOrder(count: count, seed: seed, stream: [UInt64(epoch)]) }
+    /// The epoch's permutation at every position, its keys derived once.
+    public func indices(at positions: [Int], epoch: Int) -> [Int] {
+        let order = ShuffleOrder(count: count, seed: seed, stream: [UInt64(epoch)])
+        return positions.map(order.index(at:))
+    }
 }
 
 /// Every sample once per epoch in dataset order.

@@ -33,6 +33,17 @@ final class SamplerTests: XCTestCase {
         XCTAssertNil(WeightedSampler(weights: [1, .nan], count: 1, seed: 0))
     }
 
+    func testShuffledSamplerBatchLookupIsThePermutationPositionByPosition() {
+        let sampler = ShuffledSampler(count: 1000, seed: 3)
+        for epoch in [0, 5] {
+            let whole = sampler.indices(at: Array(0..<1000), epoch: epoch)
+            XCTAssertEqual(whole.sorted(), Array(0..<1000), "every sample once per epoch")
+            XCTAssertEqual(sampler.indices(at: [7, 400, 999], epoch: epoch), [7, 400, 999].map { sampler.index(at: $0, epoch: epoch) })
+        }
+        XCTAssertNotEqual(sampler.indices(at: Array(0..<20), epoch: 0), sampler.indices(at: Array(0..<20), epoch: 1))
+        XCTAssertEqual(SequentialSampler(count: 5).indices(at: [4, 0, 2], epoch: 9), [4, 0, 2])
+    }
+
     func testWindowedChunkSamplerVisitsEverySampleOnceWindowByWindow() {
         let counts = [5, 3, 7, 2, 6, 4, 1]
         for sequential in [false, true] {
