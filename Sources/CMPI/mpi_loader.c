@@ -14,6 +14,9 @@ static int (*init_fn)(int *, char ***);
 static int (*rank_fn)(Handle, int *);
 static int (*size_fn)(Handle, int *);
 static int (*allgatherv_fn)(const void *, int, Handle, void *, const int *, const int *, Handle, Handle);
+static int (*iallgatherv_fn)(const void *, int, Handle, void *, const int *, const int *, Handle, Handle, void **);
+static int (*wait_fn)(void **, void *);
+static int (*test_fn)(void **, int *, void *);
 static int (*allreduce_fn)(const void *, void *, int, Handle, Handle, Handle);
 static int (*barrier_fn)(Handle);
 static int (*finalize_fn)(void);
@@ -48,6 +51,9 @@ int cmpi_load(char *message, int capacity) {
     *(void **)&size_fn = symbol("MPI_Comm_size", message, capacity, &failed);
     *(void **)&allgatherv_fn = symbol("MPI_Allgatherv", message, capacity, &failed);
     *(void **)&allreduce_fn = symbol("MPI_Allreduce", message, capacity, &failed);
+    *(void **)&iallgatherv_fn = symbol("MPI_Iallgatherv", message, capacity, &failed);
+    *(void **)&wait_fn = symbol("MPI_Wait", message, capacity, &failed);
+    *(void **)&test_fn = symbol("MPI_Test", message, capacity, &failed);
     *(void **)&barrier_fn = symbol("MPI_Barrier", message, capacity, &failed);
     *(void **)&finalize_fn = symbol("MPI_Finalize", message, capacity, &failed);
     *(void **)&abort_fn = symbol("MPI_Abort", message, capacity, &failed);
@@ -70,6 +76,14 @@ int cmpi_allgatherv_float(const float *send, int count, float *receive, const in
 int cmpi_allgatherv_double(const double *send, int count, double *receive, const int *counts, const int *displacements) {
     return allgatherv_fn(send, count, double_type, receive, counts, displacements, double_type, world);
 }
+
+// MPI_Request is a pointer in Open MPI; MPI_STATUS_IGNORE is a null pointer.
+int cmpi_iallgatherv_float(const float *send, int count, float *receive, const int *counts, const int *displacements, void **request) {
+    return iallgatherv_fn(send, count, float_type, receive, counts, displacements, float_type, world, request);
+}
+
+int cmpi_wait(void **request) { return wait_fn(request, NULL); }
+int cmpi_test(void **request, int *done) { return test_fn(request, done, NULL); }
 
 int cmpi_allreduce_sum_float(float *buffer, int count) { return allreduce_fn(IN_PLACE, buffer, count, float_type, sum_op, world); }
 int cmpi_allreduce_sum_double(double *buffer, int count) { return allreduce_fn(IN_PLACE, buffer, count, double_type, sum_op, world); }

@@ -56,7 +56,11 @@ public struct ChunkPlan: Sendable, Equatable {
 
     /// The positions (within the global batch) of the samples of `rank`'s chunks.
     public func samples(ofRank rank: Int) -> Range<Int> {
-        let chunks = chunks(ofRank: rank)
-        return min(chunks.lowerBound * chunkSize, sampleCount)..<min(chunks.upperBound * chunkSize, sampleCount)
+        samples(ofChunks: chunks(ofRank: rank))
+    }
+
+    /// The positions (within the global batch) of the samples of a run of chunks.
+    public func samples(ofChunks chunks: Range<Int>) -> Range<Int> {
+        min(chunks.lowerBound * chunkSize, sampleCount)..<min(chunks.upperBound * chunkSize, sampleCount)
     }
 }

@@ -105,30 +105,33 @@ public final class Conv2D: Layer {
                 }
             })
         let needsInputGradient = context.requiresInputGradient
+        let units = BackwardUnits(groups: context.chunks(ofBatch: batch))
         return (
             output,
             { [weight, bias, columns, scratch] gradient in
                 defer { columns.give(cols) }
                 return Conv2D.backward(
-                    gradient, cols: cols, geometry: geometry, batch: batch, weight: weight, bias: bias, scratch: scratch,
+                    gradient, cols: cols, geometry: geometry, units: units, weight: weight, bias: bias, scratch: scratch,
                     needsInputGradient: needsInputGradient)
             }
         )
     }
 
     private static func backward(
-        _ gradient: Tensor, cols: [Float], geometry: WindowGeometry, batch: Int, weight: Parameter, bias: Parameter?,
+        _ gradient: Tensor, cols: [Float], geometry: WindowGeometry, units: BackwardUnits, weight: Parameter, bias: Parameter?,
         scratch: ScratchPool, needsInputGradient: Bool
     ) -> Tensor {
         let plane = geometry.outputPlane
         let patch = geometry.patch
         let outputs = weight.value.shape[0]
-        let chunks = BatchChunks.count(batch)
+        let batch = units.units.last?.upperBound ?? 0
+        let chunks = units.units.count
+        let workers = max(1, min(ComputeThreads.maximum, chunks))
         let imageSize = geometry.channels * geometry.height * geometry.width
-        // One buffer: each chunk's partial weight and bias gradients, then one unfolded gradient per worker.
+        // One buffer: each unit's partial weight and bias gradients, then one unfolded gradient per worker.
         let partialStride = outputs * patch + outputs
         let partialSize = chunks * partialStride
-        var work = scratch.take(partialSize + BatchChunks.workers(batch) * patch * plane)
+        var work = scratch.take(partialSize + workers * patch * plane)
         defer { scratch.give(work) }
         let weightValue = weight.value
         let inputShape = needsInputGradient ? [batch, geometry.channels, geometry.height, geometry.width] : [0]
@@ -146,12 +149,12 @@ public final class Conv2D: Layer {
                                         dy.baseAddress!, c.baseAddress!, w.baseAddress!, p.baseAddress!,
                                         needsInputGradient ? dx.baseAddress : nil
                                     ))
-                                BatchChunks.run(batch: batch) { worker, chunk in
+                                BatchChunks.run(chunks: chunks) { worker, chunk in
                                     let (dy, c, w, p, dx) = shared.value
                                     let partial = p + chunk * partialStride
                                     partial.update(repeating: 0, count: partialStride)
                                     let dcols = p + partialSize + worker * patch * plane
-                                    for n in BatchChunks.range(chunk, batch: batch) {
+                                    for n in units.units[chunk] {
                                         let dyImage = dy + n * outputs * plane
                                         let image = c + n * patch * plane
                                         // dW (this chunk) += dY_n · cols_nᵀ; db (this chunk) += row sums of dY_n.
@@ -174,25 +177,24 @@ public final class Conv2D: Layer {
                     }
                 }
             })
-        // Reduce the chunks' partial gradients in chunk order (same bits for any thread count).
-        work.withUnsafeBufferPointer { p in
+        // Each gradient chunk's units in order, then the chunks up the chunk tree (same bits for any
+        // thread count, and for a chunk whichever batch it is in).
+        work.withUnsafeMutableBufferPointer { p in
+            let partials = p.baseAddress!
+            units.gatherGroups(partials, stride: partialStride)
+            let tree = ChunkTree(chunkCount: units.groups.count)
             weight.gradient.withUnsafeMutableBufferPointer { g in
-                for chunk in 0..<chunks {
-                    let base = p.baseAddress! + chunk * partialStride
-                    for index in 0..<(outputs * patch) { g[index] += base[index] }
-                }
+                tree.accumulate(partials: partials, stride: partialStride, width: outputs * patch, into: g.baseAddress!, threads: 1)
             }
-            if let bias {
-                bias.gradient.withUnsafeMutableBufferPointer { g in
-                    for chunk in 0..<chunks {
-                        let base = p.baseAddress! + chunk * partialStride + outputs * patch
-                        for o in 0..<outputs { g[o] += base[o] }
-                    }
-                }
+            bias?.gradient.withUnsafeMutableBufferPointer { g in
+                tree.accumulate(partials: partials + outputs * patch, stride: partialStride, width: outputs, into: g.baseAddress!, threads: 1)
             }
         }
         return inputGradient
     }
+
+    /// True: products and gradient sums run chunk by chunk.
+    public var keepsToGradientChunks: Bool { true }
 
     /// Lists `weight` and, if present, `bias`.
     public func visitParameters(_ visitor: (String, Parameter) -> Void) {

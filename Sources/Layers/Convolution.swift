@@ -176,6 +176,48 @@ func laneSum(_ values: UnsafePointer<Float>, count: Int) -> Float {
     return total
 }
 
+/// The work units of a convolution's backward pass: each gradient chunk of the batch cut into
+/// runs of at most `BatchChunks.imagesPerChunk` images. A unit's partial gradient is the sum of
+/// its images' in order; a gradient chunk's is its units' added in order; the chunks' are added
+/// up the `ChunkTree`. So a chunk's contribution never depends on the rest of the batch.
+struct BackwardUnits {
+    /// The gradient chunks (row ranges).
+    let groups: [Range<Int>]
+    /// The units, in batch order.
+    let units: [Range<Int>]
+    /// The first unit of each group, and the unit count at the end.
+    let groupStarts: [Int]
+
+    /// The units of `groups`.
+    init(groups: [Range<Int>]) {
+        self.groups = groups
+        var units: [Range<Int>] = []
+        var starts: [Int] = []
+        for group in groups {
+            starts.append(units.count)
+            for start in stride(from: group.lowerBound, to: group.upperBound, by: BatchChunks.imagesPerChunk) {
+                units.append(start..<min(start + BatchChunks.imagesPerChunk, group.upperBound))
+            }
+        }
+        starts.append(units.count)
+        self.units = units
+        self.groupStarts = starts
+    }
+
+    /// Sums each group's unit partials (`stride` floats apart from `partials`) in order and moves
+    /// group `g`'s sum to slot `g`, ready for `ChunkTree.accumulate` over `groups.count` slots.
+    func gatherGroups(_ partials: UnsafeMutablePointer<Float>, stride: Int) {
+        for group in groups.indices {
+            let first = partials + groupStarts[group] * stride
+            for unit in (groupStarts[group] + 1)..<groupStarts[group + 1] {
+                let addend = partials + unit * stride
+                for index in 0..<stride { first[index] += addend[index] }
+            }
+            if groupStarts[group] != group { (partials + group * stride).update(from: first, count: stride) }
+        }
+    }
+}
+
 /// Splits a batch into fixed chunks of images (independent of the thread count), runs them on up
 /// to `ComputeThreads.maximum` threads, so that per-chunk partial sums reduced in chunk order give
 /// the same bits for any thread count.

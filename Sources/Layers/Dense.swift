@@ -39,23 +39,29 @@ public final class Dense: Layer {
     }
 
     /// `input · weightᵀ + bias`; the pullback adds `gradientᵀ · input` to the weight gradient and
-    /// the batch sum of the gradient to the bias gradient.
+    /// the batch sum of the gradient to the bias gradient. Both products run chunk by chunk of the
+    /// context's gradient chunks, and the weight and bias gradients are summed per chunk and then
+    /// up the chunk tree, so a chunk's bits never depend on the rest of the batch.
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         precondition(
             input.rank == 2 && input.shape[1] == inputSize,
             "Dense(\(inputSize) -> \(outputSize)) expects input [batch, \(inputSize)], got \(input.shape)")
-        var output = Tensor.matmul(input, weight.value, transposeB: true)
+        let chunks = context.chunks(ofBatch: input.shape[0])
+        var output = Tensor.matmul(input, weight.value, transposeB: true, rowChunks: chunks)
         if let bias { output += bias.value }
         let needsInputGradient = context.requiresInputGradient
         return (
             output,
             { [weight, bias] gradient in
-                Tensor.multiply(gradient, input, transposeA: true, beta: 1, into: &weight.gradient)
-                if let bias { bias.gradient.addColumnSums(of: gradient) }
-                return needsInputGradient ? Tensor.matmul(gradient, weight.value) : Tensor(shape: [0])
+                Tensor.addChunkedProducts(transposing: gradient, input, rowChunks: chunks, into: &weight.gradient)
+                if let bias { Tensor.addChunkedColumnSums(of: gradient, rowChunks: chunks, into: &bias.gradient) }
+                return needsInputGradient ? Tensor.matmul(gradient, weight.value, rowChunks: chunks) : Tensor(shape: [0])
             }
         )
     }
+
+    /// True: products and gradient sums run chunk by chunk.
+    public var keepsToGradientChunks: Bool { true }
 
     /// Lists `weight` and, if present, `bias`.
     public func visitParameters(_ visitor: (String, Parameter) -> Void) {

@@ -2,7 +2,8 @@ import Tensors
 
 /// Zeroes each element with probability `probability` while training and scales the survivors
 /// by `1 / (1 - probability)`; the identity in inference. The mask is drawn from the forward
-/// context's generator, which the training loop derives from (seed, step).
+/// context's generator, which the training loop derives from (seed, step), or, in a chunked
+/// step, each gradient chunk's from its own generator (seed, step, chunk).
 public final class Dropout: Layer {
     /// The probability of zeroing an element.
     public let probability: Float
@@ -17,10 +18,25 @@ public final class Dropout: Layer {
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         guard context.isTraining && probability > 0 else { return (input, { $0 }) }
         let scale = 1 / (1 - probability)
+        let rows = input.shape.first ?? 0
+        let chunks = context.chunkSize == nil ? [] : context.chunks(ofBatch: rows)
+        precondition(
+            chunks.isEmpty || context.chunkGenerators.count == chunks.count,
+            "Dropout: \(chunks.count) gradient chunks but \(context.chunkGenerators.count) chunk generators")
+        let rowSize = rows > 0 ? input.count / rows : 0
         let mask = Tensor(
             shape: input.shape,
             unsafeUninitialized: { m in
-                for index in 0..<m.count { m[index] = context.generator.nextUnitFloat() < probability ? 0 : scale }
+                guard !chunks.isEmpty else {
+                    for index in 0..<m.count { m[index] = context.generator.nextUnitFloat() < probability ? 0 : scale }
+                    return
+                }
+                // Chunk k's elements from chunk k's generator, so a chunk's mask is the same in any batch or slice.
+                for (chunk, range) in chunks.enumerated() {
+                    for index in (range.lowerBound * rowSize)..<(range.upperBound * rowSize) {
+                        m[index] = context.chunkGenerators[chunk].nextUnitFloat() < probability ? 0 : scale
+                    }
+                }
             })
         return (
             input * mask,

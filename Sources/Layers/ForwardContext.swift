@@ -15,10 +15,26 @@ public final class ForwardContext {
     /// turns it on for every layer after the first. When false, a pullback may return an empty
     /// tensor instead of computing the input gradient.
     public var requiresInputGradient = true
+    /// The gradient chunk of a training step, or nil (the batch is one chunk). With a chunk size,
+    /// the batch is cut into consecutive chunks of this many rows (the last may be shorter), and
+    /// layers keep to the chunks: a row's output and input gradient come from its chunk alone,
+    /// never from the batch's size; parameter gradients are summed per chunk and then up the fixed
+    /// `ChunkTree` (`Tensor.addChunkedProducts`); stochastic layers draw chunk `k`'s randomness
+    /// from `chunkGenerators[k]`. So any slice of whole chunks (one rank's share of a global batch)
+    /// computes the same bits for its chunks as the whole batch does.
+    public var chunkSize: Int?
+    /// One generator per chunk of the input, in order, when `chunkSize` is set (layers advance them).
+    public var chunkGenerators: [RandomGenerator] = []
 
     /// Creates a context.
     public init(isTraining: Bool, generator: RandomGenerator = RandomGenerator(seed: 0)) {
         self.isTraining = isTraining
         self.generator = generator
+    }
+
+    /// The row ranges of the chunks of a batch of `rows` rows: `chunkSize` rows each, or one chunk.
+    public func chunks(ofBatch rows: Int) -> [Range<Int>] {
+        guard let size = chunkSize, size > 0, rows > size else { return [0..<rows] }
+        return stride(from: 0, to: rows, by: size).map { $0..<Swift.min($0 + size, rows) }
     }
 }

@@ -27,11 +27,21 @@ public protocol Layer: AnyObject {
     /// `LayerShapeError` when the layer cannot take such input. Element-wise layers keep the
     /// shape (the default).
     func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int]
+
+    /// Whether the layer keeps to the forward context's gradient chunks (`ForwardContext.chunkSize`):
+    /// each row's output from its own chunk, parameter gradients summed per chunk and up the chunk
+    /// tree, randomness per chunk. Training then runs it over a rank's whole share of the batch at
+    /// once; otherwise the step runs it chunk by chunk (slower, the same bits). Default: true for a
+    /// layer without parameters (it must treat rows independently and draw no randomness of its own).
+    var keepsToGradientChunks: Bool { get }
 }
 
 extension Layer {
     /// Element-wise layers keep the shape.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] { shape }
+
+    /// True for a layer without parameters.
+    public var keepsToGradientChunks: Bool { parameterCount == 0 }
 
     /// Layers without parameters list none.
     public func visitParameters(_ visitor: (String, Parameter) -> Void) {}

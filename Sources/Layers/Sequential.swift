@@ -38,6 +38,9 @@ public final class Sequential: Layer {
         )
     }
 
+    /// True when every layer keeps to them.
+    public var keepsToGradientChunks: Bool { layers.allSatisfy(\.keepsToGradientChunks) }
+
     /// Lists every layer's parameters, prefixed with the layer's index.
     public func visitParameters(_ visitor: (String, Parameter) -> Void) {
         for (index, layer) in layers.enumerated() {

@@ -21,8 +21,9 @@ struct BenchTrainCommand: ParsableCommand {
         discussion: """
             mlp: 784-256-10 with ReLU; cnn: 32x32x3 -> conv3x3(32)+ReLU+maxpool2 -> conv3x3(64)+ReLU+maxpool2 \
             -> dense(4096->128)+ReLU -> dense(128->10); cnn-batchnorm: cnn with a batchnorm after each conv.
-            Softmax cross-entropy, SGD with momentum 0.9. --gradient-chunk times the chunked step of
-            data-parallel runs on one process (for batchnorm models, the synchronised layer-by-layer step).
+            Softmax cross-entropy, SGD with momentum 0.9. The step is the training loop's own: gradient chunks of
+            --gradient-chunk samples (default as in training: 8, or batch/64) summed in the fixed tree order;
+            --gradient-chunk equal to --batch-size gives one chunk, the plain whole-batch computation.
             Example: swift run -c release millrace bench train --model cnn --batch-size 64 --threads 2 --json
             """
     )
@@ -33,7 +34,7 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Samples per step.")
     var batchSize: Int = 64
 
-    @Option(help: "Time the chunked step with chunks of this many samples (default: the whole-batch step).")
+    @Option(help: "Samples per gradient chunk (default: as in training, 8 or batch/64; the batch size for one chunk).")
     var gradientChunk: Int?
 
     @Option(help: "Compute threads.")
@@ -123,14 +124,7 @@ struct BenchTrainCommand: ParsableCommand {
         let trainer = Trainer(model: network, loss: loss, optimizer: optimizer)
         let batch = Batch(features: inputs, labels: labels)
         trainer.chunkSize = gradientChunk
-        let hasBatchNorm = model == .cnnBatchNorm
-        let step: () throws -> Void = {
-            guard self.gradientChunk != nil else {
-                _ = trainer.step(batch)
-                return
-            }
-            _ = try hasBatchNorm ? trainer.synchronizedStep(batch) : trainer.chunkedStep(batch)
-        }
+        let step: () throws -> Void = { _ = try trainer.step(batch) }
         for _ in 0..<3 { try step() }
         var steps = 0
         let faultsBefore = ResourceUsage.minorPageFaults()
@@ -147,7 +141,8 @@ struct BenchTrainCommand: ParsableCommand {
         if profile { BenchTrainCommand.profileLayers(network, inputs: inputs, labels: labels, loss: loss) }
         if json {
             let result: [String: Any] = [
-                "benchmark": "train", "model": model.rawValue, "batch_size": batchSize, "gradient_chunk": gradientChunk ?? batchSize,
+                "benchmark": "train", "model": model.rawValue, "batch_size": batchSize,
+                "gradient_chunk": gradientChunk ?? DataParallel.defaultChunkSize(batchSize: batchSize),
                 "threads": threads,
                 "steps": steps, "samples_per_second": samplesPerSecond.rounded(), "parameters": network.parameterCount,
                 "page_faults_per_step": (faultsPerStep * 10).rounded() / 10,

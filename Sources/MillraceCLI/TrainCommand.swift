@@ -20,8 +20,8 @@ struct TrainCommand: ParsableCommand {
             go to standard error; standard output holds only the --json object. Each run ends (also on Ctrl-C) by
             writing report.html into the run directory (see millrace report).
             Under `mpirun -np N` it trains data-parallel: batch_size is the global batch, rank 0 prints and
-            writes, and the weights are bit-identical for any N (and for a plain run given the same
-            --gradient-chunk: plain runs otherwise step on whole batches, which is faster). Ctrl-C on mpirun
+            writes, and the weights are bit-identical for any N and for a plain run (every run sums the
+            gradients of fixed chunks of the batch in one fixed tree order). Ctrl-C on mpirun
             saves a checkpoint too, but Open MPI 4 then exits 1; `kill -USR1 <mpirun pid>` stops the same
             way and mpirun exits 130.
             """
@@ -57,10 +57,12 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print a line for every logged step.") var verbose = false
     @Option(
         parsing: .unconditional,
-        help: "Samples per gradient chunk (under mpirun default 8, or batch/64 above 512; plain runs: whole batches; kept on resume).")
+        help: "Samples per gradient chunk (default 8, or batch/64 above 512; kept on resume; runs match bit for bit only with the same chunk).")
     var gradientChunk: Int?
     @Option(help: "How ranks sum gradients: ordered (bit-identical for any rank count) or allreduce (MPI_Allreduce).")
     var gradientExchange = "ordered"
+    @Flag(inversion: .prefixedNo, help: "Start each layer's gradient exchange while the backward pass goes on (data-parallel runs).")
+    var overlapExchange = true
 
     func validate() throws {
         if !["ordered", "allreduce"].contains(gradientExchange) {
@@ -131,6 +133,7 @@ struct TrainCommand: ParsableCommand {
         overrides.cacheBudget = try cacheBudgetBytes()
         overrides.gradientChunk = gradientChunk
         overrides.allReduce = gradientExchange == "allreduce"
+        overrides.overlapExchange = overlapExchange
         let resolved = configuration
         let run = try TrainingRun(configuration: resolved, overrides: overrides, path: pipeline, communicator: communicator)
         let isFirstRank = communicator.rank == 0

@@ -54,18 +54,30 @@ extension Tensor {
         let shared = UncheckedSendable((a, b, c))
         ComputeThreads.forEachChunk(blocks.count, threads: threads) { _, block in
             let (a, b, c) = shared.value
-            let range = blocks.range(block)
-            if blocks.splitsColumns {
-                MatrixBackend.multiplyOnCallingThread(
-                    transposeA: transposeA, transposeB: transposeB, m: m, n: range.count, k: k, alpha: alpha,
-                    a: a, lda: lda, b: b + (transposeB ? range.lowerBound * ldb : range.lowerBound), ldb: ldb,
-                    beta: beta, c: c + range.lowerBound, ldc: ldc)
-            } else {
-                MatrixBackend.multiplyOnCallingThread(
-                    transposeA: transposeA, transposeB: transposeB, m: range.count, n: n, k: k, alpha: alpha,
-                    a: a + (transposeA ? range.lowerBound : range.lowerBound * lda), lda: lda, b: b, ldb: ldb,
-                    beta: beta, c: c + range.lowerBound * ldc, ldc: ldc)
-            }
+            multiplyBlock(
+                block, of: blocks, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    /// Block `block` of `blocks` (the cut of this `m` x `n` x `k` product) as one oneDNN call on
+    /// the calling thread: what every `sgemm` block runs, so a block's bits depend only on the
+    /// product's shape and operands.
+    static func multiplyBlock(
+        _ block: Int, of blocks: ProductBlocks, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let range = blocks.range(block)
+        if blocks.splitsColumns {
+            MatrixBackend.multiplyOnCallingThread(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: range.count, k: k, alpha: alpha,
+                a: a, lda: lda, b: b + (transposeB ? range.lowerBound * ldb : range.lowerBound), ldb: ldb,
+                beta: beta, c: c + range.lowerBound, ldc: ldc)
+        } else {
+            MatrixBackend.multiplyOnCallingThread(
+                transposeA: transposeA, transposeB: transposeB, m: range.count, n: n, k: k, alpha: alpha,
+                a: a + (transposeA ? range.lowerBound : range.lowerBound * lda), lda: lda, b: b, ldb: ldb,
+                beta: beta, c: c + range.lowerBound * ldc, ldc: ldc)
         }
     }
 

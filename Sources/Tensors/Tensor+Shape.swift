@@ -50,8 +50,32 @@ extension Tensor {
             })
     }
 
-    /// The rows `range` of the first dimension.
+    /// The rows `range` of the first dimension (the tensor itself, not a copy, for all its rows).
     public func rows(_ range: Range<Int>) -> Tensor {
-        gathering(rows: Array(range))
+        if range == 0..<(shape.first ?? 0) { return self }
+        return gathering(rows: Array(range))
+    }
+
+    /// `parts` stacked along the first dimension (their other dimensions must agree); a single
+    /// part is returned as it is.
+    public static func concatenatingRows(_ parts: [Tensor]) -> Tensor {
+        guard let first = parts.first else { return Tensor(shape: [0]) }
+        if parts.count == 1 { return first }
+        var shape = first.shape
+        shape[0] = parts.reduce(0) { $0 + ($1.shape.first ?? 0) }
+        for part in parts {
+            precondition(Array(part.shape.dropFirst()) == Array(first.shape.dropFirst()), "concatenatingRows: \(part.shape) and \(first.shape)")
+        }
+        return Tensor(
+            shape: shape,
+            unsafeUninitialized: { out in
+                var offset = 0
+                for part in parts {
+                    part.withUnsafeBufferPointer { input in
+                        _ = UnsafeMutableBufferPointer(rebasing: out[offset..<(offset + input.count)]).initialize(from: input)
+                        offset += input.count
+                    }
+                }
+            })
     }
 }

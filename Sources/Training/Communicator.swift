@@ -11,6 +11,9 @@ public protocol Communicator: AnyObject {
     func allGather(_ values: [Float], counts: [Int]) throws -> [Float]
     /// Every rank's `values` concatenated in rank order; `counts[r]` is rank r's count.
     func allGather(_ values: [Double], counts: [Int]) throws -> [Double]
+    /// Starts `allGather(values, counts:)` and returns at once, so work can go on while it runs
+    /// (`PendingAllGather.wait()` gives the result). Ranks start their gathers in the same order.
+    func startAllGather(_ values: [Float], counts: [Int]) throws -> any PendingAllGather
     /// The element-wise sum over ranks, in place (in the collective's own order: fast, but the
     /// bits may depend on the rank count).
     func sum(_ values: inout [Float]) throws
@@ -30,10 +33,28 @@ public final class SingleProcess: Communicator {
     public func allGather(_ values: [Float], counts: [Int]) throws -> [Float] { values }
     /// `values`.
     public func allGather(_ values: [Double], counts: [Int]) throws -> [Double] { values }
+    /// A gather that has already completed.
+    public func startAllGather(_ values: [Float], counts: [Int]) throws -> any PendingAllGather { CompletedAllGather(values) }
     /// Leaves `values` as they are.
     public func sum(_ values: inout [Float]) throws {}
     /// Leaves `values` as they are.
     public func sum(_ values: inout [Double]) throws {}
+}
+
+/// An all-gather under way (`Communicator.startAllGather`).
+public protocol PendingAllGather: AnyObject {
+    /// Lets it progress without waiting; true once it has completed.
+    func test() throws -> Bool
+    /// Waits for it and returns every rank's values in rank order (once).
+    func wait() throws -> [Float]
+}
+
+/// An all-gather whose result is known at once (one process).
+final class CompletedAllGather: PendingAllGather {
+    private let values: [Float]
+    init(_ values: [Float]) { self.values = values }
+    func test() throws -> Bool { true }
+    func wait() throws -> [Float] { values }
 }
 
 /// A collective failed (MPI returned an error code instead of aborting).

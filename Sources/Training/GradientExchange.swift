@@ -1,68 +1,112 @@
 import DataPipeline
 import Dispatch
+import Tensors
 
-/// The stage of the training step between backward and the optimizer: turns the gradients of
-/// this rank's chunks of a global batch into the gradient of the whole batch, the same on every
-/// rank. `OrderedGradientExchange` (the default) gives the same bits for any number of ranks;
-/// `AllReduceGradientExchange` uses MPI's own sum (less traffic, bits depend on the rank count).
+/// The stage of the training step between backward and the optimizer: turns this rank's claims
+/// of a global batch's gradient (`ChunkTree.claims(owning:)`) into the gradient of the whole
+/// batch, the same on every rank. It works in buckets, one per layer, started while the backward
+/// pass goes on to earlier layers, as PyTorch DDP does. `OrderedGradientExchange` (the default)
+/// gives the same bits for any number of ranks; `AllReduceGradientExchange` uses MPI's own sum
+/// (less traffic, bits depend on the rank count).
 public protocol GradientExchange: AnyObject {
     /// The ranks.
     var communicator: any Communicator { get }
-    /// Seconds spent in collectives so far (waiting for other ranks included).
+    /// Seconds spent in collectives so far (starting, progressing and waiting, other ranks included).
     var communicationSeconds: Double { get }
     /// Bytes this rank sent in collectives so far.
     var bytesSent: Int { get }
-    /// The sum of the chunk gradients of the global batch. `chunkGradient(k)` runs forward and
-    /// backward for chunk `k` and returns its (already weighted) gradient as one vector of
-    /// `parameterCount` floats; it is called once for each of this rank's chunks, in increasing order.
-    func reduce(plan: ChunkPlan, parameterCount: Int, chunkGradient: (Int) throws -> [Float]) throws -> [Float]
+    /// Starts summing one bucket: the gradient elements `elements`, of which `claimValues` holds
+    /// the values of this rank's claims (in claim order, `elements.count` floats each). Every rank
+    /// begins the same buckets in the same order.
+    func begin(bucket elements: Range<Int>, claimValues: [[Float]], plan: ChunkPlan) throws
+    /// Lets started buckets progress without waiting (called between layers of the backward pass).
+    func progress() throws
+    /// Waits for every bucket begun since the last call and returns the whole gradient
+    /// (`parameterCount` floats; elements of no bucket are 0).
+    func finish(parameterCount: Int) throws -> [Float]
 }
 
-/// Bit-identical for any rank count: each rank sums its claims of the fixed `ChunkTree`, the
-/// claims are all-gathered (`MPI_Allgatherv`), and every rank combines them up the same tree.
-/// With ranks that divide the chunk count in powers of two each rank sends one vector, the
+/// Bit-identical for any rank count: each rank's claims of the fixed `ChunkTree` are all-gathered
+/// (`MPI_Iallgatherv`, one per bucket) and every rank combines them up the same tree. With ranks
+/// that divide the chunk count in powers of two each rank sends one vector per bucket, the
 /// traffic of an all-gather-based all-reduce.
 public final class OrderedGradientExchange: GradientExchange {
     /// The ranks.
     public let communicator: any Communicator
+    /// Whether a bucket's gather starts as soon as it is begun (overlapping the rest of the
+    /// backward pass); false: every gather runs after the backward pass, one after another.
+    public var overlaps: Bool
     /// Seconds spent in collectives so far.
     public private(set) var communicationSeconds = 0.0
     /// Bytes sent so far.
     public private(set) var bytesSent = 0
 
+    private struct Bucket {
+        let elements: Range<Int>
+        let plan: ChunkPlan
+        let local: [Float]
+        var gather: (any PendingAllGather)?
+    }
+    private var buckets: [Bucket] = []
+
     /// Exchanges among `communicator`'s ranks.
-    public init(communicator: any Communicator) {
+    public init(communicator: any Communicator, overlaps: Bool = true) {
         self.communicator = communicator
+        self.overlaps = overlaps
     }
 
-    /// The tree sum of all chunks.
-    public func reduce(plan: ChunkPlan, parameterCount: Int, chunkGradient: (Int) throws -> [Float]) throws -> [Float] {
-        let tree = ChunkTree(chunkCount: plan.chunkCount)
-        let ranks = communicator.rankCount
-        let claims = (0..<ranks).map { tree.claims(owning: plan.chunks(ofRank: $0)) }
-        var local: [Float] = []
-        local.reserveCapacity(claims[communicator.rank].count * parameterCount)
-        for node in claims[communicator.rank] { local += try tree.value(of: node, leaf: chunkGradient) }
-        if ranks == 1 { return claims[0].first == tree.root ? local : try tree.value(of: tree.root, leaf: chunkGradient) }
-        let began = DispatchTime.now().uptimeNanoseconds
-        let gathered = try communicator.allGather(local, counts: claims.map { $0.count * parameterCount })
-        communicationSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
-        bytesSent += local.count * MemoryLayout<Float>.size
-        var offsets: [ChunkTree.Node: Int] = [:]
-        var offset = 0
-        for node in claims.joined() {
-            offsets[node] = offset
-            offset += parameterCount
+    /// Starts the bucket's gather (or, without overlap, keeps it for `finish`).
+    public func begin(bucket elements: Range<Int>, claimValues: [[Float]], plan: ChunkPlan) throws {
+        var bucket = Bucket(elements: elements, plan: plan, local: Array(claimValues.joined()), gather: nil)
+        if overlaps { bucket.gather = try start(bucket) }
+        buckets.append(bucket)
+    }
+
+    /// Tests the buckets under way.
+    public func progress() throws {
+        try timed {
+            for bucket in buckets where bucket.gather != nil { _ = try bucket.gather?.test() }
         }
-        return tree.value(
-            of: tree.root, known: { node in offsets[node].map { Array(gathered[$0..<($0 + parameterCount)]) } },
-            leaf: { chunk in preconditionFailure("ChunkTree: chunk \(chunk) was claimed by no rank") })
+    }
+
+    /// Every bucket's claims combined up the tree, written into one vector.
+    public func finish(parameterCount: Int) throws -> [Float] {
+        var result = [Float](repeating: 0, count: parameterCount)
+        defer { buckets = [] }
+        for bucket in buckets {
+            let gather = try bucket.gather ?? start(bucket)
+            let gathered = try timed { try gather.wait() }
+            let width = bucket.elements.count
+            let tree = ChunkTree(chunkCount: bucket.plan.chunkCount)
+            let claims = (0..<bucket.plan.rankCount).map { tree.claims(owning: bucket.plan.chunks(ofRank: $0)) }
+            var offsets: [ChunkTree.Node: Int] = [:]
+            for (index, node) in claims.joined().enumerated() { offsets[node] = index * width }
+            let value = tree.value(
+                of: tree.root, known: { node in offsets[node].map { Array(gathered[$0..<($0 + width)]) } },
+                leaf: { chunk in preconditionFailure("ChunkTree: chunk \(chunk) was claimed by no rank") })
+            result.replaceSubrange(bucket.elements, with: value)
+        }
+        return result
+    }
+
+    private func start(_ bucket: Bucket) throws -> any PendingAllGather {
+        let tree = ChunkTree(chunkCount: bucket.plan.chunkCount)
+        let counts = (0..<bucket.plan.rankCount).map { tree.claims(owning: bucket.plan.chunks(ofRank: $0)).count * bucket.elements.count }
+        bytesSent += bucket.local.count * MemoryLayout<Float>.size
+        return try timed { try communicator.startAllGather(bucket.local, counts: counts) }
+    }
+
+    private func timed<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let began = DispatchTime.now().uptimeNanoseconds
+        defer { communicationSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9 }
+        return try body()
     }
 }
 
-/// MPI's own `MPI_Allreduce` (sum) of each rank's in-order sum of its chunks: half the traffic
+/// MPI's own `MPI_Allreduce` (sum) of each rank's in-order sum of its claims: half the traffic
 /// of the ordered exchange for many ranks, but the grouping of the sum (and so the bits) depends
-/// on the rank count. An explicit option (`--gradient-exchange allreduce`).
+/// on the rank count. An explicit option (`--gradient-exchange allreduce`); one blocking
+/// all-reduce of the whole gradient after the backward pass.
 public final class AllReduceGradientExchange: GradientExchange {
     /// The ranks.
     public let communicator: any Communicator
@@ -70,16 +114,28 @@ public final class AllReduceGradientExchange: GradientExchange {
     public private(set) var communicationSeconds = 0.0
     /// Bytes sent so far (the vector handed to MPI_Allreduce; MPI's own algorithm decides the wire bytes).
     public private(set) var bytesSent = 0
+    private var buckets: [(elements: Range<Int>, sum: [Float])] = []
 
     /// Exchanges among `communicator`'s ranks.
     public init(communicator: any Communicator) {
         self.communicator = communicator
     }
 
+    /// Adds the bucket's claims in order.
+    public func begin(bucket elements: Range<Int>, claimValues: [[Float]], plan: ChunkPlan) throws {
+        var sum = [Float](repeating: 0, count: elements.count)
+        for value in claimValues { ChunkTree.add(value, to: &sum) }
+        buckets.append((elements, sum))
+    }
+
+    /// Nothing runs between layers.
+    public func progress() throws {}
+
     /// The rank-local sums, summed by MPI.
-    public func reduce(plan: ChunkPlan, parameterCount: Int, chunkGradient: (Int) throws -> [Float]) throws -> [Float] {
+    public func finish(parameterCount: Int) throws -> [Float] {
         var total = [Float](repeating: 0, count: parameterCount)
-        for chunk in plan.chunks(ofRank: communicator.rank) { ChunkTree.add(try chunkGradient(chunk), to: &total) }
+        for bucket in buckets { total.replaceSubrange(bucket.elements, with: bucket.sum) }
+        buckets = []
         let began = DispatchTime.now().uptimeNanoseconds
         try communicator.sum(&total)
         communicationSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9

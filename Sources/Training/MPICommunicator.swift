@@ -57,6 +57,12 @@ public final class MPICommunicator: Communicator {
         return result
     }
 
+    /// `MPI_Iallgatherv`: started now, completed by `wait()`.
+    public func startAllGather(_ values: [Float], counts: [Int]) throws -> any PendingAllGather {
+        let (counts32, displacements, total) = try layout(counts)
+        return try MPIPendingAllGather(values: values, counts: counts32, displacements: displacements, total: total)
+    }
+
     /// `MPI_Allreduce` with `MPI_SUM`, in place.
     public func sum(_ values: inout [Float]) throws {
         let code = values.withUnsafeMutableBufferPointer { cmpi_allreduce_sum_float($0.baseAddress, Int32($0.count)) }
@@ -89,6 +95,62 @@ public final class MPICommunicator: Communicator {
         }
         guard total <= Int(Int32.max) else { throw CommunicationError(operation: "MPI_Allgatherv (more than 2^31 elements)", code: -1) }
         return (counts.map { Int32($0) }, displacements, total)
+    }
+}
+
+/// An `MPI_Iallgatherv` under way. It owns its buffers, counts and displacements (MPI reads and
+/// writes them until the request completes), and completes the request before it is freed.
+final class MPIPendingAllGather: PendingAllGather {
+    private let send: UnsafeMutableBufferPointer<Float>
+    private let receive: UnsafeMutableBufferPointer<Float>
+    private let counts: UnsafeMutableBufferPointer<Int32>
+    private let displacements: UnsafeMutableBufferPointer<Int32>
+    private let total: Int
+    private var request: UnsafeMutableRawPointer?
+    private var done = false
+
+    init(values: [Float], counts: [Int32], displacements: [Int32], total: Int) throws {
+        send = .allocate(capacity: max(values.count, 1))
+        _ = send.initialize(from: values)
+        receive = .allocate(capacity: max(total, 1))
+        receive.initialize(repeating: 0)
+        self.counts = .allocate(capacity: max(counts.count, 1))
+        _ = self.counts.initialize(from: counts)
+        self.displacements = .allocate(capacity: max(displacements.count, 1))
+        _ = self.displacements.initialize(from: displacements)
+        self.total = total
+        let code = cmpi_iallgatherv_float(
+            send.baseAddress, Int32(values.count), receive.baseAddress, self.counts.baseAddress, self.displacements.baseAddress, &request)
+        guard code == 0 else {
+            done = true
+            throw CommunicationError(operation: "MPI_Iallgatherv", code: code)
+        }
+    }
+
+    func test() throws -> Bool {
+        guard !done else { return true }
+        var flag: Int32 = 0
+        let code = cmpi_test(&request, &flag)
+        guard code == 0 else { throw CommunicationError(operation: "MPI_Test", code: code) }
+        done = flag != 0
+        return done
+    }
+
+    func wait() throws -> [Float] {
+        if !done {
+            let code = cmpi_wait(&request)
+            guard code == 0 else { throw CommunicationError(operation: "MPI_Wait", code: code) }
+            done = true
+        }
+        return Array(receive.prefix(total))
+    }
+
+    deinit {
+        if !done { _ = cmpi_wait(&request) }
+        send.deallocate()
+        receive.deallocate()
+        counts.deallocate()
+        displacements.deallocate()
     }
 }
 

@@ -52,7 +52,7 @@ public final class Trainer {
 
     /// Samples per gradient chunk: each global batch is cut into chunks of this size whose
     /// gradients are summed in one fixed order, so the bits are the same on any number of ranks.
-    /// Nil: one piece per batch, as a plain run has always computed it (one rank only).
+    /// Nil: `DataParallel.defaultChunkSize` of each batch's size.
     public var chunkSize: Int?
     /// The stage between backward and the optimizer that sums the chunks' gradients across ranks.
     public var exchange: any GradientExchange = OrderedGradientExchange(communicator: SingleProcess())
@@ -165,19 +165,5 @@ public final class Trainer {
             pipelineState: pipelineState ?? startState, interrupted: interrupted)
         try announce(.ended(summary))
         return summary
-    }
-
-    /// One optimisation step: zero the gradients, forward, loss, backward, update. Returns the
-    /// loss computed before the update and the number of correct predictions.
-    public func step(_ batch: Batch) -> (loss: Float, correct: Int) {
-        context.generator = RandomGenerator(seed: seed, stream: [1, UInt64(stepCount)])
-        context.requiresInputGradient = false  // nothing uses the gradient with respect to the data
-        model.zeroGradients()
-        let (output, pullback) = model.forward(batch.features, context: context)
-        let (value, gradient) = loss.evaluate(output, target: batch.labels)
-        _ = pullback(consume gradient)
-        optimizer.step(model)
-        let correct = loss.correctCount(output, labels: batch.labels)
-        return (value, correct)
     }
 }

@@ -40,6 +40,8 @@ public struct TrainingOverrides: Sendable {
     public var gradientChunk: Int?
     /// Sum gradients with MPI_Allreduce: faster on many ranks, but the bits depend on the rank count.
     public var allReduce = false
+    /// Start each layer's gradient exchange during the backward pass (false: all after it).
+    public var overlapExchange = true
 
     /// No overrides.
     public init() {}
@@ -71,8 +73,8 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var interrupted: Bool
     /// The number of data-parallel ranks (1: a plain run).
     public var ranks = 1
-    /// Samples per gradient chunk (nil: whole batches).
-    public var gradientChunk: Int?
+    /// Samples per gradient chunk (every run sums its batches' gradients in chunks of this size).
+    public var gradientChunk = 0
     /// The share of step time rank 0 spent in collectives (gradient exchange, loss figures, stop vote).
     public var communicationWaitShare = 0.0
     /// Milliseconds per step: all of it, and the part spent in the gradient exchange.
@@ -134,7 +136,7 @@ public final class TrainingRun {
         schedule = configuration.makeSchedule(batchesPerEpoch: TrainingRun.batchesPerEpoch(configuration, count: data.training.count))
         let checkpointDirectory = overrides.checkpointDirectory ?? configuration.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
         store = try CheckpointStore(directory: checkpointDirectory, retention: configuration.retentionPolicy(hasValidation: data.validation != nil))
-        try DataParallel.check(model: model, configuration: configuration, ranks: communicator.rankCount, path: path)
+        try DataParallel.check(configuration: configuration, ranks: communicator.rankCount, path: path)
     }
 
     /// Where the configuration's data is.
@@ -210,9 +212,8 @@ public final class TrainingRun {
         for problem in store.problems { reporter.line("skipped a damaged checkpoint: \(problem)") }
         var pipelineConfiguration = pipelineConfiguration()
         let chunk = DataParallel.chunkSize(
-            requested: overrides.gradientChunk, saved: savedChunk, batchSize: pipelineConfiguration.batchSize, model: model,
-            ranks: communicator.rankCount)
-        if let chunk, communicator.rankCount > 1 {
+            requested: overrides.gradientChunk, saved: savedChunk, batchSize: pipelineConfiguration.batchSize)
+        if communicator.rankCount > 1 {
             pipelineConfiguration.slicing = BatchSlicing(chunkSize: chunk, rank: communicator.rank, rankCount: communicator.rankCount)
         }
         let pipeline = try BatchPipeline(
@@ -228,7 +229,8 @@ public final class TrainingRun {
             hyperparameters: [
                 "batch_size": "\(pipelineConfiguration.batchSize)", "class_names": TrainedModel.encodeClassNames(data.classNames),
                 "sample_shape": data.sampleShape.map(String.init).joined(separator: ","),
-            ].merging(chunk.map { [DataParallel.chunkKey: "\($0)"] } ?? [:]) { $1 },
+                DataParallel.chunkKey: "\(chunk)",
+            ],
             validation: validation)
         let logEvery = configuration.logging?.everySteps ?? max(1, pipeline.batchesPerEpoch / 4)
         var callbacks: [any TrainingCallback] = []
@@ -246,7 +248,9 @@ public final class TrainingRun {
             callbacks: callbacks)
         trainer.chunkSize = chunk
         trainer.exchange =
-            overrides.allReduce ? AllReduceGradientExchange(communicator: communicator) : OrderedGradientExchange(communicator: communicator)
+            overrides.allReduce
+            ? AllReduceGradientExchange(communicator: communicator)
+            : OrderedGradientExchange(communicator: communicator, overlaps: overrides.overlapExchange)
         let summary: TrainingSummary
         do {
             defer {

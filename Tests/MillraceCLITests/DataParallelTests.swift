@@ -38,19 +38,18 @@ final class DataParallelTests: XCTestCase {
     }
 
     /// `millrace train` in `name`'s directories, on `ranks` ranks under mpirun (nil: a plain process).
-    func train(_ name: String, ranks: Int?, _ extra: [String], pipeline: String = "pipeline.json") throws -> (
+    func train(_ name: String, ranks: Int?, _ extra: [String], pipeline: String = "pipeline.json", chunk: Int? = 4) throws -> (
         status: Int32, output: String, errors: String
     ) {
-        let arguments = trainArguments(name, extra, pipeline: pipeline)
+        let arguments = trainArguments(name, extra, pipeline: pipeline, chunk: chunk)
         guard let ranks else { return try BuiltProducts.run(millrace, arguments, timeout: 60) }
         return try BuiltProducts.run(mpirun, launcher(ranks) + [millrace] + arguments, timeout: 60)
     }
 
-    /// The arguments of `millrace train` in `name`'s directories, with `--gradient-chunk 4`.
-    func trainArguments(_ name: String, _ extra: [String], pipeline: String = "pipeline.json") -> [String] {
-        [
-            "train", directory.path(pipeline).path, "--gradient-chunk", "4", "--quiet", "--json",
-            "--checkpoint-dir", directory.path("\(name)/checkpoints").path, "--run-dir", directory.path("\(name)/run").path,
+    /// The arguments of `millrace train` in `name`'s directories, with `--gradient-chunk 4` (nil: the default chunk).
+    func trainArguments(_ name: String, _ extra: [String], pipeline: String = "pipeline.json", chunk: Int? = 4) -> [String] {
+        ["train", directory.path(pipeline).path] + (chunk.map { ["--gradient-chunk", "\($0)"] } ?? []) + [
+            "--quiet", "--json", "--checkpoint-dir", directory.path("\(name)/checkpoints").path, "--run-dir", directory.path("\(name)/run").path,
         ] + extra
     }
 
@@ -92,6 +91,31 @@ final class DataParallelTests: XCTestCase {
             XCTAssertEqual(result["ranks"] as? Int, ranks)
             XCTAssertEqual(result["final_loss"] as? Double, plainSummary["final_loss"] as? Double)
             XCTAssertEqual(result["final_validation_accuracy"] as? Double, plainSummary["final_validation_accuracy"] as? Double)
+        }
+        // Each layer's gather started after the backward pass rather than during it: the same bytes.
+        let blocking = try train("blocking", ranks: 2, ["--no-overlap-exchange"])
+        XCTAssertEqual(blocking.status, 0, blocking.errors)
+        XCTAssertEqual(try latest("blocking").model, reference.model, "2 ranks without overlap: weights differ")
+    }
+
+    /// No `--gradient-chunk` anywhere: a plain run and 2 and 3 ranks use the default chunk (8
+    /// samples) and give the same bytes. Batches of 32 are 4 chunks: 2 ranks own a subtree each;
+    /// of 3 ranks, two own one chunk and the third a two-chunk subtree.
+    func testDefaultChunkGivesThePlainRunsBytesOnTwoAndThreeRanks() throws {
+        let text = pipeline(data: "data.csv").replacingOccurrences(of: #""batch_size": 16"#, with: #""batch_size": 32"#)
+        XCTAssertTrue(text.contains(#""batch_size": 32"#))
+        try text.write(to: directory.path("default.json"), atomically: true, encoding: .utf8)
+        let plain = try train("plain", ranks: nil, [], pipeline: "default.json", chunk: nil)
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        XCTAssertEqual(try summary(plain.output)["gradient_chunk"] as? Int, 8)
+        for ranks in [2, 3] {
+            let run = try train("default\(ranks)", ranks: ranks, [], pipeline: "default.json", chunk: nil)
+            XCTAssertEqual(run.status, 0, run.errors)
+            let state = try latest("default\(ranks)")
+            XCTAssertEqual(state.step, reference.step)
+            XCTAssertEqual(state.model, reference.model, "\(ranks) ranks: weights differ from the plain run's")
+            XCTAssertEqual(state.optimizer, reference.optimizer, "\(ranks) ranks: optimizer state differs")
         }
     }
 

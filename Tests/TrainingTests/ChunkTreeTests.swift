@@ -1,4 +1,5 @@
 import DataPipeline
+import Tensors
 import XCTest
 
 @testable import Training

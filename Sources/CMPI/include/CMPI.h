@@ -23,6 +23,16 @@ int cmpi_allgatherv_float(const float *send, int count, float *receive, const in
 /// MPI_Allgatherv of doubles on MPI_COMM_WORLD.
 int cmpi_allgatherv_double(const double *send, int count, double *receive, const int *counts, const int *displacements);
 
+/// MPI_Iallgatherv of floats on MPI_COMM_WORLD: starts it and stores its request in `request`.
+/// The buffers and the counts and displacements must stay valid until cmpi_wait or cmpi_test completes it.
+int cmpi_iallgatherv_float(const float *send, int count, float *receive, const int *counts, const int *displacements, void **request);
+
+/// MPI_Wait on a request (frees it).
+int cmpi_wait(void **request);
+
+/// MPI_Test on a request: `done` becomes 1 when it completed (and was freed).
+int cmpi_test(void **request, int *done);
+
 /// MPI_Allreduce with MPI_SUM of floats, in place.
 int cmpi_allreduce_sum_float(float *buffer, int count);
 

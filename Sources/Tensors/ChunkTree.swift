@@ -12,6 +12,12 @@ public struct ChunkTree: Sendable, Equatable {
         public var level: Int
         /// The node's number within its level.
         public var index: Int
+
+        /// The node numbered `index` at `level`.
+        public init(level: Int, index: Int) {
+            self.level = level
+            self.index = index
+        }
     }
 
     /// The number of chunks (leaves).
@@ -85,7 +91,7 @@ public struct ChunkTree: Sendable, Equatable {
     }
 
     /// `total[i] += addend[i]` for every element.
-    static func add(_ addend: [Float], to total: inout [Float]) {
+    public static func add(_ addend: [Float], to total: inout [Float]) {
         precondition(addend.count == total.count, "ChunkTree: gradient vectors of \(addend.count) and \(total.count) elements")
         total.withUnsafeMutableBufferPointer { out in
             addend.withUnsafeBufferPointer { input in

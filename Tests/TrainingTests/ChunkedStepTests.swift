@@ -1,0 +1,71 @@
+import DataPipeline
+import Layers
+import Optimizers
+import Tensors
+import TestSupport
+import Training
+import XCTest
+
+/// A container that does not claim to keep to gradient chunks (as a custom layer may not): the
+/// training step then runs it chunk by chunk and the exchange adds the chunks up the tree.
+final class ChunkByChunk: Layer {
+    let inner: any Layer
+    init(_ inner: any Layer) { self.inner = inner }
+    func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) { inner.forward(input, context: context) }
+    func visitParameters(_ visitor: (String, Parameter) -> Void) { inner.visitParameters(visitor) }
+    func visitBuffers(_ visitor: (String, Buffer) -> Void) { inner.visitBuffers(visitor) }
+    var keepsToGradientChunks: Bool { false }
+}
+
+/// The step computes a whole batch (the plain run's case: one claim) with layers that keep to
+/// the chunks, and a model that does not keep to them chunk by chunk, each chunk a batch of its
+/// own as on a rank that holds single chunks. Both must give the same bits: the first through the
+/// layers' in-place tree sums, the second through the exchange's tree over chunk gradients.
+final class ChunkedStepTests: XCTestCase {
+    private func batches() -> [Batch] {
+        // Batches of 20 in chunks of 4 (five chunks: an unbalanced tree), and a last batch of 7.
+        (0..<4).map { index in
+            let count = index == 3 ? 7 : 20
+            return Batch(features: .random([count, 1, 6, 6], seed: UInt64(100 + index)), labels: (0..<count).map { ($0 * 7 + index) % 3 })
+        }
+    }
+
+    private func convolutionModel() -> Sequential {
+        var generator = RandomGenerator(seed: 12)
+        return Sequential(
+            Conv2D(inputChannels: 1, outputChannels: 3, kernelSize: 3, padding: 1, generator: &generator), ReLU(),
+            Dropout(probability: 0.25), MaxPool2D(kernelSize: 2), Flatten(), Dense(inputSize: 27, outputSize: 3, generator: &generator))
+    }
+
+    private func train(_ model: any Layer) throws -> (losses: [Float], parameters: [[Float]]) {
+        let trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: Adam(learningRate: 0.01), seed: 9)
+        trainer.chunkSize = 4
+        var losses: [Float] = []
+        for batch in batches() { losses.append(try trainer.step(batch).loss) }
+        return (losses, model.namedParameters.map(\.parameter.value.scalars))
+    }
+
+    func testWholeBatchStepMatchesTheChunkByChunkStepBitForBit() throws {
+        let whole = try train(convolutionModel())
+        let byChunk = try train(ChunkByChunk(convolutionModel()))
+        XCTAssertEqual(whole.losses, byChunk.losses)
+        XCTAssertEqual(whole.parameters, byChunk.parameters)
+        XCTAssertNotEqual(whole.parameters, convolutionModel().namedParameters.map(\.parameter.value.scalars), "the steps moved the weights")
+    }
+
+    /// With batch normalisation (layer by layer, statistics over the whole batch) and one layer
+    /// run chunk by chunk, the same bits as all layers run over the whole batch.
+    func testBatchNormModelMatchesWithALayerRunChunkByChunk() throws {
+        func model(wrapped: Bool) -> Sequential {
+            var generator = RandomGenerator(seed: 13)
+            let first = Dense(inputSize: 36, outputSize: 8, generator: &generator)
+            return Sequential(
+                Flatten(), wrapped ? ChunkByChunk(first) : first, BatchNorm(features: 8), ReLU(),
+                Dense(inputSize: 8, outputSize: 3, generator: &generator))
+        }
+        let whole = try train(model(wrapped: false))
+        let byChunk = try train(model(wrapped: true))
+        XCTAssertEqual(whole.losses, byChunk.losses)
+        XCTAssertEqual(whole.parameters, byChunk.parameters)
+    }
+}
