@@ -23,7 +23,7 @@ struct TrainCommand: ParsableCommand {
             writes, and the weights are bit-identical for any N and for a plain run (every run sums the
             gradients of fixed chunks of the batch in one fixed tree order). Ctrl-C on mpirun
             saves a checkpoint too, but Open MPI 4 then exits 1; `kill -USR1 <mpirun pid>` stops the same
-            way and mpirun exits 130.
+            way and mpirun exits 130, and scripts/mpirun.sh (mpirun's arguments) turns Ctrl-C into that.
             """
     )
 

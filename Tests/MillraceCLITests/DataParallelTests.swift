@@ -242,17 +242,27 @@ final class DataParallelTests: XCTestCase {
         _ = try interrupt(with: SIGUSR1, expecting: 130, name: "usr1")
     }
 
-    /// Starts a long 2-rank run that logs every step, sends `signal` to mpirun once metrics.jsonl
+    /// Ctrl-C (SIGINT) on `scripts/mpirun.sh`, the wrapper that runs mpirun in a session of its own
+    /// and turns SIGINT into SIGUSR1 for it: the checkpoint is saved and the wrapper exits 130, as a
+    /// plain process does on Ctrl-C.
+    func testCtrlCOnTheMpirunWrapperSavesACheckpointAndExits130() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/mpirun.sh").standardized
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: script.path), script.path)
+        _ = try interrupt(with: SIGINT, expecting: 130, name: "wrapped", launcherPath: script.path)
+    }
+
+    /// Starts a long 2-rank run that logs every step, sends `signal` to mpirun (or the launcher at
+    /// `launcherPath`, which takes mpirun's arguments) once metrics.jsonl
     /// shows 3 steps, and checks mpirun's exit status and that the saved checkpoint's step is the
     /// number of steps logged. Returns that step.
-    private func interrupt(with signal: Int32, expecting status: Int32, name: String) throws -> Int {
+    private func interrupt(with signal: Int32, expecting status: Int32, name: String, launcherPath: String? = nil) throws -> Int {
         let text = pipeline(data: "data.csv").replacingOccurrences(of: #""epochs": 2,"#, with: #""epochs": 2, "logging": {"every_steps": 1},"#)
         XCTAssertTrue(text.contains("every_steps"))
         try text.write(to: directory.path("logged.json"), atomically: true, encoding: .utf8)
         let errors = directory.path("\(name).err")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: mpirun)
+        process.executableURL = URL(fileURLWithPath: launcherPath ?? mpirun)
         // Once it ends a job (Ctrl-C, or a rank's non-zero exit), mpirun SIGKILLs the ranks
         // odls_base_sigkill_timeout seconds (default 1) after its SIGTERM, and waits that long even
         // when they exit sooner: 3 s gives a busy machine time to save and costs 3 s.
