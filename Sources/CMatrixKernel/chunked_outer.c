@@ -52,26 +52,26 @@ static void scalar_columns(const float *a, long lda, const float *b, long ldb, c
 }
 
 #if defined(__x86_64__)
-/* One block: rows i0..i0+n-1 (n <= ROWS) and `vectors` (1 or 2) 16-lane vectors of columns from j,
+/* One block: rows i0..i0+n-1 (n <= ROWS) and `vectors` (1 to 3) 16-lane vectors of columns from j,
  * `valid` columns in all (masked at the edge). Inlined with constant n and vectors, so the
  * accumulators stay in registers. */
 __attribute__((target("avx512f"), always_inline)) static inline void avx512_block(const float *a, long lda, const float *b, long ldb,
                                                                                   const long *starts, long chunks, long i0, const int n,
                                                                                   const int vectors, long j, long valid, float *total,
                                                                                   long ldt, float *partials) {
-    __mmask16 masks[2];
-    for (int v = 0; v < 2; v++) {
+    __mmask16 masks[3];
+    for (int v = 0; v < 3; v++) {
         const long lanes = valid - 16 * v;
         masks[v] = lanes >= 16 ? (__mmask16)0xFFFF : (lanes <= 0 ? (__mmask16)0 : (__mmask16)((1u << lanes) - 1u));
     }
     const long width = 16 * vectors;
     for (long c = 0; c < chunks; c++) {
-        __m512 acc[ROWS][2];
+        __m512 acc[ROWS][3];
         for (int k = 0; k < ROWS; k++) {
             for (int v = 0; v < vectors; v++) acc[k][v] = _mm512_setzero_ps();
         }
         for (long r = starts[c]; r < starts[c + 1]; r++) {
-            __m512 row[2];
+            __m512 row[3];
             for (int v = 0; v < vectors; v++) row[v] = _mm512_maskz_loadu_ps(masks[v], b + r * ldb + j + 16 * v);
             const float *column = a + r * lda + i0;
             for (int k = 0; k < n; k++) {
@@ -83,8 +83,8 @@ __attribute__((target("avx512f"), always_inline)) static inline void avx512_bloc
             for (int v = 0; v < vectors; v++) _mm512_storeu_ps(partials + (c * ROWS + k) * width + 16 * v, acc[k][v]);
         }
     }
-    float root[ROWS * 32];
-    for (int k = 0; k < ROWS * 32; k++) root[k] = 0;
+    float root[ROWS * 48];
+    for (int k = 0; k < ROWS * 48; k++) root[k] = 0;
     reduce_tree(partials, chunks, ROWS * width, ROWS * width, root);
     for (int k = 0; k < n; k++) {
         for (int v = 0; v < vectors; v++) {
@@ -101,6 +101,7 @@ __attribute__((target("avx512f"))) static void avx512_rows(const float *a, long 
     long i0 = i_begin;
     for (; i0 + ROWS <= i_end; i0 += ROWS) {
         long j = 0;
+        for (; j + 48 <= q; j += 48) avx512_block(a, lda, b, ldb, starts, chunks, i0, ROWS, 3, j, q - j, total, ldt, partials);
         for (; j + 32 <= q; j += 32) avx512_block(a, lda, b, ldb, starts, chunks, i0, ROWS, 2, j, q - j, total, ldt, partials);
         for (; j < q; j += 16) avx512_block(a, lda, b, ldb, starts, chunks, i0, ROWS, 1, j, q - j, total, ldt, partials);
     }
@@ -158,7 +159,7 @@ static int chosen_path(void) {
 
 int millrace_chunked_outer_path(void) { return chosen_path(); }
 
-long millrace_chunked_outer_scratch(long chunks) { return chunks * ROWS * 32; }
+long millrace_chunked_outer_scratch(long chunks) { return chunks * ROWS * 48; }
 
 void millrace_add_chunked_outer_products(const float *a, long lda, const float *b, long ldb, const long *starts, long chunks, long i_begin,
                                          long i_end, long q, float *total, long ldt, int path, float *partials) {

@@ -34,32 +34,32 @@ final class ChunkedProductTests: XCTestCase {
         return result
     }
 
-    /// 37 rows in chunks of 8 (the last 5), a 19 x 21 gradient: neither dimension fills whole
-    /// vectors or row blocks, so the masked edges and the row tail run too.
+    /// 37 rows in chunks of 8 (the last 5), a 19 x 83 gradient: 83 columns take blocks of 48, 32
+    /// and a masked 3, and 19 rows leave a tail of 3, so every block shape and edge runs.
     func testKernelMatchesTheScalarReferenceOnEveryPathBitForBit() {
         let a = Tensor.random([37, 19], seed: 1)
-        let b = Tensor.random([37, 21], seed: 2)
+        let b = Tensor.random([37, 83], seed: 2)
         let chunks = stride(from: 0, to: 37, by: 8).map { $0..<min($0 + 8, 37) }
         let expected = reference(a, b, rowChunks: chunks)
-        var total = Tensor(shape: [19, 21], repeating: 0)
+        var total = Tensor(shape: [19, 83], repeating: 0)
         Tensor.addChunkedProducts(transposing: a, b, rowChunks: chunks, into: &total)
         XCTAssertEqual(total.scalars, expected, "the best path of this CPU (\(millrace_chunked_outer_path()))")
         let starts = chunks.map(\.lowerBound) + [37]
         for path in 0...millrace_chunked_outer_path() {
-            var out = [Float](repeating: 0, count: 19 * 21)
+            var out = [Float](repeating: 0, count: 19 * 83)
             var scratch = [Float](repeating: 0, count: millrace_chunked_outer_scratch(chunks.count))
             // Two calls over a split of the output rows (7 and 12): the split must not matter.
             for rows in [0..<7, 7..<19] {
                 millrace_add_chunked_outer_products(
-                    a.scalars, 19, b.scalars, 21, starts, chunks.count, rows.lowerBound, rows.upperBound, 21, &out, 21, Int32(path), &scratch)
+                    a.scalars, 19, b.scalars, 83, starts, chunks.count, rows.lowerBound, rows.upperBound, 83, &out, 83, Int32(path), &scratch)
             }
             XCTAssertEqual(out, expected, "path \(path)")
         }
         // And the value: within float rounding of the float64 sum.
         for i in 0..<19 {
-            for j in 0..<21 {
-                let exact = (0..<37).reduce(0.0) { $0 + Double(a.scalars[$1 * 19 + i]) * Double(b.scalars[$1 * 21 + j]) }
-                XCTAssertEqual(Double(total.scalars[i * 21 + j]), exact, accuracy: 1e-5)
+            for j in 0..<83 {
+                let exact = (0..<37).reduce(0.0) { $0 + Double(a.scalars[$1 * 19 + i]) * Double(b.scalars[$1 * 83 + j]) }
+                XCTAssertEqual(Double(total.scalars[i * 83 + j]), exact, accuracy: 1e-5)
             }
         }
     }
