@@ -8,7 +8,9 @@ import Tensors
 public final class ForwardContext {
     /// True while training (dropout active, batch statistics); false for inference.
     public let isTraining: Bool
-    /// The generator for stochastic layers; layers draw from it in forward order.
+    /// The generator for stochastic layers; layers draw from it in forward order. In a chunked
+    /// training step, layers that keep to chunks draw from `chunkGenerators` instead (this one is
+    /// then per unit of chunks, so its draws depend on how the batch is dealt to ranks).
     public var generator: RandomGenerator
     /// Whether the pullback must return the gradient with respect to the layer's input. The
     /// training step turns it off for the data (nothing uses that gradient), and `Sequential`

@@ -40,6 +40,9 @@ extension Trainer {
         let parameters = layers.flatMap { $0.namedParameters.map(\.parameter) }  // the model's visiting order
         let parameterCount = parameters.reduce(0) { $0 + $1.value.count }
         var generators = split.chunks.map { $0.map { RandomGenerator(seed: seed, stream: [1, UInt64(stepCount), UInt64($0)]) } }
+        // For layers that draw from `context.generator` (not per chunk): one stream per unit, so
+        // a resumed run draws the same; such a layer's bits depend on the rank count.
+        var unitGenerators = split.chunks.map { RandomGenerator(seed: seed, stream: [2, UInt64(stepCount), UInt64($0.lowerBound)]) }
         var activations = split.rows.map { batch.features.rows($0) }
         var backwards: [UnitBackward] = []
         context.chunkSize = plan.chunkSize
@@ -59,8 +62,10 @@ extension Trainer {
             var pullbacks: [Layers.Pullback] = []
             for unit in activations.indices {
                 context.chunkGenerators = generators[unit]
+                context.generator = unitGenerators[unit]
                 let (output, pullback) = layer.forward(activations[unit], context: context)
                 generators[unit] = context.chunkGenerators
+                unitGenerators[unit] = context.generator
                 activations[unit] = output
                 pullbacks.append(pullback)
             }
