@@ -126,6 +126,7 @@ public final class Conv2D: Layer {
         let outputs = weight.value.shape[0]
         let batch = units.units.last?.upperBound ?? 0
         let chunks = units.units.count
+        guard chunks > 0 else { return Tensor(shape: needsInputGradient ? [0, geometry.channels, geometry.height, geometry.width] : [0]) }
         let workers = max(1, min(ComputeThreads.maximum, chunks))
         let imageSize = geometry.channels * geometry.height * geometry.width
         // One buffer: each unit's partial weight and bias gradients, then one unfolded gradient per worker.

@@ -188,12 +188,13 @@ struct BackwardUnits {
     /// The first unit of each group, and the unit count at the end.
     let groupStarts: [Int]
 
-    /// The units of `groups`.
+    /// The units of `groups`; an empty batch has no groups (a group is never empty, so group g's
+    /// first unit is never before slot g, and `gatherGroups` never overwrites a unit it still needs).
     init(groups: [Range<Int>]) {
-        self.groups = groups
+        self.groups = groups.filter { !$0.isEmpty }
         var units: [Range<Int>] = []
         var starts: [Int] = []
-        for group in groups {
+        for group in self.groups {
             starts.append(units.count)
             for start in stride(from: group.lowerBound, to: group.upperBound, by: BatchChunks.imagesPerChunk) {
                 units.append(start..<min(start + BatchChunks.imagesPerChunk, group.upperBound))

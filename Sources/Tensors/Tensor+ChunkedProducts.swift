@@ -12,7 +12,7 @@ extension Tensor {
         let (rows, k) = (a.shape[0], a.shape[1])
         let (kb, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
         precondition(k == kb, "matmul: inner dimensions differ: \(a.shape) x \(b.shape)\(transposeB ? "ᵀ" : "")")
-        precondition(rowChunks.last?.upperBound ?? 0 == rows, "matmul: row chunks \(rowChunks) do not cover \(rows) rows")
+        checkChunks(rowChunks, rows: rows, "matmul")
         var c = Tensor(shape: [rows, n], unsafeUninitialized: { _ in })
         guard rows > 0, n > 0 else { return c }
         let jobs = ChunkJobs(chunks: rowChunks.map { ProductBlocks(m: $0.count, n: n, k: k) })
@@ -45,6 +45,7 @@ extension Tensor {
         precondition(a.rank == 2 && b.rank == 2 && a.shape[0] == b.shape[0], "addChunkedProducts: \(a.shape) and \(b.shape)")
         let (p, q) = (a.shape[1], b.shape[1])
         precondition(total.shape == [p, q], "addChunkedProducts: total \(total.shape) should be [\(p), \(q)]")
+        checkChunks(rowChunks, rows: a.shape[0], "addChunkedProducts")
         guard p > 0, q > 0, !rowChunks.isEmpty else { return }
         let starts = rowChunks.map(\.lowerBound) + [rowChunks[rowChunks.count - 1].upperBound]
         // Blocks of output rows (multiples of the kernel's 8), enough for every thread to have work.
@@ -74,6 +75,7 @@ extension Tensor {
     /// order, the chunk sums up the `ChunkTree` (a layer's bias gradient).
     public static func addChunkedColumnSums(of matrix: Tensor, rowChunks: [Range<Int>], into total: inout Tensor) {
         precondition(matrix.rank == 2 && total.shape == [matrix.shape[1]], "addChunkedColumnSums: \(matrix.shape) into \(total.shape)")
+        checkChunks(rowChunks, rows: matrix.shape[0], "addChunkedColumnSums")
         let columns = matrix.shape[1]
         guard columns > 0, !rowChunks.isEmpty else { return }
         var partials = [Float](repeating: 0, count: rowChunks.count * columns)
@@ -92,6 +94,16 @@ extension Tensor {
                 }
             }
         }
+    }
+}
+
+extension Tensor {
+    /// Traps unless `rowChunks` are consecutive ranges from 0 to `rows` (the kernels read every row they name).
+    fileprivate static func checkChunks(_ rowChunks: [Range<Int>], rows: Int, _ caller: String) {
+        let consecutive = zip(rowChunks, rowChunks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }
+        precondition(
+            (rowChunks.first?.lowerBound ?? 0) == 0 && consecutive && (rowChunks.last?.upperBound ?? 0) == rows,
+            "\(caller): row chunks \(rowChunks.prefix(4))... do not cover rows 0..<\(rows) in order")
     }
 }
 

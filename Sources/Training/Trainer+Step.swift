@@ -27,6 +27,7 @@ extension Trainer {
     /// (nested `Sequential`s opened). The exchange then combines every rank's claims up the same
     /// tree, so the weights are the same bits for a plain run and for any number of ranks.
     public func step(_ batch: Batch) throws -> (loss: Float, correct: Int) {
+        guard batch.globalCount > 0 else { return (0, 0) }  // every rank sees the same empty global batch
         let communicator = exchange.communicator
         let plan = ChunkPlan(
             sampleCount: batch.globalCount, chunkSize: chunkSize ?? DataParallel.defaultChunkSize(batchSize: batch.globalCount),

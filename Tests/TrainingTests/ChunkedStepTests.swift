@@ -23,7 +23,8 @@ final class ChunkByChunk: Layer {
 /// layers' in-place tree sums, the second through the exchange's tree over chunk gradients.
 final class ChunkedStepTests: XCTestCase {
     private func batches() -> [Batch] {
-        // Batches of 20 in chunks of 4 (five chunks: an unbalanced tree), and a last batch of 7.
+        // Batches of 20 in chunks of 8 (8, 8, 4: an unbalanced tree, and chunks of two convolution
+        // work units), and a last batch of 7 (one chunk).
         (0..<4).map { index in
             let count = index == 3 ? 7 : 20
             return Batch(features: .random([count, 1, 6, 6], seed: UInt64(100 + index)), labels: (0..<count).map { ($0 * 7 + index) % 3 })
@@ -39,7 +40,7 @@ final class ChunkedStepTests: XCTestCase {
 
     private func train(_ model: any Layer) throws -> (losses: [Float], parameters: [[Float]]) {
         let trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: Adam(learningRate: 0.01), seed: 9)
-        trainer.chunkSize = 4
+        trainer.chunkSize = 8
         var losses: [Float] = []
         for batch in batches() { losses.append(try trainer.step(batch).loss) }
         return (losses, model.namedParameters.map(\.parameter.value.scalars))
