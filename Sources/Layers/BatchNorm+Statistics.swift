@@ -4,7 +4,9 @@ import Tensors
 /// step that normalises a batch cut into chunks (possibly on several processes) with the
 /// statistics of the whole batch: per-channel sums of a piece, the normalisation constants from
 /// the whole batch's sums, normalising a piece, and the backward pass given the whole batch's
-/// gradient sums. Sums are in `Double`, over samples then positions, in memory order.
+/// gradient sums. Sums are in `Double`: each sample's positions in four interleaved partial sums
+/// (added (0 + 1) + (2 + 3)), samples in order. Channels run in parallel, each on one thread, so
+/// the bits never depend on the thread count.
 extension BatchNorm {
     /// The samples, channels and positions per channel (1 for `[N, C]`) of `input`.
     func layout(of input: Tensor) -> (batch: Int, channels: Int, plane: Int) {
@@ -15,45 +17,67 @@ extension BatchNorm {
         return (input.shape[0], input.shape[1], input.rank == 4 ? input.shape[2] * input.shape[3] : 1)
     }
 
-    /// The number of values per channel in `input` (samples times positions).
-    public func valuesPerChannel(in input: Tensor) -> Int {
+    /// The number of values per channel in `input`, or in its samples `rows` (samples times positions).
+    public func valuesPerChannel(in input: Tensor, rows: Range<Int>? = nil) -> Int {
         let (batch, _, plane) = layout(of: input)
-        return batch * plane
+        return (rows?.count ?? batch) * plane
     }
 
-    /// Σx per channel.
-    public func channelSums(of input: Tensor) -> [Double] {
+    /// Σx per channel, over the samples `rows` (default: all).
+    public func channelSums(of input: Tensor, rows: Range<Int>? = nil) -> [Double] {
+        channelReduction(input, rows: rows) { x, _, count in BatchNorm.laneSum(count) { Double(x[$0]) } }
+    }
+
+    /// Σ(x - mean)² per channel, `mean` per channel, over the samples `rows` (default: all).
+    public func channelSquaredDeviations(of input: Tensor, rows: Range<Int>? = nil, from mean: [Double]) -> [Double] {
+        channelReduction(input, rows: rows) { x, channel, count in
+            let m = mean[channel]
+            return BatchNorm.laneSum(count) { (Double(x[$0]) - m) * (Double(x[$0]) - m) }
+        }
+    }
+
+    /// `row(x, channel, count)` summed over the samples in order, per channel: `x` points at one
+    /// sample's `count` positions of `channel`.
+    private func channelReduction(_ input: Tensor, rows: Range<Int>?, row: @Sendable (UnsafePointer<Float>, Int, Int) -> Double) -> [Double] {
         let (batch, channels, plane) = layout(of: input)
+        let samples = rows ?? 0..<batch
+        precondition(samples.lowerBound >= 0 && samples.upperBound <= batch, "BatchNorm: rows \(samples) of a batch of \(batch)")
         var sums = [Double](repeating: 0, count: channels)
         input.withUnsafeBufferPointer { x in
-            for c in 0..<channels {
-                var total = 0.0
-                for n in 0..<batch {
-                    let row = x.baseAddress! + (n * channels + c) * plane
-                    for p in 0..<plane { total += Double(row[p]) }
+            sums.withUnsafeMutableBufferPointer { out in
+                let shared = UncheckedSendable((x.baseAddress!, out.baseAddress!))
+                ComputeThreads.forEachChunk(channels, threads: BatchNorm.threads(for: samples.count * channels * plane)) { _, c in
+                    let (x, out) = shared.value
+                    var total = 0.0
+                    for n in samples { total += row(x + (n * channels + c) * plane, c, plane) }
+                    out[c] = total
                 }
-                sums[c] = total
             }
         }
         return sums
     }
 
-    /// Σ(x - mean)² per channel, `mean` per channel.
-    public func channelSquaredDeviations(of input: Tensor, from mean: [Double]) -> [Double] {
-        let (batch, channels, plane) = layout(of: input)
-        var squares = [Double](repeating: 0, count: channels)
-        input.withUnsafeBufferPointer { x in
-            for c in 0..<channels {
-                let m = mean[c]
-                var total = 0.0
-                for n in 0..<batch {
-                    let row = x.baseAddress! + (n * channels + c) * plane
-                    for p in 0..<plane { total += (Double(row[p]) - m) * (Double(row[p]) - m) }
-                }
-                squares[c] = total
-            }
+    /// Threads for `elements` values: one below 64K, so small layers do not pay for waking helpers.
+    static func threads(for elements: Int) -> Int {
+        elements < 1 << 16 ? 1 : ComputeThreads.maximum
+    }
+
+    /// Σ value(i) for i in 0..<count, in four interleaved partial sums added (0 + 1) + (2 + 3).
+    @inline(__always)
+    static func laneSum(_ count: Int, _ value: (Int) -> Double) -> Double {
+        var lanes = (0.0, 0.0, 0.0, 0.0)
+        var index = 0
+        while index + 4 <= count {
+            lanes.0 += value(index)
+            lanes.1 += value(index + 1)
+            lanes.2 += value(index + 2)
+            lanes.3 += value(index + 3)
+            index += 4
         }
-        return squares
+        if index < count { lanes.0 += value(index) }
+        if index + 1 < count { lanes.1 += value(index + 1) }
+        if index + 2 < count { lanes.2 += value(index + 2) }
+        return (lanes.0 + lanes.1) + (lanes.2 + lanes.3)
     }
 
     /// The batch's mean and 1/√(variance + ε) per channel from its mean and Σ(x - mean)² over
@@ -78,22 +102,24 @@ extension BatchNorm {
     /// The output γ·x̂ + β and x̂ = (x - mean)·inverse of `input`.
     public func normalize(_ input: Tensor, mean: [Float], inverse: [Float]) -> (output: Tensor, normalized: Tensor) {
         let (batch, channels, plane) = layout(of: input)
-        let gamma = weight.value
-        let beta = bias.value
-        var normalized = Tensor(shape: input.shape, repeating: 0)
+        let gamma = weight.value.scalars
+        let beta = bias.value.scalars
+        var normalized = Tensor(shape: input.shape, unsafeUninitialized: { _ in })
         let output = Tensor(
             shape: input.shape,
             unsafeUninitialized: { out in
                 input.withUnsafeBufferPointer { x in
                     normalized.withUnsafeMutableBufferPointer { xhat in
-                        for n in 0..<batch {
-                            for c in 0..<channels {
-                                let base = (n * channels + c) * plane
-                                for p in 0..<plane {
-                                    let value = (x[base + p] - mean[c]) * inverse[c]
-                                    xhat[base + p] = value
-                                    out[base + p] = gamma[c] * value + beta[c]
-                                }
+                        let shared = UncheckedSendable((x.baseAddress!, xhat.baseAddress!, out.baseAddress!))
+                        ComputeThreads.forEachChunk(batch * channels, threads: BatchNorm.threads(for: input.count)) { _, row in
+                            let (x, xhat, out) = shared.value
+                            let c = row % channels
+                            let (m, s, g, b) = (mean[c], inverse[c], gamma[c], beta[c])
+                            let base = row * plane
+                            for p in base..<(base + plane) {
+                                let value = (x[p] - m) * s
+                                xhat[p] = value
+                                out[p] = g * value + b
                             }
                         }
                     }
@@ -102,19 +128,29 @@ extension BatchNorm {
         return (output, normalized)
     }
 
-    /// Σdy and Σdy·x̂ per channel: the gradients of β and γ, and what the input gradient needs.
-    public func gradientSums(_ gradient: Tensor, normalized: Tensor) -> (dy: [Double], dyTimesNormalized: [Double]) {
+    /// Σdy and Σdy·x̂ per channel over the samples `rows` (default: all): the gradients of β and
+    /// γ, and what the input gradient needs.
+    public func gradientSums(_ gradient: Tensor, normalized: Tensor, rows: Range<Int>? = nil) -> (dy: [Double], dyTimesNormalized: [Double]) {
         let (batch, channels, plane) = layout(of: gradient)
+        let samples = rows ?? 0..<batch
+        precondition(samples.lowerBound >= 0 && samples.upperBound <= batch, "BatchNorm: rows \(samples) of a batch of \(batch)")
         var dbeta = [Double](repeating: 0, count: channels)
         var dgamma = [Double](repeating: 0, count: channels)
         gradient.withUnsafeBufferPointer { dy in
             normalized.withUnsafeBufferPointer { xhat in
-                for n in 0..<batch {
-                    for c in 0..<channels {
-                        let base = (n * channels + c) * plane
-                        for p in 0..<plane {
-                            dbeta[c] += Double(dy[base + p])
-                            dgamma[c] += Double(dy[base + p]) * Double(xhat[base + p])
+                dbeta.withUnsafeMutableBufferPointer { outBeta in
+                    dgamma.withUnsafeMutableBufferPointer { outGamma in
+                        let shared = UncheckedSendable((dy.baseAddress!, xhat.baseAddress!, outBeta.baseAddress!, outGamma.baseAddress!))
+                        ComputeThreads.forEachChunk(channels, threads: BatchNorm.threads(for: samples.count * channels * plane)) { _, c in
+                            let (dy, xhat, outBeta, outGamma) = shared.value
+                            var (sumDy, sumDyX) = (0.0, 0.0)
+                            for n in samples {
+                                let base = (n * channels + c) * plane
+                                sumDy += BatchNorm.laneSum(plane) { Double(dy[base + $0]) }
+                                sumDyX += BatchNorm.laneSum(plane) { Double(dy[base + $0]) * Double(xhat[base + $0]) }
+                            }
+                            outBeta[c] = sumDy
+                            outGamma[c] = sumDyX
                         }
                     }
                 }
@@ -124,32 +160,30 @@ extension BatchNorm {
     }
 
     /// The gradient with respect to the input: in training γ/σ·(dy - Σdy/m - x̂·Σ(dy·x̂)/m) with
-    /// the sums and count `m` of the whole batch; in inference γ/σ·dy.
+    /// the sums and count `m` of the whole batch; in inference γ/σ·dy. The per-channel constants
+    /// are computed in `Double`, the per-element arithmetic in `Float`.
     public func inputGradient(
         _ gradient: Tensor, normalized: Tensor, inverse: [Float], sums: (dy: [Double], dyTimesNormalized: [Double]), count: Int,
         training: Bool
     ) -> Tensor {
         let (batch, channels, plane) = layout(of: gradient)
-        let gamma = weight.value
+        let gamma = weight.value.scalars
+        let m = Double(max(count, 1))
+        let scales = (0..<channels).map { Float(Double(gamma[$0]) * Double(inverse[$0])) }
+        let meanDy = (0..<channels).map { training ? Float(sums.dy[$0] / m) : 0 }
+        let meanDyX = (0..<channels).map { training ? Float(sums.dyTimesNormalized[$0] / m) : 0 }
         return Tensor(
             shape: gradient.shape,
             unsafeUninitialized: { dx in
                 gradient.withUnsafeBufferPointer { dy in
                     normalized.withUnsafeBufferPointer { xhat in
-                        let m = Double(count)
-                        for n in 0..<batch {
-                            for c in 0..<channels {
-                                let base = (n * channels + c) * plane
-                                let scale = Double(gamma[c]) * Double(inverse[c])
-                                for p in 0..<plane {
-                                    if training {
-                                        dx[base + p] = Float(
-                                            scale * (Double(dy[base + p]) - sums.dy[c] / m - Double(xhat[base + p]) * sums.dyTimesNormalized[c] / m))
-                                    } else {
-                                        dx[base + p] = Float(scale * Double(dy[base + p]))
-                                    }
-                                }
-                            }
+                        let shared = UncheckedSendable((dy.baseAddress!, xhat.baseAddress!, dx.baseAddress!))
+                        ComputeThreads.forEachChunk(batch * channels, threads: BatchNorm.threads(for: gradient.count)) { _, row in
+                            let (dy, xhat, dx) = shared.value
+                            let c = row % channels
+                            let (scale, a, b) = (scales[c], meanDy[c], meanDyX[c])
+                            let base = row * plane
+                            for p in base..<(base + plane) { dx[p] = scale * ((dy[p] - a) - xhat[p] * b) }
                         }
                     }
                 }

@@ -23,26 +23,34 @@ public struct SynchronizedBatchNorm {
         self.communicator = communicator
     }
 
-    /// The backward pass: from the output gradient of each of this rank's chunks, the input
-    /// gradient of each and each chunk's own gradient of `weight` and `bias` (in visiting order).
+    /// The backward pass: from the output gradient of each of this rank's units, the input
+    /// gradient of each and each chunk's own gradient of `weight` and `bias` (in visiting order,
+    /// chunks in order).
     public typealias Pullback = ([Tensor]) throws -> (inputGradients: [Tensor], parameterGradients: [[Float]])
 
-    /// The training forward pass over `inputs`, the inputs of this rank's chunks in order
-    /// (`plan.chunks(ofRank:)`); updates the running statistics once, with the global batch's.
-    /// Every rank must call it at the same point (it runs three collectives, one in backward).
-    public func forward(_ inputs: [Tensor]) throws -> (outputs: [Tensor], pullback: Pullback) {
+    /// The training forward pass over this rank's chunks (`plan.chunks(ofRank:)`), given as
+    /// `units`: tensors of consecutive chunks, whose chunks are the rows `chunkRows[u]` of
+    /// `units[u]` in order. Sums are taken per chunk (no copies); normalisation and the input
+    /// gradient run over whole units. Updates the running statistics once, with the global
+    /// batch's. Every rank must call it at the same point (three collectives, one in backward).
+    public func forward(_ units: [Tensor], chunkRows: [[Range<Int>]]) throws -> (outputs: [Tensor], pullback: Pullback) {
         let channels = layer.weight.value.count
+        let pieces = zip(units, chunkRows).flatMap { unit, rows in rows.map { (unit, $0) } }
         // The count rides along with the sums: a rank without chunks does not know the shape.
-        let totals = try globalSum(inputs.map { layer.channelSums(of: $0) + [Double(layer.valuesPerChannel(in: $0))] }, width: channels + 1)
+        let totals = try globalSum(
+            pieces.map { unit, rows in layer.channelSums(of: unit, rows: rows) + [Double(layer.valuesPerChannel(in: unit, rows: rows))] },
+            width: channels + 1)
         let count = Int(totals[channels])
         let mean = totals[0..<channels].map { $0 / Double(count) }
-        let squares = try globalSum(inputs.map { layer.channelSquaredDeviations(of: $0, from: mean) }, width: channels)
+        let squares = try globalSum(pieces.map { unit, rows in layer.channelSquaredDeviations(of: unit, rows: rows, from: mean) }, width: channels)
         let (means, inverse) = layer.batchStatistics(mean: mean, squaredDeviations: squares, count: count)
-        let normalized = inputs.map { layer.normalize($0, mean: means, inverse: inverse) }
+        let normalized = units.map { layer.normalize($0, mean: means, inverse: inverse) }
         return (
             normalized.map(\.output),
             { [layer] gradients in
-                let local = zip(gradients, normalized).map { layer.gradientSums($0, normalized: $1.normalized) }
+                let local = zip(zip(gradients, normalized), chunkRows).flatMap { pair, rows in
+                    rows.map { layer.gradientSums(pair.0, normalized: pair.1.normalized, rows: $0) }
+                }
                 let sums = try globalSum(local.map { $0.dy + $0.dyTimesNormalized }, width: 2 * channels)
                 let global = (dy: Array(sums[0..<channels]), dyTimesNormalized: Array(sums[channels...]))
                 let inputGradients = zip(gradients, normalized).map {
@@ -51,6 +59,11 @@ public struct SynchronizedBatchNorm {
                 return (inputGradients, local.map { layer.parameterGradient($0) })
             }
         )
+    }
+
+    /// `forward(_:chunkRows:)` with each chunk a tensor of its own.
+    public func forward(_ chunks: [Tensor]) throws -> (outputs: [Tensor], pullback: Pullback) {
+        try forward(chunks, chunkRows: chunks.map { [0..<($0.shape.first ?? 0)] })
     }
 
     /// The sum over every chunk of the global batch of its vector of `width` doubles (`local`:

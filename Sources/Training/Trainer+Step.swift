@@ -55,8 +55,8 @@ extension Trainer {
             context.requiresInputGradient = index > 0  // nothing uses the gradient with respect to the data
             if let norm = layer as? BatchNorm {
                 let synchronized = SynchronizedBatchNorm(layer: norm, plan: plan, communicator: communicator)
-                let (outputs, pullback) = try synchronized.forward(split.chunkTensors(of: activations))
-                activations = split.unitTensors(of: outputs)
+                let (outputs, pullback) = try synchronized.forward(activations, chunkRows: split.chunkRows)
+                activations = outputs
                 backwards.append(.synchronized(pullback))
                 continue
             }
@@ -131,8 +131,8 @@ extension Trainer {
                     if width > 0 && !direct { unitValues.append(Trainer.flatten(layerParameters, count: width)) }
                 }
             case .synchronized(let pullback):
-                let (inputGradients, parameterGradients) = try pullback(step.split.chunkTensors(of: upstream))
-                upstream = step.split.unitTensors(of: inputGradients)
+                let (inputGradients, parameterGradients) = try pullback(upstream)
+                upstream = inputGradients
                 let firstChunk = step.split.chunks.first?.lowerBound ?? 0
                 unitValues = step.units.map { unit in step.tree.value(of: unit, leaf: { parameterGradients[$0 - firstChunk] }) }
                 if direct, let value = unitValues.first { Trainer.unflatten(value, into: layerParameters) }
@@ -189,17 +189,8 @@ struct UnitSplit {
         return (samples.lowerBound - start)..<(samples.upperBound - start)
     }
 
-    /// Every chunk's rows of the units' tensors, in chunk order.
-    func chunkTensors(of unitTensors: [Tensor]) -> [Tensor] {
-        zip(unitTensors, chunks.indices).flatMap { tensor, unit in chunks[unit].map { tensor.rows(rows(ofChunk: $0, inUnit: unit)) } }
-    }
-
-    /// The units' tensors from every chunk's, in chunk order.
-    func unitTensors(of chunkTensors: [Tensor]) -> [Tensor] {
-        var next = 0
-        return chunks.map { run in
-            defer { next += run.count }
-            return Tensor.concatenatingRows(Array(chunkTensors[next..<(next + run.count)]))
-        }
+    /// Each unit's chunks as row ranges of the unit's tensors.
+    var chunkRows: [[Range<Int>]] {
+        chunks.indices.map { unit in chunks[unit].map { rows(ofChunk: $0, inUnit: unit) } }
     }
 }
