@@ -98,6 +98,19 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(try latest("blocking").model, reference.model, "2 ranks without overlap: weights differ")
     }
 
+    /// Launched as on several machines, from a hostfile (here one line, `localhost slots=4`, so 4
+    /// ranks need no --oversubscribe): the same bytes as the plain run.
+    func testHostfileLaunchGivesThePlainRunsBytes() throws {
+        try "localhost slots=4\n".write(to: directory.path("hostfile.txt"), atomically: true, encoding: .utf8)
+        let plain = try train("plain", ranks: nil, [])
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let arguments = ["--allow-run-as-root", "--hostfile", directory.path("hostfile.txt").path, "-np", "4", millrace] + trainArguments("hosts", [])
+        let run = try BuiltProducts.run(mpirun, arguments, timeout: 60)
+        XCTAssertEqual(run.status, 0, run.errors)
+        XCTAssertEqual(try latest("hosts").model, try latest("plain").model, "4 ranks from a hostfile: weights differ from the plain run's")
+        XCTAssertEqual(try summary(run.output)["ranks"] as? Int, 4)
+    }
+
     /// No `--gradient-chunk` anywhere: a plain run and 2 and 3 ranks use the default chunk (8
     /// samples) and give the same bytes. Batches of 32 are 4 chunks: 2 ranks own a subtree each;
     /// of 3 ranks, two own one chunk and the third a two-chunk subtree.
