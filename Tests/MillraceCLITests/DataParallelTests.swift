@@ -104,7 +104,8 @@ final class DataParallelTests: XCTestCase {
         try "localhost slots=4\n".write(to: directory.path("hostfile.txt"), atomically: true, encoding: .utf8)
         let plain = try train("plain", ranks: nil, [])
         XCTAssertEqual(plain.status, 0, plain.errors)
-        let arguments = ["--allow-run-as-root", "--hostfile", directory.path("hostfile.txt").path, "-np", "4", millrace] + trainArguments("hosts", [])
+        let arguments =
+            ["--allow-run-as-root", "--hostfile", directory.path("hostfile.txt").path, "-np", "4", millrace] + trainArguments("hosts", [])
         let run = try BuiltProducts.run(mpirun, arguments, timeout: 60)
         XCTAssertEqual(run.status, 0, run.errors)
         XCTAssertEqual(try latest("hosts").model, try latest("plain").model, "4 ranks from a hostfile: weights differ from the plain run's")
