@@ -23,6 +23,10 @@ public struct Batch: Sendable {
     public var globalCount: Int
     /// The position of this slice's first sample within the global batch (0 without slicing).
     public var sliceStart: Int
+    /// Where bad samples were left out (the `.skip` policy): each row's position within the global
+    /// batch, increasing; `globalCount` then still counts the left-out samples, so gradient chunks
+    /// stay where they were. Nil: the rows are positions `sliceStart..<sliceStart + count`.
+    public var keptPositions: [Int]?
     private let token = BatchToken()
 
     /// The number of samples.
@@ -37,10 +41,11 @@ public struct Batch: Sendable {
 
     init(
         features: Tensor, labels: [Int], indices: [Int], epoch: Int, indexInEpoch: Int, isLastInEpoch: Bool, stateAfter: PipelineState,
-        globalCount: Int? = nil, sliceStart: Int = 0
+        globalCount: Int? = nil, sliceStart: Int = 0, keptPositions: [Int]? = nil
     ) {
         self.globalCount = globalCount ?? labels.count
         self.sliceStart = sliceStart
+        self.keptPositions = keptPositions
         self.features = features
         self.labels = labels
         self.indices = indices

@@ -333,6 +333,7 @@ final class ProducerContext: @unchecked Sendable {
                 $0.samplesDecoded += count
             }
             var kept = keys
+            var keptPositions: [Int]?
             if failures.contains(where: { $0 != nil }) {
                 var keep = [Bool](repeating: true, count: count)
                 do {
@@ -352,6 +353,7 @@ final class ProducerContext: @unchecked Sendable {
                 features = features.gathering(rows: rows)
                 labels = rows.map { labels[$0] }
                 kept = rows.map { keys[$0] }
+                keptPositions = rows.map { slice.lowerBound + $0 }
                 failures = []
             }
             let indexInEpoch = position / configuration.batchSize
@@ -365,7 +367,7 @@ final class ProducerContext: @unchecked Sendable {
             let batch = Batch(
                 features: features, labels: labels, indices: kept, epoch: epoch, indexInEpoch: indexInEpoch,
                 isLastInEpoch: isLast, stateAfter: after,
-                globalCount: configuration.slicing == nil ? kept.count : globalCount, sliceStart: slice.lowerBound)
+                globalCount: globalCount, sliceStart: slice.lowerBound, keptPositions: keptPositions)
             statistics.withLock { $0.batchesProduced += 1 }
             guard buffer.put(.success(batch)) else { return }
             statistics.withLock { $0.largestDepth = max($0.largestDepth, buffer.depth) }

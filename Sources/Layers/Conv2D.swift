@@ -124,15 +124,17 @@ public final class Conv2D: Layer {
         let plane = geometry.outputPlane
         let patch = geometry.patch
         let outputs = weight.value.shape[0]
-        let batch = units.units.last?.upperBound ?? 0
+        let batch = units.groups.last?.upperBound ?? 0
         let chunks = units.units.count
         guard chunks > 0 else { return Tensor(shape: needsInputGradient ? [0, geometry.channels, geometry.height, geometry.width] : [0]) }
         let workers = max(1, min(ComputeThreads.maximum, chunks))
         let imageSize = geometry.channels * geometry.height * geometry.width
-        // One buffer: each unit's partial weight and bias gradients, then one unfolded gradient per worker.
+        // One buffer: each unit's partial weight and bias gradients, one unfolded gradient per
+        // worker, then each group's (gradient chunk's) sum.
         let partialStride = outputs * patch + outputs
         let partialSize = chunks * partialStride
-        var work = scratch.take(partialSize + workers * patch * plane)
+        let groupArea = partialSize + workers * patch * plane
+        var work = scratch.take(groupArea + units.groups.count * partialStride)
         defer { scratch.give(work) }
         let weightValue = weight.value
         let inputShape = needsInputGradient ? [batch, geometry.channels, geometry.height, geometry.width] : [0]
@@ -182,13 +184,14 @@ public final class Conv2D: Layer {
         // thread count, and for a chunk whichever batch it is in).
         work.withUnsafeMutableBufferPointer { p in
             let partials = p.baseAddress!
-            units.gatherGroups(partials, stride: partialStride)
+            let groupSums = partials + groupArea
+            units.gatherGroups(partials, stride: partialStride, into: groupSums)
             let tree = ChunkTree(chunkCount: units.groups.count)
             weight.gradient.withUnsafeMutableBufferPointer { g in
-                tree.accumulate(partials: partials, stride: partialStride, width: outputs * patch, into: g.baseAddress!, threads: 1)
+                tree.accumulate(partials: groupSums, stride: partialStride, width: outputs * patch, into: g.baseAddress!, threads: 1)
             }
             bias?.gradient.withUnsafeMutableBufferPointer { g in
-                tree.accumulate(partials: partials + outputs * patch, stride: partialStride, width: outputs, into: g.baseAddress!, threads: 1)
+                tree.accumulate(partials: groupSums + outputs * patch, stride: partialStride, width: outputs, into: g.baseAddress!, threads: 1)
             }
         }
         return inputGradient

@@ -188,10 +188,10 @@ struct BackwardUnits {
     /// The first unit of each group, and the unit count at the end.
     let groupStarts: [Int]
 
-    /// The units of `groups`; an empty batch has no groups (a group is never empty, so group g's
-    /// first unit is never before slot g, and `gatherGroups` never overwrites a unit it still needs).
+    /// The units of `groups` (an empty group, a chunk whose samples were all left out, has none
+    /// and adds zeros to the tree).
     init(groups: [Range<Int>]) {
-        self.groups = groups.filter { !$0.isEmpty }
+        self.groups = groups
         var units: [Range<Int>] = []
         var starts: [Int] = []
         for group in self.groups {
@@ -205,16 +205,22 @@ struct BackwardUnits {
         self.groupStarts = starts
     }
 
-    /// Sums each group's unit partials (`stride` floats apart from `partials`) in order and moves
-    /// group `g`'s sum to slot `g`, ready for `ChunkTree.accumulate` over `groups.count` slots.
-    func gatherGroups(_ partials: UnsafeMutablePointer<Float>, stride: Int) {
+    /// Writes each group's sum of its unit partials (`stride` floats apart from `partials`), added
+    /// in order (zeros for an empty group), to slot `g` of `groupSums`, ready for
+    /// `ChunkTree.accumulate` over `groups.count` slots.
+    func gatherGroups(_ partials: UnsafePointer<Float>, stride: Int, into groupSums: UnsafeMutablePointer<Float>) {
         for group in groups.indices {
-            let first = partials + groupStarts[group] * stride
-            for unit in (groupStarts[group] + 1)..<groupStarts[group + 1] {
-                let addend = partials + unit * stride
-                for index in 0..<stride { first[index] += addend[index] }
+            let target = groupSums + group * stride
+            let units = groupStarts[group]..<groupStarts[group + 1]
+            guard let first = units.first else {
+                target.update(repeating: 0, count: stride)
+                continue
             }
-            if groupStarts[group] != group { (partials + group * stride).update(from: first, count: stride) }
+            target.update(from: partials + first * stride, count: stride)
+            for unit in units.dropFirst() {
+                let addend = partials + unit * stride
+                for index in 0..<stride { target[index] += addend[index] }
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ public final class Dropout: Layer {
         guard context.isTraining && probability > 0 else { return (input, { $0 }) }
         let scale = 1 / (1 - probability)
         let rows = input.shape.first ?? 0
-        let chunks = context.chunkSize == nil ? [] : context.chunks(ofBatch: rows)
+        let chunks = context.isChunked ? context.chunks(ofBatch: rows) : []
         precondition(
             chunks.isEmpty || context.chunkGenerators.count == chunks.count,
             "Dropout: \(chunks.count) gradient chunks but \(context.chunkGenerators.count) chunk generators")

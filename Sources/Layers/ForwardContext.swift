@@ -25,7 +25,10 @@ public final class ForwardContext {
     /// from `chunkGenerators[k]`. So any slice of whole chunks (one rank's share of a global batch)
     /// computes the same bits for its chunks as the whole batch does.
     public var chunkSize: Int?
-    /// One generator per chunk of the input, in order, when `chunkSize` is set (layers advance them).
+    /// The chunks as explicit row ranges of the input (consecutive, covering it; some may be
+    /// empty, where bad samples were left out); set, they take the place of `chunkSize`.
+    public var chunkRows: [Range<Int>]?
+    /// One generator per chunk of the input, in order, in a chunked step (layers advance them).
     public var chunkGenerators: [RandomGenerator] = []
 
     /// Creates a context.
@@ -34,8 +37,16 @@ public final class ForwardContext {
         self.generator = generator
     }
 
-    /// The row ranges of the chunks of a batch of `rows` rows: `chunkSize` rows each, or one chunk.
+    /// Whether the input is cut into gradient chunks (`chunkRows` or `chunkSize` is set).
+    public var isChunked: Bool { chunkRows != nil || chunkSize != nil }
+
+    /// The row ranges of the chunks of a batch of `rows` rows: `chunkRows`, or `chunkSize` rows
+    /// each, or one chunk.
     public func chunks(ofBatch rows: Int) -> [Range<Int>] {
+        if let chunkRows {
+            precondition((chunkRows.last?.upperBound ?? 0) == rows, "ForwardContext: chunk rows \(chunkRows.prefix(4))... for \(rows) rows")
+            return chunkRows
+        }
         guard let size = chunkSize, size > 0, rows > size else { return [0..<rows] }
         return stride(from: 0, to: rows, by: size).map { $0..<Swift.min($0 + size, rows) }
     }

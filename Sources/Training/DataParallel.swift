@@ -1,4 +1,4 @@
-/// The rules of data-parallel runs: the gradient chunk size and what cannot run on several ranks.
+/// The rules of data-parallel runs: the gradient chunk size.
 public enum DataParallel {
     /// The checkpoint hyperparameter that records the chunk size (a resume keeps it, so it keeps the bits).
     public static let chunkKey = "gradient_chunk"
@@ -13,16 +13,5 @@ public enum DataParallel {
     /// default for the batch size. A plain run uses it too, so it matches data-parallel runs bit for bit.
     public static func chunkSize(requested: Int?, saved: Int?, batchSize: Int) -> Int {
         requested ?? saved ?? defaultChunkSize(batchSize: batchSize)
-    }
-
-    /// Refuses what a run on `ranks` ranks cannot do: skipping bad samples (ranks would disagree
-    /// on the batch).
-    public static func check(configuration: RunConfiguration, ranks: Int, path: String) throws {
-        guard ranks > 1 else { return }
-        if configuration.pipeline.skipBadFraction != nil {
-            throw RunConfigurationError(
-                path: path, key: "pipeline.skip_bad_fraction", reason: "skipping bad samples is not supported on \(ranks) ranks",
-                fix: "remove it (run `millrace inspect` to find bad files) or train without mpirun")
-        }
     }
 }

@@ -27,14 +27,18 @@ public struct Evaluation: Codable, Sendable, Equatable {
     public var perClass: [ClassFigures]
     /// `confusion[true][predicted]`.
     public var confusion: [[Int]]
+    /// Why each sample left out under the `.skip` policy could not be read (this process's; nil
+    /// when none was).
+    public var leftOut: [String]?
 
     /// Runs `model` in inference mode over `source` in batches (in order, no augmentation). A
     /// label outside the class names is an error (the data has a class the model never saw).
     /// With several ranks each evaluates its share of the batches and the figures are reduced
-    /// (batch loss sums added in batch order, so every rank count reports the same bits).
+    /// (batch loss sums added in batch order, so every rank count reports the same bits). Under
+    /// `badInput` `.skip`, samples that cannot be read are left out (and counted against its budget).
     public static func run(
         model: any Layer, source: DataSource, loss: any ClassificationLoss, classNames: [String],
-        batchSize: Int = 256, threads: Int = 1, communicator: any Communicator = SingleProcess()
+        batchSize: Int = 256, threads: Int = 1, communicator: any Communicator = SingleProcess(), badInput: BadInputPolicy = .fail
     ) throws -> Evaluation {
         var configuration = PipelineConfiguration()
         let size = max(1, min(batchSize, max(source.count, 1)))
@@ -45,6 +49,7 @@ public struct Evaluation: Codable, Sendable, Equatable {
         configuration.epochs = 1
         configuration.threads = threads
         configuration.waitTimeout = 600
+        configuration.badInput = badInput
         let pipeline = try BatchPipeline(source: source, configuration: configuration)
         let classes = max(classNames.count, 1)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
@@ -85,7 +90,8 @@ public struct Evaluation: Codable, Sendable, Equatable {
         }
         return Evaluation(
             accuracy: count > 0 ? Double(correct) / Double(count) : 0, loss: count > 0 ? total / Double(count) : 0,
-            count: count, perClass: figures, confusion: confusion)
+            count: count, perClass: figures, confusion: confusion,
+            leftOut: pipeline.quarantine.entries.isEmpty ? nil : pipeline.quarantine.entries.map(\.reason))
     }
 }
 

@@ -23,38 +23,50 @@ public struct SynchronizedBatchNorm {
         self.communicator = communicator
     }
 
-    /// The backward pass: from the output gradient of each of this rank's units, the input
-    /// gradient of each and each chunk's own gradient of `weight` and `bias` (in visiting order,
-    /// chunks in order).
-    public typealias Pullback = ([Tensor]) throws -> (inputGradients: [Tensor], parameterGradients: [[Float]])
+    /// The backward pass: from the output gradient of each of this rank's units (nil for a unit
+    /// without samples), the input gradient of each and each chunk's own gradient of `weight` and
+    /// `bias` (in visiting order, chunks in order; zeros for an empty chunk).
+    public typealias Pullback = ([Tensor?]) throws -> (inputGradients: [Tensor?], parameterGradients: [[Float]])
 
     /// The training forward pass over this rank's chunks (`plan.chunks(ofRank:)`), given as
     /// `units`: tensors of consecutive chunks, whose chunks are the rows `chunkRows[u]` of
-    /// `units[u]` in order. Sums are taken per chunk (no copies); normalisation and the input
-    /// gradient run over whole units. Updates the running statistics once, with the global
-    /// batch's. Every rank must call it at the same point (three collectives, one in backward).
-    public func forward(_ units: [Tensor], chunkRows: [[Range<Int>]]) throws -> (outputs: [Tensor], pullback: Pullback) {
+    /// `units[u]` in order (nil: a unit whose samples were all left out; an empty range: such a
+    /// chunk). Sums are taken per chunk (no copies); normalisation and the input gradient run over
+    /// whole units. Updates the running statistics once, with the global batch's. Every rank must
+    /// call it at the same point (three collectives, one in backward).
+    public func forward(_ units: [Tensor?], chunkRows: [[Range<Int>]]) throws -> (outputs: [Tensor?], pullback: Pullback) {
         let channels = layer.weight.value.count
         let pieces = zip(units, chunkRows).flatMap { unit, rows in rows.map { (unit, $0) } }
         // The count rides along with the sums: a rank without chunks does not know the shape.
         let totals = try globalSum(
-            pieces.map { unit, rows in layer.channelSums(of: unit, rows: rows) + [Double(layer.valuesPerChannel(in: unit, rows: rows))] },
-            width: channels + 1)
+            pieces.map { unit, rows in
+                guard let unit else { return [Double](repeating: 0, count: channels + 1) }
+                return layer.channelSums(of: unit, rows: rows) + [Double(layer.valuesPerChannel(in: unit, rows: rows))]
+            }, width: channels + 1)
         let count = Int(totals[channels])
-        let mean = totals[0..<channels].map { $0 / Double(count) }
-        let squares = try globalSum(pieces.map { unit, rows in layer.channelSquaredDeviations(of: unit, rows: rows, from: mean) }, width: channels)
+        let mean = totals[0..<channels].map { $0 / Double(max(count, 1)) }
+        let squares = try globalSum(
+            pieces.map { unit, rows in
+                unit.map { layer.channelSquaredDeviations(of: $0, rows: rows, from: mean) } ?? [Double](repeating: 0, count: channels)
+            }, width: channels)
         let (means, inverse) = layer.batchStatistics(mean: mean, squaredDeviations: squares, count: count)
-        let normalized = units.map { layer.normalize($0, mean: means, inverse: inverse) }
+        let normalized = units.map { $0.map { layer.normalize($0, mean: means, inverse: inverse) } }
         return (
-            normalized.map(\.output),
+            normalized.map { $0?.output },
             { [layer] gradients in
                 let local = zip(zip(gradients, normalized), chunkRows).flatMap { pair, rows in
-                    rows.map { layer.gradientSums(pair.0, normalized: pair.1.normalized, rows: $0) }
+                    rows.map { range -> (dy: [Double], dyTimesNormalized: [Double]) in
+                        guard let gradient = pair.0, let normal = pair.1 else {
+                            return ([Double](repeating: 0, count: channels), [Double](repeating: 0, count: channels))
+                        }
+                        return layer.gradientSums(gradient, normalized: normal.normalized, rows: range)
+                    }
                 }
                 let sums = try globalSum(local.map { $0.dy + $0.dyTimesNormalized }, width: 2 * channels)
                 let global = (dy: Array(sums[0..<channels]), dyTimesNormalized: Array(sums[channels...]))
-                let inputGradients = zip(gradients, normalized).map {
-                    layer.inputGradient($0, normalized: $1.normalized, inverse: inverse, sums: global, count: count, training: true)
+                let inputGradients = zip(gradients, normalized).map { gradient, normal -> Tensor? in
+                    guard let gradient, let normal else { return nil }
+                    return layer.inputGradient(gradient, normalized: normal.normalized, inverse: inverse, sums: global, count: count, training: true)
                 }
                 return (inputGradients, local.map { layer.parameterGradient($0) })
             }
@@ -62,8 +74,17 @@ public struct SynchronizedBatchNorm {
     }
 
     /// `forward(_:chunkRows:)` with each chunk a tensor of its own.
-    public func forward(_ chunks: [Tensor]) throws -> (outputs: [Tensor], pullback: Pullback) {
-        try forward(chunks, chunkRows: chunks.map { [0..<($0.shape.first ?? 0)] })
+    public func forward(_ chunks: [Tensor]) throws -> (
+        outputs: [Tensor], pullback: ([Tensor]) throws -> (inputGradients: [Tensor], parameterGradients: [[Float]])
+    ) {
+        let (outputs, pullback) = try forward(chunks.map { $0 }, chunkRows: chunks.map { [0..<($0.shape.first ?? 0)] })
+        return (
+            outputs.map { $0 ?? Tensor(shape: [0]) },
+            { gradients in
+                let (inputGradients, parameterGradients) = try pullback(gradients.map { $0 })
+                return (inputGradients.map { $0 ?? Tensor(shape: [0]) }, parameterGradients)
+            }
+        )
     }
 
     /// The sum over every chunk of the global batch of its vector of `width` doubles (`local`:

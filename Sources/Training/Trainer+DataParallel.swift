@@ -24,7 +24,7 @@ extension Trainer {
 
     /// The global batch's mean loss and number of correct predictions from `figures`, this
     /// rank's (loss sum, correct) per chunk in order: gathered, and added in chunk order.
-    func globalFigures(_ figures: [Double], plan: ChunkPlan) throws -> (loss: Float, correct: Int) {
+    func globalFigures(_ figures: [Double], plan: ChunkPlan, samples: Int) throws -> (loss: Float, correct: Int) {
         let began = DispatchTime.now().uptimeNanoseconds
         let all = try exchange.communicator.allGather(figures, counts: (0..<plan.rankCount).map { plan.chunks(ofRank: $0).count * 2 })
         coordinationSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
@@ -34,7 +34,7 @@ extension Trainer {
             lossSum += all[2 * chunk]
             correct += all[2 * chunk + 1]
         }
-        return (Float(lossSum / Double(max(plan.sampleCount, 1))), Int(correct))
+        return (Float(lossSum / Double(max(samples, 1))), Int(correct))
     }
 
     /// The parameters' gradients as one vector, in visiting order.

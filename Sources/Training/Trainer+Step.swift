@@ -1,12 +1,13 @@
 import DataPipeline
+import Dispatch
 import Layers
 import Tensors
 
 extension Trainer {
     /// How one layer's backward pass runs over this rank's units.
     enum UnitBackward {
-        /// One pullback per unit.
-        case perUnit([Layers.Pullback])
+        /// One pullback per unit (nil for a unit whose samples were all left out).
+        case perUnit([Layers.Pullback?])
         /// One pullback over all of the rank's chunks, synchronised with the other ranks (batch normalisation).
         case synchronized(SynchronizedBatchNorm.Pullback)
     }
@@ -27,28 +28,30 @@ extension Trainer {
     /// (nested `Sequential`s opened). The exchange then combines every rank's claims up the same
     /// tree, so the weights are the same bits for a plain run and for any number of ranks.
     public func step(_ batch: Batch) throws -> (loss: Float, correct: Int) {
-        guard batch.globalCount > 0 else { return (0, 0) }  // every rank sees the same empty global batch
         let communicator = exchange.communicator
         let plan = ChunkPlan(
             sampleCount: batch.globalCount, chunkSize: chunkSize ?? DataParallel.defaultChunkSize(batchSize: batch.globalCount),
             rankCount: communicator.rankCount)
+        let kept = try keptSampleCount(batch, plan: plan)
+        lastStepSamples = kept
+        guard kept > 0 else { return (0, 0) }  // every rank knows the global count: all skip the step
         let tree = ChunkTree(chunkCount: plan.chunkCount)
         let claims = tree.claims(owning: plan.chunks(ofRank: communicator.rank))
         let layers = Trainer.leafLayers(of: model)
         let whole = layers.allSatisfy { $0 is BatchNorm || $0.keepsToGradientChunks }
         let units = whole ? claims : claims.flatMap { claim in tree.chunks(under: claim).map { ChunkTree.Node(level: 0, index: $0) } }
-        let split = UnitSplit(plan: plan, chunks: units.map { tree.chunks(under: $0) }, sliceStart: batch.sliceStart)
+        let split = UnitSplit(plan: plan, chunks: units.map { tree.chunks(under: $0) }, batch: batch)
         let parameters = layers.flatMap { $0.namedParameters.map(\.parameter) }  // the model's visiting order
         let parameterCount = parameters.reduce(0) { $0 + $1.value.count }
         var generators = split.chunks.map { $0.map { RandomGenerator(seed: seed, stream: [1, UInt64(stepCount), UInt64($0)]) } }
         // For layers that draw from `context.generator` (not per chunk): one stream per unit, so
         // a resumed run draws the same; such a layer's bits depend on the rank count.
         var unitGenerators = split.chunks.map { RandomGenerator(seed: seed, stream: [2, UInt64(stepCount), UInt64($0.lowerBound)]) }
-        var activations = split.rows.map { batch.features.rows($0) }
+        // A unit whose samples were all left out (skipped bad samples) runs no layer: its gradient is 0.
+        var activations: [Tensor?] = split.rows.map { $0.isEmpty ? nil : batch.features.rows($0) }
         var backwards: [UnitBackward] = []
-        context.chunkSize = plan.chunkSize
         defer {
-            context.chunkSize = nil
+            context.chunkRows = nil
             context.chunkGenerators = []
         }
         for (index, layer) in layers.enumerated() {
@@ -60,11 +63,16 @@ extension Trainer {
                 backwards.append(.synchronized(pullback))
                 continue
             }
-            var pullbacks: [Layers.Pullback] = []
+            var pullbacks: [Layers.Pullback?] = []
             for unit in activations.indices {
+                guard let input = activations[unit] else {
+                    pullbacks.append(nil)
+                    continue
+                }
+                context.chunkRows = split.chunkRows[unit]
                 context.chunkGenerators = generators[unit]
                 context.generator = unitGenerators[unit]
-                let (output, pullback) = layer.forward(activations[unit], context: context)
+                let (output, pullback) = layer.forward(input, context: context)
                 generators[unit] = context.chunkGenerators
                 unitGenerators[unit] = context.generator
                 activations[unit] = output
@@ -72,7 +80,7 @@ extension Trainer {
             }
             backwards.append(.perUnit(pullbacks))
         }
-        let (figures, lossGradients) = chunkLosses(activations, batch: batch, split: split)
+        let (figures, lossGradients) = chunkLosses(activations, batch: batch, split: split, kept: kept)
         activations = []
         // A plain run's one claim needs no exchange: the backward pass leaves its gradient in the parameters.
         let direct = units.count == 1 && communicator.rankCount == 1 && claims == units
@@ -83,19 +91,41 @@ extension Trainer {
             Trainer.unflatten(try exchange.finish(parameterCount: parameterCount), into: parameters)
         }
         optimizer.step(model)
-        return try globalFigures(figures, plan: plan)
+        return try globalFigures(figures, plan: plan, samples: kept)
+    }
+
+    /// The samples of the global batch that were not left out: the batch's own count in a plain
+    /// run or when nothing can be left out, else the sum over ranks (one small collective).
+    private func keptSampleCount(_ batch: Batch, plan: ChunkPlan) throws -> Int {
+        let communicator = exchange.communicator
+        guard communicator.rankCount > 1 else { return batch.count }
+        guard leavesOutSamples else { return plan.sampleCount }
+        var count = [Double(batch.count)]
+        let began = DispatchTime.now().uptimeNanoseconds
+        try communicator.sum(&count)
+        coordinationSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+        return Int(count[0])
     }
 
     /// Each chunk's (loss sum, correct) and each unit's loss gradient: every chunk's mean loss
-    /// gradient weighted by chunk/global batch size (as a chunk computed on its own would have it).
-    private func chunkLosses(_ outputs: [Tensor], batch: Batch, split: UnitSplit) -> (figures: [Double], gradients: [Tensor]) {
-        let globalCount = Float(max(split.plan.sampleCount, 1))
+    /// gradient weighted by the chunk's share of the `kept` samples of the global batch (as a
+    /// chunk computed on its own would have it); an empty chunk adds nothing.
+    private func chunkLosses(_ outputs: [Tensor?], batch: Batch, split: UnitSplit, kept: Int) -> (figures: [Double], gradients: [Tensor?]) {
+        let globalCount = Float(max(kept, 1))
         var figures: [Double] = []
-        var gradients: [Tensor] = []
+        var gradients: [Tensor?] = []
         for (unit, output) in outputs.enumerated() {
+            guard let output else {
+                figures += [Double](repeating: 0, count: 2 * split.chunks[unit].count)
+                gradients.append(nil)
+                continue
+            }
             var parts: [Tensor] = []
-            for chunk in split.chunks[unit] {
-                let within = split.rows(ofChunk: chunk, inUnit: unit)
+            for within in split.chunkRows[unit] {
+                guard !within.isEmpty else {
+                    figures += [0, 0]
+                    continue
+                }
                 let start = split.rows[unit].lowerBound
                 let labels = Array(batch.labels[(start + within.lowerBound)..<(start + within.upperBound)])
                 let chunkOutput = output.rows(within)
@@ -112,7 +142,7 @@ extension Trainer {
     /// its slice of every claim's gradient (its node's tree sum) goes to the exchange as one
     /// bucket, which may run while the earlier layers' backward passes do; with `direct`, the
     /// gradients stay in the parameters instead.
-    private func backward(_ backwards: [UnitBackward], layers: [any Layer], upstream: [Tensor], step: StepLayout, direct: Bool) throws {
+    private func backward(_ backwards: [UnitBackward], layers: [any Layer], upstream: [Tensor?], step: StepLayout, direct: Bool) throws {
         var upstream = upstream
         var offset = layers.reduce(0) { $0 + $1.parameterCount }
         let unitIndex = [ChunkTree.Node: Int](uniqueKeysWithValues: step.units.enumerated().map { ($1, $0) })
@@ -125,9 +155,10 @@ extension Trainer {
             case .perUnit(let pullbacks):
                 for unit in upstream.indices {
                     if width > 0 { layer.zeroGradients() }
-                    var gradient = Tensor(shape: [0])
-                    swap(&gradient, &upstream[unit])
-                    upstream[unit] = pullbacks[unit](consume gradient)
+                    if let pullback = pullbacks[unit], let gradient = upstream[unit] {
+                        upstream[unit] = nil
+                        upstream[unit] = pullback(consume gradient)
+                    }
                     if width > 0 && !direct { unitValues.append(Trainer.flatten(layerParameters, count: width)) }
                 }
             case .synchronized(let pullback):
@@ -164,7 +195,8 @@ struct StepLayout {
     let split: UnitSplit
 }
 
-/// This rank's units of a step (runs of consecutive chunks) and where their rows lie.
+/// This rank's units of a step (runs of consecutive chunks) and where their rows lie: chunks are
+/// positions of the global batch, so where bad samples were left out a chunk has fewer rows (or none).
 struct UnitSplit {
     /// The global batch's chunks.
     let plan: ChunkPlan
@@ -172,25 +204,32 @@ struct UnitSplit {
     let chunks: [Range<Int>]
     /// Each unit's rows within this rank's slice.
     let rows: [Range<Int>]
+    /// Each unit's chunks as row ranges of the unit's tensors.
+    let chunkRows: [[Range<Int>]]
 
-    init(plan: ChunkPlan, chunks: [Range<Int>], sliceStart: Int) {
+    init(plan: ChunkPlan, chunks: [Range<Int>], batch: Batch) {
         self.plan = plan
         self.chunks = chunks
+        // The first row at or after a global position: rows are positions sliceStart... in order,
+        // or the kept positions.
+        func row(atPosition position: Int) -> Int {
+            guard let kept = batch.keptPositions else { return min(max(position - batch.sliceStart, 0), batch.count) }
+            var (low, high) = (0, kept.count)
+            while low < high {
+                let middle = (low + high) / 2
+                if kept[middle] < position { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
         rows = chunks.map { run in
             let samples = plan.samples(ofChunks: run)
-            return (samples.lowerBound - sliceStart)..<(samples.upperBound - sliceStart)
+            return row(atPosition: samples.lowerBound)..<row(atPosition: samples.upperBound)
         }
-    }
-
-    /// The rows of `chunk` within unit `unit`'s tensors.
-    func rows(ofChunk chunk: Int, inUnit unit: Int) -> Range<Int> {
-        let samples = plan.samples(ofChunk: chunk)
-        let start = plan.samples(ofChunks: chunks[unit]).lowerBound
-        return (samples.lowerBound - start)..<(samples.upperBound - start)
-    }
-
-    /// Each unit's chunks as row ranges of the unit's tensors.
-    var chunkRows: [[Range<Int>]] {
-        chunks.indices.map { unit in chunks[unit].map { rows(ofChunk: $0, inUnit: unit) } }
+        chunkRows = zip(chunks, rows).map { run, unitRows in
+            run.map { chunk in
+                let samples = plan.samples(ofChunk: chunk)
+                return (row(atPosition: samples.lowerBound) - unitRows.lowerBound)..<(row(atPosition: samples.upperBound) - unitRows.lowerBound)
+            }
+        }
     }
 }

@@ -54,6 +54,11 @@ public final class Trainer {
     /// gradients are summed in one fixed order, so the bits are the same on any number of ranks.
     /// Nil: `DataParallel.defaultChunkSize` of each batch's size.
     public var chunkSize: Int?
+    /// Whether bad samples may be left out of batches (the `.skip` policy): each step then sums
+    /// the kept samples over ranks (one small collective) to weight the chunks.
+    public var leavesOutSamples = false
+    /// The samples of the global batch the last step trained on (bad ones left out).
+    public internal(set) var lastStepSamples = 0
     /// The stage between backward and the optimizer that sums the chunks' gradients across ranks.
     public var exchange: any GradientExchange = OrderedGradientExchange(communicator: SingleProcess())
     /// Wall seconds spent in steps (forward, backward, exchange, update) so far.
@@ -116,7 +121,7 @@ public final class Trainer {
             let learningRate = schedule?.learningRate(atStep: stepCount) ?? optimizer.learningRate
             optimizer.learningRate = learningRate
             let (value, correct) = try takeStep(batch)
-            let count = batch.globalCount  // the whole global batch, whichever slice this rank read
+            let count = lastStepSamples  // the whole global batch's (kept) samples, whichever slice this rank read
             stepCount += 1
             steps += 1
             samples += count

@@ -136,7 +136,6 @@ public final class TrainingRun {
         schedule = configuration.makeSchedule(batchesPerEpoch: TrainingRun.batchesPerEpoch(configuration, count: data.training.count))
         let checkpointDirectory = overrides.checkpointDirectory ?? configuration.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
         store = try CheckpointStore(directory: checkpointDirectory, retention: configuration.retentionPolicy(hasValidation: data.validation != nil))
-        try DataParallel.check(configuration: configuration, ranks: communicator.rankCount, path: path)
     }
 
     /// Where the configuration's data is.
@@ -219,9 +218,21 @@ public final class TrainingRun {
         let pipeline = try BatchPipeline(
             source: data.training, configuration: pipelineConfiguration,
             transforms: TrainingRun.augmentations(configuration), resumingFrom: pipelineState)
-        pipeline.onWarning = { message in if isFirstRank { reporter.line("warning: \(message)") } }
+        // Rank 0 reports through the reporter; another rank's warning (a bad sample it left out) is
+        // its own line on standard error, named like its errors.
+        let rankName = "rank \(communicator.rank) of \(communicator.rankCount)"
+        pipeline.onWarning = { message in
+            if isFirstRank {
+                reporter.line("warning: \(message)")
+            } else {
+                FileHandle.standardError.write(Data("\(rankName): warning: \(message)\n".utf8))
+            }
+        }
         let threads = pipelineConfiguration.threads
-        let validation = data.validation.map { ValidationCallback(source: $0, classNames: data.classNames, threads: threads, bestAccuracy: best) }
+        let validation = data.validation.map {
+            ValidationCallback(
+                source: $0, classNames: data.classNames, threads: threads, bestAccuracy: best, badInput: pipelineConfiguration.badInput)
+        }
         let checkpoints = CheckpointCallback(
             store: store, everyEpochs: configuration.checkpoint?.everyEpochs ?? 1, totalEpochs: configuration.epochs,
             everySteps: overrides.checkpointEvery ?? configuration.checkpoint?.everySteps, preprocessing: data.preprocessing,
@@ -247,6 +258,7 @@ public final class TrainingRun {
             model: model, loss: loss, optimizer: optimizer, schedule: schedule, seed: configuration.seed, stepCount: step,
             callbacks: callbacks)
         trainer.chunkSize = chunk
+        trainer.leavesOutSamples = configuration.pipeline.skipBadFraction != nil
         trainer.exchange =
             overrides.allReduce
             ? AllReduceGradientExchange(communicator: communicator)
@@ -258,6 +270,18 @@ public final class TrainingRun {
                 data.stager?.stop()
             }
             summary = try trainer.fit(pipeline, shouldStop: interrupted)
+        }
+        // Samples left out under skip_bad_fraction are never silent: each rank names those it met.
+        for (kind, leftOut) in [("training", pipeline.quarantine.entries.map(\.reason)), ("validation", validation?.latest?.leftOut ?? [])]
+        where !leftOut.isEmpty {
+            var text = "left out \(leftOut.count) \(kind) sample(s) that could not be read (skip_bad_fraction):"
+            for reason in leftOut.prefix(5) { text += "\n  \(reason)" }
+            if leftOut.count > 5 { text += "\n  ... and \(leftOut.count - 5) more" }
+            if isFirstRank {
+                reporter.line("warning: \(text)")
+            } else {
+                FileHandle.standardError.write(Data("\(rankName): warning: \(text)\n".utf8))
+            }
         }
         try store.waitUntilSaved()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

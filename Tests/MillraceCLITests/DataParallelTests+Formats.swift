@@ -96,4 +96,45 @@ extension DataParallelTests {
             XCTAssertLessThanOrEqual(files.reduce(0) { $0 + (shardBytes[$1] ?? 0) }, budget, cache)
         }
     }
+
+    /// Two PNGs cut short after their header (they list, but fail to decode) under
+    /// `skip_bad_fraction`: each rank leaves out the bad samples it reads, the gradient chunks stay
+    /// at their positions in the global batch (a chunk may shrink or empty), and every chunk is
+    /// weighted by its share of the kept samples; plain, 2 and 3 ranks give the same bytes, and
+    /// fewer than 36 samples were trained on each epoch.
+    func testSkippedBadImagesOnTwoAndThreeRanksGiveThePlainRunsBytes() throws {
+        let images = try writeImageFolder()
+        for name in ["class0/3.png", "class2/7.png"] {
+            let file = images.appendingPathComponent(name)
+            try Data(try Data(contentsOf: file).prefix(40)).write(to: file)
+        }
+        let text = imagePipeline(data: images.path, split: false).replacingOccurrences(
+            of: #""threads": 1}"#, with: #""threads": 1, "skip_bad_fraction": 0.1}"#)
+        XCTAssertTrue(text.contains("skip_bad_fraction"))
+        try text.write(to: directory.path("skip.json"), atomically: true, encoding: .utf8)
+        let plain = try train("plain", ranks: nil, [], pipeline: "skip.json")
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        XCTAssertEqual(reference.step, "step-000000010")  // 36 listed samples: batches of 8, 8, 8, 8 and 4, 2 epochs
+        for ranks in [2, 3] {
+            let run = try train("skip\(ranks)", ranks: ranks, [], pipeline: "skip.json")
+            XCTAssertEqual(run.status, 0, run.errors)
+            let state = try latest("skip\(ranks)")
+            XCTAssertEqual(state.step, reference.step)
+            XCTAssertEqual(state.model, reference.model, "\(ranks) ranks: weights differ from the plain run's")
+            XCTAssertEqual(state.optimizer, reference.optimizer, "\(ranks) ranks: optimizer state differs")
+            XCTAssertEqual(try summary(run.output)["final_loss"] as? Double, try summary(plain.output)["final_loss"] as? Double)
+        }
+        // Not silent: without --quiet the run names the files it left out.
+        let loud = try BuiltProducts.run(
+            millrace,
+            [
+                "train", directory.path("skip.json").path, "--run-dir", directory.path("loud/run").path, "--checkpoint-dir",
+                directory.path("loud/checkpoints").path,
+            ],
+            timeout: 60)
+        XCTAssertEqual(loud.status, 0, loud.errors)
+        XCTAssertTrue(loud.errors.contains("left out 2 training sample(s) that could not be read"), loud.errors)
+        XCTAssertTrue(loud.errors.contains("class0/3.png") && loud.errors.contains("class2/7.png"), loud.errors)
+    }
 }

@@ -69,4 +69,51 @@ final class ChunkedStepTests: XCTestCase {
         XCTAssertEqual(whole.losses, byChunk.losses)
         XCTAssertEqual(whole.parameters, byChunk.parameters)
     }
+
+    /// A global batch of 12 in chunks of 4 whose samples 4-7 (all of chunk 1) and 9 were left out
+    /// as bad: the chunks stay at their positions, chunk 1 is empty (an empty unit when run chunk
+    /// by chunk), and the step's loss is the mean over the 7 kept samples. Both paths give the
+    /// same bits, with and without batch normalisation.
+    func testLeftOutSamplesKeepTheChunksInPlace() throws {
+        let kept = [0, 1, 2, 3, 8, 10, 11]
+        let features = Tensor.random([12, 1, 6, 6], seed: 200).gathering(rows: kept)
+        let labels = kept.map { $0 % 3 }
+        func batch() -> Batch {
+            var batch = Batch(features: features, labels: labels)
+            batch.globalCount = 12
+            batch.keptPositions = kept
+            return batch
+        }
+        func run(_ model: any Layer) throws -> (loss: Float, parameters: [[Float]]) {
+            let trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.1), seed: 4)
+            trainer.chunkSize = 4
+            let loss = try trainer.step(batch()).loss
+            XCTAssertEqual(trainer.lastStepSamples, 7)
+            return (loss, model.namedParameters.map(\.parameter.value.scalars))
+        }
+        // The loss before the update: the mean over the kept samples (no dropout in this model).
+        func plainModel() -> Sequential {
+            var generator = RandomGenerator(seed: 12)
+            return Sequential(
+                Conv2D(inputChannels: 1, outputChannels: 3, kernelSize: 3, padding: 1, generator: &generator), ReLU(),
+                MaxPool2D(kernelSize: 2), Flatten(), Dense(inputSize: 27, outputSize: 3, generator: &generator))
+        }
+        let expected = SoftmaxCrossEntropy().evaluate(plainModel()(features), target: labels).value
+        let whole = try run(plainModel())
+        XCTAssertEqual(whole.loss, expected, accuracy: 1e-6)
+        let byChunk = try run(ChunkByChunk(plainModel()))
+        XCTAssertEqual(whole.loss, byChunk.loss)
+        XCTAssertEqual(whole.parameters, byChunk.parameters)
+        func normModel(wrapped: Bool) -> Sequential {
+            var generator = RandomGenerator(seed: 13)
+            let first = Dense(inputSize: 36, outputSize: 8, generator: &generator)
+            return Sequential(
+                Flatten(), wrapped ? ChunkByChunk(first) : first, BatchNorm(features: 8), ReLU(),
+                Dense(inputSize: 8, outputSize: 3, generator: &generator))
+        }
+        let normWhole = try run(normModel(wrapped: false))
+        let normByChunk = try run(normModel(wrapped: true))
+        XCTAssertEqual(normWhole.loss, normByChunk.loss)
+        XCTAssertEqual(normWhole.parameters, normByChunk.parameters)
+    }
 }

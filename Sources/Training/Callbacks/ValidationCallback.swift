@@ -14,9 +14,12 @@ public final class ValidationCallback: TrainingCallback {
     public private(set) var latest: Evaluation?
     /// The best validation accuracy so far (restored on resume).
     public var bestAccuracy: Double?
+    /// What to do with a sample that cannot be read (the training pipeline's policy).
+    public let badInput: BadInputPolicy
 
     /// Validates on `source`.
-    public init(source: DataSource, classNames: [String], threads: Int, bestAccuracy: Double? = nil) {
+    public init(source: DataSource, classNames: [String], threads: Int, bestAccuracy: Double? = nil, badInput: BadInputPolicy = .fail) {
+        self.badInput = badInput
         self.source = source
         self.classNames = classNames
         self.threads = threads
@@ -28,7 +31,7 @@ public final class ValidationCallback: TrainingCallback {
         guard case .epochEnded(let epoch) = event else { return }
         let evaluation = try Evaluation.run(
             model: trainer.model, source: source, loss: trainer.loss, classNames: classNames, threads: threads,
-            communicator: trainer.exchange.communicator)
+            communicator: trainer.exchange.communicator, badInput: badInput)
         latest = evaluation
         bestAccuracy = max(bestAccuracy ?? evaluation.accuracy, evaluation.accuracy)
         trainer.epochMetrics["validation_loss"] = evaluation.loss
