@@ -27,6 +27,8 @@ public struct Batch: Sendable {
     /// batch, increasing; `globalCount` then still counts the left-out samples, so gradient chunks
     /// stay where they were. Nil: the rows are positions `sliceStart..<sliceStart + count`.
     public var keptPositions: [Int]?
+    /// The dataset indices of this slice's samples that were left out as bad.
+    public var leftOutIndices: [Int] = []
     private let token = BatchToken()
 
     /// The number of samples.

@@ -334,6 +334,7 @@ final class ProducerContext: @unchecked Sendable {
             }
             var kept = keys
             var keptPositions: [Int]?
+            var leftOut: [Int] = []
             if failures.contains(where: { $0 != nil }) {
                 var keep = [Bool](repeating: true, count: count)
                 do {
@@ -344,6 +345,7 @@ final class ProducerContext: @unchecked Sendable {
                             try quarantine.recordBad(dataError, origin: loader.origin(of: keys[slot]))
                         }
                         keep[slot] = false
+                        leftOut.append(keys[slot])
                     }
                 } catch {
                     _ = buffer.put(.failure(error))
@@ -364,10 +366,11 @@ final class ProducerContext: @unchecked Sendable {
                 datasetCount: loader.count, batchSize: configuration.batchSize,
                 rank: configuration.rank, worldSize: configuration.worldSize)
             after.version = 1
-            let batch = Batch(
+            var batch = Batch(
                 features: features, labels: labels, indices: kept, epoch: epoch, indexInEpoch: indexInEpoch,
                 isLastInEpoch: isLast, stateAfter: after,
                 globalCount: globalCount, sliceStart: slice.lowerBound, keptPositions: keptPositions)
+            batch.leftOutIndices = leftOut
             statistics.withLock { $0.batchesProduced += 1 }
             guard buffer.put(.success(batch)) else { return }
             statistics.withLock { $0.largestDepth = max($0.largestDepth, buffer.depth) }

@@ -134,6 +134,7 @@ struct TrainCommand: ParsableCommand {
         overrides.gradientChunk = gradientChunk
         overrides.allReduce = gradientExchange == "allreduce"
         overrides.overlapExchange = overlapExchange
+        overrides.quiet = quiet
         let resolved = configuration
         let run = try TrainingRun(configuration: resolved, overrides: overrides, path: pipeline, communicator: communicator)
         let isFirstRank = communicator.rank == 0

@@ -78,6 +78,18 @@ public struct Evaluation: Codable, Sendable, Equatable {
         }
         if ranks > 1 {
             (total, count, confusion) = try reduce(batchLosses, count: count, confusion: confusion, communicator: communicator)
+            // Each rank judged the skip budget on its own samples; judge it on all of them (every
+            // sample is read by one rank), so a run fails where a plain run would.
+            if case .skip(let fraction) = badInput {
+                var bad = [Double(pipeline.quarantine.entries.count)]
+                try communicator.sum(&bad)
+                if bad[0] > fraction * Double(source.count) {
+                    throw DataError(
+                        .tooManyBadSamples, path: "the validation data",
+                        reason: "\(Int(bad[0])) of \(source.count) samples are bad (all ranks), more than the allowed \(fraction * 100)%",
+                        fix: "repair the data (each rank's warnings name the files it left out) or raise skip_bad_fraction")
+                }
+            }
         }
         let correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
         let figures = (0..<classes).map { c -> ClassFigures in

@@ -1,6 +1,7 @@
 import DataPipeline
 import Dispatch
 import Layers
+import SystemIO
 import Tensors
 
 extension Trainer {
@@ -95,16 +96,32 @@ extension Trainer {
     }
 
     /// The samples of the global batch that were not left out: the batch's own count in a plain
-    /// run or when nothing can be left out, else the sum over ranks (one small collective).
+    /// run or when nothing can be left out, else the sum over ranks. Under the skip policy every
+    /// rank also learns which samples the others left out, and all throw `tooManyBadSamples` at the
+    /// same step once the run's distinct bad samples exceed the budget, as a plain run's pipeline
+    /// does (a sample met by one rank in one epoch and by another in the next counts once).
     private func keptSampleCount(_ batch: Batch, plan: ChunkPlan) throws -> Int {
         let communicator = exchange.communicator
         guard communicator.rankCount > 1 else { return batch.count }
         guard leavesOutSamples else { return plan.sampleCount }
-        var count = [Double(batch.count)]
         let began = DispatchTime.now().uptimeNanoseconds
-        try communicator.sum(&count)
-        coordinationSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
-        return Int(count[0])
+        defer { coordinationSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9 }
+        let sizes = try communicator.allGather(
+            [Double(batch.count), Double(batch.leftOutIndices.count)], counts: [Int](repeating: 2, count: communicator.rankCount))
+        let leftOutCounts = (0..<communicator.rankCount).map { Int(sizes[2 * $0 + 1]) }
+        if leftOutCounts.contains(where: { $0 > 0 }) {
+            // Dataset indices (below 2^53) travel exactly as doubles.
+            let indices = try communicator.allGather(batch.leftOutIndices.map(Double.init), counts: leftOutCounts)
+            leftOutEverywhere.formUnion(indices.map { Int($0) })
+            if let budget = badSampleBudget, Double(leftOutEverywhere.count) > budget.fraction * Double(budget.total) {
+                throw DataError(
+                    .tooManyBadSamples, path: "the training data",
+                    reason:
+                        "\(leftOutEverywhere.count) of \(budget.total) samples are bad (all ranks), more than the allowed \(budget.fraction * 100)%",
+                    fix: "repair the data (each rank's warnings name the files it left out) or raise skip_bad_fraction")
+            }
+        }
+        return (0..<communicator.rankCount).reduce(0) { $0 + Int(sizes[2 * $1]) }
     }
 
     /// Each chunk's (loss sum, correct) and each unit's loss gradient: every chunk's mean loss

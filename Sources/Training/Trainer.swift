@@ -54,9 +54,14 @@ public final class Trainer {
     /// gradients are summed in one fixed order, so the bits are the same on any number of ranks.
     /// Nil: `DataParallel.defaultChunkSize` of each batch's size.
     public var chunkSize: Int?
-    /// Whether bad samples may be left out of batches (the `.skip` policy): each step then sums
-    /// the kept samples over ranks (one small collective) to weight the chunks.
+    /// Whether bad samples may be left out of batches (the `.skip` policy, set by `fit` from the
+    /// pipeline): each step of a data-parallel run then gathers the kept and left-out samples of
+    /// every rank (small collectives) to weight the chunks and to judge the budget globally.
     public var leavesOutSamples = false
+    /// The skip policy's budget: at most `fraction` of `total` samples bad over the whole run.
+    public var badSampleBudget: (fraction: Double, total: Int)?
+    /// The samples left out on any rank so far (data-parallel runs under the skip policy).
+    var leftOutEverywhere = Set<Int>()
     /// The samples of the global batch the last step trained on (bad ones left out).
     public internal(set) var lastStepSamples = 0
     /// The stage between backward and the optimizer that sums the chunks' gradients across ranks.
@@ -100,6 +105,10 @@ public final class Trainer {
     public func fit(_ pipeline: BatchPipeline, shouldStop: (() -> Bool)? = nil) throws -> TrainingSummary {
         self.pipeline = pipeline
         defer { self.pipeline = nil }
+        if case .skip(let fraction) = pipeline.quarantine.policy {
+            leavesOutSamples = true
+            badSampleBudget = pipeline.quarantine.expectedTotal.map { (fraction, $0) }
+        }
         let started = DispatchTime.now().uptimeNanoseconds
         var samples = 0
         var steps = 0

@@ -42,6 +42,8 @@ public struct TrainingOverrides: Sendable {
     public var allReduce = false
     /// Start each layer's gradient exchange during the backward pass (false: all after it).
     public var overlapExchange = true
+    /// No warnings from ranks other than 0 (rank 0's go through the reporter, quiet or not).
+    public var quiet = false
 
     /// No overrides.
     public init() {}
@@ -221,10 +223,11 @@ public final class TrainingRun {
         // Rank 0 reports through the reporter; another rank's warning (a bad sample it left out) is
         // its own line on standard error, named like its errors.
         let rankName = "rank \(communicator.rank) of \(communicator.rankCount)"
+        let otherRankWarns = !isFirstRank && !overrides.quiet
         pipeline.onWarning = { message in
             if isFirstRank {
                 reporter.line("warning: \(message)")
-            } else {
+            } else if otherRankWarns {
                 FileHandle.standardError.write(Data("\(rankName): warning: \(message)\n".utf8))
             }
         }
@@ -258,7 +261,6 @@ public final class TrainingRun {
             model: model, loss: loss, optimizer: optimizer, schedule: schedule, seed: configuration.seed, stepCount: step,
             callbacks: callbacks)
         trainer.chunkSize = chunk
-        trainer.leavesOutSamples = configuration.pipeline.skipBadFraction != nil
         trainer.exchange =
             overrides.allReduce
             ? AllReduceGradientExchange(communicator: communicator)
@@ -279,7 +281,7 @@ public final class TrainingRun {
             if leftOut.count > 5 { text += "\n  ... and \(leftOut.count - 5) more" }
             if isFirstRank {
                 reporter.line("warning: \(text)")
-            } else {
+            } else if otherRankWarns {
                 FileHandle.standardError.write(Data("\(rankName): warning: \(text)\n".utf8))
             }
         }

@@ -125,6 +125,15 @@ extension DataParallelTests {
             XCTAssertEqual(state.optimizer, reference.optimizer, "\(ranks) ranks: optimizer state differs")
             XCTAssertEqual(try summary(run.output)["final_loss"] as? Double, try summary(plain.output)["final_loss"] as? Double)
         }
+        // Over the budget (2 bad of 36 is more than 5%): the plain run fails, and so does every
+        // rank count, though no single rank may have met both bad files.
+        try text.replacingOccurrences(of: #""skip_bad_fraction": 0.1"#, with: #""skip_bad_fraction": 0.05"#)
+            .write(to: directory.path("strict.json"), atomically: true, encoding: .utf8)
+        for ranks in [nil, 2, 3] as [Int?] {
+            let run = try train("strict\(ranks ?? 1)", ranks: ranks, [], pipeline: "strict.json")
+            XCTAssertNotEqual(run.status, 0, "\(ranks ?? 1) ranks: \(run.output)")
+            XCTAssertTrue(run.errors.contains("2 of 36 samples are bad"), "\(ranks ?? 1) ranks: \(run.errors)")
+        }
         // Not silent: without --quiet the run names the files it left out.
         let loud = try BuiltProducts.run(
             millrace,

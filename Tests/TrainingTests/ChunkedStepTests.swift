@@ -101,6 +101,16 @@ final class ChunkedStepTests: XCTestCase {
         let expected = SoftmaxCrossEntropy().evaluate(plainModel()(features), target: labels).value
         let whole = try run(plainModel())
         XCTAssertEqual(whole.loss, expected, accuracy: 1e-6)
+        // The update is that of the mean loss over the kept samples: an ordinary step on the 7
+        // kept rows alone (one chunk) moves the weights the same, up to rounding.
+        let alone = plainModel()
+        let ordinary = Trainer(model: alone, loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.1), seed: 4)
+        ordinary.chunkSize = 7
+        _ = try ordinary.step(Batch(features: features, labels: labels))
+        for (a, b) in zip(whole.parameters, alone.namedParameters.map(\.parameter.value.scalars)) {
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-6) }
+        }
+        XCTAssertNotEqual(whole.parameters, plainModel().namedParameters.map(\.parameter.value.scalars))
         let byChunk = try run(ChunkByChunk(plainModel()))
         XCTAssertEqual(whole.loss, byChunk.loss)
         XCTAssertEqual(whole.parameters, byChunk.parameters)
