@@ -1,0 +1,50 @@
+import DataPipeline
+import Tensors
+
+/// How a step's global batch is cut: its chunk plan and tree, this rank's claims and units.
+struct StepLayout {
+    let plan: ChunkPlan
+    let tree: ChunkTree
+    let claims: [ChunkTree.Node]
+    let units: [ChunkTree.Node]
+    let split: UnitSplit
+}
+
+/// This rank's units of a step (runs of consecutive chunks) and where their rows lie: chunks are
+/// positions of the global batch, so where bad samples were left out a chunk has fewer rows (or none).
+struct UnitSplit {
+    /// The global batch's chunks.
+    let plan: ChunkPlan
+    /// Each unit's chunks (global chunk numbers), in order; together this rank's chunks.
+    let chunks: [Range<Int>]
+    /// Each unit's rows within this rank's slice.
+    let rows: [Range<Int>]
+    /// Each unit's chunks as row ranges of the unit's tensors.
+    let chunkRows: [[Range<Int>]]
+
+    init(plan: ChunkPlan, chunks: [Range<Int>], batch: Batch) {
+        self.plan = plan
+        self.chunks = chunks
+        // The first row at or after a global position: rows are positions sliceStart... in order,
+        // or the kept positions.
+        func row(atPosition position: Int) -> Int {
+            guard let kept = batch.keptPositions else { return min(max(position - batch.sliceStart, 0), batch.count) }
+            var (low, high) = (0, kept.count)
+            while low < high {
+                let middle = (low + high) / 2
+                if kept[middle] < position { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+        rows = chunks.map { run in
+            let samples = plan.samples(ofChunks: run)
+            return row(atPosition: samples.lowerBound)..<row(atPosition: samples.upperBound)
+        }
+        chunkRows = zip(chunks, rows).map { run, unitRows in
+            run.map { chunk in
+                let samples = plan.samples(ofChunk: chunk)
+                return (row(atPosition: samples.lowerBound) - unitRows.lowerBound)..<(row(atPosition: samples.upperBound) - unitRows.lowerBound)
+            }
+        }
+    }
+}
