@@ -79,13 +79,19 @@ __attribute__((target("avx512f"), always_inline)) static inline void avx512_bloc
                 for (int v = 0; v < vectors; v++) acc[k][v] = _mm512_fmadd_ps(value, row[v], acc[k][v]);
             }
         }
+        /* The tree's first level as it goes: chunk 2m is stored in slot m, and chunk 2m+1 is
+         * added to it from the registers (slot m + chunk 2m+1 = left + right). */
+        float *slot = partials + (c / 2) * ROWS * width;
         for (int k = 0; k < ROWS; k++) {
-            for (int v = 0; v < vectors; v++) _mm512_storeu_ps(partials + (c * ROWS + k) * width + 16 * v, acc[k][v]);
+            for (int v = 0; v < vectors; v++) {
+                float *at = slot + k * width + 16 * v;
+                _mm512_storeu_ps(at, (c & 1) ? _mm512_add_ps(_mm512_loadu_ps(at), acc[k][v]) : acc[k][v]);
+            }
         }
     }
     float root[ROWS * 48];
     for (int k = 0; k < ROWS * 48; k++) root[k] = 0;
-    reduce_tree(partials, chunks, ROWS * width, ROWS * width, root);
+    reduce_tree(partials, (chunks + 1) / 2, ROWS * width, ROWS * width, root);
     for (int k = 0; k < n; k++) {
         for (int v = 0; v < vectors; v++) {
             float *out = total + (i0 + k) * ldt + j + 16 * v;

@@ -34,32 +34,35 @@ final class ChunkedProductTests: XCTestCase {
         return result
     }
 
-    /// 37 rows in chunks of 8 (the last 5), a 19 x 83 gradient: 83 columns take blocks of 48, 32
-    /// and a masked 3, and 19 rows leave a tail of 3, so every block shape and edge runs.
+    /// 37 rows in chunks of 8 (five chunks, the last of 5 rows), then 48 rows (six chunks) and 8
+    /// (one), a 19 x 83 gradient: 83 columns take blocks of 48, 32 and a masked 3, and 19 rows
+    /// leave a tail of 3, so every block shape, edge and pairing of chunks runs.
     func testKernelMatchesTheScalarReferenceOnEveryPathBitForBit() {
-        let a = Tensor.random([37, 19], seed: 1)
-        let b = Tensor.random([37, 83], seed: 2)
-        let chunks = stride(from: 0, to: 37, by: 8).map { $0..<min($0 + 8, 37) }
-        let expected = reference(a, b, rowChunks: chunks)
-        var total = Tensor(shape: [19, 83], repeating: 0)
-        Tensor.addChunkedProducts(transposing: a, b, rowChunks: chunks, into: &total)
-        XCTAssertEqual(total.scalars, expected, "the best path of this CPU (\(millrace_chunked_outer_path()))")
-        let starts = chunks.map(\.lowerBound) + [37]
-        for path in 0...millrace_chunked_outer_path() {
-            var out = [Float](repeating: 0, count: 19 * 83)
-            var scratch = [Float](repeating: 0, count: millrace_chunked_outer_scratch(chunks.count))
-            // Two calls over a split of the output rows (7 and 12): the split must not matter.
-            for rows in [0..<7, 7..<19] {
-                millrace_add_chunked_outer_products(
-                    a.scalars, 19, b.scalars, 83, starts, chunks.count, rows.lowerBound, rows.upperBound, 83, &out, 83, Int32(path), &scratch)
+        for rowCount in [37, 48, 8] {
+            let a = Tensor.random([rowCount, 19], seed: 1)
+            let b = Tensor.random([rowCount, 83], seed: 2)
+            let chunks = stride(from: 0, to: rowCount, by: 8).map { $0..<min($0 + 8, rowCount) }
+            let expected = reference(a, b, rowChunks: chunks)
+            var total = Tensor(shape: [19, 83], repeating: 0)
+            Tensor.addChunkedProducts(transposing: a, b, rowChunks: chunks, into: &total)
+            XCTAssertEqual(total.scalars, expected, "\(rowCount) rows, the best path of this CPU (\(millrace_chunked_outer_path()))")
+            let starts = chunks.map(\.lowerBound) + [rowCount]
+            for path in 0...millrace_chunked_outer_path() {
+                var out = [Float](repeating: 0, count: 19 * 83)
+                var scratch = [Float](repeating: 0, count: millrace_chunked_outer_scratch(chunks.count))
+                // Two calls over a split of the output rows (7 and 12): the split must not matter.
+                for rows in [0..<7, 7..<19] {
+                    millrace_add_chunked_outer_products(
+                        a.scalars, 19, b.scalars, 83, starts, chunks.count, rows.lowerBound, rows.upperBound, 83, &out, 83, Int32(path), &scratch)
+                }
+                XCTAssertEqual(out, expected, "\(rowCount) rows, path \(path)")
             }
-            XCTAssertEqual(out, expected, "path \(path)")
-        }
-        // And the value: within float rounding of the float64 sum.
-        for i in 0..<19 {
-            for j in 0..<83 {
-                let exact = (0..<37).reduce(0.0) { $0 + Double(a.scalars[$1 * 19 + i]) * Double(b.scalars[$1 * 83 + j]) }
-                XCTAssertEqual(Double(total.scalars[i * 83 + j]), exact, accuracy: 1e-5)
+            // And the value: within float rounding of the float64 sum.
+            for i in 0..<19 {
+                for j in 0..<83 {
+                    let exact = (0..<rowCount).reduce(0.0) { $0 + Double(a.scalars[$1 * 19 + i]) * Double(b.scalars[$1 * 83 + j]) }
+                    XCTAssertEqual(Double(total.scalars[i * 83 + j]), exact, accuracy: 1e-5)
+                }
             }
         }
     }
