@@ -19,7 +19,7 @@ public final class Dropout: Layer {
         guard context.isTraining && probability > 0 else { return (input, { $0 }) }
         let scale = 1 / (1 - probability)
         let rows = input.shape.first ?? 0
-        let chunks = context.isChunked ? context.chunks(ofBatch: rows) : []
+        let chunks = context.chunkRows == nil ? [] : context.chunks(ofBatch: rows)
         precondition(
             chunks.isEmpty || context.chunkGenerators.count == chunks.count,
             "Dropout: \(chunks.count) gradient chunks but \(context.chunkGenerators.count) chunk generators")
@@ -28,14 +28,18 @@ public final class Dropout: Layer {
             shape: input.shape,
             unsafeUninitialized: { m in
                 guard !chunks.isEmpty else {
-                    for index in 0..<m.count { m[index] = context.generator.nextUnitFloat() < probability ? 0 : scale }
+                    var generator = context.generator
+                    for index in 0..<m.count { m[index] = generator.nextUnitFloat() < probability ? 0 : scale }
+                    context.generator = generator
                     return
                 }
                 // Chunk k's elements from chunk k's generator, so a chunk's mask is the same in any batch or slice.
                 for (chunk, range) in chunks.enumerated() {
+                    var generator = context.chunkGenerators[chunk]
                     for index in (range.lowerBound * rowSize)..<(range.upperBound * rowSize) {
-                        m[index] = context.chunkGenerators[chunk].nextUnitFloat() < probability ? 0 : scale
+                        m[index] = generator.nextUnitFloat() < probability ? 0 : scale
                     }
+                    context.chunkGenerators[chunk] = generator
                 }
             })
         return (

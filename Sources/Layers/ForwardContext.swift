@@ -17,16 +17,13 @@ public final class ForwardContext {
     /// turns it on for every layer after the first. When false, a pullback may return an empty
     /// tensor instead of computing the input gradient.
     public var requiresInputGradient = true
-    /// The gradient chunk of a training step, or nil (the batch is one chunk). With a chunk size,
-    /// the batch is cut into consecutive chunks of this many rows (the last may be shorter), and
-    /// layers keep to the chunks: a row's output and input gradient come from its chunk alone,
-    /// never from the batch's size; parameter gradients are summed per chunk and then up the fixed
-    /// `ChunkTree` (`Tensor.addChunkedProducts`); stochastic layers draw chunk `k`'s randomness
-    /// from `chunkGenerators[k]`. So any slice of whole chunks (one rank's share of a global batch)
-    /// computes the same bits for its chunks as the whole batch does.
-    public var chunkSize: Int?
-    /// The chunks as explicit row ranges of the input (consecutive, covering it; some may be
-    /// empty, where bad samples were left out); set, they take the place of `chunkSize`.
+    /// The gradient chunks of a training step as row ranges of the input (consecutive, covering
+    /// it; some may be empty, where bad samples were left out), or nil (the batch is one chunk).
+    /// Set, layers keep to the chunks: a row's output and input gradient come from its chunk
+    /// alone, never from the batch's size; parameter gradients are summed per chunk and then up the
+    /// fixed `ChunkTree` (`Tensor.addChunkedProducts`); stochastic layers draw chunk `k`'s
+    /// randomness from `chunkGenerators[k]`. So any slice of whole chunks (one rank's share of a
+    /// global batch) computes the same bits for its chunks as the whole batch does.
     public var chunkRows: [Range<Int>]?
     /// One generator per chunk of the input, in order, in a chunked step (layers advance them).
     public var chunkGenerators: [RandomGenerator] = []
@@ -37,17 +34,10 @@ public final class ForwardContext {
         self.generator = generator
     }
 
-    /// Whether the input is cut into gradient chunks (`chunkRows` or `chunkSize` is set).
-    public var isChunked: Bool { chunkRows != nil || chunkSize != nil }
-
-    /// The row ranges of the chunks of a batch of `rows` rows: `chunkRows`, or `chunkSize` rows
-    /// each, or one chunk.
+    /// The row ranges of the chunks of a batch of `rows` rows: `chunkRows`, or one chunk.
     public func chunks(ofBatch rows: Int) -> [Range<Int>] {
-        if let chunkRows {
-            precondition((chunkRows.last?.upperBound ?? 0) == rows, "ForwardContext: chunk rows \(chunkRows.prefix(4))... for \(rows) rows")
-            return chunkRows
-        }
-        guard let size = chunkSize, size > 0, rows > size else { return [0..<rows] }
-        return stride(from: 0, to: rows, by: size).map { $0..<Swift.min($0 + size, rows) }
+        guard let chunkRows else { return [0..<rows] }
+        precondition((chunkRows.last?.upperBound ?? 0) == rows, "ForwardContext: chunk rows \(chunkRows.prefix(4))... for \(rows) rows")
+        return chunkRows
     }
 }

@@ -28,7 +28,7 @@ public protocol Layer: AnyObject {
     /// shape (the default).
     func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int]
 
-    /// Whether the layer keeps to the forward context's gradient chunks (`ForwardContext.chunkSize`):
+    /// Whether the layer keeps to the forward context's gradient chunks (`ForwardContext.chunkRows`):
     /// each row's output from its own chunk, parameter gradients summed per chunk and up the chunk
     /// tree, randomness per chunk. Training then runs it over a rank's whole share of the batch at
     /// once; otherwise the step runs it chunk by chunk (slower, the same bits). Default: true for a

@@ -10,9 +10,11 @@ import XCTest
 /// the same bits as the whole batch.
 final class GradientChunkTests: XCTestCase {
 
-    private func context(chunkSize: Int, generators: [RandomGenerator] = []) -> ForwardContext {
+    /// A training context whose chunks cut `rows` rows into runs of `chunkSize` (the last may be
+    /// shorter; no rows are one empty chunk).
+    private func context(rows: Int, chunkSize: Int, generators: [RandomGenerator] = []) -> ForwardContext {
         let context = ForwardContext(isTraining: true)
-        context.chunkSize = chunkSize
+        context.chunkRows = rows == 0 ? [0..<0] : stride(from: 0, to: rows, by: chunkSize).map { $0..<min($0 + chunkSize, rows) }
         context.chunkGenerators = generators
         return context
     }
@@ -28,13 +30,13 @@ final class GradientChunkTests: XCTestCase {
         let chunks = stride(from: 0, to: 10, by: chunkSize).map { $0..<min($0 + chunkSize, 10) }
         XCTAssertTrue(layer.keepsToGradientChunks, file: file, line: line)
         layer.zeroGradients()
-        let (output, pullback) = layer.forward(input, context: context(chunkSize: chunkSize))
+        let (output, pullback) = layer.forward(input, context: context(rows: 10, chunkSize: chunkSize))
         let inputGradient = pullback(upstream)
         let whole = layer.namedParameters.map(\.parameter.gradient.scalars)
         var alone: [[[Float]]] = []
         for chunk in chunks {
             layer.zeroGradients()
-            let (chunkOutput, chunkPullback) = layer.forward(input.rows(chunk), context: context(chunkSize: chunkSize))
+            let (chunkOutput, chunkPullback) = layer.forward(input.rows(chunk), context: context(rows: chunk.count, chunkSize: chunkSize))
             XCTAssertEqual(output.rows(chunk).scalars, chunkOutput.scalars, "output rows \(chunk)", file: file, line: line)
             XCTAssertEqual(
                 inputGradient.rows(chunk).scalars, chunkPullback(upstream.rows(chunk)).scalars, "input gradient \(chunk)", file: file, line: line)
@@ -100,7 +102,7 @@ final class GradientChunkTests: XCTestCase {
         var generator = RandomGenerator(seed: 14)
         let conv = Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, generator: &generator)
         conv.zeroGradients()
-        let (output, pullback) = conv.forward(Tensor(shape: [0, 2, 5, 5]), context: context(chunkSize: 4))
+        let (output, pullback) = conv.forward(Tensor(shape: [0, 2, 5, 5]), context: context(rows: 0, chunkSize: 4))
         XCTAssertEqual(output.shape, [0, 3, 5, 5])
         XCTAssertEqual(pullback(Tensor(shape: [0, 3, 5, 5])).shape, [0, 2, 5, 5])
         XCTAssertTrue(conv.weight.gradient.scalars.allSatisfy { $0 == 0 })
@@ -119,9 +121,9 @@ final class GradientChunkTests: XCTestCase {
         let dropout = Dropout(probability: 0.5)
         let input = Tensor(shape: [10, 6], repeating: 1)
         let generators = (0..<3).map { RandomGenerator(seed: 11, stream: [UInt64($0)]) }
-        let whole = dropout.forward(input, context: context(chunkSize: 4, generators: generators)).output
+        let whole = dropout.forward(input, context: context(rows: 10, chunkSize: 4, generators: generators)).output
         for (index, chunk) in [0..<4, 4..<8, 8..<10].enumerated() {
-            let alone = dropout.forward(input.rows(chunk), context: context(chunkSize: 4, generators: [generators[index]])).output
+            let alone = dropout.forward(input.rows(chunk), context: context(rows: chunk.count, chunkSize: 4, generators: [generators[index]])).output
             XCTAssertEqual(whole.rows(chunk).scalars, alone.scalars, "chunk \(index)")
         }
         // Each element is 0 or 2, and the chunks' masks are not all the same.
