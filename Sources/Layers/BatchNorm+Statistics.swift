@@ -40,8 +40,7 @@ extension BatchNorm {
     /// sample's `count` positions of `channel`.
     private func channelReduction(_ input: Tensor, rows: Range<Int>?, row: @Sendable (UnsafePointer<Float>, Int, Int) -> Double) -> [Double] {
         let (batch, channels, plane) = layout(of: input)
-        let samples = rows ?? 0..<batch
-        precondition(samples.lowerBound >= 0 && samples.upperBound <= batch, "BatchNorm: rows \(samples) of a batch of \(batch)")
+        let samples = checkedSamples(rows, batch: batch)
         var sums = [Double](repeating: 0, count: channels)
         input.withUnsafeBufferPointer { x in
             sums.withUnsafeMutableBufferPointer { out in
@@ -55,6 +54,13 @@ extension BatchNorm {
             }
         }
         return sums
+    }
+
+    /// The samples `rows` of a batch of `batch` (default: all); they must lie in the batch.
+    private func checkedSamples(_ rows: Range<Int>?, batch: Int) -> Range<Int> {
+        let samples = rows ?? 0..<batch
+        precondition(samples.lowerBound >= 0 && samples.upperBound <= batch, "BatchNorm: rows \(samples) of a batch of \(batch)")
+        return samples
     }
 
     /// Threads for `elements` values: one below 64K, so small layers do not pay for waking helpers.
@@ -90,11 +96,11 @@ extension BatchNorm {
             let variance = squaredDeviations[c] / Double(count)
             means[c] = Float(mean[c])
             inverse[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
-            runningMean.value[c] = (1 - momentum) * runningMean.value[c] + momentum * Float(mean[c])
+            runningMean.value[flat: c] = (1 - momentum) * runningMean.value[flat: c] + momentum * Float(mean[c])
             // The unbiased variance, as PyTorch keeps it; a single value per channel (a batch that
             // shrank to one sample when bad samples were skipped) has none: the batch's own (0).
             let unbiased = count > 1 ? squaredDeviations[c] / Double(count - 1) : variance
-            runningVariance.value[c] = (1 - momentum) * runningVariance.value[c] + momentum * Float(unbiased)
+            runningVariance.value[flat: c] = (1 - momentum) * runningVariance.value[flat: c] + momentum * Float(unbiased)
         }
         return (means, inverse)
     }
@@ -132,8 +138,7 @@ extension BatchNorm {
     /// γ, and what the input gradient needs.
     public func gradientSums(_ gradient: Tensor, normalized: Tensor, rows: Range<Int>? = nil) -> (dy: [Double], dyTimesNormalized: [Double]) {
         let (batch, channels, plane) = layout(of: gradient)
-        let samples = rows ?? 0..<batch
-        precondition(samples.lowerBound >= 0 && samples.upperBound <= batch, "BatchNorm: rows \(samples) of a batch of \(batch)")
+        let samples = checkedSamples(rows, batch: batch)
         var dbeta = [Double](repeating: 0, count: channels)
         var dgamma = [Double](repeating: 0, count: channels)
         gradient.withUnsafeBufferPointer { dy in

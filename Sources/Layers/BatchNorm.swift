@@ -45,17 +45,16 @@ public final class BatchNorm: Layer {
                 mean: means, squaredDeviations: channelSquaredDeviations(of: input, from: means), count: count)
         } else {
             mean = runningMean.value.scalars
-            inverse = (0..<channels).map { 1 / (runningVariance.value[$0] + epsilon).squareRoot() }
+            inverse = runningVariance.value.scalars.map { 1 / ($0 + epsilon).squareRoot() }
         }
         let (output, normalized) = normalize(input, mean: mean, inverse: inverse)
         return (
             output,
             { [weight, bias] gradient in
                 let sums = self.gradientSums(gradient, normalized: normalized)
-                for c in 0..<channels {
-                    weight.gradient[c] += Float(sums.dyTimesNormalized[c])
-                    bias.gradient[c] += Float(sums.dy[c])
-                }
+                let gradients = self.parameterGradient(sums)  // weight's, then bias's
+                weight.accumulateGradient(Tensor(shape: [channels], scalars: Array(gradients[..<channels])))
+                bias.accumulateGradient(Tensor(shape: [channels], scalars: Array(gradients[channels...])))
                 return self.inputGradient(gradient, normalized: normalized, inverse: inverse, sums: sums, count: count, training: training)
             }
         )
