@@ -42,12 +42,9 @@ static void scalar_columns(const float *a, long lda, const float *b, long ldb, c
                 partials[c * ROWS + k] = acc;
             }
         }
-        for (long half = 1; half < chunks; half *= 2) {
-            for (long left = 0; left + half < chunks; left += 2 * half) {
-                for (long k = 0; k < n; k++) partials[left * ROWS + k] += partials[(left + half) * ROWS + k];
-            }
-        }
-        for (long k = 0; k < n; k++) total[(i0 + k) * ldt + j] += 0.0f + partials[k]; /* as the vector paths' zeroed root */
+        float root[ROWS] = {0}; /* zeroed, as the vector paths' root: root = 0 + tree sum */
+        reduce_tree(partials, chunks, ROWS, n, root);
+        for (long k = 0; k < n; k++) total[(i0 + k) * ldt + j] += root[k];
     }
 }
 

@@ -127,7 +127,7 @@ public final class Conv2D: Layer {
         let batch = units.groups.last?.upperBound ?? 0
         let chunks = units.units.count
         guard chunks > 0 else { return Tensor(shape: needsInputGradient ? [0, geometry.channels, geometry.height, geometry.width] : [0]) }
-        let workers = max(1, min(ComputeThreads.maximum, chunks))
+        let workers = BatchChunks.workers(chunks: chunks)
         let imageSize = geometry.channels * geometry.height * geometry.width
         // One buffer: each unit's partial weight and bias gradients, one unfolded gradient per
         // worker, then each group's (gradient chunk's) sum.
@@ -188,10 +188,10 @@ public final class Conv2D: Layer {
             units.gatherGroups(partials, stride: partialStride, into: groupSums)
             let tree = ChunkTree(chunkCount: units.groups.count)
             weight.gradient.withUnsafeMutableBufferPointer { g in
-                tree.accumulate(partials: groupSums, stride: partialStride, width: outputs * patch, into: g.baseAddress!, threads: 1)
+                tree.accumulate(partials: groupSums, stride: partialStride, width: outputs * patch, into: g.baseAddress!)
             }
             bias?.gradient.withUnsafeMutableBufferPointer { g in
-                tree.accumulate(partials: groupSums + outputs * patch, stride: partialStride, width: outputs, into: g.baseAddress!, threads: 1)
+                tree.accumulate(partials: groupSums + outputs * patch, stride: partialStride, width: outputs, into: g.baseAddress!)
             }
         }
         return inputGradient

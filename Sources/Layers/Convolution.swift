@@ -237,10 +237,10 @@ enum BatchChunks {
         (chunk * imagesPerChunk)..<min(batch, (chunk + 1) * imagesPerChunk)
     }
 
-    /// The number of workers `run` uses for a batch.
-    static func workers(_ batch: Int) -> Int { max(1, min(ComputeThreads.maximum, count(batch))) }
+    /// The number of workers `run` uses for `chunks` chunks: worker indices lie below it.
+    static func workers(chunks: Int) -> Int { max(1, min(ComputeThreads.maximum, chunks)) }
 
-    /// Runs `body(worker, chunk)` for every chunk of a batch on `workers(batch)` threads.
+    /// Runs `body(worker, chunk)` for every chunk of a batch on `workers(chunks: count(batch))` threads.
     static func run(batch: Int, _ body: @Sendable (Int, Int) -> Void) {
         run(chunks: count(batch), body)
     }

@@ -35,13 +35,13 @@ extension Conv2D {
                 reason: "a convolution of \(inputChannels) input channels cannot take samples of shape \(shape)",
                 fix: "give it images [\(inputChannels), height, width]")
         }
-        let (height, width) = (shape[1] + 2 * padding, shape[2] + 2 * padding)
-        guard height >= kernelSize && width >= kernelSize else {
+        guard shape[1] + 2 * padding >= kernelSize && shape[2] + 2 * padding >= kernelSize else {
             throw LayerShapeError(
                 reason: "the \(shape[1])x\(shape[2]) input (padded \(padding)) is smaller than the \(kernelSize)x\(kernelSize) kernel",
                 fix: "use a smaller kernel, more padding or larger images")
         }
-        return [outputChannels, (height - kernelSize) / stride + 1, (width - kernelSize) / stride + 1]
+        let geometry = WindowGeometry(channels: shape[0], height: shape[1], width: shape[2], kernel: kernelSize, stride: stride, padding: padding)
+        return [outputChannels, geometry.outputHeight, geometry.outputWidth]
     }
 }
 
@@ -53,7 +53,8 @@ private func pooledShape(_ shape: [Int], kernel: Int, stride: Int, name: String)
     guard shape[1] >= kernel && shape[2] >= kernel else {
         throw LayerShapeError(reason: "the \(shape[1])x\(shape[2]) input is smaller than the \(kernel)x\(kernel) window", fix: "pool less")
     }
-    return [shape[0], (shape[1] - kernel) / stride + 1, (shape[2] - kernel) / stride + 1]
+    let geometry = WindowGeometry(channels: shape[0], height: shape[1], width: shape[2], kernel: kernel, stride: stride, padding: 0)
+    return [shape[0], geometry.outputHeight, geometry.outputWidth]
 }
 
 extension MaxPool2D {

@@ -1,22 +1,16 @@
 extension ChunkTree {
-    /// Elements per block of the parallel reduction: a block of every chunk's vector stays in the L2 cache.
+    /// Elements per block of the reduction: a block of every chunk's vector stays in the L2 cache.
     static let reductionBlock = 4096
 
     /// Adds the tree sum of `chunkCount` vectors of `width` floats to `total`. Chunk `c`'s vector
     /// starts at `partials + c * stride`; the vectors are combined in place pair by pair, level by
     /// level, exactly as `value(of:)` combines nodes (a node is its left child plus its right child),
     /// so the result has the bits of the same tree built from the same vectors anywhere else: one
-    /// rank or many. Blocks of elements run on up to `threads` threads; every element is summed by
-    /// one thread in the same order, so the thread count never changes the bits. The partials are
+    /// rank or many. Elements run in blocks, each summed in the same order; the partials are
     /// overwritten.
-    public func accumulate(partials: UnsafeMutablePointer<Float>, stride: Int, width: Int, into total: UnsafeMutablePointer<Float>, threads: Int) {
+    public func accumulate(partials: UnsafeMutablePointer<Float>, stride: Int, width: Int, into total: UnsafeMutablePointer<Float>) {
         guard chunkCount > 0, width > 0 else { return }
-        let blocks = (width + ChunkTree.reductionBlock - 1) / ChunkTree.reductionBlock
-        let shared = UncheckedSendable((partials, total))
-        let (chunkCount, height) = (self.chunkCount, self.height)
-        ComputeThreads.forEachChunk(blocks, threads: threads) { _, block in
-            let (partials, total) = shared.value
-            let start = block * ChunkTree.reductionBlock
+        for start in Swift.stride(from: 0, to: width, by: ChunkTree.reductionBlock) {
             let count = Swift.min(ChunkTree.reductionBlock, width - start)
             var level = 1
             while level <= height {

@@ -143,21 +143,6 @@ extension Tensor {
         }
     }
 
-    /// Adds the sum of each column of the rank-2 `matrix` (its sum along axis 0) to this rank-1
-    /// tensor in place: the bias gradient of a batch.
-    public mutating func addColumnSums(of matrix: Tensor) {
-        precondition(matrix.rank == 2 && shape == [matrix.shape[1]], "addColumnSums: \(matrix.shape) does not match \(shape)")
-        let (rows, columns) = (matrix.shape[0], matrix.shape[1])
-        matrix.withUnsafeBufferPointer { m in
-            withUnsafeMutableBufferPointer { target in
-                for row in 0..<rows {
-                    let base = row * columns
-                    for column in 0..<columns { target[column] += m[base + column] }
-                }
-            }
-        }
-    }
-
     /// Sets every element to `value`, keeping the shape and reusing the storage.
     public mutating func fill(with value: Float) {
         withUnsafeMutableBufferPointer { buffer in

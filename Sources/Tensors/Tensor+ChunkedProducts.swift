@@ -90,7 +90,7 @@ extension Tensor {
                 }
                 total.withUnsafeMutableBufferPointer { pt in
                     ChunkTree(chunkCount: rowChunks.count).accumulate(
-                        partials: pw.baseAddress!, stride: columns, width: columns, into: pt.baseAddress!, threads: 1)
+                        partials: pw.baseAddress!, stride: columns, width: columns, into: pt.baseAddress!)
                 }
             }
         }
