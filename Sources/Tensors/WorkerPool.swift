@@ -31,7 +31,8 @@ final class WorkerPool: @unchecked Sendable {
     private static let chunkBits = 32
     private static let chunkMask = (1 << chunkBits) - 1
 
-    private let helperCount: Int
+    /// The number of helper threads (one per processor beyond the first).
+    let helperCount: Int
     private let started = Atomic<Bool>(false)
     private let busy = Atomic<Bool>(false)
     private let job = Atomic<Int>(0)

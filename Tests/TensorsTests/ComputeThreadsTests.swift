@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 import TestSupport
 import XCTest
@@ -69,13 +68,15 @@ final class ComputeThreadsTests: XCTestCase {
     }
 
     func testJobsAfterHelpersHaveFallenAsleep() throws {
-        // The helpers sleep after WorkerPool.spinLimit of idleness; a later job must wake them. The
-        // caller's first chunk waits until a helper has run a chunk, so the job can only finish
-        // if a sleeping helper woke (the waits only bound a hang).
+        // The helpers sleep after WorkerPool.spinLimit of idleness; a later job must wake them. Once
+        // every helper sleeps (so the one a 2-thread job uses does too), the caller's first chunk
+        // waits until a helper has run a chunk, so the job can only finish with a helper that woke
+        // (the waits only bound a hang).
         try XCTSkipIf(ComputeThreads.processorCount < 2, "no helper threads on one processor")
+        let pool = WorkerPool.shared
         for _ in 0..<3 {
             XCTAssertEqual(runChunks(8, threads: 2).runs, [Int](repeating: 1, count: 8))
-            XCTAssertTrue(waitUntil { WorkerPool.shared.sleepingHelpers > 0 }, "the helper never went to sleep")
+            XCTAssertTrue(waitUntil { pool.sleepingHelpers == pool.helperCount }, "the helpers never all went to sleep")
             let helperRan = Atomic<Bool>(false)
             let callerSawHelper = Atomic<Bool>(false)
             withUnsafePointer(to: helperRan) { ran in
@@ -85,9 +86,8 @@ final class ComputeThreadsTests: XCTestCase {
                         if worker > 0 {
                             ran.value.pointee.store(true, ordering: .releasing)
                         } else if !saw.value.pointee.load(ordering: .relaxed) {
-                            let deadline = DispatchTime.now().uptimeNanoseconds + 30_000_000_000
-                            while !ran.value.pointee.load(ordering: .acquiring) && DispatchTime.now().uptimeNanoseconds < deadline { sched_yield() }
-                            saw.value.pointee.store(ran.value.pointee.load(ordering: .acquiring), ordering: .relaxed)
+                            let helperRan = waitUntil(timeout: 30) { ran.value.pointee.load(ordering: .acquiring) }
+                            saw.value.pointee.store(helperRan, ordering: .relaxed)
                         }
                     }
                 }

@@ -56,7 +56,9 @@ final class MatrixMultiplyTests: XCTestCase {
     }
 
     func testLargerOddSizesCrossBlockBoundaries() {
-        // 255 crosses no KC block, 300 crosses KC = 256 and MC = 144; 7 leaves ragged tiles.
+        // ProductBlocks cuts 255x255x255 into four column blocks (0, 64, 128, 192; the last 63 wide);
+        // the others are one block each, with odd row and column counts (7, 33, 145, 300) and
+        // inner dimensions just past powers of two (257, 513).
         for (m, n, k) in [(255, 255, 255), (300, 7, 300), (7, 300, 257), (145, 33, 513)] {
             let a = Tensor.random([m, k], seed: UInt64(m * n))
             let b = Tensor.random([n, k], seed: UInt64(k))
@@ -84,8 +86,8 @@ final class MatrixMultiplyTests: XCTestCase {
     }
 
     func testAlphaScalesFullPanelsAndRaggedEdges() {
-        // 13 rows: two whole 6-row panels packed eight columns at a time plus a ragged one; k = 43
-        // leaves a tail after the eight-column blocks.
+        // One ProductBlocks block (too little work to cut): alpha scales a 13x19 product with an odd
+        // inner dimension (43), plain and with either operand transposed.
         for (ta, tb) in [(false, false), (false, true), (true, false)] {
             let a = Tensor.random(ta ? [43, 13] : [13, 43], seed: 21)
             let b = Tensor.random(tb ? [19, 43] : [43, 19], seed: 22)
