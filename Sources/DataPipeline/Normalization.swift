@@ -17,9 +17,8 @@ public struct Normalization: Codable, Sendable, Equatable, Hashable {
     /// The normalized value of `value` in channel (or feature) `group`.
     @inline(__always)
     public func apply(_ value: Float, group: Int) -> Float {
-        let m = mean.count == 1 ? mean[0] : mean[group % max(mean.count, 1)]
-        let s = standardDeviation.count == 1 ? standardDeviation[0] : standardDeviation[group % max(standardDeviation.count, 1)]
-        return (value - m) * (1 / s)
+        let (m, inverse) = parameters(group: group)
+        return (value - m) * inverse
     }
 
     /// Normalizes one sample of `shape` in place.
@@ -27,20 +26,33 @@ public struct Normalization: Codable, Sendable, Equatable, Hashable {
         let groups = shape.count == 3 ? shape[0] : values.count
         let groupSize = values.count / Swift.max(groups, 1)
         for group in 0..<groups {
-            // The same arithmetic as `apply(_:group:)`, with the group's mean and 1/s taken once.
-            let m = mean.count == 1 ? mean[0] : mean[group % max(mean.count, 1)]
-            let s = standardDeviation.count == 1 ? standardDeviation[0] : standardDeviation[group % max(standardDeviation.count, 1)]
-            let inverse = 1 / s
+            let (m, inverse) = parameters(group: group)
             for index in (group * groupSize)..<((group + 1) * groupSize) { values[index] = (values[index] - m) * inverse }
         }
     }
 
-    /// Normalizes every sample of a batch `[count, ...sampleShape]` in place.
+    /// Normalizes every sample of a batch `[count, ...sampleShape]` in place, with each group's
+    /// mean and 1/s worked out once for the whole batch.
     public func apply(toBatch values: UnsafeMutableBufferPointer<Float>, sampleShape: [Int]) {
         let width = sampleShape.reduce(1, *)
         guard width > 0 else { return }
+        let groups = sampleShape.count == 3 ? sampleShape[0] : width
+        let groupSize = width / Swift.max(groups, 1)
+        let table = (0..<groups).map { parameters(group: $0) }
         for row in 0..<(values.count / width) {
-            apply(to: UnsafeMutableBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]), shape: sampleShape)
+            for group in 0..<groups {
+                let (m, inverse) = table[group]
+                let start = row * width + group * groupSize
+                for index in start..<(start + groupSize) { values[index] = (values[index] - m) * inverse }
+            }
         }
+    }
+
+    /// Channel (or feature) `group`'s mean and the reciprocal of its standard deviation.
+    @inline(__always)
+    private func parameters(group: Int) -> (mean: Float, inverse: Float) {
+        let m = mean.count == 1 ? mean[0] : mean[group % max(mean.count, 1)]
+        let s = standardDeviation.count == 1 ? standardDeviation[0] : standardDeviation[group % max(standardDeviation.count, 1)]
+        return (m, 1 / s)
     }
 }

@@ -49,10 +49,6 @@ final class RandomAccessLoader: SampleLoader, @unchecked Sendable {
 
 final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {
     let source: any ChunkedDataset
-    let seed: UInt64
-    let shuffle: Bool
-    let windowChunks: Int
-    let chunkCounts: [Int]
     let epochs: Int?
     /// Whether chunks are read in file order, one at a time (gzip).
     let sequential: Bool
@@ -64,20 +60,17 @@ final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {
     init(source: any ChunkedDataset, seed: UInt64, shuffle: Bool, windowChunks: Int, epochs: Int?) {
         self.epochs = epochs
         self.source = source
-        self.seed = seed
-        self.shuffle = shuffle
-        self.windowChunks = max(windowChunks, 1)
-        chunkCounts = (0..<source.chunkCount).map(source.sampleCount(ofChunk:))
         sequential = source.prefersSequentialChunks
         sampler = WindowedChunkSampler(
-            chunkCounts: chunkCounts, windowChunks: windowChunks, seed: seed, shuffle: shuffle, sequentialChunks: sequential)
+            chunkCounts: (0..<source.chunkCount).map(source.sampleCount(ofChunk:)), windowChunks: windowChunks, seed: seed,
+            shuffle: shuffle, sequentialChunks: sequential)
     }
 
-    var count: Int { chunkCounts.reduce(0, +) }
+    var count: Int { sampler.count }
     var sampleShape: [Int] { source.sampleShape }
     var classCount: Int { source.classNames.count }
     var isChunked: Bool { true }
-    var chunkTotal: Int? { chunkCounts.count }
+    var chunkTotal: Int? { sampler.chunkCounts.count }
     /// The number of chunks held in memory now.
     var residentChunks: Int { resident.count }
 

@@ -23,14 +23,7 @@ public enum SampleTransform: Codable, Sendable, Equatable {
     public func apply(to values: UnsafeMutableBufferPointer<Float>, shape: [Int], generator: inout RandomGenerator, scratch: inout [Float]) {
         switch self {
         case .normalize(let mean, let deviation):
-            let groups = shape.count == 3 ? shape[0] : values.count
-            let groupSize = values.count / Swift.max(groups, 1)
-            for group in 0..<groups {
-                let m = mean.count == 1 ? mean[0] : mean[group % mean.count]
-                let s = deviation.count == 1 ? deviation[0] : deviation[group % deviation.count]
-                let inverse = 1 / s
-                for index in (group * groupSize)..<((group + 1) * groupSize) { values[index] = (values[index] - m) * inverse }
-            }
+            Normalization(mean: mean, standardDeviation: deviation).apply(to: values, shape: shape)
         case .randomHorizontalFlip(let probability):
             guard shape.count == 3, generator.nextUnitFloat() < probability else { return }
             let (channels, height, width) = (shape[0], shape[1], shape[2])

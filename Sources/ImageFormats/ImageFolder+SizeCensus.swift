@@ -40,8 +40,7 @@ final class ImageSizeCensus: Sendable {
         defer { close(descriptor) }
         var bytes = [UInt8](repeating: 0, count: 24)
         let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 24, 0) }
-        guard got == 24, bytes[12] == 0x49, bytes[13] == 0x48, bytes[14] == 0x44, bytes[15] == 0x52 else { return nil }
-        func word(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
-        return (word(16), word(20))
+        guard got == 24 else { return nil }
+        return PNGDecoder.headerSize(bytes)
     }
 }

@@ -162,15 +162,23 @@ public struct ImageFolder: RandomAccessDataset {
     ) throws -> Result {
         let path = paths[index]
         return try decoder.withDecodedFile(path, channels: options.channels, scratch: scratch) { header, pixels in
-            if let size = options.size {
-                guard header.width != size.width || header.height != size.height else { return try body(size.width, size.height, pixels) }
-                let image = PNGImage(width: header.width, height: header.height, channels: options.channels, pixels: Array(pixels), header: header)
-                let fitted = ImageGeometry.fit(image, width: size.width, height: size.height, sizing: options.sizing)
-                return try fitted.pixels.withUnsafeBufferPointer { try body(size.width, size.height, $0) }
-            }
-            try checkSize(header.width, header.height, path: path)
+            if options.size == nil { try checkSize(header.width, header.height, path: path) }
+            return try ImageFolder.withFitted(header: header, pixels: pixels, options: options, body)
+        }
+    }
+
+    /// Calls `body` with the width, height and interleaved 8-bit pixels of a decoded image at the
+    /// output size of `options`: the decoded pixels themselves when the image already has that
+    /// size (or no size is fixed), otherwise a copy brought to it by the options' sizing.
+    private static func withFitted<Result>(
+        header: PNGHeader, pixels: UnsafeBufferPointer<UInt8>, options: Options, _ body: (Int, Int, UnsafeBufferPointer<UInt8>) throws -> Result
+    ) rethrows -> Result {
+        guard let size = options.size, header.width != size.width || header.height != size.height else {
             return try body(header.width, header.height, pixels)
         }
+        let image = PNGImage(width: header.width, height: header.height, channels: options.channels, pixels: Array(pixels), header: header)
+        let fitted = ImageGeometry.fit(image, width: size.width, height: size.height, sizing: options.sizing)
+        return try fitted.pixels.withUnsafeBufferPointer { try body(size.width, size.height, $0) }
     }
 
     private func checkSize(_ width: Int, _ height: Int, path: String) throws(DataError) {
@@ -191,19 +199,14 @@ public struct ImageFolder: RandomAccessDataset {
         let scratch = DecodeScratch()
         let channels = options.channels.channelCount
         return try decoder.withDecodedFile(path, channels: options.channels, scratch: scratch) { header, pixels in
-            var image = PNGImage(width: header.width, height: header.height, channels: options.channels, pixels: Array(pixels), header: header)
-            if let size = options.size, size.width != header.width || size.height != header.height {
-                image = ImageGeometry.fit(image, width: size.width, height: size.height, sizing: options.sizing)
-            }
-            var features = Tensor(shape: [channels, image.height, image.width])
-            image.pixels.withUnsafeBufferPointer { fitted in
+            ImageFolder.withFitted(header: header, pixels: pixels, options: options) { width, height, fitted in
+                var features = Tensor(shape: [channels, height, width])
                 features.withUnsafeMutableBufferPointer { out in
                     scratch.writeChannelsFirst(
-                        fitted, channels: channels, plane: image.width * image.height,
-                        normalization: options.normalization, into: out)
+                        fitted, channels: channels, plane: width * height, normalization: options.normalization, into: out)
                 }
+                return features
             }
-            return features
         }
     }
 
@@ -229,11 +232,6 @@ public struct ImageFolder: RandomAccessDataset {
                 into: destination)
         }
         return labels[index]
-    }
-
-    /// Brings a decoded image to a fixed size as the dataset would (for single files).
-    public static func fit(_ image: PNGImage, width: Int, height: Int, sizing: ImageSizing) -> PNGImage {
-        ImageGeometry.fit(image, width: width, height: height, sizing: sizing)
     }
 
     /// A seeded split into training and validation subsets, stratified by class: from each class,

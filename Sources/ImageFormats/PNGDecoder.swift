@@ -91,12 +91,16 @@ public struct PNGDecoder: Sendable {
     /// The output size implied by the IHDR chunk (which must come first), or 0 when the bytes do
     /// not start with a plausible IHDR within the pixel limit.
     static func expectedBytes(_ bytes: [UInt8], channels: ChannelMode, maximumPixels: Int) -> Int {
-        guard bytes.count >= 24, bytes[12] == 0x49, bytes[13] == 0x48, bytes[14] == 0x44, bytes[15] == 0x52 else { return 0 }
+        guard let size = headerSize(bytes), size.width > 0, size.height > 0, size.width <= maximumPixels / size.height else { return 0 }
+        return size.width * size.height * channels.channelCount
+    }
+
+    /// Width and height from the IHDR chunk, which must come first (bytes 12..<24 of a PNG), or
+    /// nil when `bytes` do not start with one. The values are as written, not yet checked.
+    static func headerSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
+        guard bytes.count >= 24, bytes[12] == 0x49, bytes[13] == 0x48, bytes[14] == 0x44, bytes[15] == 0x52 else { return nil }
         func word(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
-        let width = word(16)
-        let height = word(20)
-        guard width > 0, height > 0, width <= maximumPixels / height else { return 0 }
-        return width * height * channels.channelCount
+        return (word(16), word(20))
     }
 
     /// Reads only the header of PNG bytes.

@@ -190,31 +190,28 @@ public struct ShardManifest: Codable, Sendable, Equatable {
         }
         var seen = Set<String>()
         for (index, shard) in shards.enumerated() {
-            let name = shard.name
-            let problem: String? =
-                name.isEmpty
-                ? "is empty"
-                : name.utf8.contains(0x2F)
-                    ? "contains '/'"
-                    : name.utf8.contains(0)
-                        ? "contains a NUL byte"
-                        : name.hasPrefix(".")
-                            ? "starts with '.' (as '.', '..' and hidden or temporary names do)"
-                            : name.utf8.count > 255
-                                ? "is longer than 255 bytes"
-                                : !seen.insert(name).inserted
-                                    ? "appears twice"
-                                    : shard.bytes < 0 || shard.samples < 0
-                                        ? "has a negative size or sample count"
-                                        : nil
-            if let problem {
-                let shown = String(reflecting: String(name.prefix(80)))
+            if let problem = ShardManifest.problem(with: shard, seen: &seen) {
+                let shown = String(reflecting: String(shard.name.prefix(80)))
                 throw DataError(
                     .corrupt, path: path,
                     reason: "shard entry \(index) (name \(shown)) \(problem): shard names must be plain file names",
                     fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
             }
         }
+    }
+
+    /// What is wrong with `shard`'s entry, or nil. The checks run in order, and only an entry that
+    /// passes the name checks is added to `seen` (the names so far) and checked for a repeat.
+    private static func problem(with shard: Shard, seen: inout Set<String>) -> String? {
+        let name = shard.name
+        if name.isEmpty { return "is empty" }
+        if name.utf8.contains(0x2F) { return "contains '/'" }
+        if name.utf8.contains(0) { return "contains a NUL byte" }
+        if name.hasPrefix(".") { return "starts with '.' (as '.', '..' and hidden or temporary names do)" }
+        if name.utf8.count > 255 { return "is longer than 255 bytes" }
+        if !seen.insert(name).inserted { return "appears twice" }
+        if shard.bytes < 0 || shard.samples < 0 { return "has a negative size or sample count" }
+        return nil
     }
 
     /// The manifest as JSON.

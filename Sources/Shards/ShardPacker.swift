@@ -47,10 +47,11 @@ public enum ShardPacker {
             } ?? Array(0..<images.count)
         let width = Tensor.elementCount(of: images.sampleShape)
         let scratch = WorkerScratch()
+        let name = { (position: Int) in images.paths[order[position]] }
         return try write(
             output: output, count: order.count, limits: limits, format: decoded ? .float32 : .png,
             featureCount: decoded ? width : 0, sampleShape: images.sampleShape, channels: images.options.channels.rawValue,
-            classNames: images.classNames, names: order.map { images.paths[$0] }, oversized: oversized
+            classNames: images.classNames, name: name, oversized: oversized
         ) { position in
             let index = order[position]
             if decoded {
@@ -69,19 +70,20 @@ public enum ShardPacker {
         let reader = try CSVReader(path: path, options: options)
         var rows: [[Float]] = []
         var labels: [Int] = []
-        var origins: [String] = []
+        var lines: [Int] = []
         var featureCount = 0
         while let chunk = try reader.next() {
             featureCount = chunk.features.shape[1]
             for row in 0..<chunk.count {
                 rows.append(Array(chunk.features.scalars[(row * featureCount)..<((row + 1) * featureCount)]))
                 labels.append(chunk.labels[row])
-                origins.append("\(path):\(chunk.lines[row])")
+                lines.append(chunk.lines[row])
             }
         }
+        let name = { (position: Int) in "\(path):\(lines[position])" }
         return try write(
             output: output, count: rows.count, limits: limits, format: .float32, featureCount: featureCount,
-            sampleShape: [featureCount], channels: nil, classNames: reader.classNames, names: origins, oversized: oversized
+            sampleShape: [featureCount], channels: nil, classNames: reader.classNames, name: name, oversized: oversized
         ) { (floatBytes(rows[$0]), labels[$0]) }
     }
 
@@ -94,7 +96,7 @@ public enum ShardPacker {
 
     private static func write(
         output: String, count: Int, limits: Limits, format: ShardFormat.SampleFormat, featureCount: Int,
-        sampleShape: [Int], channels: String?, classNames: [String], names: [String],
+        sampleShape: [Int], channels: String?, classNames: [String], name: (Int) -> String,
         oversized: (OversizedSample) -> Void, sample: (Int) throws -> ([UInt8], Int)
     ) throws -> ShardManifest {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
@@ -123,7 +125,7 @@ public enum ShardPacker {
             if let bytes = limits.bytes, payloads.count == 1, ShardFormat.headerSize + size > bytes {
                 oversized(
                     OversizedSample(
-                        sample: names[position], shardBytes: ShardFormat.headerSize + size,
+                        sample: name(position), shardBytes: ShardFormat.headerSize + size,
                         shard: String(format: "shard-%05d.mrshard", shards.count)))
                 try flush()
             }

@@ -15,20 +15,9 @@ public protocol ShardSource: Sendable {
     var location: String { get }
     /// The manifest's bytes.
     func manifestBytes() throws -> [UInt8]
-    /// The bytes of shard file `name`. Throws `ShardFetchError` (transient ones are retried).
-    func fetch(_ name: String) throws -> [UInt8]
     /// The bytes of shard file `name`, failing (without reading further) once more than
-    /// `maximumBytes` arrive. The default fetches everything, then checks.
+    /// `maximumBytes` arrive. Throws `ShardFetchError` (transient ones are retried).
     func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8]
-}
-
-extension ShardSource {
-    /// Fetches everything, then refuses more than `maximumBytes` (for sources that cannot stop early).
-    public func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8] {
-        let bytes = try fetch(name)
-        guard bytes.count <= maximumBytes else { throw ShardFetchError.oversized(name, limit: maximumBytes) }
-        return bytes
-    }
 }
 
 /// A failed fetch: transient ones (connection refused or reset, 5xx, short body) are retried.
@@ -73,11 +62,6 @@ public struct LocalShardSource: ShardSource {
         try FileBytes.contents(of: "\(directory)/manifest.json", maximumBytes: ShardManifest.maximumBytes)
     }
 
-    /// Reads a shard file.
-    public func fetch(_ name: String) throws -> [UInt8] {
-        try fetch(name, maximumBytes: 1 << 31)
-    }
-
     /// Reads a shard file, refusing one over `maximumBytes` before reading it.
     public func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8] {
         do { return try FileBytes.contents(of: "\(directory)/\(name)", maximumBytes: maximumBytes) } catch {
@@ -105,9 +89,6 @@ public struct HTTPShardSource: ShardSource {
 
     /// Downloads the manifest, stopping past `ShardManifest.maximumBytes`.
     public func manifestBytes() throws -> [UInt8] { try get("manifest.json", maximumBytes: ShardManifest.maximumBytes) }
-
-    /// Downloads a shard.
-    public func fetch(_ name: String) throws -> [UInt8] { try get(name, maximumBytes: 1 << 31) }
 
     /// Downloads a shard, stopping (and failing) as soon as more than `maximumBytes` arrive or the
     /// response announces more.

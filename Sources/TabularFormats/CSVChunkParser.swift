@@ -119,13 +119,8 @@ struct CSVChunkParser: Sendable {
         }
         rows: while p < end {
             let rowLine = line
-            if p.pointee == 0x0A {
-                p += 1
-                line += 1
-                continue
-            }  // blank line
-            if p.pointee == 0x0D {
-                p += p + 1 < end && p[1] == 0x0A ? 2 : 1
+            if p.pointee == 0x0A || p.pointee == 0x0D {  // a blank line
+                p += CSVLineEnd.length(at: p, before: end)
                 line += 1
                 continue
             }
@@ -147,7 +142,7 @@ struct CSVChunkParser: Sendable {
                     var escaped = false
                     while true {
                         while p < end && p.pointee != 0x22 {
-                            if p.pointee == 0x0A || (p.pointee == 0x0D && !(p + 1 < end && p[1] == 0x0A)) { line += 1 }
+                            if CSVLineEnd.ends(at: p, before: end) { line += 1 }
                             p += 1
                         }
                         if p == end {
@@ -220,7 +215,7 @@ struct CSVChunkParser: Sendable {
                     continue
                 }
                 if p < end {
-                    p += p.pointee == 0x0D && p + 1 < end && p[1] == 0x0A ? 2 : 1
+                    p += CSVLineEnd.length(at: p, before: end)
                     line += 1
                 }
                 break
@@ -263,13 +258,13 @@ struct CSVChunkParser: Sendable {
                         p += 1
                         break
                     }
-                    if p.pointee == 0x0A || (p.pointee == 0x0D && !(p + 1 < end && p[1] == 0x0A)) { line += 1 }
+                    if CSVLineEnd.ends(at: p, before: end) { line += 1 }
                     p += 1
                 }
                 continue
             }
             if kind == 2 || kind == 3 {
-                p += kind == 3 && p + 1 < end && p[1] == 0x0A ? 2 : 1
+                p += CSVLineEnd.length(at: p, before: end)
                 line += 1
                 return
             }

@@ -76,9 +76,6 @@ public struct CSVDataset: ChunkedDataset {
     /// The number of chunks.
     public var chunkCount: Int { chunks.count }
 
-    /// The total number of rows.
-    public var count: Int { chunks.reduce(0) { $0 + $1.rowCount } }
-
     /// `[features]`.
     public var sampleShape: [Int] { [featureNames.count] }
 
@@ -90,13 +87,14 @@ public struct CSVDataset: ChunkedDataset {
         sampleChunk(try csvChunk(at: index))
     }
 
-    private func sampleChunk(_ chunk: CSVChunk) -> SampleChunk {
-        var features = chunk.features
+    /// The chunk as samples, normalized in place: the chunk is consumed, so its features are the
+    /// only reference to their storage and are not copied.
+    private func sampleChunk(_ chunk: consuming CSVChunk) -> SampleChunk {
         if let normalization {
             let shape = sampleShape
-            features.withUnsafeMutableBufferPointer { normalization.apply(toBatch: $0, sampleShape: shape) }
+            chunk.features.withUnsafeMutableBufferPointer { normalization.apply(toBatch: $0, sampleShape: shape) }
         }
-        return SampleChunk(index: chunk.index, features: features, labels: chunk.labels, path: path, lines: chunk.lines)
+        return SampleChunk(index: chunk.index, features: chunk.features, labels: chunk.labels, path: path, lines: chunk.lines)
     }
 
     /// Chunk `index` with its features as one tensor `[rows, features]`. Rows that the opening

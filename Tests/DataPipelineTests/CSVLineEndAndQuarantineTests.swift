@@ -19,22 +19,6 @@ final class CSVLineEndAndQuarantineTests: XCTestCase {
         return url.path
     }
 
-    private func readAll(_ path: String, _ configure: (inout CSVOptions) -> Void = { _ in }) throws -> (
-        rows: [[Float]], lines: [Int], reader: CSVReader
-    ) {
-        var options = CSVOptions()
-        configure(&options)
-        let reader = try CSVReader(path: path, options: options)
-        var rows: [[Float]] = []
-        var lines: [Int] = []
-        while let chunk = try reader.next() {
-            let width = chunk.features.shape[1]
-            for row in 0..<chunk.count { rows.append(Array(chunk.features.scalars[(row * width)..<((row + 1) * width)])) }
-            lines += chunk.lines
-        }
-        return (rows, lines, reader)
-    }
-
     func testLoneCarriageReturnEndsARecordAtEveryChunkSize() throws {
         // Python: list(csv.reader(io.StringIO(text, newline=""))) gives the header and the rows
         // ['1','0'], ['2','1'], ['3','0'], ['4','1'], ['5','0'], with line_num 2, 3, 4, 5, 7 (the

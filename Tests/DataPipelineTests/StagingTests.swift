@@ -186,8 +186,6 @@ private final class MeasuringSource: ShardSource, @unchecked Sendable {
 
     var location: String { base.location }
     func manifestBytes() throws -> [UInt8] { try base.manifestBytes() }
-    func fetch(_ name: String) throws -> [UInt8] { try fetch(name, maximumBytes: 1 << 31) }
-
     func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8] {
         let bytes = try base.fetch(name, maximumBytes: maximumBytes)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []
