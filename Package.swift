@@ -68,7 +68,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CheckpointsTests",
-            dependencies: ["Checkpoints", "Tensors", "Layers", "Optimizers", "SystemIO", "Training", "TestSupport"]
+            dependencies: ["Checkpoints", "Tensors", "TestSupport"]
         ),
         .testTarget(name: "OptimizersTests", dependencies: ["Tensors", "Layers", "Optimizers", "TestSupport"]),
         .testTarget(

@@ -18,7 +18,6 @@ static int (*iallgatherv_fn)(const void *, int, Handle, void *, const int *, con
 static int (*wait_fn)(void **, void *);
 static int (*test_fn)(void **, int *, void *);
 static int (*allreduce_fn)(const void *, void *, int, Handle, Handle, Handle);
-static int (*barrier_fn)(Handle);
 static int (*finalize_fn)(void);
 static int (*abort_fn)(Handle, int);
 
@@ -54,7 +53,6 @@ int cmpi_load(char *message, int capacity) {
     *(void **)&iallgatherv_fn = symbol("MPI_Iallgatherv", message, capacity, &failed);
     *(void **)&wait_fn = symbol("MPI_Wait", message, capacity, &failed);
     *(void **)&test_fn = symbol("MPI_Test", message, capacity, &failed);
-    *(void **)&barrier_fn = symbol("MPI_Barrier", message, capacity, &failed);
     *(void **)&finalize_fn = symbol("MPI_Finalize", message, capacity, &failed);
     *(void **)&abort_fn = symbol("MPI_Abort", message, capacity, &failed);
     if (failed) {
@@ -68,10 +66,6 @@ int cmpi_load(char *message, int capacity) {
 int cmpi_init(void) { return init_fn(NULL, NULL); }
 int cmpi_rank(int *rank) { return rank_fn(world, rank); }
 int cmpi_size(int *size) { return size_fn(world, size); }
-
-int cmpi_allgatherv_float(const float *send, int count, float *receive, const int *counts, const int *displacements) {
-    return allgatherv_fn(send, count, float_type, receive, counts, displacements, float_type, world);
-}
 
 int cmpi_allgatherv_double(const double *send, int count, double *receive, const int *counts, const int *displacements) {
     return allgatherv_fn(send, count, double_type, receive, counts, displacements, double_type, world);
@@ -87,6 +81,5 @@ int cmpi_test(void **request, int *done) { return test_fn(request, done, NULL); 
 
 int cmpi_allreduce_sum_float(float *buffer, int count) { return allreduce_fn(IN_PLACE, buffer, count, float_type, sum_op, world); }
 int cmpi_allreduce_sum_double(double *buffer, int count) { return allreduce_fn(IN_PLACE, buffer, count, double_type, sum_op, world); }
-int cmpi_barrier(void) { return barrier_fn(world); }
 int cmpi_finalize(void) { return finalize_fn(); }
 int cmpi_abort(int code) { return abort_fn(world, code); }

@@ -69,8 +69,8 @@ public final class Quarantine: Sendable {
             return (state.entries.count, state.seen)
         }
         let judged = expectedTotal ?? (seen >= Quarantine.minimumSeenForStreams ? seen : nil)
-        if let judged, Double(bad) > fraction * Double(judged) {
-            throw Quarantine.budgetError(bad: bad, of: judged, fraction: fraction, latest: error)
+        if let judged, let overBudget = Quarantine.budgetError(bad: bad, of: judged, fraction: fraction, counted: .oneLoader(latest: error)) {
+            throw overBudget
         }
     }
 
@@ -78,18 +78,39 @@ public final class Quarantine: Sendable {
     public func finish() throws(DataError) {
         guard case .skip(let fraction) = policy else { return }
         let (entries, seen) = state.withLock { ($0.entries, $0.seen) }
-        if Double(entries.count) > fraction * Double(expectedTotal ?? seen), let last = entries.last {
-            throw Quarantine.budgetError(
-                bad: entries.count, of: expectedTotal ?? seen, fraction: fraction,
-                latest: DataError(.tooManyBadSamples, path: last.origin, reason: last.reason, fix: ""))
+        guard let last = entries.last else { return }
+        let latest = DataError(.tooManyBadSamples, path: last.origin, reason: last.reason, fix: "")
+        if let overBudget = Quarantine.budgetError(
+            bad: entries.count, of: expectedTotal ?? seen, fraction: fraction, counted: .oneLoader(latest: latest))
+        {
+            throw overBudget
         }
     }
 
-    private static func budgetError(bad: Int, of total: Int, fraction: Double, latest: DataError) -> DataError {
-        DataError(
-            .tooManyBadSamples, path: latest.path, line: latest.line,
-            reason: "\(bad) of \(total) samples are bad, more than the allowed \(fraction * 100)% (latest: \(latest.reason))",
-            fix: "repair the data (see the quarantine list) or raise the allowed fraction")
+    /// Who counted the bad samples judged by `budgetError(bad:of:fraction:counted:)`.
+    public enum BadSampleCount: Sendable {
+        /// One loader; `latest` is the last bad sample's error (the budget error names its file and line).
+        case oneLoader(latest: DataError)
+        /// Every rank of a data-parallel run together; `data` names the data (such as "the training data").
+        case allRanks(data: String)
+    }
+
+    /// The skip policy's budget, the one rule for loaders, training steps and validation: the
+    /// `tooManyBadSamples` error when `bad` of `total` samples are more than `fraction` of them,
+    /// else nil.
+    public static func budgetError(bad: Int, of total: Int, fraction: Double, counted: BadSampleCount) -> DataError? {
+        guard Double(bad) > fraction * Double(total) else { return nil }
+        switch counted {
+        case .oneLoader(let latest):
+            return DataError(
+                .tooManyBadSamples, path: latest.path, line: latest.line,
+                reason: "\(bad) of \(total) samples are bad, more than the allowed \(fraction * 100)% (latest: \(latest.reason))",
+                fix: "repair the data (see the quarantine list) or raise the allowed fraction")
+        case .allRanks(let data):
+            return DataError(
+                .tooManyBadSamples, path: data, reason: "\(bad) of \(total) samples are bad (all ranks), more than the allowed \(fraction * 100)%",
+                fix: "repair the data (each rank's warnings name the files it left out) or raise skip_bad_fraction")
+        }
     }
 }
 

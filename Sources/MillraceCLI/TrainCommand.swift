@@ -80,7 +80,7 @@ struct TrainCommand: ParsableCommand {
         _ = try cacheBudgetBytes()
         for (name, value) in [("--data", data), ("--validation", validation)] {
             guard let value else { continue }
-            let isURL = (value.hasPrefix("http://") || value.hasPrefix("https://")) && URL(string: value)?.host != nil
+            let isURL = DataKind.isURL(value) && URL(string: value)?.host != nil
             if !isURL && !FileManager.default.fileExists(atPath: value) {
                 throw ValidationError("\(name): '\(value)' is neither an existing file or folder nor an http(s) URL; check the path")
             }
@@ -191,8 +191,7 @@ extension TrainCommand {
 
     /// A local path made absolute against the current folder; URLs stay as they are.
     static func absolute(_ path: String) -> String {
-        let lower = path.lowercased()
-        if lower.hasPrefix("http://") || lower.hasPrefix("https://") { return path }
+        if DataKind.isURL(path) { return path }
         return URL(fileURLWithPath: path).standardizedFileURL.path
     }
 }

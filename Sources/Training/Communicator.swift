@@ -8,10 +8,9 @@ public protocol Communicator: AnyObject {
     var rankCount: Int { get }
     /// Every rank's `values` concatenated in rank order; `counts[r]` is rank r's count (the
     /// same array on every rank).
-    func allGather(_ values: [Float], counts: [Int]) throws -> [Float]
-    /// Every rank's `values` concatenated in rank order; `counts[r]` is rank r's count.
     func allGather(_ values: [Double], counts: [Int]) throws -> [Double]
-    /// Starts `allGather(values, counts:)` and returns at once, so work can go on while it runs
+    /// Starts an all-gather of floats (every rank's `values` concatenated in rank order; `counts[r]`
+    /// is rank r's count) and returns at once, so work can go on while it runs
     /// (`PendingAllGather.wait()` gives the result). Ranks start their gathers in the same order.
     func startAllGather(_ values: [Float], counts: [Int]) throws -> any PendingAllGather
     /// The element-wise sum over ranks, in place (in the collective's own order: fast, but the
@@ -29,8 +28,6 @@ public final class SingleProcess: Communicator {
     public var rank: Int { 0 }
     /// 1.
     public var rankCount: Int { 1 }
-    /// `values`.
-    public func allGather(_ values: [Float], counts: [Int]) throws -> [Float] { values }
     /// `values`.
     public func allGather(_ values: [Double], counts: [Int]) throws -> [Double] { values }
     /// A gather that has already completed.

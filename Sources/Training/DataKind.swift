@@ -16,8 +16,8 @@ public enum DataKind: String, ConfigurationChoice {
     /// ending in `.csv`, `.csv.gz` or `.tsv` (any case) is CSV; any other directory is an
     /// image folder; any other file is CSV.
     public static func of(path: String) -> DataKind {
+        if isURL(path) { return .packed }
         let lowered = path.lowercased()
-        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") { return .packed }
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if exists && isDirectory.boolValue {
@@ -26,5 +26,11 @@ public enum DataKind: String, ConfigurationChoice {
         if [".csv", ".csv.gz", ".tsv"].contains(where: { lowered.hasSuffix($0) }) { return .csv }
         if lowered.hasSuffix("/manifest.json") { return .packed }
         return exists ? .csv : .imageFolder
+    }
+
+    /// Whether `path` is an http(s) URL: it begins with `http://` or `https://`, in any case.
+    public static func isURL(_ path: String) -> Bool {
+        let lowered = path.lowercased()
+        return lowered.hasPrefix("http://") || lowered.hasPrefix("https://")
     }
 }

@@ -83,11 +83,10 @@ public struct Evaluation: Codable, Sendable, Equatable {
             if case .skip(let fraction) = badInput {
                 var bad = [Double(pipeline.quarantine.entries.count)]
                 try communicator.sum(&bad)
-                if bad[0] > fraction * Double(source.count) {
-                    throw DataError(
-                        .tooManyBadSamples, path: "the validation data",
-                        reason: "\(Int(bad[0])) of \(source.count) samples are bad (all ranks), more than the allowed \(fraction * 100)%",
-                        fix: "repair the data (each rank's warnings name the files it left out) or raise skip_bad_fraction")
+                if let overBudget = Quarantine.budgetError(
+                    bad: Int(bad[0]), of: source.count, fraction: fraction, counted: .allRanks(data: "the validation data"))
+                {
+                    throw overBudget
                 }
             }
         }

@@ -49,6 +49,27 @@ public final class OrderedGradientExchange: GradientExchange {
     }
     private var buckets: [Bucket] = []
 
+    /// Where every rank's claims lie in a gather: the same for every bucket of a plan.
+    private struct GatherLayout {
+        let tree: ChunkTree
+        /// The number of claims of each rank.
+        let claimCounts: [Int]
+        /// Each claim's place among all ranks' claims, in rank order.
+        let claimIndex: [ChunkTree.Node: Int]
+
+        init(plan: ChunkPlan) {
+            let tree = ChunkTree(chunkCount: plan.chunkCount)
+            let claims = (0..<plan.rankCount).map { tree.claims(owning: plan.chunks(ofRank: $0)) }
+            self.tree = tree
+            claimCounts = claims.map(\.count)
+            var index: [ChunkTree.Node: Int] = [:]
+            for (position, node) in claims.joined().enumerated() { index[node] = position }
+            claimIndex = index
+        }
+    }
+    /// The layout of the last plan seen (a step's buckets share one plan).
+    private var cachedLayout: (plan: ChunkPlan, layout: GatherLayout)?
+
     /// Exchanges among `communicator`'s ranks.
     public init(communicator: any Communicator, overlaps: Bool = true) {
         self.communicator = communicator
@@ -77,12 +98,10 @@ public final class OrderedGradientExchange: GradientExchange {
             let gather = try bucket.gather ?? start(bucket)
             let gathered = try timed { try gather.wait() }
             let width = bucket.elements.count
-            let tree = ChunkTree(chunkCount: bucket.plan.chunkCount)
-            let claims = (0..<bucket.plan.rankCount).map { tree.claims(owning: bucket.plan.chunks(ofRank: $0)) }
-            var offsets: [ChunkTree.Node: Int] = [:]
-            for (index, node) in claims.joined().enumerated() { offsets[node] = index * width }
+            let layout = layout(of: bucket.plan)
+            let tree = layout.tree
             let value = tree.value(
-                of: tree.root, known: { node in offsets[node].map { Array(gathered[$0..<($0 + width)]) } },
+                of: tree.root, known: { node in layout.claimIndex[node].map { Array(gathered[($0 * width)..<(($0 + 1) * width)]) } },
                 leaf: { chunk in preconditionFailure("ChunkTree: chunk \(chunk) was claimed by no rank") })
             result.replaceSubrange(bucket.elements, with: value)
         }
@@ -90,10 +109,16 @@ public final class OrderedGradientExchange: GradientExchange {
     }
 
     private func start(_ bucket: Bucket) throws -> any PendingAllGather {
-        let tree = ChunkTree(chunkCount: bucket.plan.chunkCount)
-        let counts = (0..<bucket.plan.rankCount).map { tree.claims(owning: bucket.plan.chunks(ofRank: $0)).count * bucket.elements.count }
+        let counts = layout(of: bucket.plan).claimCounts.map { $0 * bucket.elements.count }
         bytesSent += bucket.local.count * MemoryLayout<Float>.size
         return try timed { try communicator.startAllGather(bucket.local, counts: counts) }
+    }
+
+    private func layout(of plan: ChunkPlan) -> GatherLayout {
+        if let cachedLayout, cachedLayout.plan == plan { return cachedLayout.layout }
+        let layout = GatherLayout(plan: plan)
+        cachedLayout = (plan, layout)
+        return layout
     }
 
     private func timed<Result>(_ body: () throws -> Result) rethrows -> Result {

@@ -35,17 +35,6 @@ public final class MPICommunicator: Communicator {
         rankCount = Int(size)
     }
 
-    /// Every rank's floats in rank order.
-    public func allGather(_ values: [Float], counts: [Int]) throws -> [Float] {
-        let (counts32, displacements, total) = try layout(counts)
-        var result = [Float](repeating: 0, count: total)
-        let code = result.withUnsafeMutableBufferPointer { out in
-            cmpi_allgatherv_float(values, Int32(values.count), out.baseAddress, counts32, displacements)
-        }
-        guard code == 0 else { throw CommunicationError(operation: "MPI_Allgatherv", code: code) }
-        return result
-    }
-
     /// Every rank's doubles in rank order.
     public func allGather(_ values: [Double], counts: [Int]) throws -> [Double] {
         let (counts32, displacements, total) = try layout(counts)

@@ -1,20 +1,20 @@
 import DataPipeline
 import Tensors
 
-/// How a step's global batch is cut: its chunk plan and tree, this rank's claims and units.
+/// How a step's global batch is cut: its chunk plan, this rank's claims and units.
 struct StepLayout {
     let plan: ChunkPlan
-    let tree: ChunkTree
     let claims: [ChunkTree.Node]
     let units: [ChunkTree.Node]
     let split: UnitSplit
+
+    /// The plan's chunk tree.
+    var tree: ChunkTree { ChunkTree(chunkCount: plan.chunkCount) }
 }
 
 /// This rank's units of a step (runs of consecutive chunks) and where their rows lie: chunks are
 /// positions of the global batch, so where bad samples were left out a chunk has fewer rows (or none).
 struct UnitSplit {
-    /// The global batch's chunks.
-    let plan: ChunkPlan
     /// Each unit's chunks (global chunk numbers), in order; together this rank's chunks.
     let chunks: [Range<Int>]
     /// Each unit's rows within this rank's slice.
@@ -23,7 +23,6 @@ struct UnitSplit {
     let chunkRows: [[Range<Int>]]
 
     init(plan: ChunkPlan, chunks: [Range<Int>], batch: Batch) {
-        self.plan = plan
         self.chunks = chunks
         // The first row at or after a global position: rows are positions sliceStart... in order,
         // or the kept positions.

@@ -73,20 +73,6 @@ public struct SynchronizedBatchNorm {
         )
     }
 
-    /// `forward(_:chunkRows:)` with each chunk a tensor of its own.
-    public func forward(_ chunks: [Tensor]) throws -> (
-        outputs: [Tensor], pullback: ([Tensor]) throws -> (inputGradients: [Tensor], parameterGradients: [[Float]])
-    ) {
-        let (outputs, pullback) = try forward(chunks.map { $0 }, chunkRows: chunks.map { [0..<($0.shape.first ?? 0)] })
-        return (
-            outputs.map { $0 ?? Tensor(shape: [0]) },
-            { gradients in
-                let (inputGradients, parameterGradients) = try pullback(gradients.map { $0 })
-                return (inputGradients.map { $0 ?? Tensor(shape: [0]) }, parameterGradients)
-            }
-        )
-    }
-
     /// The sum over every chunk of the global batch of its vector of `width` doubles (`local`:
     /// this rank's chunks', in order), grouped by the chunk tree.
     func globalSum(_ local: [[Double]], width: Int) throws -> [Double] {

@@ -13,14 +13,16 @@ public struct TrainedModel {
     public var configuration: RunConfiguration
     /// The network with the checkpoint's weights.
     public var model: Sequential
-    /// The class names, in class-index order.
-    public var classNames: [String]
-    /// The shape of one sample.
-    public var sampleShape: [Int]
-    /// How the training data was prepared: evaluation and prediction read data the same way.
+    /// How the training data was prepared (class names and sample shape filled in): evaluation
+    /// and prediction read data the same way.
     public var preprocessing: Preprocessing
     /// The checkpoint.
     public var checkpoint: LoadedCheckpoint
+
+    /// The class names, in class-index order.
+    public var classNames: [String] { preprocessing.classNames ?? [] }
+    /// The shape of one sample.
+    public var sampleShape: [Int] { preprocessing.sampleShape ?? [] }
 
     /// Loads a checkpoint directory (`step-…`) or the newest good checkpoint of a store.
     public static func load(_ path: String) throws -> TrainedModel {
@@ -60,9 +62,7 @@ public struct TrainedModel {
         preprocessing.classNames = classNames
         preprocessing.sampleShape = sampleShape
         if sampleShape.count == 3 { preprocessing.size = [sampleShape[2], sampleShape[1]] }
-        return TrainedModel(
-            configuration: configuration, model: model, classNames: classNames, sampleShape: sampleShape,
-            preprocessing: preprocessing, checkpoint: checkpoint)
+        return TrainedModel(configuration: configuration, model: model, preprocessing: preprocessing, checkpoint: checkpoint)
     }
 
     /// Data to evaluate on (a PNG class folder or a CSV file), read as the model was trained:

@@ -38,12 +38,10 @@ extension Trainer {
         guard kept > 0 else { return (0, 0) }  // every rank knows the global count: all skip the step
         let tree = ChunkTree(chunkCount: plan.chunkCount)
         let claims = tree.claims(owning: plan.chunks(ofRank: communicator.rank))
-        let layers = Trainer.leafLayers(of: model)
-        let whole = layers.allSatisfy { $0 is BatchNorm || $0.keepsToGradientChunks }
-        let units = whole ? claims : claims.flatMap { claim in tree.chunks(under: claim).map { ChunkTree.Node(level: 0, index: $0) } }
+        let layout = parameterLayout
+        let layers = layout.layers
+        let units = layout.runsWholeUnits ? claims : claims.flatMap { claim in tree.chunks(under: claim).map { ChunkTree.Node(level: 0, index: $0) } }
         let split = UnitSplit(plan: plan, chunks: units.map { tree.chunks(under: $0) }, batch: batch)
-        let parameters = layers.flatMap { $0.namedParameters.map(\.parameter) }  // the model's visiting order
-        let parameterCount = parameters.reduce(0) { $0 + $1.value.count }
         var generators = split.chunks.map { $0.map { RandomGenerator(seed: seed, stream: [1, UInt64(stepCount), UInt64($0)]) } }
         // For layers that draw from `context.generator` (not per chunk): one stream per unit, so
         // a resumed run draws the same; such a layer's bits depend on the rank count.
@@ -86,10 +84,10 @@ extension Trainer {
         // A plain run's one claim needs no exchange: the backward pass leaves its gradient in the parameters.
         let direct = units.count == 1 && communicator.rankCount == 1 && claims == units
         try backward(
-            backwards, layers: layers, upstream: lossGradients, step: StepLayout(plan: plan, tree: tree, claims: claims, units: units, split: split),
+            backwards, layout: layout, upstream: lossGradients, step: StepLayout(plan: plan, claims: claims, units: units, split: split),
             direct: direct)
         if !direct {
-            Trainer.unflatten(try exchange.finish(parameterCount: parameterCount), into: parameters)
+            Trainer.unflatten(try exchange.finish(parameterCount: layout.parameterCount), into: layout.parameters)
         }
         optimizer.step(model)
         return try globalFigures(figures, plan: plan, samples: kept)
@@ -113,12 +111,11 @@ extension Trainer {
             // Dataset indices (below 2^53) travel exactly as doubles.
             let indices = try communicator.allGather(batch.leftOutIndices.map(Double.init), counts: leftOutCounts)
             leftOutEverywhere.formUnion(indices.map { Int($0) })
-            if let budget = badSampleBudget, Double(leftOutEverywhere.count) > budget.fraction * Double(budget.total) {
-                throw DataError(
-                    .tooManyBadSamples, path: "the training data",
-                    reason:
-                        "\(leftOutEverywhere.count) of \(budget.total) samples are bad (all ranks), more than the allowed \(budget.fraction * 100)%",
-                    fix: "repair the data (each rank's warnings name the files it left out) or raise skip_bad_fraction")
+            if let budget = badSampleBudget,
+                let overBudget = Quarantine.budgetError(
+                    bad: leftOutEverywhere.count, of: budget.total, fraction: budget.fraction, counted: .allRanks(data: "the training data"))
+            {
+                throw overBudget
             }
         }
         return (0..<communicator.rankCount).reduce(0) { $0 + Int(sizes[2 * $1]) }
@@ -159,13 +156,15 @@ extension Trainer {
     /// its slice of every claim's gradient (its node's tree sum) goes to the exchange as one
     /// bucket, which may run while the earlier layers' backward passes do; with `direct`, the
     /// gradients stay in the parameters instead.
-    private func backward(_ backwards: [UnitBackward], layers: [any Layer], upstream: [Tensor?], step: StepLayout, direct: Bool) throws {
+    private func backward(_ backwards: [UnitBackward], layout: ParameterLayout, upstream: [Tensor?], step: StepLayout, direct: Bool) throws {
         var upstream = upstream
-        var offset = layers.reduce(0) { $0 + $1.parameterCount }
+        var offset = layout.parameterCount
+        let tree = step.tree
         let unitIndex = [ChunkTree.Node: Int](uniqueKeysWithValues: step.units.enumerated().map { ($1, $0) })
-        for (layer, backward) in zip(layers, backwards).reversed() {
-            let layerParameters = layer.namedParameters.map(\.parameter)
-            let width = layerParameters.reduce(0) { $0 + $1.value.count }
+        for (index, backward) in zip(layout.layers.indices, backwards).reversed() {
+            let layer = layout.layers[index]
+            let layerParameters = layout.layerParameters[index]
+            let width = layout.widths[index]
             offset -= width
             var unitValues: [[Float]] = []
             switch backward {
@@ -182,23 +181,17 @@ extension Trainer {
                 let (inputGradients, parameterGradients) = try pullback(upstream)
                 upstream = inputGradients
                 let firstChunk = step.split.chunks.first?.lowerBound ?? 0
-                unitValues = step.units.map { unit in step.tree.value(of: unit, leaf: { parameterGradients[$0 - firstChunk] }) }
+                unitValues = step.units.map { unit in tree.value(of: unit, leaf: { parameterGradients[$0 - firstChunk] }) }
                 if direct, let value = unitValues.first { Trainer.unflatten(value, into: layerParameters) }
             }
             guard width > 0, !direct else { continue }
             let claimValues = step.claims.map { claim in
-                step.tree.value(
+                tree.value(
                     of: claim, known: { unitIndex[$0].map { unitValues[$0] } },
                     leaf: { preconditionFailure("step: chunk \($0) of claim \(claim) was computed by no unit") })
             }
             try exchange.begin(bucket: offset..<(offset + width), claimValues: claimValues, plan: step.plan)
             try exchange.progress()
         }
-    }
-
-    /// The layers of `model` in the order they apply, nested `Sequential`s opened.
-    static func leafLayers(of model: any Layer) -> [any Layer] {
-        guard let sequential = model as? Sequential else { return [model] }
-        return sequential.layers.flatMap(leafLayers(of:))
     }
 }

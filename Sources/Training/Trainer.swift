@@ -47,8 +47,6 @@ public final class Trainer {
     public var epochMetrics: [String: Double] = [:]
     /// The pipeline state after the last step (nil before the first).
     public private(set) var pipelineState: PipelineState?
-    /// The pipeline being trained on, during `fit`.
-    public private(set) var pipeline: BatchPipeline?
 
     /// Samples per gradient chunk: each global batch is cut into chunks of this size whose
     /// gradients are summed in one fixed order, so the bits are the same on any number of ranks.
@@ -73,6 +71,9 @@ public final class Trainer {
     public internal(set) var coordinationSeconds = 0.0
 
     let context = ForwardContext(isTraining: true)
+    /// The model's layers and where their parameters lie in the flat gradient, worked out at
+    /// the first step (the model never changes).
+    lazy var parameterLayout = ParameterLayout(model: model)
 
     /// Creates a trainer; `stepCount` is the number of steps already taken (when resuming).
     public init(
@@ -103,8 +104,6 @@ public final class Trainer {
     /// after a step (then `.interrupted` is announced, so a checkpoint callback can save).
     @discardableResult
     public func fit(_ pipeline: BatchPipeline, shouldStop: (() -> Bool)? = nil) throws -> TrainingSummary {
-        self.pipeline = pipeline
-        defer { self.pipeline = nil }
         if case .skip(let fraction) = pipeline.quarantine.policy {
             leavesOutSamples = true
             badSampleBudget = pipeline.quarantine.expectedTotal.map { (fraction, $0) }
@@ -116,6 +115,9 @@ public final class Trainer {
         var epochLoss = 0.0
         var epochCorrect = 0
         var epochSamples = 0
+        // An epoch is open from its first step to its last; a step whose samples were all left
+        // out (skip policy) adds none, so the sample count cannot tell.
+        var epochIsOpen = false
         var epochStarted = started
         var interrupted = false
         var lastStep: StepEvent?
@@ -123,7 +125,8 @@ public final class Trainer {
         var epochsCompleted = startState.epoch
         try announce(.began(step: stepCount, epoch: startState.epoch))
         while let batch = try pipeline.next() {
-            if epochSamples == 0 {
+            if !epochIsOpen {
+                epochIsOpen = true
                 epochMetrics = [:]
                 epochStarted = DispatchTime.now().uptimeNanoseconds
             }
@@ -140,17 +143,17 @@ public final class Trainer {
             pipelineState = batch.stateAfter
             let waitFraction = pipeline.statistics.waitFraction
             let epochSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStarted) / 1e9
+            let meanLoss = epochLoss / Double(max(epochSamples, 1))  // 0, not 0/0, while every sample was left out
+            let accuracy = Double(epochCorrect) / Double(max(epochSamples, 1))
             let event = StepEvent(
                 step: stepCount, epoch: batch.epoch, batchInEpoch: batch.indexInEpoch, batchesPerEpoch: pipeline.batchesPerEpoch,
                 isLastInEpoch: batch.isLastInEpoch, loss: value, samples: count, correct: correct, learningRate: learningRate,
                 stateAfter: batch.stateAfter, dataWaitFraction: waitFraction, epochSeconds: epochSeconds, epochSamples: epochSamples,
-                epochLoss: epochLoss / Double(epochSamples), epochAccuracy: Double(epochCorrect) / Double(epochSamples))
+                epochLoss: meanLoss, epochAccuracy: accuracy)
             lastStep = event
             pipeline.recycle(batch)
             try announce(.stepEnded(event))
             if event.isLastInEpoch {
-                let meanLoss = epochLoss / Double(max(epochSamples, 1))
-                let accuracy = Double(epochCorrect) / Double(max(epochSamples, 1))
                 epochLosses.append(meanLoss)
                 epochMetrics["loss"] = meanLoss
                 epochMetrics["accuracy"] = accuracy
@@ -163,6 +166,7 @@ public final class Trainer {
                 epochLoss = 0
                 epochCorrect = 0
                 epochSamples = 0
+                epochIsOpen = false
             }
             if try agreeToStop(shouldStop?() == true) {
                 interrupted = true

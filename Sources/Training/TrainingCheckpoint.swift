@@ -35,19 +35,28 @@ public enum TrainingCheckpoint {
 
     /// The pipeline state a checkpoint recorded, if any.
     public static func pipelineState(of manifest: CheckpointManifest, path: String) throws(CheckpointError) -> PipelineState? {
-        guard let value = manifest.pipelineState else { return nil }
-        do { return try value.decode(PipelineState.self) } catch {
-            throw CheckpointError(
-                .corrupt, path: "\(path)/manifest.json", reason: "unreadable pipeline state: \(error)", fix: "use another checkpoint")
-        }
+        try decode(manifest.pipelineState, as: PipelineState.self, what: "pipeline state", path: path)
     }
 
     /// The preprocessing a checkpoint recorded, if any (checkpoints of earlier versions have none).
     public static func preprocessing(of manifest: CheckpointManifest, path: String) throws(CheckpointError) -> Preprocessing? {
-        guard let value = manifest.preprocessing else { return nil }
-        do { return try value.decode(Preprocessing.self) } catch {
+        try decode(manifest.preprocessing, as: Preprocessing.self, what: "preprocessing", path: path)
+    }
+
+    /// The checkpoint with the highest validation accuracy, the newest among equals (one without
+    /// the figure counts as -1, so without validation data: the newest).
+    static func highestValidationAccuracy(among checkpoints: [CheckpointSummary]) -> CheckpointSummary? {
+        checkpoints.max { ($0.metrics["validation_accuracy"] ?? -1, $0.step) < ($1.metrics["validation_accuracy"] ?? -1, $1.step) }
+    }
+
+    /// `value` (a manifest entry) decoded, nil when absent; `corrupt` naming `what` when unreadable.
+    private static func decode<Value: Decodable>(_ value: JSONValue?, as type: Value.Type, what: String, path: String) throws(CheckpointError)
+        -> Value?
+    {
+        guard let value else { return nil }
+        do { return try value.decode(type) } catch {
             throw CheckpointError(
-                .corrupt, path: "\(path)/manifest.json", reason: "unreadable preprocessing: \(error)", fix: "use another checkpoint")
+                .corrupt, path: "\(path)/manifest.json", reason: "unreadable \(what): \(error)", fix: "use another checkpoint")
         }
     }
 }

@@ -78,7 +78,7 @@ public struct TrainingData: Sendable {
         case .packed:
             let path = location.path ?? ""
             let shardSource: any ShardSource
-            if path.lowercased().hasPrefix("http://") || path.lowercased().hasPrefix("https://") {
+            if DataKind.isURL(path) {
                 guard let url = URL(string: path) else {
                     throw DataError(.invalidOption, path: path, reason: "not a valid URL", fix: "give an http(s) URL of a shard manifest")
                 }
@@ -99,40 +99,38 @@ public struct TrainingData: Sendable {
             let dataset = try CSVDataset(path: path, options: csvOptions(preprocessing, options: options), normalization: preprocessing.normalization)
             preprocessing.classNames = dataset.classNames
             preprocessing.sampleShape = dataset.sampleShape
+            let training: DataSource
+            let validation: DataSource?
             if let validationPath = location.validationPath {
-                let validation = try source(path: validationPath, preprocessing: preprocessing, options: options)
-                return TrainingData(
-                    training: .chunked(dataset), validation: validation, preprocessing: preprocessing, stager: nil,
-                    quarantined: dataset.quarantined)
+                training = .chunked(dataset)
+                validation = try source(path: validationPath, preprocessing: preprocessing, options: options)
+            } else if let fraction = location.validationSplit, fraction > 0 {
+                let split = RowSplit(fraction: fraction, seed: options.seed)
+                training = .chunked(ChunkedRowSplit(base: dataset, split: split, heldOut: false))
+                validation = .chunked(ChunkedRowSplit(base: dataset, split: split, heldOut: true))
+            } else {
+                (training, validation) = (.chunked(dataset), nil)
             }
-            guard let fraction = location.validationSplit, fraction > 0 else {
-                return TrainingData(
-                    training: .chunked(dataset), validation: nil, preprocessing: preprocessing, stager: nil,
-                    quarantined: dataset.quarantined)
-            }
-            let split = RowSplit(fraction: fraction, seed: options.seed)
             return TrainingData(
-                training: .chunked(ChunkedRowSplit(base: dataset, split: split, heldOut: false)),
-                validation: .chunked(ChunkedRowSplit(base: dataset, split: split, heldOut: true)),
-                preprocessing: preprocessing, stager: nil, quarantined: dataset.quarantined)
+                training: training, validation: validation, preprocessing: preprocessing, stager: nil, quarantined: dataset.quarantined)
         case .imageFolder:
             let folder = try ImageFolder(root: location.path ?? "", options: imageOptions(preprocessing))
             preprocessing.classNames = folder.classNames
             preprocessing.sampleShape = folder.sampleShape
             preprocessing.size = [folder.sampleShape[2], folder.sampleShape[1]]
             preprocessing.channels = folder.options.channels
+            let training: DataSource
+            let validation: DataSource?
             if let validationPath = location.validationPath {
-                let validation = try source(path: validationPath, preprocessing: preprocessing, options: options)
-                return TrainingData(
-                    training: .randomAccess(folder), validation: validation, preprocessing: preprocessing, stager: nil, quarantined: [])
+                training = .randomAccess(folder)
+                validation = try source(path: validationPath, preprocessing: preprocessing, options: options)
+            } else if let fraction = location.validationSplit, fraction > 0 {
+                let (kept, heldOut) = folder.split(validationFraction: fraction, seed: options.seed)
+                (training, validation) = (.randomAccess(kept), .randomAccess(heldOut))
+            } else {
+                (training, validation) = (.randomAccess(folder), nil)
             }
-            guard let fraction = location.validationSplit, fraction > 0 else {
-                return TrainingData(training: .randomAccess(folder), validation: nil, preprocessing: preprocessing, stager: nil, quarantined: [])
-            }
-            let (training, validation) = folder.split(validationFraction: fraction, seed: options.seed)
-            return TrainingData(
-                training: .randomAccess(training), validation: .randomAccess(validation), preprocessing: preprocessing,
-                stager: nil, quarantined: [])
+            return TrainingData(training: training, validation: validation, preprocessing: preprocessing, stager: nil, quarantined: [])
         }
     }
 

@@ -131,8 +131,8 @@ public final class TrainingRun {
         if let fraction = configuration.pipeline.skipBadFraction { options.badInput = .skip(maximumFraction: fraction) }
         data = try TrainingData.open(TrainingRun.location(configuration), preprocessing: TrainingRun.preprocessing(configuration), options: options)
         let summary = DataSummary(data)
-        try configuration.validate(against: summary, path: path)
-        model = try configuration.makeModel(for: summary, path: path)
+        // The model built to check the shapes is the model trained (built once: same seed, same weights).
+        model = try configuration.validate(against: summary, path: path).model
         loss = try configuration.makeLoss(path: path)
         optimizer = try configuration.makeOptimizer(path: path)
         schedule = configuration.makeSchedule(batchesPerEpoch: TrainingRun.batchesPerEpoch(configuration, count: data.training.count))
@@ -167,15 +167,19 @@ public final class TrainingRun {
     }
 
     static func batchesPerEpoch(_ configuration: RunConfiguration, count: Int) -> Int {
-        let size = configuration.pipeline.batchSize == 0 ? max(count, 1) : configuration.pipeline.batchSize
+        let size = batchSize(configuration, count: count)
         return (count + size - 1) / size
+    }
+
+    /// Samples per batch: the configured size, or (0) the whole set of `count` samples.
+    static func batchSize(_ configuration: RunConfiguration, count: Int) -> Int {
+        configuration.pipeline.batchSize == 0 ? max(count, 1) : configuration.pipeline.batchSize
     }
 
     /// The pipeline's settings.
     func pipelineConfiguration() -> PipelineConfiguration {
         var pipeline = PipelineConfiguration()
-        let count = data.training.count
-        pipeline.batchSize = configuration.pipeline.batchSize == 0 ? max(count, 1) : configuration.pipeline.batchSize
+        pipeline.batchSize = TrainingRun.batchSize(configuration, count: data.training.count)
         pipeline.shuffle = configuration.pipeline.shuffle ?? true
         pipeline.threads = configuration.pipeline.threads ?? ComputeThreads.processorCount
         pipeline.prefetchDepth = configuration.pipeline.prefetch ?? 4
@@ -224,13 +228,14 @@ public final class TrainingRun {
         // its own line on standard error, named like its errors.
         let rankName = "rank \(communicator.rank) of \(communicator.rankCount)"
         let otherRankWarns = !isFirstRank && !overrides.quiet
-        pipeline.onWarning = { message in
+        let warn = { (message: String) in
             if isFirstRank {
                 reporter.line("warning: \(message)")
             } else if otherRankWarns {
                 FileHandle.standardError.write(Data("\(rankName): warning: \(message)\n".utf8))
             }
         }
+        pipeline.onWarning = warn
         let threads = pipelineConfiguration.threads
         let validation = data.validation.map {
             ValidationCallback(
@@ -279,16 +284,12 @@ public final class TrainingRun {
             var text = "left out \(leftOut.count) \(kind) sample(s) that could not be read (skip_bad_fraction):"
             for reason in leftOut.prefix(5) { text += "\n  \(reason)" }
             if leftOut.count > 5 { text += "\n  ... and \(leftOut.count - 5) more" }
-            if isFirstRank {
-                reporter.line("warning: \(text)")
-            } else if otherRankWarns {
-                FileHandle.standardError.write(Data("\(rankName): warning: \(text)\n".utf8))
-            }
+            warn(text)
         }
         try store.waitUntilSaved()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let saved = store.checkpoints()
-        let bestName = saved.max { ($0.metrics["validation_accuracy"] ?? -1, $0.step) < ($1.metrics["validation_accuracy"] ?? -1, $1.step) }?.name
+        let bestName = TrainingCheckpoint.highestValidationAccuracy(among: saved)?.name
         return RunSummary(
             finalLoss: summary.epochLosses.last ?? 0, finalValidationAccuracy: validation?.latest?.accuracy,
             bestValidationAccuracy: validation?.bestAccuracy, steps: summary.totalSteps, epochs: summary.epochsCompleted,

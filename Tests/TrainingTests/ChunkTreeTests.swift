@@ -2,8 +2,6 @@ import DataPipeline
 import Tensors
 import XCTest
 
-@testable import Training
-
 /// The fixed summation tree of data-parallel gradients, against hand-worked values.
 final class ChunkTreeTests: XCTestCase {
     /// 11 samples in chunks of 3 among 2 and 4 ranks, worked by hand: chunks [0,3) [3,6) [6,9)

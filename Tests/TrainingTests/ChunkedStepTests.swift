@@ -57,15 +57,8 @@ final class ChunkedStepTests: XCTestCase {
     /// With batch normalisation (layer by layer, statistics over the whole batch) and one layer
     /// run chunk by chunk, the same bits as all layers run over the whole batch.
     func testBatchNormModelMatchesWithALayerRunChunkByChunk() throws {
-        func model(wrapped: Bool) -> Sequential {
-            var generator = RandomGenerator(seed: 13)
-            let first = Dense(inputSize: 36, outputSize: 8, generator: &generator)
-            return Sequential(
-                Flatten(), wrapped ? ChunkByChunk(first) : first, BatchNorm(features: 8), ReLU(),
-                Dense(inputSize: 8, outputSize: 3, generator: &generator))
-        }
-        let whole = try train(model(wrapped: false))
-        let byChunk = try train(model(wrapped: true))
+        let whole = try train(batchNormModel(wrapped: false))
+        let byChunk = try train(batchNormModel(wrapped: true))
         XCTAssertEqual(whole.losses, byChunk.losses)
         XCTAssertEqual(whole.parameters, byChunk.parameters)
     }
@@ -114,16 +107,19 @@ final class ChunkedStepTests: XCTestCase {
         let byChunk = try run(ChunkByChunk(plainModel()))
         XCTAssertEqual(whole.loss, byChunk.loss)
         XCTAssertEqual(whole.parameters, byChunk.parameters)
-        func normModel(wrapped: Bool) -> Sequential {
-            var generator = RandomGenerator(seed: 13)
-            let first = Dense(inputSize: 36, outputSize: 8, generator: &generator)
-            return Sequential(
-                Flatten(), wrapped ? ChunkByChunk(first) : first, BatchNorm(features: 8), ReLU(),
-                Dense(inputSize: 8, outputSize: 3, generator: &generator))
-        }
-        let normWhole = try run(normModel(wrapped: false))
-        let normByChunk = try run(normModel(wrapped: true))
+        let normWhole = try run(batchNormModel(wrapped: false))
+        let normByChunk = try run(batchNormModel(wrapped: true))
         XCTAssertEqual(normWhole.loss, normByChunk.loss)
         XCTAssertEqual(normWhole.parameters, normByChunk.parameters)
+    }
+
+    /// Flatten, dense (run chunk by chunk when `wrapped`), batch normalisation, ReLU and dense,
+    /// for 1×6×6 samples and 3 classes (seed 13).
+    private func batchNormModel(wrapped: Bool) -> Sequential {
+        var generator = RandomGenerator(seed: 13)
+        let first = Dense(inputSize: 36, outputSize: 8, generator: &generator)
+        return Sequential(
+            Flatten(), wrapped ? ChunkByChunk(first) : first, BatchNorm(features: 8), ReLU(),
+            Dense(inputSize: 8, outputSize: 3, generator: &generator))
     }
 }

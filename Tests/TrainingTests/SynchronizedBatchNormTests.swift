@@ -28,10 +28,13 @@ final class SynchronizedBatchNormTests: XCTestCase {
         let chunked = makeLayer()
         let synchronized = SynchronizedBatchNorm(layer: chunked, plan: plan, communicator: SingleProcess())
         let rows = (0..<plan.chunkCount).map { plan.samples(ofChunk: $0) }
-        let (outputs, pullback) = try synchronized.forward(rows.map { input.rows($0) })
+        // Each chunk a unit of its own: its rows are the whole unit.
+        let (outputs, pullback) = try synchronized.forward(rows.map { input.rows($0) }, chunkRows: rows.map { [0..<$0.count] })
         let (inputGradients, parameterGradients) = try pullback(rows.map { upstream.rows($0) })
-        let output = outputs.flatMap(\.scalars)
-        let inputGradient = inputGradients.flatMap(\.scalars)
+        XCTAssertEqual(outputs.compactMap { $0 }.count, plan.chunkCount)
+        XCTAssertEqual(inputGradients.compactMap { $0 }.count, plan.chunkCount)
+        let output = outputs.flatMap { $0?.scalars ?? [] }
+        let inputGradient = inputGradients.flatMap { $0?.scalars ?? [] }
 
         // The float64 reference.
         let x = input.scalars.map(Double.init)

@@ -17,9 +17,6 @@ int cmpi_init(void);
 int cmpi_rank(int *rank);
 int cmpi_size(int *size);
 
-/// MPI_Allgatherv of floats on MPI_COMM_WORLD.
-int cmpi_allgatherv_float(const float *send, int count, float *receive, const int *counts, const int *displacements);
-
 /// MPI_Allgatherv of doubles on MPI_COMM_WORLD.
 int cmpi_allgatherv_double(const double *send, int count, double *receive, const int *counts, const int *displacements);
 
@@ -38,9 +35,6 @@ int cmpi_allreduce_sum_float(float *buffer, int count);
 
 /// MPI_Allreduce with MPI_SUM of doubles, in place.
 int cmpi_allreduce_sum_double(double *buffer, int count);
-
-/// MPI_Barrier on MPI_COMM_WORLD.
-int cmpi_barrier(void);
 
 /// MPI_Finalize.
 int cmpi_finalize(void);

@@ -44,8 +44,7 @@ extension RunConfiguration {
 
     /// `path` made absolute against `folder` (itself made absolute against the current folder).
     static func resolve(_ path: String, against folder: String) -> String {
-        let lower = path.lowercased()
-        if path.isEmpty || path.hasPrefix("/") || lower.hasPrefix("http://") || lower.hasPrefix("https://") { return path }
+        if path.isEmpty || path.hasPrefix("/") || DataKind.isURL(path) { return path }
         let base = URL(fileURLWithPath: folder.isEmpty ? "." : folder, isDirectory: true)
         return base.appendingPathComponent(path).standardizedFileURL.path
     }

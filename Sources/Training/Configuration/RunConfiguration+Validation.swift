@@ -20,8 +20,10 @@ extension RunConfiguration {
     /// Checks the configuration against the data it will train on: everything `validate(path:)`
     /// checks, then normalisation lengths against the channels, the model's shapes (each layer
     /// fits its input; the output is one vector per sample as wide as the loss needs) and that
-    /// batch normalisation never sees a batch of one sample.
-    public func validate(against data: DataSummary, path: String = "pipeline") throws(RunConfigurationError) {
+    /// batch normalisation never sees a batch of one sample. Returns the model it built for the
+    /// check (the network `makeModel(for:path:)` gives, with the same weights).
+    @discardableResult
+    public func validate(against data: DataSummary, path: String = "pipeline") throws(RunConfigurationError) -> ModelBuilder.Assembly {
         try validate(path: path)
         let classes = max(data.classCount, 1)
         let assembly = try ModelBuilder.assemble(model.layers, sampleShape: data.sampleShape, classes: classes, seed: seed, path: path)
@@ -32,6 +34,7 @@ extension RunConfiguration {
         } catch {
             throw RunConfigurationError(path: path, error)
         }
+        return assembly
     }
 
     private func checkNormalization(groups: Int) throws(SpecificationError) {

@@ -87,19 +87,17 @@ extension KeyedDecodingContainer {
     /// `decode`, with numbers that do not fit the type (`1.5` for an integer, `1e39` for a
     /// `Float`) reported with their key: Foundation's decoder on Linux reports neither.
     public func decodeValue<Value: Decodable>(_ type: Value.Type, forKey key: Key) throws -> Value {
-        do { return try decode(type, forKey: key) } catch let error as AbsoluteSpecificationError {
-            throw error
-        } catch let error as DecodingError {
-            guard case .dataCorrupted = error else { throw error }
-            throw misfit(type, forKey: key)
-        } catch {
-            throw misfit(type, forKey: key)  // Linux: the parser's own error for a number that does not fit
-        }
+        try reportingMisfits(type, forKey: key) { try decode(type, forKey: key) }
     }
 
     /// `decodeIfPresent`, with misfit numbers reported with their key.
     public func decodeValueIfPresent<Value: Decodable>(_ type: Value.Type, forKey key: Key) throws -> Value? {
-        do { return try decodeIfPresent(type, forKey: key) } catch let error as AbsoluteSpecificationError {
+        try reportingMisfits(type, forKey: key) { try decodeIfPresent(type, forKey: key) }
+    }
+
+    /// `body`'s result, with a value at `key` that does not fit `type` reported as a misfit.
+    private func reportingMisfits<Value, Result>(_ type: Value.Type, forKey key: Key, _ body: () throws -> Result) throws -> Result {
+        do { return try body() } catch let error as AbsoluteSpecificationError {
             throw error
         } catch let error as DecodingError {
             guard case .dataCorrupted = error else { throw error }

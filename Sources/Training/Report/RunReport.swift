@@ -42,11 +42,11 @@ public struct RunReport {
         let text = try? String(contentsOfFile: "\(runDirectory)/configuration.json", encoding: .utf8)
         let configuration = text.flatMap { try? RunConfiguration.decode(Data($0.utf8), path: "\(runDirectory)/configuration.json") }
         let directory = checkpointDirectory ?? configuration?.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
-        let store = FileManager.default.fileExists(atPath: directory) ? try? CheckpointStore(directory: directory, mode: .readOnly) : nil
-        let checkpoints = store?.checkpoints() ?? []
+        // A missing directory makes the read-only store throw `notFound`: no checkpoints (the note says so below).
+        let checkpoints = (try? CheckpointStore(directory: directory, mode: .readOnly))?.checkpoints() ?? []
         let best =
             checkpoints.contains { $0.metrics["validation_accuracy"] != nil }
-            ? checkpoints.max { ($0.metrics["validation_accuracy"] ?? -1, $0.step) < ($1.metrics["validation_accuracy"] ?? -1, $1.step) }
+            ? TrainingCheckpoint.highestValidationAccuracy(among: checkpoints)
             : checkpoints.min { ($0.metrics["loss"] ?? .infinity, -$0.step) < ($1.metrics["loss"] ?? .infinity, -$1.step) }
         var report = RunReport(
             runDirectory: runDirectory, checkpointDirectory: directory, configuration: configuration, configurationText: text,
