@@ -21,7 +21,7 @@ extension Trainer {
     /// `DataParallel.defaultChunkSize`), the chunks are dealt to ranks, and each rank's chunks form
     /// a few whole nodes of the fixed `ChunkTree` (its claims; one for a plain run, and for rank
     /// counts that divide the chunk count in powers of two). Each claim runs forward and backward
-    /// as one batch whose layers keep to the chunks (`ForwardContext.chunkSize`): so the claim's
+    /// as one batch whose layers keep to the chunks (`ForwardContext.chunkRows`): so the claim's
     /// gradient is its node's tree sum, every loss gradient is its chunk's mean loss gradient
     /// weighted by chunk/global size, and dropout draws from (seed, step, chunk). A model with a
     /// layer that does not keep to chunks runs chunk by chunk instead. Batch normalisation uses the
