@@ -46,7 +46,7 @@ struct BenchGemmCommand: ParsableCommand {
     }
 
     func run() throws {
-        let squares = (parsedSizes ?? []).map { GemmShape(m: $0, n: $0, k: $0) }
+        let squares = (parsedSizes ?? []).map(GemmShape.square)
         let measurements = GemmBenchmark.measure(shapes: squares + (parsedShapes ?? []), threads: parsedThreads ?? [], seconds: seconds)
         if json {
             print(try GemmBenchmark.json(measurements))
@@ -66,6 +66,11 @@ struct GemmShape: Equatable {
     var m: Int
     var n: Int
     var k: Int
+
+    /// The product of two `size` x `size` matrices.
+    static func square(_ size: Int) -> GemmShape {
+        GemmShape(m: size, n: size, k: size)
+    }
 
     /// `256` for a square product, else `MxNxK`.
     var description: String { m == n && n == k ? String(m) : "\(m)x\(n)x\(k)" }
@@ -93,7 +98,7 @@ struct GemmMeasurement: Equatable {
 enum GemmBenchmark {
     /// Measures square products of the given sizes.
     static func measure(sizes: [Int], threads: [Int], seconds: Double) -> [GemmMeasurement] {
-        measure(shapes: sizes.map { GemmShape(m: $0, n: $0, k: $0) }, threads: threads, seconds: seconds)
+        measure(shapes: sizes.map(GemmShape.square), threads: threads, seconds: seconds)
     }
 
     /// Measures `C = A B` for each shape and thread count.

@@ -36,7 +36,11 @@ struct BenchStagingCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let budget = ByteCount.parse(cacheBudget) else { throw ValidationError("--cache-budget takes bytes, or a size such as 20MB") }
+        let budget: Int
+        switch ByteCount.bytes(in: cacheBudget) {
+        case .success(let bytes): budget = bytes
+        case .failure(let error): throw ValidationError("--cache-budget: \(error); use bytes or a size such as 20MB")
+        }
         try? FileManager.default.removeItem(atPath: cacheDir)
         let startRSS = ResourceUsage.currentResidentBytes()
         let source: any ShardSource = data.hasPrefix("http") ? HTTPShardSource(manifestURL: URL(string: data)!) : LocalShardSource(directory: data)

@@ -10,11 +10,6 @@ enum ByteCount {
         ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("t", 1 << 40), ("b", 1),
     ]
 
-    /// The number of bytes, or nil.
-    static func parse(_ text: String) -> Int? {
-        try? bytes(in: text).get()
-    }
-
     /// The number of bytes, or a sentence saying why `text` is not a byte count.
     static func bytes(in text: String) -> Result<Int, ByteCountError> {
         let lower = text.lowercased().filter { $0 != " " }
@@ -34,7 +29,7 @@ enum ByteCount {
         }
         let parts = number.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let whole = parts.first, !whole.isEmpty || parts.count == 2,
-            parts.allSatisfy({ $0.allSatisfy(\.isNumber) }), parts.count == 1 || !parts[1].isEmpty || !whole.isEmpty
+            parts.count == 1 || !parts[1].isEmpty || !whole.isEmpty
         else {
             return .failure(ByteCountError("'\(text)' is not a byte count"))
         }

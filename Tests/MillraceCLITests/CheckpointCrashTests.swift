@@ -43,14 +43,10 @@ final class CheckpointCrashTests: XCTestCase {
         return Int(text.dropFirst(5))
     }
 
-    /// The bytes of the latest checkpoint's weights and optimizer state.
+    /// The store's latest committed checkpoint.
     private func finalState(_ name: String) throws -> (step: Int, model: Data, optimizer: Data) {
-        let step = try XCTUnwrap(latestStep(name), name)
-        let checkpoint = directory.path("\(name)/checkpoints/step-" + String(repeating: "0", count: max(0, 9 - String(step).count)) + String(step))
-        return (
-            step, try Data(contentsOf: checkpoint.appendingPathComponent("model.safetensors")),
-            try Data(contentsOf: checkpoint.appendingPathComponent("optimizer.safetensors"))
-        )
+        let latest = try CommittedCheckpoint.latest(in: directory.path("\(name)/checkpoints"))
+        return (try XCTUnwrap(latest.step, "\(name): latest names \(latest.name)"), latest.model, latest.optimizer)
     }
 
     func testKilledRightAfterACommitResumesToBitIdenticalWeights() throws {
@@ -70,8 +66,7 @@ final class CheckpointCrashTests: XCTestCase {
         var attempts = 0
         while tested < 4 {
             attempts += 1
-            XCTAssertLessThan(attempts, 12, "seed \(seed): too many runs ended before their kill")
-            if attempts >= 12 { return }
+            guard attempts < 12 else { return XCTFail("seed \(seed): too many runs ended before their kill") }
             if references[epochs] == nil {
                 let result = try BuiltProducts.run(millrace, arguments("reference-\(epochs)", epochs: epochs))
                 XCTAssertEqual(result.status, 0, result.errors)
@@ -80,20 +75,19 @@ final class CheckpointCrashTests: XCTestCase {
             let reference = try XCTUnwrap(references[epochs])
             let name = "trial-\(attempts)"
             let target = 1 + next(reference.step - 1)  // a committed step in 1 ..< final
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: millrace)
-            process.arguments = arguments(name, epochs: epochs)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try BuiltProducts.start(millrace, arguments(name, epochs: epochs))
             var observed: Int?
-            while process.isRunning {
-                if let step = latestStep(name), step >= target {
-                    observed = step
-                    kill(process.processIdentifier, SIGKILL)
-                    break
-                }
-                usleep(1000)
+            // SIGKILL once the target step is committed (the hang guards only bound a stuck run).
+            let polled = waitUntil {
+                guard process.isRunning else { return true }
+                guard let step = latestStep(name), step >= target else { return false }
+                observed = step
+                kill(process.processIdentifier, SIGKILL)
+                return true
+            }
+            guard polled else {
+                BuiltProducts.stop(process)
+                return XCTFail("seed \(seed): \(name) neither reached step \(target) nor ended within 120 s (hang guard; stopped)")
             }
             process.waitUntilExit()
             guard process.terminationReason == .uncaughtSignal, let observed, observed < reference.step else {

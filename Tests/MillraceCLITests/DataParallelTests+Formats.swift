@@ -39,15 +39,9 @@ extension DataParallelTests {
         let reference = try latest("plain")
         // The stratified split holds out 3 of each class's 12: 27 training images, batches of
         // 8, 8, 8 and 3 (one chunk, so 3 of 4 ranks idle in the last step), 2 epochs.
-        XCTAssertEqual(reference.step, "step-000000008")
+        XCTAssertEqual(reference.name, "step-000000008")
         for ranks in [2, 4] {
-            let run = try train("images\(ranks)", ranks: ranks, [], pipeline: "images.json")
-            XCTAssertEqual(run.status, 0, run.errors)
-            let state = try latest("images\(ranks)")
-            XCTAssertEqual(state.step, reference.step)
-            XCTAssertEqual(state.model, reference.model, "\(ranks) ranks: weights differ from the plain run's")
-            XCTAssertEqual(state.optimizer, reference.optimizer, "\(ranks) ranks: optimizer state differs")
-            XCTAssertEqual(try summary(run.output)["ranks"] as? Int, ranks)
+            try assertPlainRunsBytes(reference, "images\(ranks)", ranks: ranks, pipeline: "images.json")
         }
     }
 
@@ -70,16 +64,10 @@ extension DataParallelTests {
         let plain = try train("plain", ranks: nil, staging("cache-plain"), pipeline: "packed.json")
         XCTAssertEqual(plain.status, 0, plain.errors)
         let reference = try latest("plain")
-        XCTAssertEqual(reference.step, "step-000000010")  // 36 samples: batches of 8, 8, 8, 8 and 4, 2 epochs
+        XCTAssertEqual(reference.name, "step-000000010")  // 36 samples: batches of 8, 8, 8, 8 and 4, 2 epochs
         var caches = ["cache-plain"]
         for ranks in [2, 4] {
-            let run = try train("packed\(ranks)", ranks: ranks, staging("cache\(ranks)"), pipeline: "packed.json")
-            XCTAssertEqual(run.status, 0, run.errors)
-            let state = try latest("packed\(ranks)")
-            XCTAssertEqual(state.step, reference.step)
-            XCTAssertEqual(state.model, reference.model, "\(ranks) ranks: weights differ from the plain run's")
-            XCTAssertEqual(state.optimizer, reference.optimizer, "\(ranks) ranks: optimizer state differs")
-            XCTAssertEqual(try summary(run.output)["ranks"] as? Int, ranks)
+            try assertPlainRunsBytes(reference, "packed\(ranks)", ranks: ranks, staging("cache\(ranks)"), pipeline: "packed.json")
             XCTAssertEqual(
                 try FileManager.default.contentsOfDirectory(atPath: directory.path("cache\(ranks)").path).sorted(),
                 (0..<ranks).map { "rank-\($0)" })
@@ -115,15 +103,10 @@ extension DataParallelTests {
         let plain = try train("plain", ranks: nil, [], pipeline: "skip.json")
         XCTAssertEqual(plain.status, 0, plain.errors)
         let reference = try latest("plain")
-        XCTAssertEqual(reference.step, "step-000000010")  // 36 listed samples: batches of 8, 8, 8, 8 and 4, 2 epochs
+        XCTAssertEqual(reference.name, "step-000000010")  // 36 listed samples: batches of 8, 8, 8, 8 and 4, 2 epochs
         for ranks in [2, 3] {
-            let run = try train("skip\(ranks)", ranks: ranks, [], pipeline: "skip.json")
-            XCTAssertEqual(run.status, 0, run.errors)
-            let state = try latest("skip\(ranks)")
-            XCTAssertEqual(state.step, reference.step)
-            XCTAssertEqual(state.model, reference.model, "\(ranks) ranks: weights differ from the plain run's")
-            XCTAssertEqual(state.optimizer, reference.optimizer, "\(ranks) ranks: optimizer state differs")
-            XCTAssertEqual(try summary(run.output)["final_loss"] as? Double, try summary(plain.output)["final_loss"] as? Double)
+            let result = try assertPlainRunsBytes(reference, "skip\(ranks)", ranks: ranks, pipeline: "skip.json")
+            XCTAssertEqual(result["final_loss"] as? Double, try summary(plain.output)["final_loss"] as? Double)
         }
         // Over the budget (2 bad of 36 is more than 5%): the plain run fails, and so does every
         // rank count, though no single rank may have met both bad files.
@@ -140,8 +123,7 @@ extension DataParallelTests {
             [
                 "train", directory.path("skip.json").path, "--run-dir", directory.path("loud/run").path, "--checkpoint-dir",
                 directory.path("loud/checkpoints").path,
-            ],
-            timeout: 60)
+            ])
         XCTAssertEqual(loud.status, 0, loud.errors)
         XCTAssertTrue(loud.errors.contains("left out 2 training sample(s) that could not be read"), loud.errors)
         XCTAssertTrue(loud.errors.contains("class0/3.png") && loud.errors.contains("class2/7.png"), loud.errors)

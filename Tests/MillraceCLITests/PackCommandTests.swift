@@ -6,9 +6,7 @@ import XCTest
 final class PackCommandTests: XCTestCase {
     private let millrace = BuiltProducts.executable("millrace")
 
-    private var root: String {
-        Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent().path
-    }
+    private let root = Fixtures.repositoryRoot.path
 
     /// The sizes of the `.mrshard` files in `folder`, by name, as the file system reports them.
     private func shardSizes(_ folder: String) throws -> [String: Int] {

@@ -9,9 +9,7 @@ final class ReportCommandTests: XCTestCase {
     private var directory: TemporaryDirectory!
     private var previousFolder = ""
 
-    private var root: String {
-        Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent().path
-    }
+    private let root = Fixtures.repositoryRoot.path
 
     override func setUpWithError() throws {
         directory = try TemporaryDirectory()

@@ -8,9 +8,7 @@ final class TrainCommandTests: XCTestCase {
     private var directory: TemporaryDirectory!
 
     /// The repository root (the tests run the shipped files from it).
-    private var root: String {
-        Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent().path
-    }
+    private let root = Fixtures.repositoryRoot.path
 
     override func setUpWithError() throws {
         directory = try TemporaryDirectory()
@@ -151,30 +149,23 @@ final class TrainCommandTests: XCTestCase {
         }
         func latest(_ name: String) throws -> (step: Int, model: Data, optimizer: Data) {
             let checkpoints = directory.path("\(name)/checkpoints")
-            let pointer = try String(contentsOf: checkpoints.appendingPathComponent("latest"), encoding: .utf8)
-            let folder = checkpoints.appendingPathComponent(pointer.trimmingCharacters(in: .whitespacesAndNewlines))
+            let committed = try CommittedCheckpoint.latest(in: checkpoints)
             let inspected = try BuiltProducts.run(millrace, ["inspect", checkpoints.path, "--json"])  // loadable
             XCTAssertEqual(inspected.status, 0, inspected.errors)
             let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(inspected.output.utf8)) as? [String: Any])
-            return (
-                try XCTUnwrap(manifest["step"] as? Int), try Data(contentsOf: folder.appendingPathComponent("model.safetensors")),
-                try Data(contentsOf: folder.appendingPathComponent("optimizer.safetensors"))
-            )
+            return (try XCTUnwrap(manifest["step"] as? Int), committed.model, committed.optimizer)
         }
         for batch in [8, 4, 2, 1] {
             let stepsPerEpoch = 2000 / batch
             let firstScheduled = 5 * stepsPerEpoch
             let name = "interrupted-\(batch)"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: millrace)
-            process.arguments = arguments(name, batch: batch)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            // Ctrl-C once three steps are logged (the hang guard only bounds a stuck run).
+            let process = try BuiltProducts.start(millrace, arguments(name, batch: batch))
+            // Ctrl-C once three steps are logged (the hang guards only bound a stuck run).
             let started = waitUntil { !process.isRunning || stepLines(name).count >= 3 }
             kill(process.processIdentifier, SIGINT)
-            process.waitUntilExit()
+            guard BuiltProducts.wait(for: process) else {
+                return XCTFail("batch \(batch): the run still ran 120 s after Ctrl-C (hang guard; terminated)")
+            }
             XCTAssertTrue(started, "no steps were logged")
             XCTAssertEqual(process.terminationStatus, 130, "an interrupted run exits with 130 after saving")
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory.path("\(name)/run/report.html").path), "Ctrl-C writes the report too")

@@ -11,6 +11,11 @@ public enum Fixtures {
             .appendingPathComponent("Fixtures", isDirectory: true)
     }
 
+    /// The root of this checkout (the shipped pipelines, datasets and scripts are under it).
+    public static var repositoryRoot: URL {
+        directory.deletingLastPathComponent().deletingLastPathComponent()
+    }
+
     /// The contents of a fixture file.
     public static func data(_ name: String) throws -> Data {
         try Data(contentsOf: directory.appendingPathComponent(name))
