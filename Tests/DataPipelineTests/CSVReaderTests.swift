@@ -238,7 +238,7 @@ final class CSVReaderTests: XCTestCase {
     func testShippedDigitsCSVAgreesWithTheShippedPNGs() throws {
         // Two files written by other software (scikit-learn's digits via Python's csv module and
         // Pillow): CSV value v and PNG pixel (v * 255 + 8) / 16 must agree for every image.
-        let root = Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("datasets")
+        let root = Fixtures.repositoryRoot.appendingPathComponent("datasets")
         let csv = try readAll(root.appendingPathComponent("digits.csv").path)
         XCTAssertEqual(csv.rows.count, 1797)
         let folder = try ImageFolder(root: root.appendingPathComponent("digits").path, options: .init(channels: .gray))
