@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import SystemIO
 import TabularFormats
+import Training
 
 /// `millrace bench csv <file>`: streaming CSV parse throughput and peak memory.
 struct BenchCSVCommand: ParsableCommand {
@@ -31,6 +32,11 @@ struct BenchCSVCommand: ParsableCommand {
     func validate() throws {
         guard BenchGemmCommand.parseList(threads) != nil else { throw ValidationError("--threads takes comma-separated positive integers") }
         guard chunkBytes > 0 else { throw ValidationError("--chunk-bytes must be positive") }
+        // Each thread holds a chunk's bytes and its parsed floats (about as many again).
+        let threadCount = BenchGemmCommand.parseList(threads)?.max() ?? 1
+        try BenchBudget.check(
+            "--chunk-bytes \(chunkBytes) on \(threadCount) threads", bytes: MemoryEstimate.multiply(MemoryEstimate.multiply(chunkBytes, 2), threadCount),
+            fix: "use a smaller --chunk-bytes")
     }
 
     func run() throws {

@@ -27,6 +27,15 @@ struct BenchCheckpointCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    func validate() throws {
+        guard parameters > 0, saves > 0 else { throw ValidationError("--parameters and --saves must be positive") }
+        // Values, gradients, Adam's two moments, the snapshot of values and moments the
+        // background writer holds, and the file's bytes.
+        try BenchBudget.check(
+            "--parameters \(parameters) (with gradients, Adam state, the checkpoint's copy and file)",
+            bytes: BenchBudget.bytes(ofFloats: MemoryEstimate.multiply(parameters, 8)), fix: "use fewer --parameters")
+    }
+
     func run() throws {
         let width = Int(Double(parameters).squareRoot())
         var generator = RandomGenerator(seed: 1)

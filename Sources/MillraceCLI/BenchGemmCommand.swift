@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Tensors
+import Training
 
 /// `millrace bench gemm`: single-precision matrix multiply speed by size and thread count.
 struct BenchGemmCommand: ParsableCommand {
@@ -33,6 +34,13 @@ struct BenchGemmCommand: ParsableCommand {
             throw ValidationError("--shapes takes comma-separated MxNxK products of positive integers, e.g. --shapes 64x256x784")
         }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        for shape in (parsedSizes ?? []).map(GemmShape.square) + (parsedShapes ?? []) {
+            // A (m x k), B (k x n) and C (m x n), with overflow checks.
+            let multiply = MemoryEstimate.multiply
+            let floats = [multiply(shape.m, shape.k), multiply(shape.k, shape.n), multiply(shape.m, shape.n)].reduce(0, MemoryEstimate.add)
+            try BenchBudget.check(
+                "the \(shape.description) product (three float matrices)", bytes: BenchBudget.bytes(ofFloats: floats), fix: "use smaller --sizes or --shapes")
+        }
     }
 
     private var parsedSizes: [Int]? { BenchGemmCommand.parseList(sizes) }

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import ImageFormats
 import SystemIO
+import Training
 
 /// `millrace bench pipeline <folder>`: the full image pipeline (list, read, decode, normalise,
 /// collate, prefetch) as a training loop would consume it.
@@ -49,6 +50,12 @@ struct BenchPipelineCommand: ParsableCommand {
             mean: [Float](repeating: 0.5, count: channelCount),
             standardDeviation: [Float](repeating: 0.25, count: channelCount))
         let dataset = try ImageFolder(root: folder, options: .init(channels: channels, normalization: normalization))
+        // The prefetch queue and its two spare batches.
+        let batchFloats = MemoryEstimate.multiply(MemoryEstimate.count(dataset.sampleShape), min(batchSize, max(dataset.count, 1)))
+        try BenchBudget.check(
+            "--batch-size \(batchSize) with --prefetch \(prefetch) of \(dataset.sampleShape) images",
+            bytes: BenchBudget.bytes(ofFloats: MemoryEstimate.multiply(batchFloats, MemoryEstimate.add(prefetch, 2))),
+            fix: "use a smaller --batch-size or --prefetch")
         var configuration = PipelineConfiguration()
         configuration.batchSize = batchSize
         configuration.threads = threads

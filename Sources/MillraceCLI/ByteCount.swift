@@ -1,3 +1,5 @@
+import ArgumentParser
+
 /// Byte counts as the command line writes them: a whole or decimal number with an optional unit
 /// `b`, `kb`, `mb`, `gb`, `tb` (powers of 1024, any case; `k`, `m`, `g`, `t` too), such as
 /// `1000000`, `512KB`, `1.5GB`. Not-a-number, infinity, signs, zero, other units and counts
@@ -9,6 +11,15 @@ enum ByteCount {
         ("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("tb", 1 << 40),
         ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("t", 1 << 40), ("b", 1),
     ]
+
+    /// The bytes of an optional option such as `--memory-limit`, or a `ValidationError` naming it.
+    static func option(_ name: String, _ text: String?) throws -> Int? {
+        guard let text else { return nil }
+        switch bytes(in: text) {
+        case .success(let bytes): return bytes
+        case .failure(let error): throw ValidationError("\(name): \(error); use bytes or a size such as 512MB")
+        }
+    }
 
     /// The number of bytes, or a sentence saying why `text` is not a byte count.
     static func bytes(in text: String) -> Result<Int, ByteCountError> {

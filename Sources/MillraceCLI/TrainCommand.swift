@@ -39,6 +39,9 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The staging cache's disk budget (bytes, or 500MB, 2GB).")
     var cacheBudget: String?
 
+    @Option(parsing: .unconditional, help: "The memory the run may use (bytes, or 512MB, 8GB; default: the cgroup limit, else MemAvailable).")
+    var memoryLimit: String?
+
     @Option(help: "Validate on this folder or file instead of a split.")
     var validation: String?
 
@@ -78,6 +81,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--learning-rate: \(learningRate) is not allowed; use a positive finite number such as 0.01")
         }
         _ = try cacheBudgetBytes()
+        _ = try ByteCount.option("--memory-limit", memoryLimit)
         for (name, value) in [("--data", data), ("--validation", validation)] {
             guard let value else { continue }
             let isURL = DataKind.isURL(value) && URL(string: value)?.host != nil
@@ -131,6 +135,7 @@ struct TrainCommand: ParsableCommand {
         overrides.resume = resume
         overrides.cacheDirectory = cacheDir
         overrides.cacheBudget = try cacheBudgetBytes()
+        overrides.memoryLimit = try ByteCount.option("--memory-limit", memoryLimit)
         overrides.gradientChunk = gradientChunk
         overrides.allReduce = gradientExchange == "allreduce"
         overrides.overlapExchange = overlapExchange
@@ -157,6 +162,7 @@ struct TrainCommand: ParsableCommand {
             encoder.keyEncodingStrategy = .convertToSnakeCase
             var object = try JSONSerialization.jsonObject(with: try encoder.encode(summary)) as? [String: Any] ?? [:]
             object["report"] = report ?? NSNull()
+            object["estimated_peak_bytes"] = run.memoryEstimate.totalBytes
             try JSONOutput.print(object)
         } else {
             var text = String(

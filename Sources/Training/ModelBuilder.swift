@@ -1,4 +1,5 @@
 import Layers
+import SystemIO
 import Tensors
 
 /// Builds a `Sequential` from layer entries, inferring every layer's input shape from the sample
@@ -26,10 +27,14 @@ public enum ModelBuilder {
     }
 
     /// The network with every entry's input shape and the output shape.
+    /// Parameters (with their gradients, allocated with them) are counted before each layer is
+    /// made, with overflow checks, against `memoryLimit` bytes (default: the memory available).
     public static func assemble(
         _ layers: [RunConfiguration.LayerEntry], sampleShape: [Int], classes: Int, seed: UInt64,
-        path: String = "pipeline"
+        path: String = "pipeline", memoryLimit: Int? = nil
     ) throws(RunConfigurationError) -> Assembly {
+        let limit = memoryLimit.map { MemoryAvailable(source: "--memory-limit", bytes: $0) } ?? MemoryAvailable.current()
+        var parameterBytes = 0
         var generator = RandomGenerator(seed: seed, stream: [0x30DE1])
         var shape = sampleShape
         var built: [any Layer] = []
@@ -42,6 +47,14 @@ public enum ModelBuilder {
                     shape = [shape.reduce(1, *)]
                 }
                 inputShapes.append(shape)
+                parameterBytes = MemoryEstimate.add(parameterBytes, parameterBytesBeforeMaking(entry.specification, inputShape: shape, classes: classes))
+                if let limit, parameterBytes > limit.bytes {
+                    let budget = MemoryBudgetError(
+                        what: "the model's parameters up to this layer (values and gradients)", neededBytes: parameterBytes, limitBytes: limit.bytes,
+                        limitSource: limit.source, fix: "use fewer units or filters")
+                    let key = entry.specification is DenseSpecification ? "units" : entry.specification is Conv2DSpecification ? "filters" : nil
+                    throw SpecificationError(key: key, reason: budget.statement, fix: budget.fix + ", or raise the limit with --memory-limit")
+                }
                 var context = LayerBuildContext(inputShape: shape, classes: classes, isLastDense: index == lastDense, generator: generator)
                 let layer = try entry.specification.makeLayer(in: &context)
                 generator = context.generator
@@ -55,5 +68,25 @@ public enum ModelBuilder {
             }
         }
         return Assembly(model: Sequential(built), inputShapes: inputShapes, outputShape: shape)
+    }
+
+    /// The bytes of values and gradients a built-in layer with parameters allocates for
+    /// `inputShape` (0 for other layers), computed with overflow checks (`Int.max` beyond 64 bits).
+    static func parameterBytesBeforeMaking(_ specification: any LayerSpecification, inputShape: [Int], classes: Int) -> Int {
+        let multiply = MemoryEstimate.multiply
+        let count: Int
+        if let dense = specification as? DenseSpecification {
+            let units = dense.units ?? classes
+            count = MemoryEstimate.add(multiply(MemoryEstimate.count(inputShape), units), units)
+        } else if let convolution = specification as? Conv2DSpecification, inputShape.count == 3 {
+            let kernel = convolution.kernel ?? 3
+            let weights = multiply(multiply(multiply(convolution.filters, inputShape[0]), kernel), kernel)
+            count = MemoryEstimate.add(weights, convolution.filters)
+        } else if specification is BatchNormSpecification {
+            count = multiply(inputShape.first ?? 0, 4)
+        } else {
+            return 0
+        }
+        return multiply(count, 2 * MemoryLayout<Float>.size)
     }
 }

@@ -67,20 +67,28 @@ public struct TrainedModel {
 
     /// Data to evaluate on (a PNG class folder or a CSV file), read as the model was trained:
     /// the same preprocessing (channels, size, normalisation, class mapping).
+    /// Data of another kind or sample shape than the model's is refused before any step.
     public func evaluationData(_ path: String) throws -> DataSource {
-        try TrainingData.source(path: path, preprocessing: preprocessing)
+        try checkKind(of: path)
+        let source = try TrainingData.source(path: path, preprocessing: readingPreprocessing)
+        try checkShape(source.sampleShape, of: path)
+        return source
     }
 
     /// The samples of one file to predict on, prepared as in training: a PNG image as a batch of
     /// one, or every row of a CSV file; with each row's origin (`file` or `file:line`).
+    /// Data of another kind or sample shape than the model's is refused before the model runs.
     public func predictionInputs(_ path: String) throws -> (features: Tensor, origins: [String]) {
+        try checkKind(of: path)
         if path.lowercased().hasSuffix(".png") {
-            let features = try ImageFolder.sample(file: path, options: TrainingData.imageOptions(preprocessing))
+            let features = try ImageFolder.sample(file: path, options: TrainingData.imageOptions(readingPreprocessing))
+            try checkShape(features.shape, of: path)
             return (features.reshaped(to: [1] + features.shape), [path])
         }
-        guard case .chunked(let table) = try TrainingData.source(path: path, preprocessing: preprocessing) else {
+        guard case .chunked(let table) = try TrainingData.source(path: path, preprocessing: readingPreprocessing) else {
             throw DataError(.invalidOption, path: path, reason: "not a PNG or CSV file", fix: "give .png or .csv files")
         }
+        try checkShape(table.sampleShape, of: path)
         var rows: [Float] = []
         var origins: [String] = []
         var count = 0

@@ -44,6 +44,8 @@ public struct TrainingOverrides: Sendable {
     public var overlapExchange = true
     /// No warnings from ranks other than 0 (rank 0's go through the reporter, quiet or not).
     public var quiet = false
+    /// The memory the run may use in bytes (nil: `MemoryAvailable.current()`).
+    public var memoryLimit: Int?
 
     /// No overrides.
     public init() {}
@@ -105,6 +107,8 @@ public final class TrainingRun {
     public let store: CheckpointStore
     /// The ranks of a data-parallel run (one: a plain run).
     public let communicator: any Communicator
+    /// The estimated peak memory (checked against the memory available when the run is assembled).
+    public let memoryEstimate: MemoryEstimate
     private let overrides: TrainingOverrides
     private let optimizer: any Optimizer
     private let schedule: (any LearningRateSchedule)?
@@ -130,9 +134,10 @@ public final class TrainingRun {
         options.cacheBudget = overrides.cacheBudget ?? 1 << 30
         if let fraction = configuration.pipeline.skipBadFraction { options.badInput = .skip(maximumFraction: fraction) }
         data = try TrainingData.open(TrainingRun.location(configuration), preprocessing: TrainingRun.preprocessing(configuration), options: options)
-        let summary = DataSummary(data)
+        let summary = DataSummary(data, validationPath: configuration.dataset.validationPath)
         // The model built to check the shapes is the model trained (built once: same seed, same weights).
-        model = try configuration.validate(against: summary, path: path).model
+        model = try configuration.validate(against: summary, path: path, memoryLimit: overrides.memoryLimit).model
+        memoryEstimate = try TrainingRun.checkMemory(configuration, model: model, data: data, limit: overrides.memoryLimit, path: path)
         loss = try configuration.makeLoss(path: path)
         optimizer = try configuration.makeOptimizer(path: path)
         schedule = configuration.makeSchedule(batchesPerEpoch: TrainingRun.batchesPerEpoch(configuration, count: data.training.count))

@@ -68,6 +68,11 @@ public struct Conv2DSpecification: LayerSpecification, Decodable {
         if let kernel { try SpecificationError.require(kernel > 0, "kernel", kernel, mustBe: "1 or more") }
         if let stride { try SpecificationError.require(stride > 0, "stride", stride, mustBe: "1 or more") }
         if let padding { try SpecificationError.require(padding >= 0, "padding", padding, mustBe: "0 or more") }
+        // A padding of the kernel's size or more gives border windows of padding only.
+        if let padding {
+            let size = kernel ?? 3
+            try SpecificationError.require(padding < size, "padding", padding, mustBe: "less than the kernel (\(size))")
+        }
     }
 
     /// The layer for image inputs.

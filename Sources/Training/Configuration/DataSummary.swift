@@ -1,3 +1,7 @@
+import DataPipeline
+import ImageFormats
+import SystemIO
+
 /// What the data-dependent checks of a configuration need to know about the data.
 public struct DataSummary: Sendable, Equatable {
     /// Training samples (after any validation split).
@@ -6,21 +10,53 @@ public struct DataSummary: Sendable, Equatable {
     public var classCount: Int
     /// The shape of one sample (`[features]` or `[channels, height, width]`).
     public var sampleShape: [Int]
+    /// The shape of one validation sample as the files hold it (images at their own size, before
+    /// any resizing to the training size), when there is separate validation data.
+    public var validationShape: [Int]?
+    /// The validation data's path, for messages.
+    public var validationPath: String?
+    /// `[height, width]` of the first training image before sizing (image folders only).
+    public var sourceImageSize: [Int]?
 
     /// Creates a summary.
-    public init(sampleCount: Int, classCount: Int, sampleShape: [Int]) {
+    public init(sampleCount: Int, classCount: Int, sampleShape: [Int], validationShape: [Int]? = nil, sourceImageSize: [Int]? = nil) {
         self.sampleCount = sampleCount
         self.classCount = classCount
         self.sampleShape = sampleShape
+        self.validationShape = validationShape
+        self.sourceImageSize = sourceImageSize
     }
 
-    /// The summary of a run's data.
-    public init(_ data: TrainingData) {
+    /// The summary of a run's data (`validationPath`: the separate validation data's path, if any).
+    public init(_ data: TrainingData, validationPath: String? = nil) {
         self.init(sampleCount: data.training.count, classCount: data.classNames.count, sampleShape: data.sampleShape)
+        sourceImageSize = DataSummary.firstImageSize(of: data.training)
+        if let validationPath, let validation = data.validation {
+            self.validationPath = validationPath
+            validationShape = DataSummary.fileShape(of: validation)
+        }
     }
 
     /// The number of channels normalisation sees: the first axis of images, every feature of vectors.
     public var normalizationGroups: Int {
         sampleShape.count == 3 ? sampleShape[0] : sampleShape.reduce(1, *)
+    }
+
+    /// A source's sample shape as its files hold it: an image folder's first image at its own
+    /// size (in the folder's channels), anything else its sample shape.
+    public static func fileShape(of source: DataSource) -> [Int] {
+        guard let size = firstImageSize(of: source) else { return source.sampleShape }
+        return [source.sampleShape.first ?? 0] + size
+    }
+
+    /// `[height, width]` of the first image of an image folder (or a subset of one), read from
+    /// its header; nil for other data or an unreadable header (decoding reports that).
+    public static func firstImageSize(of source: DataSource) -> [Int]? {
+        guard case .randomAccess(let dataset) = source else { return nil }
+        let folder = (dataset as? ImageFolder) ?? (dataset as? DatasetSubset<ImageFolder>)?.base
+        guard let folder, let first = folder.paths.first,
+            let header = try? PNGDecoder(maximumPixels: folder.options.maximumPixels).header(FileBytes.contents(of: first), path: first)
+        else { return nil }
+        return [header.height, header.width]
     }
 }

@@ -56,6 +56,11 @@ extension RunConfiguration {
                 path: path, key: nil, reason: "the file is larger than \(maximumFileBytes) bytes, too large for a pipeline file",
                 fix: "give the pipeline file (JSON) here and the data with its \"path\" or --data")
         }
+        if let problem = StrictJSON.firstProblem(in: [UInt8](data)) {
+            throw RunConfigurationError(
+                path: path, key: problem.keyPath,
+                reason: "at line \(problem.line), column \(problem.column) (byte \(problem.byteOffset)): \(problem.reason)", fix: problem.fix)
+        }
         do { _ = try JSONSerialization.jsonObject(with: data) } catch {
             throw RunConfigurationError(
                 path: path, key: nil, reason: "not valid JSON\(syntaxPosition(of: error, in: data))", fix: "fix the JSON syntax")

@@ -2,6 +2,7 @@ extension RunConfiguration {
     /// Checks every value that needs no data (run when a file is decoded, and again with the data).
     public func validate(path: String = "pipeline") throws(RunConfigurationError) {
         do {
+            try RunConfiguration.checkName(name)
             try SpecificationError.require(epochs > 0, "epochs", epochs, mustBe: "1 or more")
             try SpecificationError.within("dataset") { () throws(SpecificationError) in try dataset.validate() }
             try SpecificationError.within("pipeline") { () throws(SpecificationError) in try pipeline.validate() }
@@ -17,16 +18,38 @@ extension RunConfiguration {
         }
     }
 
+    /// A run name becomes a folder name (`runs/<name>`): it may not be empty, name a parent
+    /// (`..`), hold a slash, or hold NUL or other control characters.
+    static func checkName(_ name: String) throws(SpecificationError) {
+        let problem: String? =
+            if name.isEmpty { "it is empty" } else if name.contains("/") { "it holds a '/'" } else if name.contains("..") {
+                "it holds '..'"
+            } else if name == "." { "it is '.'" } else if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                "it holds a control character"
+            } else { nil }
+        guard let problem else { return }
+        throw SpecificationError(
+            key: "name", reason: "\(String(reflecting: name)) is not allowed as a run name: \(problem) (the run directory is runs/<name>)",
+            fix: "use letters, digits, '-', '_' or '.', such as \"digits-mlp\"")
+    }
+
     /// Checks the configuration against the data it will train on: everything `validate(path:)`
     /// checks, then normalisation lengths against the channels, the model's shapes (each layer
     /// fits its input; the output is one vector per sample as wide as the loss needs) and that
     /// batch normalisation never sees a batch of one sample. Returns the model it built for the
-    /// check (the network `makeModel(for:path:)` gives, with the same weights).
+    /// check (the network `makeModel(for:path:)` gives, with the same weights). The data checks
+    /// (augmentations and crops that fit the images, validation samples of the training shape)
+    /// run before the model is built, and the parameters are counted against `memoryLimit`
+    /// bytes (default: `MemoryAvailable.current()`) before they are allocated.
     @discardableResult
-    public func validate(against data: DataSummary, path: String = "pipeline") throws(RunConfigurationError) -> ModelBuilder.Assembly {
+    public func validate(against data: DataSummary, path: String = "pipeline", memoryLimit: Int? = nil) throws(RunConfigurationError)
+        -> ModelBuilder.Assembly
+    {
         try validate(path: path)
         let classes = max(data.classCount, 1)
-        let assembly = try ModelBuilder.assemble(model.layers, sampleShape: data.sampleShape, classes: classes, seed: seed, path: path)
+        do { try checkData(data) } catch { throw RunConfigurationError(path: path, error) }
+        let assembly = try ModelBuilder.assemble(
+            model.layers, sampleShape: data.sampleShape, classes: classes, seed: seed, path: path, memoryLimit: memoryLimit)
         do {
             try checkNormalization(groups: data.normalizationGroups)
             try checkOutput(assembly.outputShape, classes: classes)
