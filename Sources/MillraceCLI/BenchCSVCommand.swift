@@ -35,7 +35,8 @@ struct BenchCSVCommand: ParsableCommand {
         // Each thread holds a chunk's bytes and its parsed floats (about as many again).
         let threadCount = BenchGemmCommand.parseList(threads)?.max() ?? 1
         try BenchBudget.check(
-            "--chunk-bytes \(chunkBytes) on \(threadCount) threads", bytes: MemoryEstimate.multiply(MemoryEstimate.multiply(chunkBytes, 2), threadCount),
+            "--chunk-bytes \(chunkBytes) on \(threadCount) threads",
+            bytes: MemoryEstimate.multiply(MemoryEstimate.multiply(chunkBytes, 2), threadCount),
             fix: "use a smaller --chunk-bytes")
     }
 

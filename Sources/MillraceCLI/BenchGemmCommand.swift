@@ -39,7 +39,8 @@ struct BenchGemmCommand: ParsableCommand {
             let multiply = MemoryEstimate.multiply
             let floats = [multiply(shape.m, shape.k), multiply(shape.k, shape.n), multiply(shape.m, shape.n)].reduce(0, MemoryEstimate.add)
             try BenchBudget.check(
-                "the \(shape.description) product (three float matrices)", bytes: BenchBudget.bytes(ofFloats: floats), fix: "use smaller --sizes or --shapes")
+                "the \(shape.description) product (three float matrices)", bytes: BenchBudget.bytes(ofFloats: floats),
+                fix: "use smaller --sizes or --shapes")
         }
     }
 

@@ -118,7 +118,8 @@ struct BenchTrainCommand: ParsableCommand {
         let (network, sampleShape) = BenchTrainCommand.makeModel(model, generator: &generator)
         // The step's memory (SGD with momentum: one slot; one fixed batch, nothing prefetched).
         let estimate = MemoryEstimate.training(model: network, sampleShape: sampleShape, batchSize: batchSize, optimizerSlots: 1, prefetch: 0)
-        try BenchBudget.check("--batch-size \(batchSize) with the \(model.rawValue) model", bytes: estimate.totalBytes, fix: "use a smaller --batch-size")
+        try BenchBudget.check(
+            "--batch-size \(batchSize) with the \(model.rawValue) model", bytes: estimate.totalBytes, fix: "use a smaller --batch-size")
         let inputs = Initializer.normal(mean: 0, standardDeviation: 1).makeTensor(shape: [batchSize] + sampleShape, generator: &generator)
         let labels = (0..<batchSize).map { $0 % 10 }
         let optimizer = SGD(learningRate: 0.01, momentum: 0.9)

@@ -47,7 +47,8 @@ public enum ModelBuilder {
                     shape = [shape.reduce(1, *)]
                 }
                 inputShapes.append(shape)
-                parameterBytes = MemoryEstimate.add(parameterBytes, parameterBytesBeforeMaking(entry.specification, inputShape: shape, classes: classes))
+                parameterBytes = MemoryEstimate.add(
+                    parameterBytes, parameterBytesBeforeMaking(entry.specification, inputShape: shape, classes: classes))
                 if let limit, parameterBytes > limit.bytes {
                     let budget = MemoryBudgetError(
                         what: "the model's parameters up to this layer (values and gradients)", neededBytes: parameterBytes, limitBytes: limit.bytes,

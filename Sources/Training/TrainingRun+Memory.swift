@@ -4,9 +4,9 @@ import SystemIO
 extension TrainingRun {
     /// The run's estimated peak memory, refused (before any batch is allocated) when it exceeds
     /// `limit` bytes (`--memory-limit`) or, without one, the memory available.
-    static func checkMemory(_ configuration: RunConfiguration, model: Sequential, data: TrainingData, limit: Int?, path: String) throws(
-        RunConfigurationError
-    ) -> MemoryEstimate {
+    static func checkMemory(_ configuration: RunConfiguration, model: Sequential, data: TrainingData, limit: Int?, path: String)
+        throws(RunConfigurationError) -> MemoryEstimate
+    {
         // A batch never holds more than the training set (the last batch of an epoch is the rest).
         let samples = min(batchSize(configuration, count: data.training.count), max(data.training.count, 1))
         let estimate = MemoryEstimate.training(

@@ -40,7 +40,9 @@ public enum StrictJSON {
                 let path = childPath(stack, key: pendingKey)
                 (pendingKey, colonSeen) = (nil, false)
                 markValue(&stack)
-                stack.append(isObject ? .object(path: path, keys: [:], expectingKey: true, afterComma: false) : .array(path: path, count: 0, afterComma: false))
+                stack.append(
+                    isObject ? .object(path: path, keys: [:], expectingKey: true, afterComma: false) : .array(path: path, count: 0, afterComma: false)
+                )
             case .close(let isObject):
                 guard pendingKey == nil, let top = stack.popLast() else { return nil }
                 switch top {
@@ -73,7 +75,8 @@ public enum StrictJSON {
                         return Problem(
                             line: scanner.position(of: token.offset).line, column: scanner.position(of: token.offset).column,
                             byteOffset: token.offset, keyPath: keyPath,
-                            reason: "the key '\(text)' appears a second time in its object (first at line \(position.line), column \(position.column))",
+                            reason:
+                                "the key '\(text)' appears a second time in its object (first at line \(position.line), column \(position.column))",
                             fix: "keep one of them (readers disagree on which wins)")
                     }
                     keys[text] = token.offset
