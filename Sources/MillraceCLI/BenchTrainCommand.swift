@@ -150,6 +150,7 @@ struct BenchTrainCommand: ParsableCommand {
                 "threads": threads,
                 "steps": steps, "samples_per_second": samplesPerSecond.rounded(), "parameters": network.parameterCount,
                 "page_faults_per_step": (faultsPerStep * 10).rounded() / 10,
+                "estimated_peak_bytes": estimate.totalBytes, "peak_rss_bytes": ResourceUsage.peakResidentBytes(),
             ]
             try JSONOutput.print(result)
         } else {

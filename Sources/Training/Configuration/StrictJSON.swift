@@ -21,6 +21,9 @@ public enum StrictJSON {
         public var fix: String
     }
 
+    /// The deepest nesting scanned.
+    static let maximumDepth = 512
+
     private enum Container {
         case object(path: String?, keys: [String: Int], expectingKey: Bool, afterComma: Bool)
         case array(path: String?, count: Int, afterComma: Bool)
@@ -36,7 +39,8 @@ public enum StrictJSON {
         while let token = scanner.next() {
             switch token.kind {
             case .open(let isObject):
-                guard valueAllowed(stack, key: pendingKey, colon: colonSeen) else { return nil }
+                // Deeper than any pipeline file (and than the decoder accepts): left to the decoder.
+                guard stack.count < maximumDepth, valueAllowed(stack, key: pendingKey, colon: colonSeen) else { return nil }
                 let path = childPath(stack, key: pendingKey)
                 (pendingKey, colonSeen) = (nil, false)
                 markValue(&stack)
