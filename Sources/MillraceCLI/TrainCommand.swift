@@ -39,6 +39,9 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The staging cache's disk budget (bytes, or 500MB, 2GB).")
     var cacheBudget: String?
 
+    @Option(help: "Seconds an HTTP transfer of packed data may receive nothing before it is retried (default 30).")
+    var stallTimeout: StallTimeout?
+
     @Option(help: "Validate on this folder or file instead of a split.")
     var validation: String?
 
@@ -131,6 +134,7 @@ struct TrainCommand: ParsableCommand {
         overrides.resume = resume
         overrides.cacheDirectory = cacheDir
         overrides.cacheBudget = try cacheBudgetBytes()
+        overrides.stallTimeout = stallTimeout?.seconds
         overrides.gradientChunk = gradientChunk
         overrides.allReduce = gradientExchange == "allreduce"
         overrides.overlapExchange = overlapExchange

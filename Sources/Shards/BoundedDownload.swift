@@ -6,16 +6,20 @@ import Foundation
 #endif
 
 /// One HTTP download that stops reading, and fails, once the body would exceed `limit` bytes
-/// (announced by Content-Length or counted as it arrives). Used by `HTTPShardSource`.
+/// (announced by Content-Length or counted as it arrives), so a body without a length that never
+/// ends is cut at the size the manifest gives. Used by `HTTPShardSource`, which waits on `done`
+/// and abandons the transfer when no byte arrived for the stall timeout.
 final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     let name: String
     let limit: Int
-    /// Signalled when the task has ended.
+    /// Signalled once, when the outcome is known (the task ended, or it failed early).
     let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var body = Data()
     private var expectedLength: Int64 = -1
     private var failure: ShardFetchError?
+    private var finished = false
+    private var lastProgress = DispatchTime.now().uptimeNanoseconds
 
     init(name: String, limit: Int) {
         self.name = name
@@ -30,10 +34,23 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
         return .success(Array(body))
     }
 
-    private func fail(_ error: ShardFetchError) {
+    /// Seconds since the response or the last body bytes arrived (or since the start).
+    var idleSeconds: Double {
         lock.lock()
-        if failure == nil { failure = error }
+        defer { lock.unlock() }
+        return Double(DispatchTime.now().uptimeNanoseconds - lastProgress) / 1e9
+    }
+
+    /// Ends the download with `error` (the first failure wins) and wakes the waiter; later data
+    /// is ignored, so nothing more is kept in memory.
+    func finish(_ error: ShardFetchError?) {
+        lock.lock()
+        if let error, failure == nil { failure = error }
+        let signal = !finished
+        finished = true
+        if failure != nil { body = Data() }
         lock.unlock()
+        if signal { done.signal() }
     }
 
     func urlSession(
@@ -42,16 +59,18 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
     ) {
         if let http = response as? HTTPURLResponse {
             if !(200..<300).contains(http.statusCode) {
-                fail(ShardFetchError(isTransient: http.statusCode >= 500, reason: "\(name): HTTP \(http.statusCode)"))
-                return completionHandler(.cancel)
+                finish(ShardFetchError(isTransient: http.statusCode >= 500, reason: "\(name): HTTP \(http.statusCode)"))
+                completionHandler(.cancel)
+                return dataTask.cancel()
             }
             if http.expectedContentLength > Int64(limit) {
-                fail(.oversized(name, limit: limit))
+                finish(.oversized(name, limit: limit))
                 completionHandler(.cancel)
                 return dataTask.cancel()  // .cancel alone left libcurl draining the body
             }
             lock.lock()
             expectedLength = http.expectedContentLength
+            lastProgress = DispatchTime.now().uptimeNanoseconds
             lock.unlock()
         }
         completionHandler(.allow)
@@ -59,25 +78,30 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         lock.lock()
+        let ignored = finished
         let over = body.count + data.count > limit
-        if !over { body.append(data) }
+        if !ignored && !over {
+            body.append(data)
+            lastProgress = DispatchTime.now().uptimeNanoseconds
+        }
         lock.unlock()
-        if over {
-            fail(.oversized(name, limit: limit))
+        if !ignored && over {
+            finish(.oversized(name, limit: limit))
             dataTask.cancel()
         }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         lock.lock()
-        if failure == nil {
+        var outcome: ShardFetchError?
+        if !finished {
             if let error {
-                failure = ShardFetchError(isTransient: true, reason: "\(name): \(error.localizedDescription)")
+                outcome = ShardFetchError(isTransient: true, reason: "\(name): \(error.localizedDescription)")
             } else if expectedLength >= 0 && Int64(body.count) != expectedLength {
-                failure = ShardFetchError(isTransient: true, reason: "\(name): body of \(body.count) bytes, expected \(expectedLength)")
+                outcome = ShardFetchError(isTransient: true, reason: "\(name): body of \(body.count) bytes, expected \(expectedLength)")
             }
         }
         lock.unlock()
-        done.signal()
+        finish(outcome)
     }
 }
