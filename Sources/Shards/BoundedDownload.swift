@@ -21,9 +21,18 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
     private var finished = false
     private var lastProgress = DispatchTime.now().uptimeNanoseconds
 
-    init(name: String, limit: Int) {
+    /// The stall timeout, for messages (URLSession's own idle timeout is set to it).
+    let stallTimeout: Double
+
+    init(name: String, limit: Int, stallTimeout: Double) {
         self.name = name
         self.limit = limit
+        self.stallTimeout = stallTimeout
+    }
+
+    /// The failure for a transfer that received nothing for the stall timeout.
+    func stalled() -> ShardFetchError {
+        ShardFetchError(isTransient: true, reason: "\(name): no data received for \(HTTPShardSource.seconds(stallTimeout)) (stall timeout)")
     }
 
     /// The body, or why there is none.
@@ -95,7 +104,9 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
         lock.lock()
         var outcome: ShardFetchError?
         if !finished {
-            if let error {
+            if let error, (error as NSError).code == NSURLErrorTimedOut {
+                outcome = stalled()
+            } else if let error {
                 outcome = ShardFetchError(isTransient: true, reason: "\(name): \(error.localizedDescription)")
             } else if expectedLength >= 0 && Int64(body.count) != expectedLength {
                 outcome = ShardFetchError(isTransient: true, reason: "\(name): body of \(body.count) bytes, expected \(expectedLength)")

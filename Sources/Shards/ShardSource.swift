@@ -117,7 +117,7 @@ public struct HTTPShardSource: ShardSource {
     func transferLimit(bytes: Int) -> Double { 10 * stallTimeout + Double(bytes) / 65536 }
 
     private func get(_ name: String, maximumBytes: Int) throws -> [UInt8] {
-        let download = BoundedDownload(name: name, limit: maximumBytes)
+        let download = BoundedDownload(name: name, limit: maximumBytes, stallTimeout: stallTimeout)
         let session = URLSession(configuration: .ephemeral, delegate: download, delegateQueue: nil)
         var request = URLRequest(url: base.appendingPathComponent(name))
         request.timeoutInterval = stallTimeout
@@ -129,16 +129,16 @@ public struct HTTPShardSource: ShardSource {
         while download.done.wait(timeout: .now() + tick) == .timedOut {
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
             if download.idleSeconds >= stallTimeout {
-                download.finish(
-                    ShardFetchError(isTransient: true, reason: "\(name): no data received for \(HTTPShardSource.seconds(stallTimeout)) (stall timeout)"))
+                download.finish(download.stalled())
             } else if elapsed >= limit {
                 download.finish(
                     ShardFetchError(isTransient: true, reason: "\(name): the transfer took longer than \(HTTPShardSource.seconds(limit))"))
             }
         }
-        // The outcome is known: stop the transfer now rather than letting it drain.
+        // The outcome is known: stop the transfer now rather than letting it drain. (Not
+        // invalidateAndCancel: FoundationNetworking traps when it races the task's last callbacks.)
         task.cancel()
-        session.invalidateAndCancel()
+        session.finishTasksAndInvalidate()
         return try download.outcome().get()
     }
 
