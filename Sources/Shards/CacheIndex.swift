@@ -27,14 +27,13 @@ final class CacheIndex: @unchecked Sendable {
     private let lock = NSLock()
     private var names: Set<String>
 
-    /// Opens the index of `directory` (which exists), or starts an empty one. Throws when an
+    /// Opens the index of `directory` (which exists), or starts an empty one (not written yet). Throws when an
     /// index file exists but is not one (the directory is then not a staging cache to trust).
     init(directory: String) throws(DataError) {
         self.directory = directory
         let path = "\(directory)/\(CacheIndex.fileName)"
         guard FileManager.default.fileExists(atPath: path) else {
-            names = []
-            try write()
+            names = []  // written with the first name, so a refused opening leaves nothing behind
             return
         }
         let bytes = try FileBytes.contents(of: path, maximumBytes: 64 << 20)
@@ -99,7 +98,8 @@ final class CacheIndex: @unchecked Sendable {
         let text = ([CacheIndex.header] + names.sorted()).joined(separator: "\n") + "\n"
         do { try Data(text.utf8).write(to: URL(fileURLWithPath: temporary)) } catch {
             throw DataError(
-                .unreadable, path: temporary, reason: "cannot write the staging cache's index: \(PathProblem.reason(creating: temporary, error: error))",
+                .unreadable, path: temporary,
+                reason: "cannot write the staging cache's index: \(PathProblem.reason(creating: temporary, error: error))",
                 fix: "check the cache directory's permissions and free space")
         }
         guard rename(temporary, path) == 0 else {

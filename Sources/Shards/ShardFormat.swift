@@ -208,11 +208,6 @@ public struct ShardManifest: Codable, Sendable, Equatable {
             }
             (totalSamples, totalBytes) = (samples.partialValue, bytes.partialValue)
         }
-        guard totalSamples <= ShardManifest.maximumTotalSamples else {
-            throw DataError(
-                .tooLarge, path: path, reason: "the manifest claims \(totalSamples) samples, more than \(ShardManifest.maximumTotalSamples)",
-                fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
-        }
         var seen = Set<String>()
         for (index, shard) in shards.enumerated() {
             if let problem = ShardManifest.problem(with: shard, seen: &seen) {
@@ -222,6 +217,11 @@ public struct ShardManifest: Codable, Sendable, Equatable {
                     reason: "shard entry \(index) (name \(shown)) \(problem): shard names must be plain file names",
                     fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
             }
+        }
+        guard totalSamples <= ShardManifest.maximumTotalSamples else {
+            throw DataError(
+                .tooLarge, path: path, reason: "the manifest claims \(totalSamples) samples, more than \(ShardManifest.maximumTotalSamples)",
+                fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
         }
     }
 

@@ -13,13 +13,13 @@ enum CSVFieldLimit {
     }
 
     /// The error for bytes `[start, end)` of `bytes`, the unfinished part of the input from a row
-    /// boundary on line `firstLine` at file offset `offset`, once it exceeds `limit`: the first
-    /// field over the limit (its line and column), else the row that is (its line, and the
-    /// column reached). Quotes toggle the quoted state, as the chunk cutter counts them.
+    /// boundary on line `firstLine` at file offset `offset`: the first field over `limit` (its
+    /// line and column), else the last, unfinished row if it is over the limit (its line, and the
+    /// column reached), else nil. Quotes toggle the quoted state, as the chunk cutter counts them.
     static func error(
         in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, firstLine: Int, offset: Int, separator: UInt8, limit: Int,
         path: String
-    ) -> DataError {
+    ) -> DataError? {
         var (line, fieldLine, rowLine) = (firstLine, firstLine, firstLine)
         var (column, fieldStart, rowStart) = (1, start, start)
         var inQuotes = false
@@ -43,6 +43,7 @@ enum CSVFieldLimit {
         if end - fieldStart > limit {
             return fieldError(path: path, line: fieldLine, column: column, byteOffset: offset + fieldStart - start, limit: limit)
         }
+        guard end - rowStart > limit else { return nil }
         return DataError(
             .tooLarge, path: path, line: rowLine, column: column, byteOffset: offset + rowStart - start,
             reason: "row longer than \(limit) bytes (the CSV field size limit bounds rows too: a whole row is held in memory)",

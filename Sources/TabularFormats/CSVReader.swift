@@ -209,15 +209,18 @@ public final class CSVReader {
     private func grow() throws(DataError) {
         guard !atEndOfInput else { return }
         let limit = options.maximumFieldBytes
-        guard filled - start <= limit else {
+        if filled - start > limit {
             let (from, to, line, offset) = (start, filled, nextLine, bufferOffset + start)
-            throw buffer.withUnsafeBufferPointer {
+            let error = buffer.withUnsafeBufferPointer {
                 CSVFieldLimit.error(
                     in: $0, from: from, to: to, firstLine: line, offset: offset, separator: options.separator, limit: limit, path: path)
             }
+            if let error { throw error }
         }
         let (doubled, overflow) = buffer.count.multipliedReportingOverflow(by: 2)
-        let capped = min(overflow ? Int.max : doubled, start + limit + 2)
+        // Complete rows end before `start + chunkBytes` (the cut was not found past it), so the
+        // unfinished row is over the limit once this much is buffered.
+        let capped = min(overflow ? Int.max : doubled, start + options.chunkBytes + limit + 2)
         guard capped > buffer.count else { return }
         buffer.reserveCapacity(capped)
         buffer.append(contentsOf: repeatElement(0, count: capped - buffer.count))
