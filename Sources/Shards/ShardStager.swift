@@ -258,8 +258,9 @@ public final class ShardStager: @unchecked Sendable {
             let temporary = "\(directory)/\(temporaryName)"
             do { try Data(bytes).write(to: URL(fileURLWithPath: temporary)) } catch {
                 cacheIndex.remove(temporaryName)
+                let reason = PathProblem.reason(creating: temporary, error: error)
                 throw DataError(
-                    .unreadable, path: temporary, reason: "cannot write the downloaded shard: \(PathProblem.reason(creating: temporary, error: error))",
+                    .unreadable, path: temporary, reason: "cannot write the downloaded shard: \(reason)",
                     fix: "check the cache directory's permissions and free space")
             }
             // rename(2) replaces an existing file atomically: a reader sees the old or the new shard.

@@ -89,7 +89,8 @@ final class StagingTests: XCTestCase {
             (packed, "is the data source's folder"), (link, "is the data source's folder"), ("\(link)/cache/inner", "lies inside"),
             ("\(packed)/../packed/x", "lies inside"), (directory.url.path, "contains"),
         ] {
-            XCTAssertThrowsError(try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: cache, budgetBytes: budget(shards: 4))) {
+            let source = LocalShardSource(directory: packed)
+            XCTAssertThrowsError(try ShardStager(source: source, cacheDirectory: cache, budgetBytes: budget(shards: 4))) {
                 XCTAssertEqual(($0 as? DataError)?.kind, .invalidOption, "\(cache): \($0)")
                 XCTAssertTrue("\($0)".contains(relation), "\(cache): \($0)")
             }
