@@ -14,11 +14,14 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
     let limit: Int
     /// Signalled once, when the outcome is known (the task ended, or it failed early).
     let done = DispatchSemaphore(value: 0)
+    /// Signalled when URLSession reports the task complete (after any cancel).
+    let completed = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var body = Data()
     private var expectedLength: Int64 = -1
     private var failure: ShardFetchError?
     private var finished = false
+    private var cancelled = false
     private var lastProgress = DispatchTime.now().uptimeNanoseconds
 
     /// The stall timeout, for messages (URLSession's own idle timeout is set to it).
@@ -41,6 +44,16 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
         defer { lock.unlock() }
         if let failure { return .failure(failure) }
         return .success(Array(body))
+    }
+
+    /// Cancels `task` once, whoever asks first (a delegate callback or the waiting caller):
+    /// FoundationNetworking traps on a cancel that races another.
+    func cancelOnce(_ task: URLSessionTask) {
+        lock.lock()
+        let first = !cancelled
+        cancelled = true
+        lock.unlock()
+        if first { task.cancel() }
     }
 
     /// Seconds since the response or the last body bytes arrived (or since the start).
@@ -70,12 +83,12 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
             if !(200..<300).contains(http.statusCode) {
                 finish(ShardFetchError(isTransient: http.statusCode >= 500, reason: "\(name): HTTP \(http.statusCode)"))
                 completionHandler(.cancel)
-                return dataTask.cancel()
+                return cancelOnce(dataTask)
             }
             if http.expectedContentLength > Int64(limit) {
                 finish(.oversized(name, limit: limit))
                 completionHandler(.cancel)
-                return dataTask.cancel()  // .cancel alone left libcurl draining the body
+                return cancelOnce(dataTask)  // .cancel alone left libcurl draining the body
             }
             lock.lock()
             expectedLength = http.expectedContentLength
@@ -96,7 +109,7 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
         lock.unlock()
         if !ignored && over {
             finish(.oversized(name, limit: limit))
-            dataTask.cancel()
+            cancelOnce(dataTask)
         }
     }
 
@@ -114,5 +127,6 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
         }
         lock.unlock()
         finish(outcome)
+        completed.signal()
     }
 }

@@ -135,9 +135,10 @@ public struct HTTPShardSource: ShardSource {
                     ShardFetchError(isTransient: true, reason: "\(name): the transfer took longer than \(HTTPShardSource.seconds(limit))"))
             }
         }
-        // The outcome is known: stop the transfer now rather than letting it drain. (Not
-        // invalidateAndCancel: FoundationNetworking traps when it races the task's last callbacks.)
-        task.cancel()
+        // The outcome is known: stop the transfer now rather than letting it drain, and let the
+        // task end before the session goes (bounded: a cancelled transfer ends promptly).
+        download.cancelOnce(task)
+        _ = download.completed.wait(timeout: .now() + max(stallTimeout, 5))
         session.finishTasksAndInvalidate()
         return try download.outcome().get()
     }
