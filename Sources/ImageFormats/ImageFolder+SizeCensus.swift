@@ -1,4 +1,5 @@
 import Synchronization
+import SystemIO
 
 #if canImport(Glibc)
     import Glibc
@@ -35,8 +36,7 @@ final class ImageSizeCensus: Sendable {
 
     /// Width and height from the IHDR chunk (the first 24 bytes of a PNG), or nil.
     static func headerSize(_ path: String) -> (width: Int, height: Int)? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
+        guard let descriptor = try? FileBytes.openRegularFile(path) else { return nil }
         defer { close(descriptor) }
         var bytes = [UInt8](repeating: 0, count: 24)
         let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 24, 0) }

@@ -65,7 +65,8 @@ public struct ImageFolder: RandomAccessDataset {
     public let paths: [String]
     /// The class index of each path.
     public let labels: [Int]
-    /// Hidden entries and non-PNG files that were left out.
+    /// Hidden entries, non-PNG files, entries that are not regular files (FIFOs, sockets,
+    /// devices, broken links) and folders reached a second time (link cycles) that were left out.
     public let skippedFiles: [SkippedFile]
     /// The size every image must have when no fixed size is set: that of the first image.
     public let expectedSize: (width: Int, height: Int)?
@@ -92,43 +93,45 @@ public struct ImageFolder: RandomAccessDataset {
                 .unknownLabel, path: "\(root)/\(unknown)", reason: "class folder '\(unknown)' is not one of the \(classes.count) known classes",
                 fix: "rename or remove the folder, or train with this class")
         }
-        var paths: [String] = []
         var labels: [Int] = []
-        var skipped: [SkippedFile] = []
+        // The walk never enters a folder twice: the root and every class folder are known first,
+        // and each folder entered is remembered by device and inode, so a symbolic link cycle (or
+        // a link to another class's folder) is skipped, never followed into duplicates or an
+        // exponential number of paths.
+        var classFolders: [FileIdentity: String] = [:]
+        var visited = Set<FileIdentity>()
+        if let identity = DirectoryListing.identity(of: root) { visited.insert(identity) }
         for folder in folders {
-            let before = paths.count
-            try ImageFolder.collect("\(root)/\(folder)", into: &paths, skipped: &skipped)
-            guard paths.count > before else {
+            guard let identity = DirectoryListing.identity(of: "\(root)/\(folder)") else { continue }
+            if let first = classFolders[identity] {
+                throw DataError(
+                    .invalidOption, path: "\(root)/\(folder)", reason: "class folder '\(folder)' is the same folder as class '\(first)' (a link)",
+                    fix: "remove the link: each class needs a folder of its own")
+            }
+            classFolders[identity] = folder
+            visited.insert(identity)
+        }
+        var walk = Walk(paths: [], skipped: [], visited: visited, classFolders: classFolders)
+        for folder in folders {
+            let before = walk.paths.count
+            try walk.collect("\(root)/\(folder)")
+            guard walk.paths.count > before else {
                 throw DataError(
                     .emptyDataset, path: "\(root)/\(folder)", reason: "class folder '\(folder)' holds no PNG file",
                     fix: "add .png images to it or remove the folder")
             }
-            labels += [Int](repeating: classes.firstIndex(of: folder) ?? 0, count: paths.count - before)
+            labels += [Int](repeating: classes.firstIndex(of: folder) ?? 0, count: walk.paths.count - before)
         }
+        let paths = walk.paths
         classNames = classes
         self.paths = paths
         self.labels = labels
-        skippedFiles = skipped
+        skippedFiles = walk.skipped
         if options.size == nil, let first = paths.first {
             let header = try decoder.header(try FileBytes.contents(of: first), path: first)
             expectedSize = (header.width, header.height)
         } else {
             expectedSize = nil
-        }
-    }
-
-    private static func collect(_ directory: String, into paths: inout [String], skipped: inout [SkippedFile]) throws(DataError) {
-        for entry in try DirectoryListing.entries(of: directory) {
-            let path = "\(directory)/\(entry.name)"
-            if entry.name.hasPrefix(".") {
-                skipped.append(SkippedFile(path: path, reason: "hidden"))
-            } else if entry.isDirectory {
-                try collect(path, into: &paths, skipped: &skipped)
-            } else if entry.name.lowercased().hasSuffix(".png") {
-                paths.append(path)
-            } else {
-                skipped.append(SkippedFile(path: path, reason: "not a .png file"))
-            }
         }
     }
 

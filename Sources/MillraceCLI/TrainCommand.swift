@@ -42,6 +42,9 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The memory the run may use (bytes, or 512MB, 8GB; default: the cgroup limit, else MemAvailable).")
     var memoryLimit: String?
 
+    @Option(help: "Seconds an HTTP transfer of packed data may receive nothing before it is retried (default 30).")
+    var stallTimeout: StallTimeout?
+
     @Option(help: "Validate on this folder or file instead of a split.")
     var validation: String?
 
@@ -136,6 +139,7 @@ struct TrainCommand: ParsableCommand {
         overrides.cacheDirectory = cacheDir
         overrides.cacheBudget = try cacheBudgetBytes()
         overrides.memoryLimit = try ByteCount.option("--memory-limit", memoryLimit)
+        overrides.stallTimeout = stallTimeout?.seconds
         overrides.gradientChunk = gradientChunk
         overrides.allReduce = gradientExchange == "allreduce"
         overrides.overlapExchange = overlapExchange

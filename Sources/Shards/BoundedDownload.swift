@@ -6,20 +6,36 @@ import Foundation
 #endif
 
 /// One HTTP download that stops reading, and fails, once the body would exceed `limit` bytes
-/// (announced by Content-Length or counted as it arrives). Used by `HTTPShardSource`.
+/// (announced by Content-Length or counted as it arrives), so a body without a length that never
+/// ends is cut at the size the manifest gives. Used by `HTTPShardSource`, which waits on `done`
+/// and abandons the transfer when no byte arrived for the stall timeout.
 final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     let name: String
     let limit: Int
-    /// Signalled when the task has ended.
+    /// Signalled once, when the outcome is known (the task ended, or it failed early).
     let done = DispatchSemaphore(value: 0)
+    /// Signalled when URLSession reports the task complete (after any cancel).
+    let completed = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var body = Data()
     private var expectedLength: Int64 = -1
     private var failure: ShardFetchError?
+    private var finished = false
+    private var cancelled = false
+    private var lastProgress = DispatchTime.now().uptimeNanoseconds
 
-    init(name: String, limit: Int) {
+    /// The stall timeout, for messages (URLSession's own idle timeout is set to it).
+    let stallTimeout: Double
+
+    init(name: String, limit: Int, stallTimeout: Double) {
         self.name = name
         self.limit = limit
+        self.stallTimeout = stallTimeout
+    }
+
+    /// The failure for a transfer that received nothing for the stall timeout.
+    func stalled() -> ShardFetchError {
+        ShardFetchError(isTransient: true, reason: "\(name): no data received for \(HTTPShardSource.seconds(stallTimeout)) (stall timeout)")
     }
 
     /// The body, or why there is none.
@@ -30,10 +46,33 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
         return .success(Array(body))
     }
 
-    private func fail(_ error: ShardFetchError) {
+    /// Cancels `task` once, whoever asks first (a delegate callback or the waiting caller):
+    /// FoundationNetworking traps on a cancel that races another.
+    func cancelOnce(_ task: URLSessionTask) {
         lock.lock()
-        if failure == nil { failure = error }
+        let first = !cancelled
+        cancelled = true
         lock.unlock()
+        if first { task.cancel() }
+    }
+
+    /// Seconds since the response or the last body bytes arrived (or since the start).
+    var idleSeconds: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return Double(DispatchTime.now().uptimeNanoseconds - lastProgress) / 1e9
+    }
+
+    /// Ends the download with `error` (the first failure wins) and wakes the waiter; later data
+    /// is ignored, so nothing more is kept in memory.
+    func finish(_ error: ShardFetchError?) {
+        lock.lock()
+        if let error, failure == nil { failure = error }
+        let signal = !finished
+        finished = true
+        if failure != nil { body = Data() }
+        lock.unlock()
+        if signal { done.signal() }
     }
 
     func urlSession(
@@ -42,16 +81,18 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
     ) {
         if let http = response as? HTTPURLResponse {
             if !(200..<300).contains(http.statusCode) {
-                fail(ShardFetchError(isTransient: http.statusCode >= 500, reason: "\(name): HTTP \(http.statusCode)"))
-                return completionHandler(.cancel)
+                finish(ShardFetchError(isTransient: http.statusCode >= 500, reason: "\(name): HTTP \(http.statusCode)"))
+                completionHandler(.cancel)
+                return cancelOnce(dataTask)
             }
             if http.expectedContentLength > Int64(limit) {
-                fail(.oversized(name, limit: limit))
+                finish(.oversized(name, limit: limit))
                 completionHandler(.cancel)
-                return dataTask.cancel()  // .cancel alone left libcurl draining the body
+                return cancelOnce(dataTask)  // .cancel alone left libcurl draining the body
             }
             lock.lock()
             expectedLength = http.expectedContentLength
+            lastProgress = DispatchTime.now().uptimeNanoseconds
             lock.unlock()
         }
         completionHandler(.allow)
@@ -59,25 +100,33 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         lock.lock()
+        let ignored = finished
         let over = body.count + data.count > limit
-        if !over { body.append(data) }
+        if !ignored && !over {
+            body.append(data)
+            lastProgress = DispatchTime.now().uptimeNanoseconds
+        }
         lock.unlock()
-        if over {
-            fail(.oversized(name, limit: limit))
-            dataTask.cancel()
+        if !ignored && over {
+            finish(.oversized(name, limit: limit))
+            cancelOnce(dataTask)
         }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         lock.lock()
-        if failure == nil {
-            if let error {
-                failure = ShardFetchError(isTransient: true, reason: "\(name): \(error.localizedDescription)")
+        var outcome: ShardFetchError?
+        if !finished {
+            if let error, (error as NSError).code == NSURLErrorTimedOut {
+                outcome = stalled()
+            } else if let error {
+                outcome = ShardFetchError(isTransient: true, reason: "\(name): \(error.localizedDescription)")
             } else if expectedLength >= 0 && Int64(body.count) != expectedLength {
-                failure = ShardFetchError(isTransient: true, reason: "\(name): body of \(body.count) bytes, expected \(expectedLength)")
+                outcome = ShardFetchError(isTransient: true, reason: "\(name): body of \(body.count) bytes, expected \(expectedLength)")
             }
         }
         lock.unlock()
-        done.signal()
+        finish(outcome)
+        completed.signal()
     }
 }

@@ -121,6 +121,10 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     public var classNames: [String]
     /// The shards, in order.
     public var shards: [Shard]
+    /// The packed input's absolute path with links resolved (written by `millrace pack`; nil in
+    /// manifests written before it was recorded). A later pack of the same input may replace
+    /// this pack; any other output folder that is not empty is refused.
+    public var source: String? = nil
 
     /// All samples.
     public var totalSamples: Int { shards.reduce(0) { $0 + $1.samples } }
@@ -133,6 +137,13 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     /// The most elements one sample may have (2^28: an 8192 x 8192 RGBA image, the PNG decoder's
     /// default pixel limit with four channels).
     public static let maximumSampleElements = 1 << 28
+
+    /// The manifest format this version reads and writes.
+    public static let currentFormatVersion = 1
+
+    /// The most samples a packed dataset may claim (2^36): a manifest claiming more is refused
+    /// before anything is sized by it.
+    public static let maximumTotalSamples = 1 << 36
 
     /// Decodes a manifest, naming `path` in errors. Refuses one over `maximumBytes`, and any
     /// entry whose name is not a plain file name or whose counts are negative (see `validate`).
@@ -160,6 +171,15 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     /// `maximumSampleElements`, and the shards' samples and bytes add up within `Int`. `path`
     /// names the manifest in errors.
     public func validate(path: String) throws(DataError) {
+        guard formatVersion == ShardManifest.currentFormatVersion else {
+            throw DataError(
+                .corrupt, path: path,
+                reason: "format_version \(formatVersion) is not supported (this Millrace reads version \(ShardManifest.currentFormatVersion))",
+                fix: "pack the dataset again with this version of millrace pack")
+        }
+        guard !shards.isEmpty else {
+            throw DataError(.emptyDataset, path: path, reason: "the manifest lists no shards", fix: "pack a dataset that holds samples")
+        }
         if let channels, ChannelMode(rawValue: channels) == nil {
             throw DataError(
                 .corrupt, path: path, reason: "channels '\(channels)' is not one of \(ChannelMode.allCases.map(\.rawValue).joined(separator: ", "))",
@@ -198,6 +218,11 @@ public struct ShardManifest: Codable, Sendable, Equatable {
                     fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
             }
         }
+        guard totalSamples <= ShardManifest.maximumTotalSamples else {
+            throw DataError(
+                .tooLarge, path: path, reason: "the manifest claims \(totalSamples) samples, more than \(ShardManifest.maximumTotalSamples)",
+                fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
+        }
     }
 
     /// What is wrong with `shard`'s entry, or nil. The checks run in order, and only an entry that
@@ -211,6 +236,10 @@ public struct ShardManifest: Codable, Sendable, Equatable {
         if name.utf8.count > 255 { return "is longer than 255 bytes" }
         if !seen.insert(name).inserted { return "appears twice" }
         if shard.bytes < 0 || shard.samples < 0 { return "has a negative size or sample count" }
+        // Each sample has a 16-byte index entry after the 24-byte header.
+        if shard.samples > (shard.bytes - ShardFormat.headerSize) / ShardFormat.entrySize {
+            return "claims \(shard.samples) samples, more than its \(shard.bytes) bytes can index"
+        }
         return nil
     }
 

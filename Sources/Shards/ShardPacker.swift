@@ -49,7 +49,7 @@ public enum ShardPacker {
         let scratch = WorkerScratch()
         let name = { (position: Int) in images.paths[order[position]] }
         return try write(
-            output: output, count: order.count, limits: limits, format: decoded ? .float32 : .png,
+            source: images.root, output: output, count: order.count, limits: limits, format: decoded ? .float32 : .png,
             featureCount: decoded ? width : 0, sampleShape: images.sampleShape, channels: images.options.channels.rawValue,
             classNames: images.classNames, name: name, oversized: oversized
         ) { position in
@@ -67,6 +67,8 @@ public enum ShardPacker {
     public static func pack(
         csv path: String, options: CSVOptions, output: String, limits: Limits, oversized: (OversizedSample) -> Void = { _ in }
     ) throws -> ShardManifest {
+        // Checked before the (possibly long) read of the whole file; checked again before writing.
+        _ = try PackOutput.check(output: output, source: path)
         let reader = try CSVReader(path: path, options: options)
         var rows: [[Float]] = []
         var labels: [Int] = []
@@ -82,7 +84,7 @@ public enum ShardPacker {
         }
         let name = { (position: Int) in "\(path):\(lines[position])" }
         return try write(
-            output: output, count: rows.count, limits: limits, format: .float32, featureCount: featureCount,
+            source: path, output: output, count: rows.count, limits: limits, format: .float32, featureCount: featureCount,
             sampleShape: [featureCount], channels: nil, classNames: reader.classNames, name: name, oversized: oversized
         ) { (floatBytes(rows[$0]), labels[$0]) }
     }
@@ -95,10 +97,11 @@ public enum ShardPacker {
     }
 
     private static func write(
-        output: String, count: Int, limits: Limits, format: ShardFormat.SampleFormat, featureCount: Int,
+        source: String, output: String, count: Int, limits: Limits, format: ShardFormat.SampleFormat, featureCount: Int,
         sampleShape: [Int], channels: String?, classNames: [String], name: (Int) -> String,
         oversized: (OversizedSample) -> Void, sample: (Int) throws -> ([UInt8], Int)
     ) throws -> ShardManifest {
+        let previous = try PackOutput.check(output: output, source: source)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var shards: [ShardManifest.Shard] = []
         var payloads: [[UInt8]] = []
@@ -132,8 +135,12 @@ public enum ShardPacker {
             if let samples = limits.samples, payloads.count >= samples { try flush() }
         }
         try flush()
-        let manifest = ShardManifest(sampleFormat: format, sampleShape: sampleShape, channels: channels, classNames: classNames, shards: shards)
+        let manifest = ShardManifest(
+            sampleFormat: format, sampleShape: sampleShape, channels: channels, classNames: classNames, shards: shards,
+            source: CachePlacement.resolved(source))
+        // Written to a temporary file and renamed: a reader sees the old manifest or the new one.
         try Data(manifest.encoded()).write(to: URL(fileURLWithPath: "\(output)/manifest.json"), options: .atomic)
+        PackOutput.removeShards(of: previous, keeping: manifest, in: output)
         return manifest
     }
 }

@@ -18,6 +18,14 @@ public protocol ShardSource: Sendable {
     /// The bytes of shard file `name`, failing (without reading further) once more than
     /// `maximumBytes` arrive. Throws `ShardFetchError` (transient ones are retried).
     func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8]
+    /// The local directory the shards are read from, if any: a staging cache may not be placed
+    /// in it, inside it or around it.
+    var localDirectory: String? { get }
+}
+
+extension ShardSource {
+    /// No local directory (a remote source).
+    public var localDirectory: String? { nil }
 }
 
 /// A failed fetch: transient ones (connection refused or reset, 5xx, short body) are retried.
@@ -56,6 +64,8 @@ public struct LocalShardSource: ShardSource {
 
     /// The directory.
     public var location: String { directory }
+    /// The directory, which a staging cache must keep out of.
+    public var localDirectory: String? { directory }
 
     /// Reads `manifest.json`, refusing one over `ShardManifest.maximumBytes` before reading it.
     public func manifestBytes() throws -> [UInt8] {
@@ -72,16 +82,25 @@ public struct LocalShardSource: ShardSource {
 }
 
 /// Shards served over HTTP(S): `<base>/manifest.json` and `<base>/<shard name>`.
+///
+/// Every transfer has a stall timeout: when no byte arrives for `stallTimeout` seconds the
+/// transfer is abandoned as a transient failure (the stager retries it, then reports it). The
+/// whole transfer is bounded too: at most `10 x stallTimeout` plus one second per 64 KiB the
+/// manifest allows, so a server that trickles bytes cannot hold it forever. Waiting blocks on a
+/// semaphore (woken a few times per stall timeout to check the clock), never spinning a core.
 public struct HTTPShardSource: ShardSource {
+    /// The stall timeout used when none is given (30 s).
+    public static let defaultStallTimeout: Double = 30
+
     /// The URL of the directory that holds the manifest.
     public let base: URL
-    /// Seconds to wait for one response.
-    public let timeout: Double
+    /// Seconds a transfer may go without receiving a byte.
+    public let stallTimeout: Double
 
     /// A source for a manifest URL (`…/manifest.json`) or its directory URL.
-    public init(manifestURL: URL, timeout: Double = 60) {
+    public init(manifestURL: URL, stallTimeout: Double = HTTPShardSource.defaultStallTimeout) {
         base = manifestURL.lastPathComponent == "manifest.json" ? manifestURL.deletingLastPathComponent() : manifestURL
-        self.timeout = timeout
+        self.stallTimeout = max(stallTimeout, 0.001)
     }
 
     /// The base URL.
@@ -94,18 +113,38 @@ public struct HTTPShardSource: ShardSource {
     /// response announces more.
     public func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8] { try get(name, maximumBytes: maximumBytes) }
 
+    /// The longest one transfer of up to `bytes` bytes may take, in seconds.
+    func transferLimit(bytes: Int) -> Double { 10 * stallTimeout + Double(bytes) / 65536 }
+
     private func get(_ name: String, maximumBytes: Int) throws -> [UInt8] {
-        let download = BoundedDownload(name: name, limit: maximumBytes)
+        let download = BoundedDownload(name: name, limit: maximumBytes, stallTimeout: stallTimeout)
         let session = URLSession(configuration: .ephemeral, delegate: download, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
         var request = URLRequest(url: base.appendingPathComponent(name))
-        request.timeoutInterval = timeout
+        request.timeoutInterval = stallTimeout
         let task = session.dataTask(with: request)
         task.resume()
-        if download.done.wait(timeout: .now() + timeout + 5) == .timedOut {
-            task.cancel()
-            throw ShardFetchError(isTransient: true, reason: "\(name): no response within \(Int(timeout)) s")
+        let began = DispatchTime.now().uptimeNanoseconds
+        let limit = transferLimit(bytes: maximumBytes)
+        let tick = min(max(stallTimeout / 4, 0.01), 1)
+        while download.done.wait(timeout: .now() + tick) == .timedOut {
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+            if download.idleSeconds >= stallTimeout {
+                download.finish(download.stalled())
+            } else if elapsed >= limit {
+                download.finish(
+                    ShardFetchError(isTransient: true, reason: "\(name): the transfer took longer than \(HTTPShardSource.seconds(limit))"))
+            }
         }
+        // The outcome is known: stop the transfer now rather than letting it drain, and let the
+        // task end before the session goes (bounded: a cancelled transfer ends promptly).
+        download.cancelOnce(task)
+        _ = download.completed.wait(timeout: .now() + max(stallTimeout, 5))
+        session.finishTasksAndInvalidate()
         return try download.outcome().get()
+    }
+
+    /// `30 s`, `1.5 s`.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
     }
 }

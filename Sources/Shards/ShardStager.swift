@@ -33,6 +33,8 @@ public final class ShardStager: @unchecked Sendable {
     private var stopped = false
     private var fetcherRunning = false  // set when the thread starts: a failed init has no thread to wait for
     private var statistics = StagingStatistics()
+    /// The files this cache wrote: the only ones it ever deletes or replaces.
+    private let cacheIndex: CacheIndex
 
     /// Opens the source's manifest and the cache. Throws when the budget cannot hold two shards.
     public init(source: any ShardSource, cacheDirectory: String, budgetBytes: Int, attempts: Int = 5) throws {
@@ -49,25 +51,15 @@ public final class ShardStager: @unchecked Sendable {
                 reason: "a cache budget of \(budgetBytes) bytes cannot hold two shards of up to \(manifest.largestShardBytes) bytes",
                 fix: "give at least \(minimum) bytes (--cache-budget \(minimum)), or pack smaller shards")
         }
-        try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
-        // Keep complete, valid shards left by an earlier run; remove damaged or surplus shards and
-        // this stager's own temporary downloads. Nothing else is touched: the cache directory may
-        // be a folder that holds other files (`--cache-dir .`).
-        let names = Dictionary(uniqueKeysWithValues: manifest.shards.enumerated().map { ($1.name, $0) })
-        for entry in (try? DirectoryListing.entries(of: cacheDirectory)) ?? [] where !entry.isDirectory {
-            let path = "\(cacheDirectory)/\(entry.name)"
-            if let index = names[entry.name] {
-                if let bytes = try? FileBytes.contents(of: path), bytes.count == manifest.shards[index].bytes,
-                    CRC32.checksum(bytes) == manifest.shards[index].crc32, resident.values.reduce(0, +) + bytes.count <= budgetBytes
-                {
-                    resident[index] = bytes.count
-                } else {
-                    try? FileManager.default.removeItem(atPath: path)
-                }
-            } else if entry.name.hasPrefix(".tmp-") {
-                try? FileManager.default.removeItem(atPath: path)
-            }
+        if let local = source.localDirectory { try CachePlacement.check(cache: cacheDirectory, source: local) }
+        do { try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true) } catch {
+            throw DataError(
+                .unreadable, path: cacheDirectory,
+                reason: "cannot create the staging cache directory: \(PathProblem.reason(creating: cacheDirectory, error: error))",
+                fix: "give a --cache-dir that can be created and written")
         }
+        cacheIndex = try CacheIndex(directory: cacheDirectory)
+        try adoptEarlierFiles()
         fetcherRunning = true
         let thread = Thread { [self] in fetchLoop() }
         thread.name = "millrace.staging"
@@ -76,6 +68,41 @@ public final class ShardStager: @unchecked Sendable {
 
     deinit {
         stop()
+    }
+
+    /// Keeps the complete, valid shards an earlier run of this cache left; deletes this cache's
+    /// damaged or surplus files and temporary downloads (those its index lists). A file the
+    /// cache did not write is never removed or replaced: one that has a shard's name is an
+    /// error naming it (staging would have to replace it); any other is left alone, so the cache
+    /// directory may be a folder that holds other files (`--cache-dir .`).
+    private func adoptEarlierFiles() throws(DataError) {
+        let names = Dictionary(uniqueKeysWithValues: manifest.shards.enumerated().map { ($1.name, $0) })
+        let entries = try DirectoryListing.entries(of: directory)
+        for entry in entries where !entry.isDirectory && entry.name != CacheIndex.fileName {
+            let path = "\(directory)/\(entry.name)"
+            let written = cacheIndex.contains(entry.name)
+            guard let shard = names[entry.name] else {
+                if written { cacheIndex.remove(entry.name) }  // an earlier pack's shard or a temporary download
+                continue
+            }
+            guard written else {
+                throw DataError(
+                    .invalidOption, path: path,
+                    reason: "the cache directory holds a file with a shard's name that this staging cache did not write",
+                    fix: "move the file away or give another --cache-dir (the cache never deletes or replaces files it did not write)")
+            }
+            let expected = manifest.shards[shard]
+            if entry.isRegularFile, let bytes = try? FileBytes.contents(of: path, maximumBytes: expected.bytes), bytes.count == expected.bytes,
+                CRC32.checksum(bytes) == expected.crc32, resident.values.reduce(0, +) + bytes.count <= budgetBytes
+            {
+                resident[shard] = bytes.count
+            } else {
+                cacheIndex.remove(entry.name)
+            }
+        }
+        // Listed names whose files are gone (a crash between recording and writing) are dropped.
+        let present = Set(entries.map(\.name))
+        for name in cacheIndex.recorded where !present.contains(name) { cacheIndex.forget(name) }
     }
 
     /// Stops the background fetcher and waits (up to a minute) for a download in progress to end,
@@ -132,7 +159,7 @@ public final class ShardStager: @unchecked Sendable {
         if let position = upcoming.firstIndex(of: index) { upcoming.remove(at: position) }
         pinned.remove(index)
         if resident.removeValue(forKey: index) != nil {
-            try? FileManager.default.removeItem(atPath: path(ofShard: index))
+            cacheIndex.remove(manifest.shards[index].name)
             statistics.shardsDeleted += 1
         }
         condition.broadcast()
@@ -200,7 +227,7 @@ public final class ShardStager: @unchecked Sendable {
         }
         for victim in victims where used() + size > budgetBytes {
             resident.removeValue(forKey: victim)
-            try? FileManager.default.removeItem(atPath: path(ofShard: victim))
+            cacheIndex.remove(manifest.shards[victim].name)
             statistics.shardsEvicted += 1
         }
         return used() + size <= budgetBytes
@@ -224,16 +251,28 @@ public final class ShardStager: @unchecked Sendable {
                         "the shard's size or CRC32 differs from the manifest twice (\(bytes.count) bytes, CRC32 \(CRC32.checksum(bytes)); expected \(shard.bytes), \(shard.crc32))",
                     fix: "the served shard is damaged: pack and upload it again")
             }
-            let temporary = "\(directory)/.tmp-\(shard.name)-\(UInt32.random(in: 0...UInt32.max))"
-            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-            // rename(2) replaces an existing file atomically: a reader sees the old or the new shard.
-            guard rename(temporary, "\(directory)/\(shard.name)") == 0 else {
-                try? FileManager.default.removeItem(atPath: temporary)
+            // Both names are recorded before the file exists, so that a crash leaves nothing
+            // the next opening would take for a file it did not write.
+            let temporaryName = "\(CacheIndex.temporaryPrefix)\(shard.name)-\(UInt32.random(in: 0...UInt32.max))"
+            try cacheIndex.add([temporaryName, shard.name])
+            let temporary = "\(directory)/\(temporaryName)"
+            do { try Data(bytes).write(to: URL(fileURLWithPath: temporary)) } catch {
+                cacheIndex.remove(temporaryName)
+                let reason = PathProblem.reason(creating: temporary, error: error)
                 throw DataError(
-                    .unreadable, path: "\(directory)/\(shard.name)",
-                    reason: "cannot move the downloaded shard into place: \(String(cString: strerror(errno)))",
+                    .unreadable, path: temporary, reason: "cannot write the downloaded shard: \(reason)",
                     fix: "check the cache directory's permissions and free space")
             }
+            // rename(2) replaces an existing file atomically: a reader sees the old or the new shard.
+            guard rename(temporary, "\(directory)/\(shard.name)") == 0 else {
+                let reason = String(cString: strerror(errno))
+                cacheIndex.remove(temporaryName)
+                throw DataError(
+                    .unreadable, path: "\(directory)/\(shard.name)",
+                    reason: "cannot move the downloaded shard into place: \(reason)",
+                    fix: "check the cache directory's permissions and free space")
+            }
+            cacheIndex.forget(temporaryName)
             return
         }
     }

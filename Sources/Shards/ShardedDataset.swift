@@ -37,6 +37,12 @@ public struct ShardedDataset: ChunkedDataset {
         let path = try stager.localPath(ofShard: index)
         let bytes = try FileBytes.contents(of: path)
         let (format, featureCount, entries) = try ShardFormat.index(bytes, path: path, classCount: manifest.classNames.count)
+        guard entries.count == manifest.shards[index].samples else {
+            throw DataError(
+                .corrupt, path: path, byteOffset: 8,
+                reason: "the shard's index holds \(entries.count) samples, the manifest says \(manifest.shards[index].samples)",
+                fix: "the shard does not belong to this manifest or is damaged: pack the dataset again")
+        }
         let width = Tensor.elementCount(of: sampleShape)
         let channels = ChannelMode(rawValue: manifest.channels ?? "rgb") ?? .rgb
         let decoder = PNGDecoder()

@@ -10,6 +10,19 @@ public struct DirectoryEntry: Sendable, Equatable {
     public var name: String
     /// Whether it is a directory (links are followed).
     public var isDirectory: Bool
+    /// Whether it is a regular file (links are followed).
+    public var isRegularFile = false
+    /// What it is when neither a directory nor a regular file (`"a FIFO (named pipe)"`, `"a
+    /// socket"`, `"a broken symbolic link"`, ...); nil for directories and regular files.
+    public var otherKind: String?
+}
+
+/// A file's identity: its device and inode numbers (the same for every path that reaches it).
+public struct FileIdentity: Sendable, Hashable {
+    /// The device.
+    public var device: UInt64
+    /// The inode.
+    public var inode: UInt64
 }
 
 /// Directory listing with `opendir`/`readdir`: file types come from `d_type`, so listing tens of
@@ -36,18 +49,33 @@ public enum DirectoryListing {
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
             if name == "." || name == ".." { continue }
-            var isDirectory: Bool
             switch Int32(entry.pointee.d_type) {
-            case Int32(DT_DIR): isDirectory = true
-            case Int32(DT_REG): isDirectory = false
+            case Int32(DT_DIR): result.append(DirectoryEntry(name: name, isDirectory: true))
+            case Int32(DT_REG): result.append(DirectoryEntry(name: name, isDirectory: false, isRegularFile: true))
             default:
+                // A link (followed), another kind, or a file system without d_type: stat tells.
                 var status = stat()
-                isDirectory = stat(path + "/" + name, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+                guard stat(path + "/" + name, &status) == 0 else {
+                    result.append(DirectoryEntry(name: name, isDirectory: false, otherKind: "a broken symbolic link or unreadable entry"))
+                    continue
+                }
+                let mode = status.st_mode & S_IFMT
+                result.append(
+                    DirectoryEntry(
+                        name: name, isDirectory: mode == S_IFDIR, isRegularFile: mode == S_IFREG,
+                        otherKind: mode == S_IFDIR ? nil : FileBytes.nonRegularKind(status.st_mode)))
             }
-            result.append(DirectoryEntry(name: name, isDirectory: isDirectory))
         }
         // Byte order of UTF-8 is code-point order: the order Python's sorted() gives torchvision.
         result.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         return result
+    }
+
+    /// The identity (device and inode) of what `path` reaches, following links; nil when it
+    /// cannot be reached.
+    public static func identity(of path: String) -> FileIdentity? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return FileIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
     }
 }

@@ -5,6 +5,10 @@
 #endif
 
 /// Whole-file reading with `open`/`read`, faster than Foundation for many small files.
+///
+/// Only regular files are read: a FIFO, socket, device or directory is refused with a `DataError`
+/// naming what it is. Files are opened with `O_NONBLOCK` and checked with `fstat` before any
+/// read, so opening a FIFO that has no writer never blocks.
 public enum FileBytes {
     /// Reads a whole file into a new array. Refuses files larger than `maximumBytes` before
     /// allocating.
@@ -13,7 +17,7 @@ public enum FileBytes {
         let bytes = withOpenFile(path, maximumBytes: maximumBytes, failure: &failure) { descriptor, size, failure in
             // Uninitialised capacity: every byte kept is written by read(2) first.
             [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-                initialized = readFully(descriptor, into: buffer.baseAddress!, count: size, path: path, failure: &failure)
+                initialized = size == 0 ? 0 : readFully(descriptor, into: buffer.baseAddress!, count: size, path: path, failure: &failure)
             }
         }
         if let failure { throw failure }
@@ -25,6 +29,7 @@ public enum FileBytes {
         var failure: DataError?
         let count = withOpenFile(path, maximumBytes: maximumBytes, failure: &failure) { descriptor, size, failure in
             if buffer.count < size { buffer = [UInt8](repeating: 0, count: Swift.max(size, buffer.count * 2)) }
+            guard size > 0 else { return 0 }
             return buffer.withUnsafeMutableBytes { raw in
                 readFully(descriptor, into: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: size, path: path, failure: &failure)
             }
@@ -33,13 +38,53 @@ public enum FileBytes {
         return count ?? 0
     }
 
+    /// Opens `path` for reading if it is a regular file (following links) and returns the
+    /// descriptor (blocking mode, close-on-exec; the caller closes it). Never blocks: the file is
+    /// opened with `O_NONBLOCK` and checked with `fstat` first. Throws for a missing or unreadable
+    /// path and for anything that is not a regular file (a directory, FIFO, socket or device).
+    public static func openRegularFile(_ path: String) throws(DataError) -> Int32 {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { throw openError(path) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            let error = openError(path)
+            close(descriptor)
+            throw error
+        }
+        if let kind = nonRegularKind(status.st_mode) {
+            close(descriptor)
+            throw DataError(
+                .unreadable, path: path, reason: "not a regular file: it is \(kind)",
+                fix: "give the path of a regular file (copy the data into one first)")
+        }
+        // Regular files never block anyway; clear the flag so reads behave as usual.
+        let flags = fcntl(descriptor, F_GETFL)
+        if flags >= 0 { _ = fcntl(descriptor, F_SETFL, flags & ~O_NONBLOCK) }
+        return descriptor
+    }
+
+    /// What a file of mode `mode` is, in words (`"a directory"`, `"a FIFO (named pipe)"`, ...),
+    /// or nil for a regular file.
+    public static func nonRegularKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFLNK: return "a symbolic link"
+        default: return "not a regular file"
+        }
+    }
+
     private static func withOpenFile<Result>(
         _ path: String, maximumBytes: Int, failure: inout DataError?,
         _ body: (Int32, Int, inout DataError?) -> Result
     ) -> Result? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            failure = openError(path)
+        let descriptor: Int32
+        do { descriptor = try openRegularFile(path) } catch {
+            failure = error
             return nil
         }
         defer { close(descriptor) }

@@ -18,8 +18,8 @@ final class ByteStream {
 
     init(path: String) throws(DataError) {
         self.path = path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileBytes.openError(path) }
+        // Regular files only: /dev/zero, a FIFO or a directory is refused before any read.
+        let descriptor = try FileBytes.openRegularFile(path)
         var magic: [UInt8] = [0, 0]
         let got = pread(descriptor, &magic, 2, 0)
         isCompressed = got == 2 && magic == [0x1F, 0x8B]

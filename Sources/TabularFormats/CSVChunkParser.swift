@@ -86,7 +86,10 @@ struct CSVChunkParser: Sendable {
         var chunk = ParsedChunk()
         guard let base = bytes.baseAddress, bytes.count > 0 else { return chunk }
         let featureCount = layout.featureNames.count
-        let maximumRows = lineEnds + 1
+        // A row that is kept has at least one byte per column (separators and its line end) and
+        // is not blank: the capacity follows from the bytes too, not only from the line ends (a
+        // quoted field full of line ends would otherwise reserve rows it cannot hold).
+        let maximumRows = min(lineEnds, bytes.count / max(1, layout.columnCount)) + 1
         chunk.lines.reserveCapacity(maximumRows)
         chunk.labels.reserveCapacity(maximumRows)
         chunk.features = [Float](unsafeUninitializedCapacity: maximumRows * featureCount) { out, initialized in
@@ -108,6 +111,7 @@ struct CSVChunkParser: Sendable {
     ) -> Int {
         let featureCount = layout.featureNames.count
         let columnCount = roles.count
+        let limit = options.maximumFieldBytes
         var rowCount = 0
         var rowNumber = -1
         var line = firstLine
@@ -160,6 +164,10 @@ struct CSVChunkParser: Sendable {
                         break
                     }
                     let contentEnd = p
+                    if contentEnd - contentStart > limit {
+                        chunk.fatal = CSVFieldLimit.fieldError(path: path, line: fieldLine, column: column + 1, byteOffset: nil, limit: limit)
+                        break rows
+                    }
                     p += 1
                     if !isTerminator(p) {
                         problem = problem ?? FieldProblem(kind: .misplacedQuote, start: contentStart, stop: p, line: line, column: column)
@@ -187,7 +195,7 @@ struct CSVChunkParser: Sendable {
                                 localLabels: &chunk.localLabels)
                         }
                     }
-                } else if role >= 0, let (value, next) = DecimalParser.prefix(p, end), isTerminator(next) {
+                } else if role >= 0, let (value, next) = DecimalParser.prefix(p, end), isTerminator(next), next - p <= limit {
                     row[role] = value
                     p = next
                 } else {
@@ -204,6 +212,10 @@ struct CSVChunkParser: Sendable {
                             continue
                         }
                         break
+                    }
+                    if p - fieldStart > limit {
+                        chunk.fatal = CSVFieldLimit.fieldError(path: path, line: line, column: column + 1, byteOffset: nil, limit: limit)
+                        break rows
                     }
                     if problem == nil && role != -2 {
                         problem = field(role, fieldStart, p, line: line, column: column, row: row, label: &label, localLabels: &chunk.localLabels)

@@ -138,8 +138,7 @@ public struct CSVDataset: ChunkedDataset {
         if isCompressed {
             return try cursor.read(extent, path: path, changed: changed(extent))
         }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileBytes.openError(path) }
+        let descriptor = try FileBytes.openRegularFile(path)
         defer { close(descriptor) }
         var bytes = [UInt8](repeating: 0, count: extent.byteCount)
         var filled = 0

@@ -56,6 +56,11 @@ public struct CSVOptions: Sendable, Equatable {
     public var nonFinite: NonFinitePolicy = .error
     /// The value of an empty feature field, or nil to make empty fields an error.
     public var fillValue: Float?
+    /// The longest field, and the longest row, in bytes (default 64 MiB): a longer one is an error
+    /// naming its line and column, so that a file without line ends (or with a quote never closed)
+    /// cannot make the reader hold more than about this much of it. Raise it for files with
+    /// larger fields.
+    public var maximumFieldBytes = 64 << 20
     /// The target size of a chunk in bytes (chunks end at a row boundary at or after it).
     public var chunkBytes = 1 << 20
     /// The number of threads that parse chunks.

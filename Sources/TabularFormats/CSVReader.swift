@@ -202,16 +202,28 @@ public final class CSVReader {
         }
     }
 
-    /// Doubles the buffer for a row longer than it, up to 1 GiB.
+    /// Doubles the buffer for a row longer than it, up to `maximumFieldBytes` of pending input: an
+    /// unfinished row already longer than the limit is an error naming the first field over it
+    /// (or the row), so memory stays bounded whatever the file holds (`/dev/zero`-like input, a
+    /// quote never closed). Growing in place keeps the peak at the old plus the new buffer.
     private func grow() throws(DataError) {
         guard !atEndOfInput else { return }
-        guard buffer.count < 1 << 30 else {
-            throw DataError(
-                .unterminatedQuote, path: path, byteOffset: bufferOffset + start,
-                reason: "no row end within 1 GiB: a quote is probably never closed",
-                fix: "check the quoting near this offset")
+        let limit = options.maximumFieldBytes
+        if filled - start > limit {
+            let (from, to, line, offset) = (start, filled, nextLine, bufferOffset + start)
+            let error = buffer.withUnsafeBufferPointer {
+                CSVFieldLimit.error(
+                    in: $0, from: from, to: to, firstLine: line, offset: offset, separator: options.separator, limit: limit, path: path)
+            }
+            if let error { throw error }
         }
-        buffer += [UInt8](repeating: 0, count: buffer.count)
+        let (doubled, overflow) = buffer.count.multipliedReportingOverflow(by: 2)
+        // Complete rows end before `start + chunkBytes` (the cut was not found past it), so the
+        // unfinished row is over the limit once this much is buffered.
+        let capped = min(overflow ? Int.max : doubled, start + options.chunkBytes + limit + 2)
+        guard capped > buffer.count else { return }
+        buffer.reserveCapacity(capped)
+        buffer.append(contentsOf: repeatElement(0, count: capped - buffer.count))
         try fill()
     }
 

@@ -19,6 +19,9 @@ public struct TrainingData: Sendable {
     public var stager: ShardStager?
     /// Rows the CSV index pass skipped under the skipping policy.
     public var quarantined: [QuarantineEntry]
+    /// Warnings about the data to show once (entries of an image folder that were skipped
+    /// because they are not regular files or repeat a folder through a link).
+    public var notes: [String] = []
 
     /// The class names.
     public var classNames: [String] { preprocessing.classNames ?? [] }
@@ -57,6 +60,9 @@ public struct TrainingData: Sendable {
         public var cacheDirectory = "runs/cache"
         /// The staging budget in bytes.
         public var cacheBudget = 1 << 30
+        /// Seconds an HTTP transfer of packed data may go without receiving a byte before it is
+        /// abandoned and retried (`--stall-timeout`).
+        public var stallTimeout: Double = HTTPShardSource.defaultStallTimeout
 
         /// The defaults.
         public init() {}
@@ -82,11 +88,20 @@ public struct TrainingData: Sendable {
                 guard let url = URL(string: path) else {
                     throw DataError(.invalidOption, path: path, reason: "not a valid URL", fix: "give an http(s) URL of a shard manifest")
                 }
-                shardSource = HTTPShardSource(manifestURL: url)
+                shardSource = HTTPShardSource(manifestURL: url, stallTimeout: options.stallTimeout)
             } else {
                 shardSource = LocalShardSource(directory: path.hasSuffix("/manifest.json") ? String(path.dropLast(14)) : path)
             }
             let stager = try ShardStager(source: shardSource, cacheDirectory: options.cacheDirectory, budgetBytes: options.cacheBudget)
+            if location.validationPath == nil, let fraction = location.validationSplit, fraction > 0 {
+                // Refused rather than ignored: a split would have two pipelines staging and
+                // deleting the same shards within one budget.
+                stager.stop()
+                throw DataError(
+                    .invalidOption, path: path,
+                    reason: "validation_split \(fraction) is not supported for packed data (it would be ignored)",
+                    fix: "give held-out data with --validation <PNG folder or CSV> (dataset.validation_path), or remove validation_split")
+            }
             let packed = ShardedDataset(stager: stager, normalization: preprocessing.normalization)
             preprocessing.classNames = packed.classNames
             preprocessing.sampleShape = packed.sampleShape
@@ -115,6 +130,7 @@ public struct TrainingData: Sendable {
                 training: training, validation: validation, preprocessing: preprocessing, stager: nil, quarantined: dataset.quarantined)
         case .imageFolder:
             let folder = try ImageFolder(root: location.path ?? "", options: imageOptions(preprocessing))
+            let notes = [folder.skippedFilesNote].compactMap { $0 }
             preprocessing.classNames = folder.classNames
             preprocessing.sampleShape = folder.sampleShape
             preprocessing.size = [folder.sampleShape[2], folder.sampleShape[1]]
@@ -130,7 +146,8 @@ public struct TrainingData: Sendable {
             } else {
                 (training, validation) = (.randomAccess(folder), nil)
             }
-            return TrainingData(training: training, validation: validation, preprocessing: preprocessing, stager: nil, quarantined: [])
+            return TrainingData(
+                training: training, validation: validation, preprocessing: preprocessing, stager: nil, quarantined: [], notes: notes)
         }
     }
 

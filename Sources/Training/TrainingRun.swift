@@ -36,6 +36,8 @@ public struct TrainingOverrides: Sendable {
     public var cacheDirectory: String?
     /// The staging cache's disk budget in bytes.
     public var cacheBudget: Int?
+    /// Seconds an HTTP transfer of packed data may receive nothing (nil: 30).
+    public var stallTimeout: Double?
     /// Samples per gradient chunk (nil: the resumed checkpoint's, else `DataParallel.defaultChunkSize`).
     public var gradientChunk: Int?
     /// Sum gradients with MPI_Allreduce: faster on many ranks, but the bits depend on the rank count.
@@ -132,6 +134,7 @@ public final class TrainingRun {
         // shards and temporary files (a shard read or renamed after another rank removed it fails).
         if communicator.rankCount > 1 { options.cacheDirectory += "/rank-\(communicator.rank)" }
         options.cacheBudget = overrides.cacheBudget ?? 1 << 30
+        if let stallTimeout = overrides.stallTimeout { options.stallTimeout = stallTimeout }
         if let fraction = configuration.pipeline.skipBadFraction { options.badInput = .skip(maximumFraction: fraction) }
         data = try TrainingData.open(TrainingRun.location(configuration), preprocessing: TrainingRun.preprocessing(configuration), options: options)
         let summary = DataSummary(data, validationPath: configuration.dataset.validationPath)
@@ -241,6 +244,7 @@ public final class TrainingRun {
             }
         }
         pipeline.onWarning = warn
+        for note in data.notes { warn(note) }
         let threads = pipelineConfiguration.threads
         let validation = data.validation.map {
             ValidationCallback(

@@ -43,23 +43,59 @@ final class StagingTests: XCTestCase {
     private func budget(shards: Int) -> Int { shards * manifest.largestShardBytes }
 
     func testOpeningACacheLeavesFilesThatAreNotItsOwnAlone() throws {
-        // A cache directory given as a folder that holds other things (`--cache-dir .`): only
-        // damaged shards and the stager's own temporary downloads go.
+        // A cache directory given as a folder that holds other things (`--cache-dir .`): a file
+        // with a shard's name that the cache did not write is refused, naming it, and nothing in
+        // the folder changes; other files stay, whatever their names.
         let cache = directory.path("shared-folder")
         try FileManager.default.createDirectory(at: cache.appendingPathComponent("notes"), withIntermediateDirectories: true)
         try Data("keep me".utf8).write(to: cache.appendingPathComponent("notes.txt"))
         try Data("half".utf8).write(to: cache.appendingPathComponent(".tmp-\(manifest.shards[0].name)-12"))
-        try Data("damaged".utf8).write(to: cache.appendingPathComponent(manifest.shards[1].name))
+        try Data("mine".utf8).write(to: cache.appendingPathComponent(manifest.shards[1].name))
+        let before = TreeSnapshot(of: cache.path)
+        XCTAssertThrowsError(
+            try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: cache.path, budgetBytes: budget(shards: 8))
+        ) { error in
+            XCTAssertEqual((error as? DataError)?.path, cache.appendingPathComponent(manifest.shards[1].name).path, "\(error)")
+        }
+        XCTAssertEqual(TreeSnapshot(of: cache.path).entries.filter { $0.key != ".millrace-cache" }, before.entries)
+        try FileManager.default.removeItem(at: cache.appendingPathComponent(manifest.shards[1].name))
         let stager = try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: cache.path, budgetBytes: budget(shards: 8))
+        _ = try stager.localPath(ofShard: 2)
+        stager.release(2)
         stager.stop()
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: cache.path))
-        XCTAssertTrue(left.isSuperset(of: ["notes", "notes.txt"]), "\(left)")
-        XCTAssertFalse(left.contains(".tmp-\(manifest.shards[0].name)-12"))
-        // The damaged copy is gone (the fetcher may have staged the real shard since: then it is whole).
-        if left.contains(manifest.shards[1].name) {
-            let bytes = try Data(contentsOf: cache.appendingPathComponent(manifest.shards[1].name))
-            XCTAssertEqual(bytes.count, manifest.shards[1].bytes, "a damaged shard is replaced, never kept")
+        XCTAssertTrue(left.isSuperset(of: ["notes", "notes.txt", ".tmp-\(manifest.shards[0].name)-12", ".millrace-cache"]), "\(left)")
+        XCTAssertFalse(left.contains(manifest.shards[2].name), "a consumed shard the cache wrote is deleted")
+    }
+
+    func testShardsTheCacheWroteAreKeptWhenWholeAndDeletedWhenDamaged() throws {
+        let cache = directory.path("cache").path
+        var stager = try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: cache, budgetBytes: budget(shards: 4))
+        for shard in 0..<2 { _ = try stager.localPath(ofShard: shard) }
+        stager.stop()
+        try Data("damaged".utf8).write(to: URL(fileURLWithPath: "\(cache)/\(manifest.shards[1].name)"))
+        stager = try ShardStager(source: LocalShardSource(directory: packed), cacheDirectory: cache, budgetBytes: budget(shards: 4))
+        defer { stager.stop() }
+        XCTAssertEqual(stager.currentStatistics.residentShards, 1, "the whole shard is kept, the damaged one is not")
+        let path = try stager.localPath(ofShard: 1)
+        XCTAssertEqual(try FileBytes.contents(of: path).count, manifest.shards[1].bytes, "fetched again")
+    }
+
+    func testACacheDirectoryAtInsideOrAroundTheSourceIsRefused() throws {
+        let link = directory.path("link-to-packed").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: packed)
+        let before = TreeSnapshot(of: packed)
+        for (cache, relation) in [
+            (packed, "is the data source's folder"), (link, "is the data source's folder"), ("\(link)/cache/inner", "lies inside"),
+            ("\(packed)/../packed/x", "lies inside"), (directory.url.path, "contains"),
+        ] {
+            let source = LocalShardSource(directory: packed)
+            XCTAssertThrowsError(try ShardStager(source: source, cacheDirectory: cache, budgetBytes: budget(shards: 4))) {
+                XCTAssertEqual(($0 as? DataError)?.kind, .invalidOption, "\(cache): \($0)")
+                XCTAssertTrue("\($0)".contains(relation), "\(cache): \($0)")
+            }
         }
+        XCTAssertEqual(TreeSnapshot(of: packed), before, "the packed folder is untouched")
     }
 
     func testPackWritesShardsThatHoldEverySample() throws {

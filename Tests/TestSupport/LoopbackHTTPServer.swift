@@ -20,6 +20,15 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         /// Send the file followed by `extraBytes` zero bytes, in 64 KiB writes, with a matching
         /// Content-Length or (when `announced` is false) none, ending the body by closing.
         case oversized(extraBytes: Int, announced: Bool)
+        /// Send the headers (with the true Content-Length) and `bytes` bytes of the body, then
+        /// nothing more until the client closes the connection or the server stops.
+        case stall(afterBytes: Int)
+        /// Announce `announced` bytes in Content-Length but send the whole file and close.
+        case wrongLength(announced: Int)
+        /// Send the file and then zero bytes without end, with no Content-Length (ending the
+        /// body would take closing) or, when `chunked`, in chunked transfer encoding, until the
+        /// client closes the connection or the server stops.
+        case endless(chunked: Bool)
     }
 
     /// The port listened on.
@@ -126,10 +135,38 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 sent += min(block.count, body.count + extra - sent)
             }
             return
+        case .stall(let bytes):
+            let head = Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
+            guard send(connection, head + Array(body.prefix(bytes))) else { return }
+            waitForClose(connection)
+            return
+        case .wrongLength(let announced):
+            send(connection, Array("HTTP/1.1 200 OK\r\nContent-Length: \(announced)\r\nConnection: close\r\n\r\n".utf8) + Array(body))
+            return
+        case .endless(let chunked):
+            let head = chunked ? "Transfer-Encoding: chunked\r\n" : ""
+            let block = [UInt8](repeating: 0, count: 1 << 16)
+            func framed(_ bytes: [UInt8]) -> [UInt8] {
+                chunked ? Array("\(String(bytes.count, radix: 16))\r\n".utf8) + bytes + [13, 10] : bytes
+            }
+            guard send(connection, Array("HTTP/1.1 200 OK\r\n\(head)Connection: close\r\n\r\n".utf8) + framed(Array(body))) else { return }
+            while state.withLock({ $0.running }), send(connection, framed(block)) {}
+            return
         case nil:
             break
         }
         send(connection, Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + Array(body))
+    }
+
+    /// Waits until the client closes `connection` (or the server stops), without reading more.
+    private func waitForClose(_ connection: Int32) {
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        while state.withLock({ $0.running }) {
+            var descriptor = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 100)
+            if ready < 0 && errno != EINTR { return }
+            if ready > 0 && recv(connection, &scratch, scratch.count, 0) <= 0 { return }
+        }
     }
 
     /// Sends all of `bytes`; false when the connection failed first.
