@@ -37,6 +37,9 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
     public var configuration: String?
     /// The checkpoint's files by name.
     public var files: [String: FileRecord] = [:]
+    /// The CRC32 of the manifest's canonical bytes without this field (see `sealed()`); nil in
+    /// manifests written before Millrace kept it, which stay loadable.
+    public var manifestCRC32: UInt32?
 
     /// Creates a manifest (the store fills in `files`).
     public init(

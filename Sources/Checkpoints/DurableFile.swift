@@ -50,6 +50,15 @@ enum DurableFile {
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw ioError("cannot create directory", path) }
     }
 
+    /// Creates a directory and any missing parents.
+    static func makeDirectories(_ path: String) throws(CheckpointError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            try makeDirectory(prefix)
+        }
+    }
+
     /// Removes a file or a directory tree (best effort for what is already gone).
     static func remove(_ path: String) {
         var status = stat()
@@ -72,6 +81,7 @@ enum DurableFile {
         let fix: String
         switch code {
         case ENOSPC, EDQUOT: fix = "the disk is full: free space or move the checkpoint directory"
+        case EFBIG: fix = "the disk is full for this process (the file-size limit, ulimit -f): raise the limit, or free space"
         case EACCES, EPERM, EROFS: fix = "the directory is not writable: check its permissions"
         default: fix = "check the disk"
         }

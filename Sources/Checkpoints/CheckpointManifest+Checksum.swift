@@ -1,0 +1,37 @@
+import Foundation
+import SystemIO
+
+extension CheckpointManifest {
+    /// The manifest's canonical bytes: compact JSON with sorted keys and unescaped slashes,
+    /// without `manifestCRC32`. Equal manifests have equal canonical bytes.
+    func canonicalBytes() throws -> [UInt8] {
+        var unsealed = self
+        unsealed.manifestCRC32 = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(unsealed))
+    }
+
+    /// A copy carrying the CRC32 of its canonical bytes, as the store writes it.
+    public func sealed() throws -> CheckpointManifest {
+        var sealed = self
+        sealed.manifestCRC32 = CRC32.checksum(try canonicalBytes())
+        return sealed
+    }
+
+    /// Throws `.checksumMismatch` when the manifest carries a checksum that its fields (as read
+    /// back from `path`) do not match: a byte of `manifest.json` changed after it was written.
+    /// A manifest without one (written by an earlier Millrace) passes.
+    public func verifySeal(path: String) throws(CheckpointError) {
+        guard let recorded = manifestCRC32 else { return }
+        let actual: UInt32
+        do { actual = CRC32.checksum(try canonicalBytes()) } catch {
+            throw CheckpointError(.corrupt, path: path, reason: "cannot encode the manifest again: \(error)", fix: "use another checkpoint")
+        }
+        guard actual == recorded else {
+            throw CheckpointError(
+                .checksumMismatch, path: path, reason: "the manifest's CRC32 \(actual) differs from the \(recorded) it recorded",
+                fix: "the manifest is damaged: use another checkpoint")
+        }
+    }
+}
