@@ -21,8 +21,15 @@ extension CheckpointManifest {
 
     /// Throws `.checksumMismatch` when the manifest carries a checksum that its fields (as read
     /// back from `path`) do not match: a byte of `manifest.json` changed after it was written.
-    /// A manifest without one (written by an earlier Millrace) passes.
-    public func verifySeal(path: String) throws(CheckpointError) {
+    /// A manifest without one (written by an earlier Millrace) passes, unless `bytes` (the file)
+    /// holds a key no manifest has: a damaged key name, which could otherwise hide the checksum.
+    public func verifySeal(path: String, bytes: [UInt8]) throws(CheckpointError) {
+        let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw CheckpointError(
+                .corrupt, path: path, reason: "unknown key '\(unknown)' (a damaged manifest)", fix: "the manifest is damaged: use another checkpoint")
+        }
         guard let recorded = manifestCRC32 else { return }
         let actual: UInt32
         do { actual = CRC32.checksum(try canonicalBytes()) } catch {

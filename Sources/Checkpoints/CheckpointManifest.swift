@@ -12,6 +12,12 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
         public var crc32: UInt32
     }
 
+    /// The manifest's keys (a key outside them marks a damaged manifest: see `verifySeal`).
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case formatVersion, step, epoch, createdAt, pipelineState, preprocessing, generatorState, optimizerStep, metrics
+        case hyperparameters, configuration, files, manifestCRC32
+    }
+
     /// The manifest's format version.
     public var formatVersion = CheckpointManifest.currentFormatVersion
     /// Optimizer steps completed.

@@ -254,7 +254,7 @@ public final class CheckpointStore: @unchecked Sendable {
         do { manifest = try JSONDecoder().decode(CheckpointManifest.self, from: Data(bytes)) } catch {
             throw CheckpointError(.corrupt, path: "\(path)/manifest.json", reason: "invalid manifest: \(error)", fix: "use another checkpoint")
         }
-        try manifest.verifySeal(path: "\(path)/manifest.json")
+        try manifest.verifySeal(path: "\(path)/manifest.json", bytes: bytes)
         return manifest
     }
 }

@@ -208,10 +208,6 @@ public final class TrainingRun {
     public func run(reporter: ProgressReporter, interrupted: @escaping () -> Bool = { false }, stop: StopRequest? = nil) throws -> RunSummary {
         let started = DispatchTime.now().uptimeNanoseconds
         let isFirstRank = communicator.rank == 0  // rank 0 alone writes files and prints
-        if isFirstRank {
-            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
-            try configuration.jsonText().write(toFile: "\(runDirectory)/configuration.json", atomically: true, encoding: .utf8)
-        }
         var savedChunk: Int?
         var pipelineState: PipelineState?
         var step = 0
@@ -229,6 +225,11 @@ public final class TrainingRun {
             for note in notes { reporter.line(note) }
         }
         for problem in store.problems { reporter.line("skipped a damaged checkpoint: \(problem)") }
+        // After the resume checks: a refused resume leaves the run's configuration as it was.
+        if isFirstRank {
+            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+            try configuration.jsonText().write(toFile: "\(runDirectory)/configuration.json", atomically: true, encoding: .utf8)
+        }
         var pipelineConfiguration = pipelineConfiguration()
         let chunk = DataParallel.chunkSize(
             requested: overrides.gradientChunk, saved: savedChunk, batchSize: pipelineConfiguration.batchSize)
