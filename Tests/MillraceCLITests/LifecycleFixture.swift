@@ -6,7 +6,7 @@ import TestSupport
 #endif
 
 /// The data and pipeline files of the lifecycle tests: 96 CSV rows (4 features, 3 classes) and
-/// small MLPs trained 2 epochs of 12 steps.
+/// small MLPs trained 2 epochs of 12 steps, logging every step to metrics.jsonl.
 enum LifecycleFixture {
     /// Writes `data.csv` and the pipelines `adam`, `wide`, `tanh`, `sgd`, `sgd-momentum`,
     /// `sgd-momentum-half` and `big` (a model whose checkpoint files are about 200 KB) into `directory`.
@@ -26,7 +26,7 @@ enum LifecycleFixture {
         for (name, units, activation, optimizer) in variants {
             try """
             {"name": "\(name)", "dataset": {"kind": "csv", "path": "\(directory.path("data.csv").path)", "label_column": "label"},
-             "pipeline": {"batch_size": 8, "threads": 2},
+             "pipeline": {"batch_size": 8, "threads": 2}, "logging": {"every_steps": 1},
              "model": {"layers": [{"type": "dense", "units": \(units)}, {"type": "\(activation)"}, {"type": "dense"}]},
              "loss": "cross-entropy", "optimizer": \(optimizer), "epochs": 2, "seed": 3}
             """.write(to: directory.path("\(name).json"), atomically: true, encoding: .utf8)
