@@ -29,7 +29,8 @@ enum StopSignals {
                 guard !stop.isRequested else { return }  // a second signal while saving changes nothing
                 if !stop.request(reason: number) {
                     if !quiet { StandardStreams.write("stopped by \(name(of: number)) before training began; nothing to save\n") }
-                    Foundation.exit(128 + number)
+                    // _exit: no atexit handlers racing the main thread, which is still opening the data.
+                    _exit(128 + number)
                 }
             }
             source.resume()
