@@ -1,3 +1,4 @@
+import Foundation
 import SystemIO
 
 #if canImport(Glibc)
@@ -23,10 +24,15 @@ public final class DirectoryLock: @unchecked Sendable {
     private var descriptor: Int32
 
     /// Creates `directory` if needed and locks it; throws `.locked` naming the holder's process id
-    /// when another process holds it, `.io` when the lock file cannot be made.
-    public init(directory: String) throws(CheckpointError) {
+    /// when another process holds it, `.io` when the directory or the lock file cannot be made
+    /// (`role` names the directory in that message: "run", "checkpoint").
+    public init(directory: String, role: String = "run") throws(CheckpointError) {
         self.directory = directory
-        try DurableFile.makeDirectories(directory)
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw CheckpointError(
+                .io, path: directory, reason: "cannot create the \(role) directory: \(PathProblem.reason(creating: directory, error: error))",
+                fix: "give a \(role) directory that can be created, or check the path and its permissions")
+        }
         let path = "\(directory)/\(DirectoryLock.fileName)"
         let opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard opened >= 0 else { throw DurableFile.ioError("cannot create the lock file", path) }

@@ -50,15 +50,6 @@ enum DurableFile {
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw ioError("cannot create directory", path) }
     }
 
-    /// Creates a directory and any missing parents.
-    static func makeDirectories(_ path: String) throws(CheckpointError) {
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            try makeDirectory(prefix)
-        }
-    }
-
     /// Removes a file or a directory tree (best effort for what is already gone).
     static func remove(_ path: String) {
         var status = stat()

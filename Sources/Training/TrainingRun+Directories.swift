@@ -12,7 +12,9 @@ extension TrainingRun {
         guard isFirstRank else { return ([], nil) }
         var locks = [try DirectoryLock(directory: runDirectory)]
         // One lock per folder: a second flock on the same file in this process would refuse it.
-        if canonical(checkpointDirectory) != canonical(runDirectory) { locks.append(try DirectoryLock(directory: checkpointDirectory)) }
+        if canonical(checkpointDirectory) != canonical(runDirectory) {
+            locks.append(try DirectoryLock(directory: checkpointDirectory, role: "checkpoint"))
+        }
         guard !overrides.resume else { return (locks, nil) }
         let earlier = try CheckpointStore(directory: checkpointDirectory, mode: .readOnly).stepFolders()
         guard let newest = earlier.first else { return (locks, nil) }

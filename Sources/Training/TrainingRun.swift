@@ -294,7 +294,9 @@ public final class TrainingRun {
         do {
             defer {
                 pipeline.cancel()
-                data.stager?.stop()
+                // After a stop request the process ends next: a download stalled on a dead server
+                // is not waited for (the stager waits up to a minute for one to end).
+                if stop?.isRequested != true { data.stager?.stop() }
             }
             summary = try trainer.fit(pipeline, shouldStop: shouldStop)
         }

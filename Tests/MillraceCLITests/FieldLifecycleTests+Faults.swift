@@ -213,3 +213,53 @@ extension FieldLifecycleTests {
         }
     }
 }
+
+extension FieldLifecycleTests {
+    /// A SIGTERM while the loader waits for a shard that a stalled server never sends: the wait
+    /// is woken, the last step taken is saved, and the run exits 143 (before, it waited for a batch
+    /// that might never come). The signal is sent once every step the served shards allow is
+    /// logged and the stalled request has arrived: the run can then only be waiting.
+    func testSignalWhileTheLoaderWaitsForAStalledServerSaves() throws {
+        let packed = path("packed")
+        let packing = try BuiltProducts.run(millrace, ["pack", path("data.csv"), "--output", packed, "--shard-size", "1KB"])
+        XCTAssertEqual(packing.status, 0, packing.errors)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: packed).filter { $0.hasSuffix(".mrshard") }.count, 4)
+        let manifest = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: packed + "/manifest.json"))) as? [String: Any])
+        let shards = try XCTUnwrap(manifest["shards"] as? [[String: Any]])
+        // The steps the first three shards (in order: no shuffle) fill with batches of 8. (With two,
+        // the stager holds the second back until the third is staged, which never happens.)
+        let steps = shards.prefix(3).map { $0["samples"] as? Int ?? 0 }.reduce(0, +) / 8
+        XCTAssertGreaterThan(steps, 1)
+        let server = try StallingHTTPServer(directory: packed, servedShards: 3)
+        defer { server.stop() }
+        let pipeline = try String(contentsOfFile: path("adam.json"), encoding: .utf8).replacingOccurrences(
+            of: #""threads": 2}"#, with: #""threads": 2, "shuffle": false, "window_chunks": 1}"#)
+        XCTAssertTrue(pipeline.contains("window_chunks"))
+        try pipeline.write(toFile: path("stalled.json"), atomically: true, encoding: .utf8)
+        let run = path("stalled-run")
+        let errors = path("stalled.err")
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
+        let process = try BuiltProducts.start(
+            millrace,
+            ["train", path("stalled.json"), "--data", "http://127.0.0.1:\(server.port)/manifest.json", "--run-dir", run, "--checkpoint-every", "1"],
+            standardError: try FileHandle(forWritingTo: URL(fileURLWithPath: errors)))
+        // The steps the three served shards allow, then the fourth shard never comes.
+        let waiting = waitUntil { (loggedStepCount(run) == steps && server.stalledRequests >= 1) || !process.isRunning }
+        XCTAssertTrue(
+            waiting && process.isRunning, "the run did not reach the stalled shard: \((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
+        kill(process.processIdentifier, SIGTERM)
+        XCTAssertTrue(BuiltProducts.wait(for: process), "the run still waited 120 s after SIGTERM (hang guard)")
+        let output = try String(contentsOfFile: errors, encoding: .utf8)
+        XCTAssertEqual(process.terminationStatus, 143, output)
+        XCTAssertTrue(output.contains("interrupted by SIGTERM: checkpoint saved"), output)
+        XCTAssertEqual(try CommittedCheckpoint.latest(in: URL(fileURLWithPath: run + "/checkpoints")).step, steps)
+        XCTAssertEqual(loggedStepCount(run), steps, output)
+    }
+
+    /// The steps metrics.jsonl logged.
+    func loggedStepCount(_ run: String) -> Int {
+        let text = (try? String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").filter { $0.contains(#""kind":"step""#) }.count
+    }
+}
