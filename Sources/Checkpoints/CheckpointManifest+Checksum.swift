@@ -26,7 +26,8 @@ extension CheckpointManifest {
     public func verifySeal(path: String, bytes: [UInt8]) throws(CheckpointError) {
         let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
         let known = Set(CodingKeys.allCases.map(\.rawValue))
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+        // A newer format may add keys: the version check refuses it with its own message.
+        if formatVersion <= CheckpointManifest.currentFormatVersion, let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw CheckpointError(
                 .corrupt, path: path, reason: "unknown key '\(unknown)' (a damaged manifest)", fix: "the manifest is damaged: use another checkpoint")
         }
