@@ -2,14 +2,16 @@
 # Usage: scripts/soak-kill.sh N [SEED]
 #
 # Kill-and-resume soak for checkpointing (not run in CI). Builds millrace (release), trains a small
-# CSV pipeline once without interruption, then until N runs were killed while running (at most 4N
-# trials): starts the same training, kills it with
-# SIGKILL after a random delay (seeded; the seed is printed, pass it again to replay), checks that
-# the store's latest checkpoint loads (`millrace inspect`, read-only), resumes with --resume, and
-# compares the final weights (model.safetensors bytes) with the uninterrupted run's.
+# CSV pipeline once without interruption, then until N runs were stopped while running (at most 4N
+# trials): starts the same training, stops it after a random delay (seeded; the seed is printed,
+# pass it again to replay) with SIGKILL on odd trials and SIGTERM on even ones (which must save
+# and exit 143), checks that the store's latest checkpoint loads (`millrace inspect`, read-only),
+# resumes with --resume, and compares the final weights (model.safetensors bytes) with the
+# uninterrupted run's.
 # Prints the number of unloadable latest checkpoints, of temporary directories left after the
-# resume, and of resumed runs whose final weights differ, and the time taken; exits 1 if any
-# count is not zero or fewer than N runs were killed while running.
+# resume, of resumed runs whose final weights differ, and of SIGTERM runs that exited otherwise
+# than 143 or 0, and the time taken; exits 1 if any count is not zero or fewer than N runs were
+# stopped while running.
 set -euo pipefail
 count="${1:?usage: scripts/soak-kill.sh N [SEED]}"
 seed="${2:-$(( $(od -An -N2 -tu2 /dev/urandom) ))}"
@@ -43,11 +45,11 @@ train reference
 reference_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 reference="$(latest_model reference)"
 RANDOM=$seed
-unloadable=0 leftovers=0 differing=0 killed=0
-# Trials go on until N runs were killed while running (a run that finished before its kill tests
-# nothing), at most 4N trials.
+unloadable=0 leftovers=0 differing=0 killed=0 terminated=0 wrong_status=0
+# Trials go on until N runs were stopped while running (a run that finished before its signal
+# tests nothing), at most 4N trials.
 trials=0
-for ((trial = 1; killed < count && trial <= 4 * count; trial++)); do
+for ((trial = 1; killed + terminated < count && trial <= 4 * count; trial++)); do
     trials=$trial
     name="trial-$trial"
     delay_ms=$(( (RANDOM * 32768 + RANDOM) % (reference_ms + 1) ))
@@ -57,14 +59,20 @@ for ((trial = 1; killed < count && trial <= 4 * count; trial++)); do
         --checkpoint-dir "$work/$name/checkpoints" --run-dir "$work/$name/run" >/dev/null 2>&1) &
     pid=$!
     sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
-    kill -9 "$pid" 2>/dev/null || true
+    if ((trial % 2 == 1)); then signal=KILL; else signal=TERM; fi
+    kill -"$signal" "$pid" 2>/dev/null || true
     status=0
     wait "$pid" 2>/dev/null || status=$?
-    if ((status == 137)); then killed=$((killed + 1)); fi  # 128 + SIGKILL: it was still running
+    if ((status == 137)); then killed=$((killed + 1)); fi      # 128 + SIGKILL: it was still running
+    if ((status == 143)); then terminated=$((terminated + 1)); fi  # 128 + SIGTERM: it saved and stopped
+    if [[ $signal == TERM ]] && ((status != 143 && status != 0)); then
+        wrong_status=$((wrong_status + 1))
+        echo "trial $trial: SIGTERM after ${delay_ms} ms ended with status $status, not 143"
+    fi
     store="$work/$name/checkpoints"
     if [[ -e "$store/latest" ]] && ! "$millrace" inspect "$store" --json >/dev/null 2>&1; then
         unloadable=$((unloadable + 1))
-        echo "trial $trial: latest checkpoint does not load (killed after ${delay_ms} ms)"
+        echo "trial $trial: latest checkpoint does not load (SIG$signal after ${delay_ms} ms)"
     fi
     if ! train "$name" --resume >/dev/null 2>"$work/$name.err"; then
         echo "trial $trial: resume failed: $(tail -1 "$work/$name.err")"
@@ -75,14 +83,15 @@ for ((trial = 1; killed < count && trial <= 4 * count; trial++)); do
     leftovers=$((leftovers + left))
     if ! cmp -s "$(latest_model "$name")" "$reference"; then
         differing=$((differing + 1))
-        echo "trial $trial: final weights differ (killed after ${delay_ms} ms)"
+        echo "trial $trial: final weights differ (SIG$signal after ${delay_ms} ms)"
     fi
     rm -rf "${work:?}/$name"
 done
 elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
-echo "trials: $trials (killed while running: $killed of the $count asked for; an uninterrupted run took ${reference_ms} ms)"
+echo "trials: $trials (stopped while running: $killed by SIGKILL and $terminated by SIGTERM, of the $count asked for; an uninterrupted run took ${reference_ms} ms)"
 echo "unloadable latest checkpoints: $unloadable"
 echo "temporary directories left: $leftovers"
 echo "resumed runs with different final weights: $differing"
+echo "SIGTERM runs that did not exit 143 (or 0 when already finished): $wrong_status"
 echo "time: $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s"
-((unloadable == 0 && leftovers == 0 && differing == 0 && killed == count))
+((unloadable == 0 && leftovers == 0 && differing == 0 && wrong_status == 0 && killed + terminated == count))

@@ -14,6 +14,10 @@ public struct CheckpointError: Error, Equatable, Sendable, CustomStringConvertib
         case incompatible
         /// The disk refused (full, permissions, I/O error).
         case io
+        /// Another process holds the directory's lock (a run in progress).
+        case locked
+        /// The directory already holds another run's checkpoints.
+        case occupied
     }
 
     /// The category.

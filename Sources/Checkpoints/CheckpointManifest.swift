@@ -12,6 +12,12 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
         public var crc32: UInt32
     }
 
+    /// The manifest's keys (a key outside them marks a damaged manifest: see `verifySeal`).
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case formatVersion, step, epoch, createdAt, pipelineState, preprocessing, generatorState, optimizerStep, metrics
+        case hyperparameters, configuration, files, manifestCRC32
+    }
+
     /// The manifest's format version.
     public var formatVersion = CheckpointManifest.currentFormatVersion
     /// Optimizer steps completed.
@@ -37,6 +43,9 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
     public var configuration: String?
     /// The checkpoint's files by name.
     public var files: [String: FileRecord] = [:]
+    /// The CRC32 of the manifest's canonical bytes without this field (see `sealed()`); nil in
+    /// manifests written before Millrace kept it, which stay loadable.
+    public var manifestCRC32: UInt32?
 
     /// Creates a manifest (the store fills in `files`).
     public init(

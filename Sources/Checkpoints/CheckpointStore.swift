@@ -132,7 +132,7 @@ public final class CheckpointStore: @unchecked Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let manifestBytes: [UInt8]
-            do { manifestBytes = Array(try encoder.encode(manifest)) } catch {
+            do { manifestBytes = Array(try encoder.encode(try manifest.sealed())) } catch {
                 throw CheckpointError(.corrupt, path: temporary, reason: "cannot encode the manifest: \(error)", fix: "report this")
             }
             try DurableFile.write(manifestBytes, to: "\(temporary)/manifest.json")
@@ -175,11 +175,20 @@ public final class CheckpointStore: @unchecked Sendable {
         }
     }
 
-    /// The newest complete checkpoint whose files all verify, or nil if there is none. Newer
-    /// checkpoints that fail verification are passed over and listed in `problems`.
+    /// The names of every `step-<n>` folder, loadable or not, newest (highest step) first.
+    public func stepFolders() -> [String] {
+        DurableFile.list(directory).compactMap { name -> (Int, String)? in
+            guard name.hasPrefix("step-"), let step = Int(name.dropFirst("step-".count)) else { return nil }
+            return (step, name)
+        }.sorted { $0.0 > $1.0 }.map(\.1)
+    }
+
+    /// The newest checkpoint whose manifest and files all verify, or nil if there is none. Newer
+    /// checkpoints that fail verification (a damaged manifest included) are passed over and
+    /// listed in `problems`: nil with `problems` not empty means every checkpoint is damaged.
     public func loadLatest() throws(CheckpointError) -> LoadedCheckpoint? {
         problems = []
-        var names = checkpoints().map(\.name).reversed() as [String]
+        var names = stepFolders()
         if let pointer = try? FileBytes.contents(of: "\(directory)/\(CheckpointStore.pointerName)", maximumBytes: 4096) {
             let named = String(decoding: pointer, as: UTF8.self)
             if let index = names.firstIndex(of: named), index != 0 {
@@ -241,8 +250,11 @@ public final class CheckpointStore: @unchecked Sendable {
             throw CheckpointError(
                 error.kind == .notFound ? .notFound : .io, path: "\(path)/manifest.json", reason: error.reason, fix: "use another checkpoint")
         }
-        do { return try JSONDecoder().decode(CheckpointManifest.self, from: Data(bytes)) } catch {
+        let manifest: CheckpointManifest
+        do { manifest = try JSONDecoder().decode(CheckpointManifest.self, from: Data(bytes)) } catch {
             throw CheckpointError(.corrupt, path: "\(path)/manifest.json", reason: "invalid manifest: \(error)", fix: "use another checkpoint")
         }
+        try manifest.verifySeal(path: "\(path)/manifest.json", bytes: bytes)
+        return manifest
     }
 }

@@ -72,6 +72,7 @@ enum DurableFile {
         let fix: String
         switch code {
         case ENOSPC, EDQUOT: fix = "the disk is full: free space or move the checkpoint directory"
+        case EFBIG: fix = "the disk is full for this process (the file-size limit, ulimit -f): raise the limit, or free space"
         case EACCES, EPERM, EROFS: fix = "the directory is not writable: check its permissions"
         default: fix = "check the disk"
         }

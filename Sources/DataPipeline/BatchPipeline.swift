@@ -160,6 +160,16 @@ public final class BatchPipeline {
         isDone = true
     }
 
+    /// Wakes a `next()` that waits for a batch (a stop request while the source stalls): it, and
+    /// every later call that finds no batch ready, returns nil with `wasInterrupted` set. Batches
+    /// already prefetched are still handed out. Safe from any thread (a signal handler's queue).
+    public func interruptWait() {
+        context.buffer.interrupt()
+    }
+
+    /// Whether `next()` returned nil because `interruptWait()` woke it (not at the end of the data).
+    public private(set) var wasInterrupted = false
+
     /// What each stage has done so far.
     public var statistics: PipelineStatistics { context.statistics.withLock { $0 } }
 
@@ -198,6 +208,10 @@ public final class BatchPipeline {
             throw error
         case .finished, .cancelled:
             isDone = true
+            return nil
+        case .interrupted:
+            isDone = true
+            wasInterrupted = true
             return nil
         case .timedOut:
             throw PipelineError.timedOut(seconds: configuration.waitTimeout ?? 0)

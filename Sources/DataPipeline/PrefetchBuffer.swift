@@ -5,7 +5,9 @@
 #endif
 
 /// A bounded first-in first-out buffer between one producer and one consumer, with blocking
-/// `put`/`take`, an optional timeout on `take`, and cancellation that wakes both sides.
+/// `put`/`take`, an optional timeout on `take`, cancellation that wakes both sides, and an
+/// interruption that wakes a waiting consumer (a stop request while no batch comes) without
+/// stopping the producer.
 /// Built on a pthread mutex and two condition variables (no semaphores: a Dispatch semaphore
 /// released below its initial count crashes on Linux).
 final class PrefetchBuffer<Element>: @unchecked Sendable {
@@ -14,6 +16,8 @@ final class PrefetchBuffer<Element>: @unchecked Sendable {
         case finished
         case timedOut
         case cancelled
+        /// `interrupt()` was called and no item was waiting.
+        case interrupted
     }
 
     let capacity: Int
@@ -27,6 +31,7 @@ final class PrefetchBuffer<Element>: @unchecked Sendable {
     private var count = 0
     private var isFinished = false
     private var isCancelled = false
+    private var isInterrupted = false
     private(set) var largestCount = 0
 
     init(capacity: Int) {
@@ -78,6 +83,15 @@ final class PrefetchBuffer<Element>: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
+    /// Makes a waiting `take` (and every later one that finds the buffer empty) return
+    /// `.interrupted`; items already waiting are still handed out. Safe from any thread.
+    func interrupt() {
+        pthread_mutex_lock(mutex)
+        isInterrupted = true
+        pthread_cond_broadcast(notEmpty)
+        pthread_mutex_unlock(mutex)
+    }
+
     /// The number of items waiting.
     var depth: Int {
         pthread_mutex_lock(mutex)
@@ -96,9 +110,11 @@ final class PrefetchBuffer<Element>: @unchecked Sendable {
             deadline.tv_sec += Int(timeout.rounded(.down)) + nanoseconds / 1_000_000_000
             deadline.tv_nsec = nanoseconds % 1_000_000_000
         }
-        while count == 0 && !isFinished && !isCancelled {
+        while count == 0 && !isFinished && !isCancelled && !isInterrupted {
             if timeout != nil {
-                if pthread_cond_timedwait(notEmpty, mutex, &deadline) == ETIMEDOUT && count == 0 && !isFinished && !isCancelled {
+                if pthread_cond_timedwait(notEmpty, mutex, &deadline) == ETIMEDOUT && count == 0 && !isFinished && !isCancelled
+                    && !isInterrupted
+                {
                     return .timedOut
                 }
             } else {
@@ -106,7 +122,7 @@ final class PrefetchBuffer<Element>: @unchecked Sendable {
             }
         }
         if isCancelled { return .cancelled }
-        if count == 0 { return .finished }
+        if count == 0 { return isFinished ? .finished : .interrupted }
         guard let item = slots[head] else { return .cancelled }
         slots[head] = nil
         head = (head + 1) % capacity

@@ -10,8 +10,13 @@ import Training
 @main
 struct Millrace: ParsableCommand {
     /// Exit codes: 0 success, 1 a user error (bad file, bad option: one line naming the file and
-    /// the fix), 2 an internal error, 130 interrupted (after saving a checkpoint).
+    /// the fix), 2 an internal error, 128 + signal when a signal stopped training (after saving a
+    /// checkpoint: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 138 SIGUSR1).
     static func main() {
+        // Before anything opens a file: a closed descriptor 2 reused by a checkpoint file would
+        // receive log lines. Writes to a full disk or a gone reader fail instead of killing.
+        StandardStreams.reopenClosedDescriptors()
+        StandardStreams.ignoreWriteSignals()
         MemoryTuning.keepFreedMemory()
         do {
             var command = try parseAsRoot()
@@ -30,7 +35,7 @@ struct Millrace: ParsableCommand {
             fail("\(error.localizedDescription); check the paths, their permissions and the free disk space", code: 1)
         } catch {
             let code = exitCode(for: error)
-            if code == .success || code.rawValue == 130 { exit(withError: error) }
+            if code == .success || code.rawValue > 128 { exit(withError: error) }
             if error is ValidationError || code == .validationFailure {
                 // One line; `--help` shows the usage.
                 fail(message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)", code: 1)
@@ -58,7 +63,7 @@ struct Millrace: ParsableCommand {
 
     static func fail(_ message: String, code: Int32) -> Never {
         // One write, so that lines of several MPI ranks sharing the terminal do not interleave.
-        FileHandle.standardError.write(Data("\(errorPrefix)error: \(message)\n".utf8))
+        StandardStreams.write("\(errorPrefix)error: \(message)\n")
         Foundation.exit(code)
     }
 

@@ -14,7 +14,11 @@ struct TrainCommand: ParsableCommand {
               millrace train pipelines/digits-mlp.json
               millrace train pipelines/digits-mlp.json --data ~/mnist/train --validation ~/mnist/test --epochs 5
               millrace train pipelines/digits-cnn.json --resume
-            Ctrl-C saves a checkpoint and stops (exit status 130); --resume continues exactly where it stopped.
+            Ctrl-C, SIGTERM, SIGHUP and SIGUSR1 save a checkpoint of the last step taken and stop (exit status
+            128 + signal: 130, 143, 129, 138), also while waiting for data; --resume continues exactly where it
+            stopped (with no checkpoint yet it starts from the beginning). A folder that holds an earlier run's
+            checkpoints needs --resume, another --run-dir, or --restart (moves them aside); a folder in use by
+            another train is refused (its pid is named).
             Relative paths inside the pipeline file are relative to its folder; paths on the command line to the
             current folder; the run directory defaults to runs/<name> under the current folder. Progress and notes
             go to standard error; standard output holds only the --json object. Each run ends (also on Ctrl-C) by
@@ -58,6 +62,8 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Save a checkpoint every this many steps.") var checkpointEvery: Int?
     @Option(help: "Where metrics.jsonl, the configuration and TensorBoard events go.") var runDir: String?
     @Flag(help: "Continue from the newest good checkpoint.") var resume = false
+    @Flag(help: "Move an earlier run's checkpoints aside (to <checkpoint dir>.old-<time>, never deleted) and train from the beginning.")
+    var restart = false
     @Flag(help: "After training, print one JSON object with the results (the only output on standard output).") var json = false
     @Flag(help: "Print nothing but errors (and the JSON with --json).") var quiet = false
     @Flag(help: "Print a line for every logged step.") var verbose = false
@@ -71,6 +77,7 @@ struct TrainCommand: ParsableCommand {
     var overlapExchange = true
 
     func validate() throws {
+        if resume && restart { throw ValidationError("--resume and --restart: give one of them (continue the run, or start it over)") }
         if !["ordered", "allreduce"].contains(gradientExchange) {
             throw ValidationError("--gradient-exchange: '\(gradientExchange)' is not one of ordered, allreduce")
         }
@@ -121,6 +128,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train(communicator: any Communicator) throws {
+        // First: a signal while the data opens ends the process at once (nothing to save yet).
+        let underLauncher = communicator is MPICommunicator
+        let stop = StopSignals.install(quiet: quiet || communicator.rank != 0)
         let configuration = try RunConfiguration.load(path: pipeline)
         var overrides = TrainingOverrides()
         // Absolute, so that the configuration saved in the run directory (which the report reads)
@@ -136,6 +146,7 @@ struct TrainCommand: ParsableCommand {
         overrides.checkpointEvery = checkpointEvery
         overrides.runDirectory = runDir
         overrides.resume = resume
+        overrides.restart = restart
         overrides.cacheDirectory = cacheDir
         overrides.cacheBudget = try cacheBudgetBytes()
         overrides.memoryLimit = try ByteCount.option("--memory-limit", memoryLimit)
@@ -155,10 +166,10 @@ struct TrainCommand: ParsableCommand {
                 + "\(run.model.parameterCount) parameters; logs in \(run.runDirectory)"
                 + (communicator.rankCount > 1 ? "; \(communicator.rankCount) ranks" : ""))
         // mpirun turns Ctrl-C into SIGTERM for the ranks, and forwards SIGUSR1 as it is: all stop after a checkpoint.
-        let stop = InterruptFlag.install(underLauncher: communicator is MPICommunicator)
-        let summary = try run.run(reporter: reporter, interrupted: { stop.isSet })
+        let summary = try run.run(reporter: reporter, stop: stop)
         if summary.interrupted {
-            reporter.line("interrupted: checkpoint saved in \(summary.checkpoint ?? run.store.directory); continue with --resume")
+            let cause = stop.reason.map { " by \(StopSignals.name(of: $0))" } ?? ""
+            reporter.line("interrupted\(cause): checkpoint saved in \(summary.checkpoint ?? run.store.directory); continue with --resume")
         }
         let report = isFirstRank ? writeReport(run, reporter: reporter) : nil
         if json && isFirstRank {
@@ -179,7 +190,7 @@ struct TrainCommand: ParsableCommand {
             if let best = summary.bestCheckpoint { reporter.line("best checkpoint: \(best)") }
         }
         if let report { reporter.line("report: \(report)") }
-        if summary.interrupted { throw ExitCode(130) }
+        if summary.interrupted { throw ExitCode(StopSignals.exitStatus(of: stop, underLauncher: underLauncher)) }
     }
 }
 
@@ -203,27 +214,5 @@ extension TrainCommand {
     static func absolute(_ path: String) -> String {
         if DataKind.isURL(path) { return path }
         return URL(fileURLWithPath: path).standardizedFileURL.path
-    }
-}
-
-/// Turns SIGINT (Ctrl-C) into a flag the training loop checks after each step; under mpirun
-/// also SIGTERM (what mpirun sends the ranks on Ctrl-C) and SIGUSR1 (which mpirun forwards to
-/// the ranks and then reports their exit status, 130, as its own).
-final class InterruptFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
-
-    var isSet: Bool { flag.load(ordering: .relaxed) }
-
-    static func install(underLauncher: Bool = false) -> InterruptFlag {
-        let interrupt = InterruptFlag()
-        for number in underLauncher ? [SIGINT, SIGTERM, SIGUSR1] : [SIGINT] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { interrupt.flag.store(true, ordering: .relaxed) }
-            source.resume()
-            sources.append(source)
-        }
-        return interrupt
     }
 }

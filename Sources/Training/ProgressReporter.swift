@@ -1,9 +1,11 @@
 import Foundation
+import SystemIO
 
 /// Training progress for people: on a terminal, a bar per epoch redrawn in place (batches, loss,
 /// accuracy, samples/s, data-wait share, ETA); elsewhere (CI, log files) one plain line every few
 /// seconds and at each epoch's end. It writes to standard error, so that standard output carries
-/// only a command's result (`millrace train --json | jq` works whatever else is printed).
+/// only a command's result (`millrace train --json | jq` works whatever else is printed). A full
+/// or closed standard error loses the text, never the run.
 public final class ProgressReporter {
     /// How much to print.
     public enum Verbosity: Sendable {
@@ -25,7 +27,7 @@ public final class ProgressReporter {
     /// Creates a reporter writing through `write` (standard error by default).
     public init(
         isTerminal: Bool, verbosity: Verbosity = .normal, plainInterval: Double = 5,
-        write: @escaping (String) -> Void = { text in FileHandle.standardError.write(Data(text.utf8)) }
+        write: @escaping (String) -> Void = { text in StandardStreams.write(text) }
     ) {
         self.isTerminal = isTerminal
         self.verbosity = verbosity

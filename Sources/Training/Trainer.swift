@@ -101,7 +101,8 @@ public final class Trainer {
     }
 
     /// Trains on every batch the pipeline gives, until it ends or `shouldStop` returns true
-    /// after a step (then `.interrupted` is announced, so a checkpoint callback can save).
+    /// after a step, or `pipeline.interruptWait()` wakes the wait for a batch (then
+    /// `.interrupted` is announced with the last step taken, so a checkpoint callback can save).
     @discardableResult
     public func fit(_ pipeline: BatchPipeline, shouldStop: (() -> Bool)? = nil) throws -> TrainingSummary {
         if case .skip(let fraction) = pipeline.quarantine.policy {
@@ -173,6 +174,8 @@ public final class Trainer {
                 break
             }
         }
+        // A stop request woke the wait for a batch that had not come (a stalled source).
+        if pipeline.wasInterrupted { interrupted = true }
         if interrupted {
             pipeline.cancel()
             try announce(.interrupted(lastStep))

@@ -32,6 +32,8 @@ public struct TrainingOverrides: Sendable {
     public var runDirectory: String?
     /// Continue from the newest good checkpoint.
     public var resume = false
+    /// Move an earlier run's checkpoints aside (never deleted) and train from the beginning.
+    public var restart = false
     /// Where packed data is staged.
     public var cacheDirectory: String?
     /// The staging cache's disk budget in bytes.
@@ -111,7 +113,11 @@ public final class TrainingRun {
     public let communicator: any Communicator
     /// The estimated peak memory (checked against the memory available when the run is assembled).
     public let memoryEstimate: MemoryEstimate
+    /// Where `restart` moved an earlier run's checkpoints, if it moved any.
+    public let movedAside: String?
     private let overrides: TrainingOverrides
+    /// The locks on the run and checkpoint directories (rank 0 only), held while the run lives.
+    private let locks: [DirectoryLock]
     private let optimizer: any Optimizer
     private let schedule: (any LearningRateSchedule)?
 
@@ -126,6 +132,10 @@ public final class TrainingRun {
         self.configuration = configuration
         ComputeThreads.maximum = configuration.pipeline.threads ?? ComputeThreads.processorCount
         runDirectory = overrides.runDirectory ?? configuration.logging?.runDirectory ?? "runs/\(configuration.name)"
+        let checkpointDirectory = overrides.checkpointDirectory ?? configuration.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
+        // Before anything is staged or swept: a second run on these folders is refused here.
+        locks = try TrainingRun.claim(
+            runDirectory: runDirectory, checkpointDirectory: checkpointDirectory, overrides: overrides, isFirstRank: communicator.rank == 0)
         var options = TrainingData.ReadOptions()
         options.seed = configuration.seed
         options.threads = configuration.pipeline.threads ?? ComputeThreads.processorCount
@@ -144,7 +154,8 @@ public final class TrainingRun {
         loss = try configuration.makeLoss(path: path)
         optimizer = try configuration.makeOptimizer(path: path)
         schedule = configuration.makeSchedule(batchesPerEpoch: TrainingRun.batchesPerEpoch(configuration, count: data.training.count))
-        let checkpointDirectory = overrides.checkpointDirectory ?? configuration.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
+        movedAside = try TrainingRun.moveEarlierCheckpointsAside(
+            checkpointDirectory: checkpointDirectory, overrides: overrides, isFirstRank: communicator.rank == 0)
         store = try CheckpointStore(directory: checkpointDirectory, retention: configuration.retentionPolicy(hasValidation: data.validation != nil))
     }
 
@@ -201,28 +212,34 @@ public final class TrainingRun {
         return pipeline
     }
 
-    /// Trains until the last epoch ends or `interrupted()` returns true after a step (then a
-    /// checkpoint is saved first).
-    public func run(reporter: ProgressReporter, interrupted: @escaping () -> Bool = { false }) throws -> RunSummary {
+    /// Trains until the last epoch ends or `interrupted()` returns true after a step, or `stop`
+    /// is requested (also while the data source stalls, in a plain run); a checkpoint of the last
+    /// step taken is saved first.
+    public func run(reporter: ProgressReporter, interrupted: @escaping () -> Bool = { false }, stop: StopRequest? = nil) throws -> RunSummary {
         let started = DispatchTime.now().uptimeNanoseconds
         let isFirstRank = communicator.rank == 0  // rank 0 alone writes files and prints
-        if isFirstRank {
-            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
-            try configuration.jsonText().write(toFile: "\(runDirectory)/configuration.json", atomically: true, encoding: .utf8)
-        }
         var savedChunk: Int?
         var pipelineState: PipelineState?
         var step = 0
         var best: Double?
-        if overrides.resume, let checkpoint = try store.loadLatest() {
+        if let movedAside { reporter.line("moved the earlier run's checkpoints to \(movedAside); training from the beginning") }
+        if overrides.resume, let checkpoint = try resumableCheckpoint(reporter: reporter) {
+            let notes = try ResumeCompatibility.check(
+                saved: checkpoint.manifest.configuration, current: configuration.jsonText(), checkpoint: checkpoint.path)
             let manifest = try TrainingCheckpoint.restore(checkpoint, model: model, optimizer: optimizer)
             pipelineState = try TrainingCheckpoint.pipelineState(of: manifest, path: checkpoint.path)
             step = manifest.step
             best = manifest.metrics["best_validation_accuracy"]
             savedChunk = manifest.hyperparameters[DataParallel.chunkKey].flatMap { Int($0) }
             reporter.line("resuming from \(checkpoint.path) (step \(step), epoch \(manifest.epoch + 1))")
+            for note in notes { reporter.line(note) }
         }
         for problem in store.problems { reporter.line("skipped a damaged checkpoint: \(problem)") }
+        // After the resume checks: a refused resume leaves the run's configuration as it was.
+        if isFirstRank {
+            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+            try configuration.jsonText().write(toFile: "\(runDirectory)/configuration.json", atomically: true, encoding: .utf8)
+        }
         var pipelineConfiguration = pipelineConfiguration()
         let chunk = DataParallel.chunkSize(
             requested: overrides.gradientChunk, saved: savedChunk, batchSize: pipelineConfiguration.batchSize)
@@ -240,7 +257,7 @@ public final class TrainingRun {
             if isFirstRank {
                 reporter.line("warning: \(message)")
             } else if otherRankWarns {
-                FileHandle.standardError.write(Data("\(rankName): warning: \(message)\n".utf8))
+                StandardStreams.write("\(rankName): warning: \(message)\n")
             }
         }
         pipeline.onWarning = warn
@@ -279,13 +296,20 @@ public final class TrainingRun {
             overrides.allReduce
             ? AllReduceGradientExchange(communicator: communicator)
             : OrderedGradientExchange(communicator: communicator, overlaps: overrides.overlapExchange)
+        // A stop request wakes a wait for data that may never end (one process only: ranks
+        // agree to stop after a step, and a rank that left its wait alone would hang the others).
+        if let stop, communicator.rankCount == 1 { stop.whenRequested { [pipeline = UncheckedSendable(pipeline)] in pipeline.value.interruptWait() } }
+        stop?.arm()
+        let shouldStop = stop.map { stop in { interrupted() || stop.isRequested } } ?? interrupted
         let summary: TrainingSummary
         do {
             defer {
                 pipeline.cancel()
-                data.stager?.stop()
+                // After a stop request the process ends next: a download stalled on a dead server
+                // is not waited for (the stager waits up to a minute for one to end).
+                if stop?.isRequested != true { data.stager?.stop() }
             }
-            summary = try trainer.fit(pipeline, shouldStop: interrupted)
+            summary = try trainer.fit(pipeline, shouldStop: shouldStop)
         }
         // Samples left out under skip_bad_fraction are never silent: each rank names those it met.
         for (kind, leftOut) in [("training", pipeline.quarantine.entries.map(\.reason)), ("validation", validation?.latest?.leftOut ?? [])]
