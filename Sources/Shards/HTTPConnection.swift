@@ -72,7 +72,9 @@ final class HTTPConnection {
             guard try transfer.wait(for: descriptor, events: Int32(POLLOUT)) else {
                 problem = ShardFetchError(
                     isTransient: true,
-                    reason: "\(transfer.name): cannot connect to \(shown): no answer for \(HTTPShardSource.seconds(transfer.stallTimeout)) (stall timeout)")
+                    reason:
+                        "\(transfer.name): cannot connect to \(shown): no answer for \(HTTPShardSource.seconds(transfer.stallTimeout)) (stall timeout)"
+                )
                 continue
             }
             var code: Int32 = 0

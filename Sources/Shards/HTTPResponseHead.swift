@@ -68,7 +68,8 @@ struct HTTPResponseHead {
     func framing(transfer: HTTPTransfer) throws -> Framing {
         if status == 204 || status == 304 { return .length(0) }
         for coding in values("content-encoding").flatMap(HTTPResponseHead.list) where coding != "identity" {
-            throw ShardFetchError(isTransient: false, reason: "\(transfer.name): the server sent a body in \(coding) content coding, not the identity asked for")
+            throw ShardFetchError(
+                isTransient: false, reason: "\(transfer.name): the server sent a body in \(coding) content coding, not the identity asked for")
         }
         let codings = values("transfer-encoding").flatMap(HTTPResponseHead.list)
         if !codings.isEmpty {

@@ -31,6 +31,7 @@ struct PlainHTTPClient {
         var current = url
         var redirects = 0
         while true {
+            if transfer.cancellation?.isCancelled ?? false { throw transfer.cancelled() }
             let endpoint = try Endpoint(url: current, transfer: transfer)
             let connection = try HTTPConnection.open(host: endpoint.host, port: endpoint.port, transfer: transfer)
             try connection.transmit(endpoint.request)

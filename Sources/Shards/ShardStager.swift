@@ -242,7 +242,9 @@ public final class ShardStager: @unchecked Sendable {
     private func download(_ shard: ShardManifest.Shard) throws {
         var mismatches = 0
         while true {
-            let bytes = try ShardStager.retrying(attempts: attempts) { try source.fetch(shard.name, maximumBytes: shard.bytes, cancellation: cancellation) }
+            let bytes = try ShardStager.retrying(attempts: attempts) {
+                try source.fetch(shard.name, maximumBytes: shard.bytes, cancellation: cancellation)
+            }
             guard bytes.count == shard.bytes && CRC32.checksum(bytes) == shard.crc32 else {
                 mismatches += 1
                 condition.lock()
