@@ -148,8 +148,7 @@ public struct HTTPShardSource: ShardSource {
     /// stall timeout to check the clock and the cancellation. (libcurl itself keeps a core busy
     /// while a server stalls.)
     private func getWithURLSession(_ url: URL, maximumBytes: Int, transfer: HTTPTransfer) throws -> [UInt8] {
-        let name = transfer.name
-        let download = BoundedDownload(name: name, limit: maximumBytes, stallTimeout: stallTimeout)
+        let download = BoundedDownload(transfer: transfer, limit: maximumBytes)
         let session = URLSession(configuration: .ephemeral, delegate: download, delegateQueue: nil)
         var request = URLRequest(url: url)
         request.timeoutInterval = stallTimeout
