@@ -24,19 +24,17 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
     private var cancelled = false
     private var lastProgress = DispatchTime.now().uptimeNanoseconds
 
-    /// The stall timeout, for messages (URLSession's own idle timeout is set to it).
-    let stallTimeout: Double
+    /// The transfer's limits and messages (URLSession's own idle timeout is its stall timeout).
+    let transfer: HTTPTransfer
 
-    init(name: String, limit: Int, stallTimeout: Double) {
-        self.name = name
+    init(transfer: HTTPTransfer, limit: Int) {
+        name = transfer.name
         self.limit = limit
-        self.stallTimeout = stallTimeout
+        self.transfer = transfer
     }
 
     /// The failure for a transfer that received nothing for the stall timeout.
-    func stalled() -> ShardFetchError {
-        ShardFetchError(isTransient: true, reason: "\(name): no data received for \(HTTPShardSource.seconds(stallTimeout)) (stall timeout)")
-    }
+    func stalled() -> ShardFetchError { transfer.stalled() }
 
     /// The body, or why there is none.
     func outcome() -> Result<[UInt8], ShardFetchError> {

@@ -18,6 +18,9 @@ public protocol ShardSource: Sendable {
     /// The bytes of shard file `name`, failing (without reading further) once more than
     /// `maximumBytes` arrive. Throws `ShardFetchError` (transient ones are retried).
     func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8]
+    /// `fetch(_:maximumBytes:)`, aborted (with a `ShardFetchError` that is not retried) once
+    /// `cancellation` is raised; a source that cannot be interrupted ignores it.
+    func fetch(_ name: String, maximumBytes: Int, cancellation: TransferCancellation) throws -> [UInt8]
     /// The local directory the shards are read from, if any: a staging cache may not be placed
     /// in it, inside it or around it.
     var localDirectory: String? { get }
@@ -26,6 +29,11 @@ public protocol ShardSource: Sendable {
 extension ShardSource {
     /// No local directory (a remote source).
     public var localDirectory: String? { nil }
+
+    /// Fetches without interruption (`cancellation` is ignored).
+    public func fetch(_ name: String, maximumBytes: Int, cancellation: TransferCancellation) throws -> [UInt8] {
+        try fetch(name, maximumBytes: maximumBytes)
+    }
 }
 
 /// A failed fetch: transient ones (connection refused or reset, 5xx, short body) are retried.
@@ -83,11 +91,14 @@ public struct LocalShardSource: ShardSource {
 
 /// Shards served over HTTP(S): `<base>/manifest.json` and `<base>/<shard name>`.
 ///
+/// `http://` URLs are fetched by `PlainHTTPClient` on POSIX sockets: every wait blocks in
+/// `poll(2)`, so a stalled server costs no CPU, and a cancel wakes it at once. `https://` URLs
+/// (and redirects to them) go through URLSession.
+///
 /// Every transfer has a stall timeout: when no byte arrives for `stallTimeout` seconds the
 /// transfer is abandoned as a transient failure (the stager retries it, then reports it). The
 /// whole transfer is bounded too: at most `10 x stallTimeout` plus one second per 64 KiB the
-/// manifest allows, so a server that trickles bytes cannot hold it forever. Waiting blocks on a
-/// semaphore (woken a few times per stall timeout to check the clock), never spinning a core.
+/// manifest allows, so a server that trickles bytes cannot hold it forever.
 public struct HTTPShardSource: ShardSource {
     /// The stall timeout used when none is given (30 s).
     public static let defaultStallTimeout: Double = 30
@@ -107,32 +118,50 @@ public struct HTTPShardSource: ShardSource {
     public var location: String { base.absoluteString }
 
     /// Downloads the manifest, stopping past `ShardManifest.maximumBytes`.
-    public func manifestBytes() throws -> [UInt8] { try get("manifest.json", maximumBytes: ShardManifest.maximumBytes) }
+    public func manifestBytes() throws -> [UInt8] { try get("manifest.json", maximumBytes: ShardManifest.maximumBytes, cancellation: nil) }
 
     /// Downloads a shard, stopping (and failing) as soon as more than `maximumBytes` arrive or the
     /// response announces more.
-    public func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8] { try get(name, maximumBytes: maximumBytes) }
+    public func fetch(_ name: String, maximumBytes: Int) throws -> [UInt8] { try get(name, maximumBytes: maximumBytes, cancellation: nil) }
+
+    /// Downloads a shard as `fetch(_:maximumBytes:)` does, failing at once (not retried) when
+    /// `cancellation` is raised.
+    public func fetch(_ name: String, maximumBytes: Int, cancellation: TransferCancellation) throws -> [UInt8] {
+        try get(name, maximumBytes: maximumBytes, cancellation: cancellation)
+    }
 
     /// The longest one transfer of up to `bytes` bytes may take, in seconds.
     func transferLimit(bytes: Int) -> Double { 10 * stallTimeout + Double(bytes) / 65536 }
 
-    private func get(_ name: String, maximumBytes: Int) throws -> [UInt8] {
-        let download = BoundedDownload(name: name, limit: maximumBytes, stallTimeout: stallTimeout)
+    private func get(_ name: String, maximumBytes: Int, cancellation: TransferCancellation?) throws -> [UInt8] {
+        let url = base.appendingPathComponent(name)
+        let transfer = HTTPTransfer(
+            name: name, stallTimeout: stallTimeout, limitSeconds: transferLimit(bytes: maximumBytes), cancellation: cancellation)
+        guard url.scheme?.lowercased() == "http" else { return try getWithURLSession(url, maximumBytes: maximumBytes, transfer: transfer) }
+        switch try PlainHTTPClient(transfer: transfer).get(url, maximumBytes: maximumBytes) {
+        case .body(let bytes): return bytes
+        case .redirect(let secure): return try getWithURLSession(secure, maximumBytes: maximumBytes, transfer: transfer)
+        }
+    }
+
+    /// Fetches `url` with URLSession (`https://`): waits on a semaphore woken a few times per
+    /// stall timeout to check the clock and the cancellation. (libcurl itself keeps a core busy
+    /// while a server stalls.)
+    private func getWithURLSession(_ url: URL, maximumBytes: Int, transfer: HTTPTransfer) throws -> [UInt8] {
+        let download = BoundedDownload(transfer: transfer, limit: maximumBytes)
         let session = URLSession(configuration: .ephemeral, delegate: download, delegateQueue: nil)
-        var request = URLRequest(url: base.appendingPathComponent(name))
+        var request = URLRequest(url: url)
         request.timeoutInterval = stallTimeout
         let task = session.dataTask(with: request)
         task.resume()
-        let began = DispatchTime.now().uptimeNanoseconds
-        let limit = transferLimit(bytes: maximumBytes)
         let tick = min(max(stallTimeout / 4, 0.01), 1)
         while download.done.wait(timeout: .now() + tick) == .timedOut {
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
-            if download.idleSeconds >= stallTimeout {
+            if transfer.cancellation?.isCancelled ?? false {
+                download.finish(transfer.cancelled())
+            } else if download.idleSeconds >= stallTimeout {
                 download.finish(download.stalled())
-            } else if elapsed >= limit {
-                download.finish(
-                    ShardFetchError(isTransient: true, reason: "\(name): the transfer took longer than \(HTTPShardSource.seconds(limit))"))
+            } else if HTTPTransfer.now >= transfer.deadline {
+                download.finish(transfer.tookTooLong())
             }
         }
         // The outcome is known: stop the transfer now rather than letting it drain, and let the
@@ -145,6 +174,6 @@ public struct HTTPShardSource: ShardSource {
 
     /// `30 s`, `1.5 s`.
     static func seconds(_ value: Double) -> String {
-        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+        value == value.rounded() && abs(value) < 1e15 ? "\(Int(value)) s" : "\(value) s"
     }
 }

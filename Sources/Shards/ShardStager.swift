@@ -35,6 +35,8 @@ public final class ShardStager: @unchecked Sendable {
     private var statistics = StagingStatistics()
     /// The files this cache wrote: the only ones it ever deletes or replaces.
     private let cacheIndex: CacheIndex
+    /// Raised by `stop()`: aborts the download in progress.
+    private let cancellation = TransferCancellation()
 
     /// Opens the source's manifest and the cache. Throws when the budget cannot hold two shards.
     public init(source: any ShardSource, cacheDirectory: String, budgetBytes: Int, attempts: Int = 5) throws {
@@ -105,11 +107,13 @@ public final class ShardStager: @unchecked Sendable {
         for name in cacheIndex.recorded where !present.contains(name) { cacheIndex.forget(name) }
     }
 
-    /// Stops the background fetcher and waits (up to a minute) for a download in progress to end,
-    /// so that another stager can take over the cache directory.
+    /// Stops the background fetcher, cancelling a download in progress (an HTTP transfer ends at
+    /// once), and waits (up to a minute) for it to end, so that another stager can take over the
+    /// cache directory.
     public func stop() {
         condition.lock()
         stopped = true
+        cancellation.cancel()
         condition.broadcast()
         let deadline = Date().addingTimeInterval(60)
         while fetcherRunning && condition.wait(until: deadline) {}
@@ -238,7 +242,9 @@ public final class ShardStager: @unchecked Sendable {
     private func download(_ shard: ShardManifest.Shard) throws {
         var mismatches = 0
         while true {
-            let bytes = try ShardStager.retrying(attempts: attempts) { try source.fetch(shard.name, maximumBytes: shard.bytes) }
+            let bytes = try ShardStager.retrying(attempts: attempts) {
+                try source.fetch(shard.name, maximumBytes: shard.bytes, cancellation: cancellation)
+            }
             guard bytes.count == shard.bytes && CRC32.checksum(bytes) == shard.crc32 else {
                 mismatches += 1
                 condition.lock()

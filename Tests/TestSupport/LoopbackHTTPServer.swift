@@ -5,7 +5,7 @@ import Synchronization
     import Glibc
 #endif
 
-/// A small HTTP/1.1 file server on 127.0.0.1 (an ephemeral port), for staging tests: it serves
+/// A small HTTP/1.1 file server on 127.0.0.1 or ::1 (an ephemeral port), for staging tests: it serves
 /// a directory, counts requests per path, and injects faults on request. It stops when told to
 /// (or when released); every connection is closed after one response.
 public final class LoopbackHTTPServer: @unchecked Sendable {
@@ -29,29 +29,41 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         /// body would take closing) or, when `chunked`, in chunked transfer encoding, until the
         /// client closes the connection or the server stops.
         case endless(chunked: Bool)
+        /// Send these bytes (a whole response, status line and headers included) and close.
+        case raw([UInt8])
+        /// Send the headers (with the true Content-Length) and `bytes` bytes of the body, then
+        /// reset the connection (an RST, not an orderly close).
+        case reset(afterBytes: Int)
     }
 
     /// The port listened on.
     public let port: Int
     private let directory: String
     private let listener: Int32
-    private let state = Mutex<(faults: [String: [Fault]], counts: [String: Int], running: Bool)>(([:], [:], true))
+    private let host: String
+    private let state = Mutex<(faults: [String: [Fault]], counts: [String: Int], heads: [String: String], running: Bool)>(([:], [:], [:], true))
 
-    /// Starts serving `directory`.
-    public init(directory: String) throws {
+    /// Starts serving `directory` on 127.0.0.1, or on ::1 when `ipv6` (throwing when the
+    /// machine has no IPv6 loopback).
+    public init(directory: String, ipv6: Bool = false) throws {
         self.directory = directory
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        host = ipv6 ? "[::1]" : "127.0.0.1"
+        let listener = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw POSIXError(.EIO) }
         self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        guard bound == 0, listen(listener, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        var port: UInt16 = 0
+        if ipv6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_addr = in6addr_loopback
+            port = try LoopbackHTTPServer.listen(listener, &address)
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            port = try LoopbackHTTPServer.listen(listener, &address)
+        }
+        self.port = Int(port)
         let thread = Thread { [self] in serve() }
         thread.start()
     }
@@ -60,8 +72,21 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         stop()
     }
 
+    /// Binds `listener` to `address` (port 0), listens, and returns the port chosen.
+    private static func listen<Address>(_ listener: Int32, _ address: inout Address) throws -> UInt16 {
+        var length = socklen_t(MemoryLayout<Address>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        guard bound == 0, Glibc.listen(listener, 16) == 0 else {
+            close(listener)
+            throw POSIXError(.EADDRNOTAVAIL)
+        }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        // The port is the first field after the family in both sockaddr_in and sockaddr_in6.
+        return withUnsafeBytes(of: &address) { UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self)) }
+    }
+
     /// The URL of a path on this server.
-    public func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(path)")! }
+    public func url(_ path: String) -> URL { URL(string: "http://\(host):\(port)/\(path)")! }
 
     /// Serves `faults` (in order, one per request) for `path` before serving it normally.
     public func inject(_ faults: [Fault], for path: String) {
@@ -70,6 +95,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
 
     /// Requests received per path.
     public var requestCounts: [String: Int] { state.withLock { $0.counts } }
+
+    /// The last request's head (request line and header fields, CR LF line ends) per path.
+    public var requestHeads: [String: String] { state.withLock { $0.heads } }
 
     /// Stops accepting connections.
     public func stop() {
@@ -106,6 +134,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         let path = String(line[1].dropFirst())
         let fault = state.withLock { state -> Fault? in
             state.counts[path, default: 0] += 1
+            state.heads[path] = String(decoding: request, as: UTF8.self)
             guard var queue = state.faults[path], !queue.isEmpty else { return nil }
             let first = queue.removeFirst()
             state.faults[path] = queue
@@ -151,6 +180,16 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             }
             guard send(connection, Array("HTTP/1.1 200 OK\r\n\(head)Connection: close\r\n\r\n".utf8) + framed(Array(body))) else { return }
             while state.withLock({ $0.running }), send(connection, framed(block)) {}
+            return
+        case .raw(let bytes):
+            send(connection, bytes)
+            return
+        case .reset(let bytes):
+            let head = Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
+            send(connection, head + Array(body.prefix(bytes)))
+            // A zero linger time makes close(2) send an RST.
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(connection, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
             return
         case nil:
             break
