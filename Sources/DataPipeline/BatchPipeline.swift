@@ -140,6 +140,15 @@ public final class BatchPipeline {
         let plan = EpochPlan(
             count: loader.count, batchSize: configuration.batchSize, rank: configuration.rank, worldSize: configuration.worldSize,
             shardRemainder: configuration.shardRemainder, batchRemainder: configuration.batchRemainder)
+        // Dropping the remainder of a set smaller than one batch leaves no batch at all: every
+        // epoch would end without a step, silently.
+        guard plan.batchesPerEpoch > 0 || loader.count == 0 else {
+            throw DataError(
+                .invalidOption, path: "pipeline",
+                reason: "a batch of \(configuration.batchSize) with the remainder dropped leaves no batch of the \(loader.count) samples"
+                    + (configuration.worldSize > 1 ? " (\(plan.perRank) per rank)" : ""),
+                fix: "use a batch size of at most \(max(1, plan.perRank)), or keep the remainder")
+        }
         batchesPerEpoch = plan.batchesPerEpoch
         var normalized = start
         normalized.batchSize = configuration.batchSize

@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 /// The one way commands print their `--json` object: one line, keys sorted.
 enum JSONOutput {
@@ -11,8 +12,9 @@ enum JSONOutput {
 /// Text for people that is not a command's result (progress, notes, diagnostics): it goes to
 /// standard error, so that standard output holds only the result (`--json` | jq works).
 enum Diagnostics {
-    /// Writes `text` and a newline to standard error.
+    /// Writes `text` and a newline to standard error (a full or closed one loses the text, never
+    /// the command).
     static func print(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        StandardStreams.write(text + "\n")
     }
 }

@@ -29,6 +29,8 @@ struct Millrace: ParsableCommand {
             fail(error.description, code: 1)
         } catch let error as PipelineError {
             fail(error.description, code: 1)
+        } catch let error as DivergenceError {
+            fail(error.description, code: 1)
         } catch let error as CocoaError where error.isFileError {
             fail(fileProblem(error), code: 1)
         } catch let error as POSIXError {

@@ -134,6 +134,11 @@ public final class Trainer {
             let learningRate = schedule?.learningRate(atStep: stepCount) ?? optimizer.learningRate
             optimizer.learningRate = learningRate
             let (value, correct) = try takeStep(batch)
+            // The loss is the global batch's, the same on every rank: all ranks stop here together.
+            guard value.isFinite else {
+                throw DivergenceError(
+                    step: stepCount + 1, epoch: batch.epoch, batchInEpoch: batch.indexInEpoch, loss: value, learningRate: learningRate)
+            }
             let count = lastStepSamples  // the whole global batch's (kept) samples, whichever slice this rank read
             stepCount += 1
             steps += 1

@@ -8,13 +8,14 @@ extension TrainingRun {
     /// `restart` asks to move them aside (`moveEarlierCheckpointsAside`, called once everything
     /// else about the run has been checked, so a refused run moves nothing). Returns the locks.
     static func claim(runDirectory: String, checkpointDirectory: String, overrides: TrainingOverrides, isFirstRank: Bool)
-        throws(CheckpointError) -> [DirectoryLock]
+        throws(CheckpointError) -> HeldLocks
     {
-        guard isFirstRank else { return [] }
-        var locks = [try DirectoryLock(directory: runDirectory)]
+        let locks = HeldLocks()
+        guard isFirstRank else { return locks }
+        locks.held.append(try DirectoryLock(directory: runDirectory))
         // One lock per folder: a second flock on the same file in this process would refuse it.
         if canonical(checkpointDirectory) != canonical(runDirectory) {
-            locks.append(try DirectoryLock(directory: checkpointDirectory, role: "checkpoint"))
+            locks.held.append(try DirectoryLock(directory: checkpointDirectory, role: "checkpoint"))
         }
         guard !overrides.resume else { return locks }
         let earlier = try CheckpointStore(directory: checkpointDirectory, mode: .readOnly).stepFolders()
@@ -58,5 +59,16 @@ extension TrainingRun {
             newest.kind, path: store.directory,
             reason: "every checkpoint is damaged (\(store.problems.count)); the newest: \(newest.path): \(newest.reason)",
             fix: "restore the folder from a backup, or start over with --restart (moves them aside)")
+    }
+}
+
+/// The locks a run holds, released newest first (the checkpoint directory's before the run
+/// directory's that may hold it), so that each can remove the empty folders it created.
+final class HeldLocks {
+    /// The locks, oldest first.
+    var held: [DirectoryLock] = []
+
+    deinit {
+        for lock in held.reversed() { lock.release() }
     }
 }

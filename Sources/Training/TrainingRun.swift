@@ -117,7 +117,7 @@ public final class TrainingRun {
     public let movedAside: String?
     private let overrides: TrainingOverrides
     /// The locks on the run and checkpoint directories (rank 0 only), held while the run lives.
-    private let locks: [DirectoryLock]
+    private let locks: HeldLocks
     private let optimizer: any Optimizer
     private let schedule: (any LearningRateSchedule)?
 

@@ -123,6 +123,26 @@ final class CheckpointLifecycleTests: XCTestCase {
         XCTAssertNoThrow(try DirectoryLock(directory: path))
     }
 
+    /// Releasing removes the lock file and the folders the lock created while they are empty, so
+    /// a run refused after locking leaves the disk as it was; a folder that existed before, or
+    /// that now holds a file, stays. A process that opened the removed file before the release
+    /// gets its lock on a file no longer named by the path: the next lock takes a new file.
+    func testReleaseRemovesTheLockFileAndTheEmptyFoldersItCreated() throws {
+        let existing = directory.path("existing").path
+        try FileManager.default.createDirectory(atPath: existing, withIntermediateDirectories: true)
+        let before = TreeSnapshot(of: directory.url.path)
+        let lock = try DirectoryLock(directory: existing + "/a/b/c")
+        let stale = open(existing + "/a/b/c/.lock", O_RDONLY)
+        defer { close(stale) }
+        lock.release()
+        XCTAssertEqual(TreeSnapshot(of: directory.url.path), before)
+        XCTAssertEqual(flock(stale, LOCK_EX | LOCK_NB), 0, "the removed file is free")
+        let next = try DirectoryLock(directory: existing + "/a/b/c")
+        try Data("kept".utf8).write(to: URL(fileURLWithPath: existing + "/a/note.txt"))
+        next.release()
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: existing + "/a"), ["note.txt"])
+    }
+
     /// Moving aside renames every entry but the lock file into a new sibling folder, bytes
     /// unchanged; a second move in the same second gets a folder of its own.
     func testMoveAsideKeepsEveryFileAndTheLock() throws {

@@ -66,6 +66,19 @@ final class BatchPipelineTests: XCTestCase {
         XCTAssertEqual(batches.map(\.count), [8, 8, 8, 8, 8, 8])
     }
 
+    /// Dropping the remainder of 5 samples in batches of 8 would leave epochs without a step:
+    /// refused, naming both numbers; batches of 5 give one full batch.
+    func testDropRemainderOfASetSmallerThanABatchIsRefused() throws {
+        var settings = configuration(epochs: 1)
+        settings.batchRemainder = .drop
+        XCTAssertThrowsError(try BatchPipeline(dataset: CountingSource(count: 5), configuration: settings)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("a batch of 8") && text.contains("the 5 samples") && text.contains("at most 5"), text)
+        }
+        settings.batchSize = 5
+        XCTAssertEqual(try drain(try BatchPipeline(dataset: CountingSource(count: 5), configuration: settings)).map(\.count), [5])
+    }
+
     /// Random augmentations included: the stream must not depend on threads or prefetch depth.
     func testBitIdenticalForAnyThreadCountAndPrefetchDepth() throws {
         let directory = try TemporaryDirectory()

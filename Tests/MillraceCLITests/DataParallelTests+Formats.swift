@@ -73,9 +73,12 @@ extension DataParallelTests {
                 (0..<ranks).map { "rank-\($0)" })
             caches += (0..<ranks).map { "cache\(ranks)/rank-\($0)" }
         }
-        // What each cache holds at the end: only whole shards of the manifest, within the budget.
+        // What each cache holds at the end: its index (the files it wrote, the only ones it may
+        // delete) and only whole shards of the manifest, within the budget.
         for cache in caches {
-            let files = try FileManager.default.contentsOfDirectory(atPath: directory.path(cache).path)
+            let all = try FileManager.default.contentsOfDirectory(atPath: directory.path(cache).path)
+            XCTAssertTrue(all.contains(".millrace-cache"), "\(cache): \(all)")
+            let files = all.filter { $0 != ".millrace-cache" }
             XCTAssertTrue(files.allSatisfy { shardBytes[$0] != nil }, "\(cache): \(files)")
             for file in files {
                 let size = try FileManager.default.attributesOfItem(atPath: directory.path("\(cache)/\(file)").path)[.size] as? Int
