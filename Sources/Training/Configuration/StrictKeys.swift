@@ -87,8 +87,11 @@ extension Decoder {
 }
 
 /// A `SpecificationError` whose key is already the whole path from the file's top.
-struct AbsoluteSpecificationError: Error {
+struct AbsoluteSpecificationError: Error, CustomStringConvertible {
     var error: SpecificationError
+
+    /// The error's own description.
+    var description: String { error.description }
 }
 
 extension SpecificationError {
