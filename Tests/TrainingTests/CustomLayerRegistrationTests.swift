@@ -6,7 +6,17 @@ import Training
 import XCTest
 
 /// `{"type": "prelu", "initial_slope": 0.1}`.
-struct PReLUSpecification: LayerSpecification, Decodable {
+struct PReLUSpecification: LayerSpecification, KeyedSettings {
+    @Setting("initial_slope", .atLeast(0)) var initialSlope: Float? = nil
+
+    func makeLayer(in context: inout LayerBuildContext) throws -> any Layer {
+        PReLU(features: context.inputShape.reduce(1, *), initialSlope: initialSlope ?? 0.25)
+    }
+}
+
+/// `{"type": "prelu-coded", "initial_slope": 0.1}`: the same layer specified the way written
+/// before `KeyedSettings` (a `Decodable` struct whose `CodingKeys` list the keys).
+struct CodedPReLUSpecification: LayerSpecification, Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case initialSlope = "initial_slope"
     }
@@ -30,6 +40,7 @@ final class CustomLayerRegistrationTests: XCTestCase {
 
     override func setUp() {
         LayerRegistry.register("prelu", PReLUSpecification.self)
+        LayerRegistry.register("prelu-coded", CodedPReLUSpecification.self)
     }
 
     func testARegisteredLayerBuildsFromAPipelineFile() throws {
@@ -45,18 +56,30 @@ final class CustomLayerRegistrationTests: XCTestCase {
     }
 
     func testARegisteredLayerGetsTheUnknownKeyAndValueChecks() {
-        for (replacement, key, reason) in [
-            (#""initial_slope": 0.1, "slope": 1"#, "model.layers[1].slope", "unknown key"),
-            (#""initial_slope": -1"#, "model.layers[1].initial_slope", "-1.0 is not allowed: it must be 0 or more"),
-        ] {
-            let text = pipeline.replacingOccurrences(of: #""initial_slope": 0.1"#, with: replacement)
-            XCTAssertThrowsError(try RunConfiguration.decode(Data(text.utf8), path: "prelu.json")) { error in
-                let error = error as? RunConfigurationError
-                XCTAssertEqual(error?.key, key)
-                XCTAssertEqual(error?.reason, reason)
-                if reason == "unknown key" { XCTAssertEqual(error?.fix, "use one of: initial_slope, type") }
+        for type in ["prelu", "prelu-coded"] {
+            for (replacement, key, reason) in [
+                (#""initial_slope": 0.1, "slope": 1"#, "model.layers[1].slope", "unknown key"),
+                (#""initial_slope": -1"#, "model.layers[1].initial_slope", "-1.0 is not allowed: it must be 0 or more"),
+            ] {
+                let text = pipeline.replacingOccurrences(of: #""prelu", "initial_slope": 0.1"#, with: #""\#(type)", \#(replacement)"#)
+                XCTAssertThrowsError(try RunConfiguration.decode(Data(text.utf8), path: "prelu.json")) { error in
+                    let error = error as? RunConfigurationError
+                    XCTAssertEqual(error?.key, key, type)
+                    XCTAssertEqual(error?.reason, reason, type)
+                    if reason == "unknown key" { XCTAssertEqual(error?.fix, "use one of: initial_slope, type", type) }
+                }
             }
         }
+    }
+
+    func testALayerSpecifiedByItsCodingKeysStillDecodesAndSavesTheSame() throws {
+        let coded = pipeline.replacingOccurrences(of: #""type": "prelu""#, with: #""type": "prelu-coded""#)
+        let configuration = try RunConfiguration.decode(Data(coded.utf8), path: "prelu.json")
+        XCTAssertEqual((configuration.model.layers[1].specification as? CodedPReLUSpecification)?.initialSlope, 0.1)
+        let keyed = try RunConfiguration.decode(Data(pipeline.utf8), path: "prelu.json")
+        XCTAssertEqual(
+            configuration.jsonText(), keyed.jsonText().replacingOccurrences(of: #""type" : "prelu""#, with: #""type" : "prelu-coded""#))
+        XCTAssertEqual(try RunConfiguration.decode(Data(configuration.jsonText().utf8), path: "saved"), configuration)
     }
 
     func testARegisteredLayerTrainsThroughATrainingRun() throws {

@@ -2,27 +2,21 @@ import Layers
 import Tensors
 
 /// `dense`: a fully connected layer.
-public struct DenseSpecification: LayerSpecification, Decodable {
-    /// The keys.
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case units, weights, bias, initializer
-    }
+public struct DenseSpecification: LayerSpecification, KeyedSettings {
     /// Output units (omitted on the last dense layer: the number of classes).
-    public var units: Int?
+    @Setting("units", .atLeast(1)) public var units: Int? = nil
     /// Initial weights as rows `[input][output]`.
-    public var weights: [[Float]]?
+    @Setting("weights") public var weights: [[Float]]? = nil
     /// Initial bias.
-    public var bias: [Float]?
+    @Setting("bias") public var bias: [Float]? = nil
     /// The weight initializer.
-    public var initializer: WeightInitializer?
+    @Setting("initializer") public var initializer: WeightInitializer? = nil
+
+    /// A layer as wide as the classes when last.
+    public init() {}
 
     /// Dense layers flatten images first.
     public var needsFlatInput: Bool { true }
-
-    /// Units must be positive.
-    public func validate() throws {
-        if let units { try SpecificationError.require(units > 0, "units", units, mustBe: "1 or more") }
-    }
 
     /// The layer for `[features]` inputs.
     public func makeLayer(in context: inout LayerBuildContext) throws -> any Layer {
@@ -46,28 +40,24 @@ public struct DenseSpecification: LayerSpecification, Decodable {
 }
 
 /// `conv2d`: a 2-D convolution.
-public struct Conv2DSpecification: LayerSpecification, Decodable {
-    /// The keys.
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case filters, kernel, stride, padding, initializer
-    }
-    /// Output channels.
-    public var filters: Int
+public struct Conv2DSpecification: LayerSpecification, KeyedSettings {
+    /// Output channels (required).
+    @Setting("filters", .atLeast(1)) public var filters = 1
     /// Window size (default 3).
-    public var kernel: Int?
+    @Setting("kernel", .atLeast(1)) public var kernel: Int? = nil
     /// Step (default 1).
-    public var stride: Int?
+    @Setting("stride", .atLeast(1)) public var stride: Int? = nil
     /// Zero padding (default 0).
-    public var padding: Int?
+    @Setting("padding", .atLeast(0)) public var padding: Int? = nil
     /// The weight initializer.
-    public var initializer: WeightInitializer?
+    @Setting("initializer") public var initializer: WeightInitializer? = nil
 
-    /// Filters, kernel and stride positive, padding not negative.
-    public func validate() throws {
-        try SpecificationError.require(filters > 0, "filters", filters, mustBe: "1 or more")
-        if let kernel { try SpecificationError.require(kernel > 0, "kernel", kernel, mustBe: "1 or more") }
-        if let stride { try SpecificationError.require(stride > 0, "stride", stride, mustBe: "1 or more") }
-        if let padding { try SpecificationError.require(padding >= 0, "padding", padding, mustBe: "0 or more") }
+    /// One filter (the placeholder).
+    public init() {}
+
+    /// Filters, kernel and stride positive, padding not negative and less than the kernel.
+    public func validate() throws(SpecificationError) {
+        try validateSettings()
         // A padding of the kernel's size or more gives border windows of padding only.
         if let padding {
             let size = kernel ?? 3
@@ -85,31 +75,22 @@ public struct Conv2DSpecification: LayerSpecification, Decodable {
 }
 
 /// The settings shared by `maxpool` and `avgpool`.
-public protocol PoolingSpecification: LayerSpecification, Decodable {
+public protocol PoolingSpecification: LayerSpecification, KeyedSettings {
     /// Window size (default 2).
     var kernel: Int? { get }
     /// Step (default: the window size).
     var stride: Int? { get }
 }
 
-extension PoolingSpecification {
-    /// Kernel and stride positive.
-    public func validate() throws {
-        if let kernel { try SpecificationError.require(kernel > 0, "kernel", kernel, mustBe: "1 or more") }
-        if let stride { try SpecificationError.require(stride > 0, "stride", stride, mustBe: "1 or more") }
-    }
-}
-
 /// `maxpool`: the largest value of each window.
 public struct MaxPoolSpecification: PoolingSpecification {
-    /// The keys.
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case kernel, stride
-    }
     /// Window size (default 2).
-    public var kernel: Int?
+    @Setting("kernel", .atLeast(1)) public var kernel: Int? = nil
     /// Step (default: the window size).
-    public var stride: Int?
+    @Setting("stride", .atLeast(1)) public var stride: Int? = nil
+
+    /// 2x2 windows.
+    public init() {}
 
     /// The layer for image inputs.
     public func makeLayer(in context: inout LayerBuildContext) throws -> any Layer {
@@ -120,14 +101,13 @@ public struct MaxPoolSpecification: PoolingSpecification {
 
 /// `avgpool`: the mean of each window.
 public struct AvgPoolSpecification: PoolingSpecification {
-    /// The keys.
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case kernel, stride
-    }
     /// Window size (default 2).
-    public var kernel: Int?
+    @Setting("kernel", .atLeast(1)) public var kernel: Int? = nil
     /// Step (default: the window size).
-    public var stride: Int?
+    @Setting("stride", .atLeast(1)) public var stride: Int? = nil
+
+    /// 2x2 windows.
+    public init() {}
 
     /// The layer for image inputs.
     public func makeLayer(in context: inout LayerBuildContext) throws -> any Layer {
@@ -137,20 +117,12 @@ public struct AvgPoolSpecification: PoolingSpecification {
 }
 
 /// `dropout`.
-public struct DropoutSpecification: LayerSpecification, Decodable {
-    /// The keys.
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case probability
-    }
+public struct DropoutSpecification: LayerSpecification, KeyedSettings {
     /// The probability of zeroing an element (default 0.5).
-    public var probability: Float?
+    @Setting("probability", .within(0..<1)) public var probability: Float? = nil
 
-    /// The probability is in [0, 1).
-    public func validate() throws {
-        if let probability {
-            try SpecificationError.require(probability >= 0 && probability < 1, "probability", probability, mustBe: "a number in [0, 1)")
-        }
-    }
+    /// Half the elements.
+    public init() {}
 
     /// The layer.
     public func makeLayer(in context: inout LayerBuildContext) throws -> any Layer {
@@ -159,21 +131,14 @@ public struct DropoutSpecification: LayerSpecification, Decodable {
 }
 
 /// `batchnorm`: batch normalisation over the first axis of each sample (features or channels).
-public struct BatchNormSpecification: LayerSpecification, Decodable {
-    /// The keys.
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case momentum, epsilon
-    }
+public struct BatchNormSpecification: LayerSpecification, KeyedSettings {
     /// The running statistics' update rate (default 0.1).
-    public var momentum: Float?
+    @Setting("momentum", .within(0...1)) public var momentum: Float? = nil
     /// Added to the variance (default 1e-5).
-    public var epsilon: Float?
+    @Setting("epsilon", .positive()) public var epsilon: Float? = nil
 
-    /// Momentum in [0, 1], epsilon positive.
-    public func validate() throws {
-        if let momentum { try SpecificationError.require(momentum >= 0 && momentum <= 1, "momentum", momentum, mustBe: "a number in [0, 1]") }
-        if let epsilon { try SpecificationError.require(epsilon > 0 && epsilon.isFinite, "epsilon", epsilon, mustBe: "a positive number") }
-    }
+    /// The defaults.
+    public init() {}
 
     /// The layer for `inputShape[0]` features.
     public func makeLayer(in context: inout LayerBuildContext) throws -> any Layer {
@@ -188,12 +153,7 @@ public struct BatchNormSpecification: LayerSpecification, Decodable {
 
 /// A layer without settings (`relu`, `flatten`, ...), made by a closure.
 struct ParameterlessLayerSpecification: LayerSpecification {
-    enum CodingKeys: CodingKey, CaseIterable {
-        init?(stringValue: String) { nil }
-        init?(intValue: Int) { nil }
-        var stringValue: String { switch self {} }
-        var intValue: Int? { nil }
-    }
+    typealias CodingKeys = NoCodingKeys
 
     let type: String
     let make: @Sendable (LayerBuildContext) throws -> any Layer

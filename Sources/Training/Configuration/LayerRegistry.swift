@@ -11,6 +11,11 @@ public enum LayerRegistry {
 
     static let table = NameRegistry<Decode>(builtIns())
 
+    /// Makes `name` decode into `specification` (its settings are the allowed keys besides `type`).
+    public static func register<Specification: LayerSpecification & KeyedSettings>(_ name: String, _ specification: Specification.Type) {
+        table.register(name, decoder(for: specification))
+    }
+
     /// Makes `name` decode into `specification` (its `CodingKeys` are the allowed keys besides `type`).
     public static func register<Specification: LayerSpecification & Decodable>(_ name: String, _ specification: Specification.Type) {
         table.register(name, decoder(for: specification))
@@ -32,6 +37,12 @@ public enum LayerRegistry {
             return try decode(decoder)
         } catch let error as SpecificationError {
             throw error.absolute
+        }
+    }
+
+    private static func decoder<Specification: LayerSpecification & KeyedSettings>(for specification: Specification.Type) -> Decode {
+        { decoder in
+            try decoder.reportingMisfits { try Specification(from: decoder, alsoAllowing: ["type"], keyedMisfits: false) }
         }
     }
 

@@ -3,12 +3,15 @@ import Tensors
 
 /// The settings of one kind of layer in a pipeline file's `model.layers` (everything but
 /// `type`), and how to make the layer. A custom layer becomes usable from pipeline files with a
-/// `Decodable` specification and one `LayerRegistry.register(_:_:)` call.
+/// `KeyedSettings` specification (its keys are `@Setting` properties) and one
+/// `LayerRegistry.register(_:_:)` call.
 ///
-/// `CodingKeys` must list every key (`enum CodingKeys: String, CodingKey, CaseIterable`, with
-/// snake_case raw values): a key in the file that is not among them is an error listing them.
+/// A `Decodable` specification that is not `KeyedSettings` still works: its `CodingKeys` must
+/// then list every key (`enum CodingKeys: String, CodingKey, CaseIterable`, with snake_case raw
+/// values), and a key in the file that is not among them is an error listing them.
 public protocol LayerSpecification: Encodable, Sendable, Equatable {
-    /// Every key the layer's JSON object may hold besides `type`.
+    /// Every key the layer's JSON object may hold besides `type` (`KeyedSettings` specifications
+    /// list theirs as settings instead).
     associatedtype CodingKeys: CodingKey & CaseIterable
 
     /// Whether a flatten layer goes in front of this one when its input is an image (dense layers).
@@ -33,6 +36,16 @@ extension LayerSpecification {
     /// Whether `other` is the same specification.
     func isEqual(to other: any LayerSpecification) -> Bool {
         (other as? Self) == self
+    }
+}
+
+extension LayerSpecification where Self: KeyedSettings {
+    /// The keys are the settings.
+    public typealias CodingKeys = NoCodingKeys
+
+    /// Every setting's rule.
+    public func validate() throws(SpecificationError) {
+        try validateSettings()
     }
 }
 

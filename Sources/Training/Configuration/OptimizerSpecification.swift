@@ -2,9 +2,10 @@ import Optimizers
 
 /// The settings of one kind of optimizer in a pipeline file's `optimizer` object besides `type`,
 /// `learning_rate` and `weight_decay`, and how to make the optimizer. Register new kinds with
-/// `OptimizerRegistry.register(_:_:)`; `CodingKeys` lists the allowed keys.
+/// `OptimizerRegistry.register(_:_:)`; the keys are `@Setting` properties of a `KeyedSettings`
+/// specification (or, for another `Decodable` one, the cases of a `CaseIterable` `CodingKeys`).
 public protocol OptimizerSpecification: Encodable, Sendable, Equatable {
-    /// The optimizer's own keys.
+    /// The optimizer's own keys (`KeyedSettings` specifications list theirs as settings instead).
     associatedtype CodingKeys: CodingKey & CaseIterable
 
     /// Checks the values (keys relative to the `optimizer` object).
@@ -24,20 +25,29 @@ extension OptimizerSpecification {
     }
 }
 
-/// `sgd`: stochastic gradient descent with optional (Nesterov) momentum.
-public struct SGDSpecification: OptimizerSpecification, Decodable {
-    /// The keys.
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case momentum, nesterov
+extension OptimizerSpecification where Self: KeyedSettings {
+    /// The keys are the settings.
+    public typealias CodingKeys = NoCodingKeys
+
+    /// Every setting's rule.
+    public func validate() throws(SpecificationError) {
+        try validateSettings()
     }
+}
+
+/// `sgd`: stochastic gradient descent with optional (Nesterov) momentum.
+public struct SGDSpecification: OptimizerSpecification, KeyedSettings {
     /// The momentum factor (default 0).
-    public var momentum: Float?
+    @Setting("momentum", .atLeast(0)) public var momentum: Float? = nil
     /// Nesterov momentum (needs momentum).
-    public var nesterov: Bool?
+    @Setting("nesterov") public var nesterov: Bool? = nil
+
+    /// Plain SGD.
+    public init() {}
 
     /// Momentum not negative; Nesterov only with momentum.
-    public func validate() throws {
-        if let momentum { try SpecificationError.require(momentum >= 0 && momentum.isFinite, "momentum", momentum, mustBe: "0 or more") }
+    public func validate() throws(SpecificationError) {
+        try validateSettings()
         if nesterov == true {
             try SpecificationError.require(
                 (momentum ?? 0) > 0, "nesterov", true, mustBe: "false unless momentum is above 0",
@@ -52,24 +62,16 @@ public struct SGDSpecification: OptimizerSpecification, Decodable {
 }
 
 /// `adam`.
-public struct AdamSpecification: OptimizerSpecification, Decodable {
-    /// The keys.
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case beta1, beta2, epsilon
-    }
+public struct AdamSpecification: OptimizerSpecification, KeyedSettings {
     /// The first moment's decay (default 0.9).
-    public var beta1: Float?
+    @Setting("beta1", .within(0..<1)) public var beta1: Float? = nil
     /// The second moment's decay (default 0.999).
-    public var beta2: Float?
+    @Setting("beta2", .within(0..<1)) public var beta2: Float? = nil
     /// The denominator's guard (default 1e-8).
-    public var epsilon: Float?
+    @Setting("epsilon", .positive()) public var epsilon: Float? = nil
 
-    /// Betas in [0, 1), epsilon positive.
-    public func validate() throws {
-        if let beta1 { try SpecificationError.require(beta1 >= 0 && beta1 < 1, "beta1", beta1, mustBe: "a number in [0, 1)") }
-        if let beta2 { try SpecificationError.require(beta2 >= 0 && beta2 < 1, "beta2", beta2, mustBe: "a number in [0, 1)") }
-        if let epsilon { try SpecificationError.require(epsilon > 0 && epsilon.isFinite, "epsilon", epsilon, mustBe: "a positive number") }
-    }
+    /// The defaults.
+    public init() {}
 
     /// The optimizer.
     public func makeOptimizer(learningRate: Float, weightDecay: Float) throws -> any Optimizer {
@@ -85,7 +87,12 @@ public enum OptimizerRegistry {
 
     static let table = NameRegistry<Decode>(["sgd": decoder(for: SGDSpecification.self), "adam": decoder(for: AdamSpecification.self)])
 
-    /// Makes `name` decode into `specification`.
+    /// Makes `name` decode into `specification` (its settings are the allowed keys besides the common ones).
+    public static func register<Specification: OptimizerSpecification & KeyedSettings>(_ name: String, _ specification: Specification.Type) {
+        table.register(name, decoder(for: specification))
+    }
+
+    /// Makes `name` decode into `specification` (its `CodingKeys` are the allowed keys besides the common ones).
     public static func register<Specification: OptimizerSpecification & Decodable>(_ name: String, _ specification: Specification.Type) {
         table.register(name, decoder(for: specification))
     }
@@ -93,9 +100,24 @@ public enum OptimizerRegistry {
     /// The registered names, sorted.
     public static var names: [String] { table.names }
 
+    /// The settings of the optimizer of kind `type` whose JSON object `decoder` is at.
+    static func decode(type: String, from decoder: any Decoder) throws -> any OptimizerSpecification {
+        let decode: Decode
+        do { decode = try table.entry(named: type, key: "optimizer.type", what: "optimizer") } catch { throw error.absolute }
+        return try decode(decoder)
+    }
+
+    private static func decoder<Specification: OptimizerSpecification & KeyedSettings>(for specification: Specification.Type) -> Decode {
+        { decoder in
+            try decoder.reportingMisfits {
+                try Specification(from: decoder, alsoAllowing: RunConfiguration.Optimizer.settingKeys, keyedMisfits: false)
+            }
+        }
+    }
+
     private static func decoder<Specification: OptimizerSpecification & Decodable>(for specification: Specification.Type) -> Decode {
         { decoder in
-            try decoder.rejectUnknownKeys(Specification.CodingKeys.self, extra: RunConfiguration.Optimizer.CodingKeys.allCases.map(\.stringValue))
+            try decoder.rejectUnknownKeys(Specification.CodingKeys.self, extra: RunConfiguration.Optimizer.settingKeys)
             return try decoder.reportingMisfits { try Specification(from: decoder) }
         }
     }

@@ -3,68 +3,38 @@ import ImageFormats
 
 extension RunConfiguration {
     /// Where the data comes from.
-    public struct Dataset: Codable, Sendable, Equatable {
-        /// The keys.
-        public enum CodingKeys: String, CodingKey, CaseIterable {
-            case kind, path
-            case validationPath = "validation_path"
-            case validationSplit = "validation_split"
-            case channels, size, sizing
-            case labelColumn = "label_column"
-            case ignoreColumns = "ignore_columns"
-            case labels
-        }
-
-        /// `image-folder`, `csv` or `xor` (the seed's four XOR points).
-        public var kind: DataKind
+    public struct Dataset: KeyedSettings, Equatable {
+        /// `image-folder`, `csv`, `packed` or `xor` (the seed's four XOR points).
+        @Setting("kind") public var kind = DataKind.xor
         /// The folder or file (`RunConfiguration.load` resolves a relative path against the pipeline file's folder).
-        public var path: String?
+        @Setting("path") public var path: String? = nil
         /// A separate validation folder or file.
-        public var validationPath: String?
+        @Setting("validation_path") public var validationPath: String? = nil
         /// The fraction held out for validation when there is no validation path.
-        public var validationSplit: Double?
+        @Setting("validation_split", .within(0..<1, fix: "use a fraction such as 0.2")) public var validationSplit: Double? = nil
         /// Images: `gray`, `rgb` (default) or `rgba`.
-        public var channels: ImageChannels?
+        @Setting("channels") public var channels: ImageChannels? = nil
         /// Images: a fixed `[width, height]`.
-        public var size: [Int]?
+        @Setting("size", .require("[width, height] with positive numbers") { $0.count == 2 && $0.allSatisfy { $0 > 0 } })
+        public var size: [Int]? = nil
         /// Images: `resize` (default) or `center-crop` to reach `size`.
-        public var sizing: ImageSizingChoice?
+        @Setting("sizing") public var sizing: ImageSizingChoice? = nil
         /// CSV: the label column's name.
-        public var labelColumn: String?
+        @Setting("label_column") public var labelColumn: String? = nil
         /// CSV: columns left out of the features.
-        public var ignoreColumns: [String]?
+        @Setting("ignore_columns") public var ignoreColumns: [String]? = nil
         /// CSV: `numeric` (class indices, the default) or `text` (labels by first appearance).
-        public var labels: LabelEncoding?
+        @Setting("labels") public var labels: LabelEncoding? = nil
 
-        /// Decodes the section (unknown keys and words are errors).
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            kind = try container.decodeValue(DataKind.self, forKey: .kind)
-            path = try container.decodeValueIfPresent(String.self, forKey: .path)
-            validationPath = try container.decodeValueIfPresent(String.self, forKey: .validationPath)
-            validationSplit = try container.decodeValueIfPresent(Double.self, forKey: .validationSplit)
-            channels = try container.decodeValueIfPresent(ImageChannels.self, forKey: .channels)
-            size = try container.decodeValueIfPresent([Int].self, forKey: .size)
-            sizing = try container.decodeValueIfPresent(ImageSizingChoice.self, forKey: .sizing)
-            labelColumn = try container.decodeValueIfPresent(String.self, forKey: .labelColumn)
-            ignoreColumns = try container.decodeValueIfPresent([String].self, forKey: .ignoreColumns)
-            labels = try container.decodeValueIfPresent(LabelEncoding.self, forKey: .labels)
-        }
+        /// No data yet (xor, the placeholder).
+        public init() {}
 
-        /// A path unless `xor`; the split in [0, 1); a size of two positive numbers.
+        /// A path unless `xor`; then each key's rule.
         public func validate() throws(SpecificationError) {
             if kind != .xor && path == nil {
                 throw SpecificationError(key: "path", reason: "a path is required for \(kind.rawValue) data", fix: "give the data's path")
             }
-            if let validationSplit {
-                try SpecificationError.require(
-                    validationSplit >= 0 && validationSplit < 1, "validation_split", validationSplit, mustBe: "a number in [0, 1)",
-                    fix: "use a fraction such as 0.2")
-            }
-            if let size {
-                try SpecificationError.require(
-                    size.count == 2 && size.allSatisfy { $0 > 0 }, "size", size, mustBe: "[width, height] with positive numbers")
-            }
+            try validateSettings()
         }
 
         /// How images are decoded (rgb unless `channels` says otherwise).

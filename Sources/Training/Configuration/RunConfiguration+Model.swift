@@ -1,19 +1,11 @@
 extension RunConfiguration {
     /// The network.
-    public struct Model: Codable, Sendable, Equatable {
-        /// The keys.
-        public enum CodingKeys: String, CodingKey, CaseIterable {
-            case layers
-        }
+    public struct Model: KeyedSettings, Equatable {
+        /// The layers, first to last (decoded through `LayerRegistry`: a type nobody registered is an error).
+        @Setting("layers") public var layers: [LayerEntry] = []
 
-        /// The layers, first to last.
-        public var layers: [LayerEntry]
-
-        /// Decodes the section (unknown keys, and layer types nobody registered, are errors).
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            layers = try container.decodeValue([LayerEntry].self, forKey: .layers)
-        }
+        /// No layers yet.
+        public init() {}
 
         /// At least one layer, each with values in range.
         public func validate() throws(SpecificationError) {

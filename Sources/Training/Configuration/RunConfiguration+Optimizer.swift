@@ -2,51 +2,38 @@ import Optimizers
 
 extension RunConfiguration {
     /// The optimizer: the common keys here, the kind's own keys (`momentum`, `nesterov` for
-    /// `sgd`; `beta1`, `beta2`, `epsilon` for `adam`) in `settings`.
-    public struct Optimizer: Codable, Sendable, Equatable {
-        /// The keys every optimizer takes.
-        public enum CodingKeys: String, CodingKey, CaseIterable {
-            case type
-            case learningRate = "learning_rate"
-            case weightDecay = "weight_decay"
-        }
-
+    /// `sgd`; `beta1`, `beta2`, `epsilon` for `adam`) in `settings`, all in one JSON object.
+    public struct Optimizer: KeyedSettings, Equatable {
         /// A registered kind (`OptimizerRegistry`): `sgd` or `adam`.
-        public var type: String
+        @Setting("type", .registered(in: OptimizerRegistry.table, "optimizer")) public var type = "sgd"
         /// The (initial) learning rate.
-        public var learningRate: Float
+        @Setting("learning_rate", .positive("a positive finite number")) public var learningRate: Float = 0.01
         /// L2 penalty.
-        public var weightDecay: Float?
+        @Setting("weight_decay", .atLeast(0)) public var weightDecay: Float? = nil
         /// The kind's own settings.
-        public var settings: any OptimizerSpecification
+        public var settings: any OptimizerSpecification = SGDSpecification()
 
-        /// Decodes the common keys, then the kind's settings through `OptimizerRegistry`.
+        /// Plain SGD at 0.01 (the placeholder).
+        public init() {}
+
+        /// Decodes `type`, then the kind's settings through `OptimizerRegistry` (which allows the
+        /// common keys besides the kind's own), then the common keys.
         public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            type = try container.decodeValue(String.self, forKey: .type)
-            let decode: OptimizerRegistry.Decode
-            do { decode = try OptimizerRegistry.table.entry(named: type, key: "optimizer.type", what: "optimizer") } catch { throw error.absolute }
-            settings = try decode(decoder)
-            learningRate = try container.decodeValue(Float.self, forKey: .learningRate)
-            weightDecay = try container.decodeValueIfPresent(Float.self, forKey: .weightDecay)
+            self.init()
+            try _type.load(from: decoder.container(keyedBy: AnyCodingKey.self), keyedMisfits: true)
+            settings = try OptimizerRegistry.decode(type: type, from: decoder)
+            try loadSettings(from: decoder)
         }
 
         /// Encodes the common keys and the settings in one object.
         public func encode(to encoder: any Encoder) throws {
             try settings.encode(to: encoder)
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(type, forKey: .type)
-            try container.encode(learningRate, forKey: .learningRate)
-            try container.encodeIfPresent(weightDecay, forKey: .weightDecay)
+            try storeSettings(in: encoder)
         }
 
-        /// A positive finite rate, a weight decay not negative, the kind's own checks.
+        /// The common keys' rules, then the kind's own checks.
         public func validate() throws(SpecificationError) {
-            try SpecificationError.require(
-                learningRate > 0 && learningRate.isFinite, "learning_rate", learningRate, mustBe: "a positive finite number")
-            if let weightDecay {
-                try SpecificationError.require(weightDecay >= 0 && weightDecay.isFinite, "weight_decay", weightDecay, mustBe: "0 or more")
-            }
+            try validateSettings()
             do { try settings.validate() } catch { throw SpecificationError(error) }
         }
 
@@ -58,47 +45,31 @@ extension RunConfiguration {
     }
 
     /// The learning-rate schedule.
-    public struct Schedule: Codable, Sendable, Equatable {
-        /// The keys.
-        public enum CodingKeys: String, CodingKey, CaseIterable {
-            case type, factor, every, minimum
-        }
-
+    public struct Schedule: KeyedSettings, Equatable {
         /// `constant`, `step` or `cosine`.
-        public var type: ScheduleKind
+        @Setting("type") public var type = ScheduleKind.constant
         /// Step decay: the factor (default 0.1).
-        public var factor: Float?
+        @Setting("factor", .positive()) public var factor: Float? = nil
         /// Step decay: steps between decays (default ten epochs).
-        public var every: Int?
+        @Setting("every", .atLeast(1)) public var every: Int? = nil
         /// Cosine: the final rate (default 0).
-        public var minimum: Float?
+        @Setting("minimum", .atLeast(0)) public var minimum: Float? = nil
 
-        /// Decodes the section (unknown keys and words are errors).
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            type = try container.decodeValue(ScheduleKind.self, forKey: .type)
-            factor = try container.decodeValueIfPresent(Float.self, forKey: .factor)
-            every = try container.decodeValueIfPresent(Int.self, forKey: .every)
-            minimum = try container.decodeValueIfPresent(Float.self, forKey: .minimum)
-        }
+        /// A constant rate.
+        public init() {}
 
-        /// Values in range, and only the keys of this type.
+        /// Only the keys of this type, then each key's rule.
         public func validate() throws(SpecificationError) {
-            if let factor {
+            let owners: [(key: String, value: Any?, type: ScheduleKind)] = [
+                ("factor", factor, .step), ("every", every, .step), ("minimum", minimum, .cosine),
+            ]
+            for owner in owners {
+                guard let value = owner.value else { continue }
                 try SpecificationError.require(
-                    type == .step, "factor", factor, mustBe: "absent unless the type is step", fix: "remove it or use \"type\": \"step\"")
-                try SpecificationError.require(factor > 0 && factor.isFinite, "factor", factor, mustBe: "a positive number")
+                    type == owner.type, owner.key, value, mustBe: "absent unless the type is \(owner.type.rawValue)",
+                    fix: "remove it or use \"type\": \"\(owner.type.rawValue)\"")
             }
-            if let every {
-                try SpecificationError.require(
-                    type == .step, "every", every, mustBe: "absent unless the type is step", fix: "remove it or use \"type\": \"step\"")
-                try SpecificationError.require(every > 0, "every", every, mustBe: "1 or more")
-            }
-            if let minimum {
-                try SpecificationError.require(
-                    type == .cosine, "minimum", minimum, mustBe: "absent unless the type is cosine", fix: "remove it or use \"type\": \"cosine\"")
-                try SpecificationError.require(minimum >= 0 && minimum.isFinite, "minimum", minimum, mustBe: "0 or more")
-            }
+            try validateSettings()
         }
     }
 }

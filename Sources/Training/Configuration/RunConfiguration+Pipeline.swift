@@ -2,57 +2,31 @@ import DataPipeline
 
 extension RunConfiguration {
     /// How samples become batches.
-    public struct Pipeline: Codable, Sendable, Equatable {
-        /// The keys.
-        public enum CodingKeys: String, CodingKey, CaseIterable {
-            case batchSize = "batch_size"
-            case shuffle, threads, prefetch
-            case windowChunks = "window_chunks"
-            case augmentations
-            case skipBadFraction = "skip_bad_fraction"
-        }
-
+    public struct Pipeline: KeyedSettings, Equatable {
         /// Samples per batch (`0`: the whole training set, for full-batch gradient descent).
-        public var batchSize: Int
+        @Setting("batch_size", .atLeast(0, "0 (the whole set) or more")) public var batchSize = 0
         /// Whether to shuffle every epoch.
-        public var shuffle: Bool?
+        @Setting("shuffle") public var shuffle: Bool? = nil
         /// Decode threads.
-        public var threads: Int?
+        @Setting("threads", .atLeast(1)) public var threads: Int? = nil
         /// Batches prepared ahead.
-        public var prefetch: Int?
+        @Setting("prefetch", .atLeast(1)) public var prefetch: Int? = nil
         /// Chunks shuffled together (streaming CSV).
-        public var windowChunks: Int?
+        @Setting("window_chunks", .atLeast(1)) public var windowChunks: Int? = nil
         /// Per-sample transforms: `{"normalize": {"mean": [..], "std": [..]}}`, `{"flip": 0.5}`, `{"crop_padding": 4}`.
-        public var augmentations: [Augmentation]?
+        @Setting("augmentations") public var augmentations: [Augmentation]? = nil
         /// A fraction of samples that may be skipped (for example `0.01`) instead of failing.
-        public var skipBadFraction: Double?
+        @Setting("skip_bad_fraction", .within(0...1)) public var skipBadFraction: Double? = nil
 
-        /// Decodes the section (unknown keys are errors).
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            batchSize = try container.decodeValue(Int.self, forKey: .batchSize)
-            shuffle = try container.decodeValueIfPresent(Bool.self, forKey: .shuffle)
-            threads = try container.decodeValueIfPresent(Int.self, forKey: .threads)
-            prefetch = try container.decodeValueIfPresent(Int.self, forKey: .prefetch)
-            windowChunks = try container.decodeValueIfPresent(Int.self, forKey: .windowChunks)
-            augmentations = try container.decodeValueIfPresent([Augmentation].self, forKey: .augmentations)
-            skipBadFraction = try container.decodeValueIfPresent(Double.self, forKey: .skipBadFraction)
-        }
+        /// Whole-set batches (the placeholder).
+        public init() {}
 
-        /// Counts in range, every augmentation valid.
+        /// Each key's rule and augmentation; normalisation only first.
         public func validate() throws(SpecificationError) {
-            try SpecificationError.require(batchSize >= 0, "batch_size", batchSize, mustBe: "0 (the whole set) or more")
-            if let threads { try SpecificationError.require(threads > 0, "threads", threads, mustBe: "1 or more") }
-            if let prefetch { try SpecificationError.require(prefetch > 0, "prefetch", prefetch, mustBe: "1 or more") }
-            if let windowChunks { try SpecificationError.require(windowChunks > 0, "window_chunks", windowChunks, mustBe: "1 or more") }
-            if let skipBadFraction {
-                try SpecificationError.require(
-                    skipBadFraction >= 0 && skipBadFraction <= 1, "skip_bad_fraction", skipBadFraction, mustBe: "a number in [0, 1]")
-            }
+            try validateSettings()
+            // Normalisation is preprocessing (applied in validation, evaluation and prediction
+            // too, before any random augmentation): only the first entry may normalise.
             for (index, augmentation) in (augmentations ?? []).enumerated() {
-                try SpecificationError.within("augmentations[\(index)]") { () throws(SpecificationError) in try augmentation.validate() }
-                // Normalisation is preprocessing (applied in validation, evaluation and prediction
-                // too, before any random augmentation): only the first entry may normalise.
                 try SpecificationError.require(
                     index == 0 || augmentation.normalize == nil, "augmentations[\(index)].normalize", "normalize",
                     mustBe: "the first augmentation (normalisation is preprocessing and comes first)",
@@ -67,30 +41,16 @@ extension RunConfiguration {
     }
 
     /// One augmentation: exactly one of `normalize`, `flip`, `crop_padding`.
-    public struct Augmentation: Codable, Sendable, Equatable {
-        /// The keys.
-        public enum CodingKeys: String, CodingKey, CaseIterable {
-            case normalize, flip
-            case cropPadding = "crop_padding"
-        }
-
+    public struct Augmentation: KeyedSettings, Equatable {
         /// Normalisation.
-        public struct Normalize: Codable, Sendable, Equatable {
-            /// The keys.
-            public enum CodingKeys: String, CodingKey, CaseIterable {
-                case mean, std
-            }
+        public struct Normalize: KeyedSettings, Equatable {
             /// Means per channel (or one for all).
-            public var mean: [Float]
+            @Setting("mean") public var mean: [Float] = []
             /// Standard deviations per channel (or one for all).
-            public var std: [Float]
+            @Setting("std") public var std: [Float] = []
 
-            /// Decodes the object (unknown keys are errors).
-            public init(from decoder: any Decoder) throws {
-                let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-                mean = try container.decodeValue([Float].self, forKey: .mean)
-                std = try container.decodeValue([Float].self, forKey: .std)
-            }
+            /// No values yet.
+            public init() {}
 
             /// Non-empty lists of equal length, finite means, positive finite deviations.
             public func validate() throws(SpecificationError) {
@@ -103,19 +63,14 @@ extension RunConfiguration {
         }
 
         /// `(x - mean) / std` per channel.
-        public var normalize: Normalize?
+        @Setting("normalize") public var normalize: Normalize? = nil
         /// Horizontal flip probability.
-        public var flip: Float?
+        @Setting("flip", .within(0...1, "a probability in [0, 1]")) public var flip: Float? = nil
         /// Random crop with this much zero padding.
-        public var cropPadding: Int?
+        @Setting("crop_padding", .atLeast(0)) public var cropPadding: Int? = nil
 
-        /// Decodes the object (unknown keys are errors).
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            normalize = try container.decodeValueIfPresent(Normalize.self, forKey: .normalize)
-            flip = try container.decodeValueIfPresent(Float.self, forKey: .flip)
-            cropPadding = try container.decodeValueIfPresent(Int.self, forKey: .cropPadding)
-        }
+        /// No transform yet.
+        public init() {}
 
         /// Exactly one transform, with a value in range.
         public func validate() throws(SpecificationError) {
@@ -127,9 +82,7 @@ extension RunConfiguration {
                         ? "an augmentation with no transform" : "one augmentation with several transforms (\(given.joined(separator: ", ")))",
                     fix: "give exactly one of normalize, flip, crop_padding per list entry")
             }
-            if let normalize { try SpecificationError.within("normalize") { () throws(SpecificationError) in try normalize.validate() } }
-            if let flip { try SpecificationError.require(flip >= 0 && flip <= 1, "flip", flip, mustBe: "a probability in [0, 1]") }
-            if let cropPadding { try SpecificationError.require(cropPadding >= 0, "crop_padding", cropPadding, mustBe: "0 or more") }
+            try validateSettings()
         }
 
         /// The data pipeline's transform.

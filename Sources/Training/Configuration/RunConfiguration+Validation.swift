@@ -1,21 +1,14 @@
+extension SettingRule where Value == String {
+    /// A run name (`RunConfiguration.checkName(_:)`).
+    static var runName: SettingRule {
+        SettingRule { name, _ throws(SpecificationError) in try RunConfiguration.checkName(name) }
+    }
+}
+
 extension RunConfiguration {
     /// Checks every value that needs no data (run when a file is decoded, and again with the data).
     public func validate(path: String = "pipeline") throws(RunConfigurationError) {
-        do {
-            try RunConfiguration.checkName(name)
-            try SpecificationError.require(epochs > 0, "epochs", epochs, mustBe: "1 or more")
-            try SpecificationError.within("dataset") { () throws(SpecificationError) in try dataset.validate() }
-            try SpecificationError.within("pipeline") { () throws(SpecificationError) in try pipeline.validate() }
-            try SpecificationError.within("model") { () throws(SpecificationError) in try model.validate() }
-            _ = try LossRegistry.table.entry(named: loss, key: "loss", what: "loss")
-            _ = try OptimizerRegistry.table.entry(named: optimizer.type, key: "optimizer.type", what: "optimizer")
-            try SpecificationError.within("optimizer") { () throws(SpecificationError) in try optimizer.validate() }
-            if let schedule { try SpecificationError.within("schedule") { () throws(SpecificationError) in try schedule.validate() } }
-            if let checkpoint { try SpecificationError.within("checkpoint") { () throws(SpecificationError) in try checkpoint.validate() } }
-            if let logging { try SpecificationError.within("logging") { () throws(SpecificationError) in try logging.validate() } }
-        } catch {
-            throw RunConfigurationError(path: path, error)
-        }
+        do { try validateSettings() } catch { throw RunConfigurationError(path: path, error) }
     }
 
     /// A run name becomes a folder name (`runs/<name>`): it may not be empty, name a parent

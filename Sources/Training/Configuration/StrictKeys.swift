@@ -24,6 +24,19 @@ public struct AnyCodingKey: CodingKey, Hashable, Sendable {
     }
 }
 
+/// The coding keys of an object without keys of its own (a `KeyedSettings` specification lists
+/// its keys as settings; a parameterless layer has none).
+public enum NoCodingKeys: CodingKey, CaseIterable {
+    /// No key has this name.
+    public init?(stringValue: String) { nil }
+    /// No key has this position.
+    public init?(intValue: Int) { nil }
+    /// Never called: there is no case.
+    public var stringValue: String { switch self {} }
+    /// None.
+    public var intValue: Int? { nil }
+}
+
 extension Decoder {
     /// Throws a `SpecificationError` naming the first key of this JSON object that is not one of
     /// `allowed` (the coding keys of the type being decoded, plus `extra`), listing the allowed keys.
@@ -74,8 +87,11 @@ extension Decoder {
 }
 
 /// A `SpecificationError` whose key is already the whole path from the file's top.
-struct AbsoluteSpecificationError: Error {
+struct AbsoluteSpecificationError: Error, CustomStringConvertible {
     var error: SpecificationError
+
+    /// The error's own description.
+    var description: String { error.description }
 }
 
 extension SpecificationError {
