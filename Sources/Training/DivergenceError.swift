@@ -25,7 +25,7 @@ public struct DivergenceError: Error, Equatable, CustomStringConvertible {
 
     /// One line: where, what, and what to do.
     public var description: String {
-        "training diverged at step \(step) (epoch \(epoch + 1), batch \(batchInEpoch + 1)): the loss is \(loss); "
+        "training diverged at step \(step) (epoch \(epoch + 1), batch \(batchInEpoch + 1)): the loss is \(loss.isNaN ? "NaN" : "\(loss)"); "
             + "nothing after the last checkpoint is saved. Lower the learning rate (it was \(learningRate)), "
             + "check the data for NaN or infinite values, or continue from the last checkpoint with --resume --learning-rate <smaller>"
     }
