@@ -1,0 +1,134 @@
+import Dispatch
+import Foundation
+import Synchronization
+import Tensors
+
+/// The producer side of a `BatchPipeline`: runs on its own thread, reads each batch's samples
+/// (sampler order, this rank's slice), decodes them on the decode threads, leaves out bad samples
+/// under the skip policy and puts the batches into the prefetch buffer. Everything the consumer
+/// side may touch from another thread (the buffer, the statistics, cancellation) is thread-safe.
+final class ProducerContext: @unchecked Sendable {
+    static let running = Atomic<Int>(0)
+
+    let loader: any SampleLoader
+    let plan: EpochPlan
+    let configuration: PipelineConfiguration
+    let transforms: [SampleTransform]
+    let seed: UInt64
+    let quarantine: Quarantine
+    let buffer: PrefetchBuffer<Result<Batch, Error>>
+    let statistics = Mutex(PipelineStatistics())
+    private let cancelled = Atomic<Bool>(false)
+    let workers: [WorkerScratch]
+    private let recycled = Mutex<[Tensor]>([])
+
+    init(
+        loader: any SampleLoader, plan: EpochPlan, configuration: PipelineConfiguration, transforms: [SampleTransform], seed: UInt64,
+        quarantine: Quarantine
+    ) {
+        self.loader = loader
+        self.plan = plan
+        self.configuration = configuration
+        self.transforms = transforms
+        self.seed = seed
+        self.quarantine = quarantine
+        buffer = PrefetchBuffer(capacity: configuration.prefetchDepth)
+        workers = (0..<configuration.threads).map { _ in WorkerScratch() }
+    }
+
+    func recycle(_ tensor: Tensor) {
+        recycled.withLock { pool in
+            if pool.count < configuration.prefetchDepth + 2 { pool.append(tensor) }
+        }
+    }
+
+    /// A tensor of `shape` whose storage may be a recycled batch's (contents undefined: every
+    /// element is written before use).
+    func batchTensor(_ shape: [Int]) -> Tensor {
+        let count = Tensor.elementCount(of: shape)
+        let reused = recycled.withLock { pool -> Tensor? in
+            guard let index = pool.firstIndex(where: { $0.count == count }) else { return nil }
+            return pool.remove(at: index)
+        }
+        return reused?.reshaped(to: shape) ?? Tensor(shape: shape, unsafeUninitialized: { _ in })
+    }
+
+    /// Stops the producer after the batch it is making and wakes both sides of the buffer.
+    /// Safe from any thread.
+    func cancel() {
+        cancelled.store(true, ordering: .relaxed)
+        buffer.cancel()
+    }
+
+    func start(from state: PipelineState) {
+        ProducerContext.running.add(1, ordering: .relaxed)
+        let thread = Thread { [self] in
+            let began = DispatchTime.now().uptimeNanoseconds
+            run(from: state)
+            statistics.withLock { $0.producerSeconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9 }
+            ProducerContext.running.subtract(1, ordering: .relaxed)
+        }
+        thread.name = "millrace.pipeline.producer"
+        thread.start()
+    }
+
+    private func run(from state: PipelineState) {
+        var epoch = state.epoch
+        var position = state.position
+        var recorded = Set<Int>()
+        let used = plan.usedPerEpoch
+        while !cancelled.load(ordering: .relaxed) {
+            if let epochs = configuration.epochs, epoch >= epochs { break }
+            guard used > 0 else { break }
+            if position >= used {
+                epoch += 1
+                position = 0
+                continue
+            }
+            let globalCount = min(configuration.batchSize, used - position)
+            let slice = plan.slice(ofBatchOf: globalCount)
+            let count = slice.count
+            let keys = loader.keys(
+                epoch: epoch, orderPositions: ((position + slice.lowerBound)..<(position + slice.upperBound)).map(plan.orderPosition))
+            let readStart = DispatchTime.now().uptimeNanoseconds
+            do {
+                try loader.prepare(keys, threads: configuration.threads)
+            } catch {
+                _ = buffer.put(.failure(error))
+                break
+            }
+            let decodeStart = DispatchTime.now().uptimeNanoseconds
+            var rows = decode(keys, epoch: epoch)
+            statistics.withLock {
+                $0.readSeconds += Double(decodeStart - readStart) / 1e9
+                $0.decodeSeconds += Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
+                $0.samplesDecoded += count
+            }
+            if rows.failures.contains(where: { $0 != nil }) {
+                do {
+                    try leaveOutBadSamples(of: &rows, sliceStart: slice.lowerBound, recorded: &recorded)
+                } catch {
+                    _ = buffer.put(.failure(error))
+                    break
+                }
+            }
+            let indexInEpoch = position / configuration.batchSize
+            position += globalCount
+            let isLast = position >= used
+            var after = PipelineState(
+                seed: seed, epoch: isLast ? epoch + 1 : epoch, position: isLast ? 0 : position,
+                datasetCount: loader.count, batchSize: configuration.batchSize,
+                rank: configuration.rank, worldSize: configuration.worldSize)
+            after.version = 1
+            var batch = Batch(
+                features: rows.features, labels: rows.labels, indices: rows.keys, epoch: epoch, indexInEpoch: indexInEpoch,
+                isLastInEpoch: isLast, stateAfter: after,
+                globalCount: globalCount, sliceStart: slice.lowerBound, keptPositions: rows.keptPositions)
+            batch.leftOutIndices = rows.leftOut
+            statistics.withLock { $0.batchesProduced += 1 }
+            guard buffer.put(.success(batch)) else { return }
+            statistics.withLock { $0.largestDepth = max($0.largestDepth, buffer.depth) }
+        }
+        buffer.finish()
+    }
+}
