@@ -20,7 +20,7 @@ public final class BatchPipeline {
     public let sampleShape: [Int]
     /// Samples per epoch in the dataset.
     public let datasetCount: Int
-    /// Batches per epoch for this rank.
+    /// Batches per epoch (global batches under `slicing`: the same on every rank).
     public let batchesPerEpoch: Int
     /// Bad samples skipped under the `.skip` policy.
     public let quarantine: Quarantine
@@ -91,27 +91,16 @@ public final class BatchPipeline {
 
     private init(loader: any SampleLoader, configuration: PipelineConfiguration, transforms: [SampleTransform], state: PipelineState?) throws {
         guard configuration.batchSize > 0, configuration.threads > 0, configuration.prefetchDepth > 0,
-            configuration.worldSize > 0, (0..<configuration.worldSize).contains(configuration.rank),
             configuration.slicing.map({ $0.chunkSize > 0 && $0.rankCount > 0 && (0..<$0.rankCount).contains($0.rank) }) ?? true
         else {
             throw DataError(
                 .invalidOption, path: "pipeline",
-                reason: "batch size, threads, prefetch depth, world size and chunk size must be positive, and 0 <= rank < world size",
+                reason: "batch size, threads, prefetch depth, chunk size and rank count must be positive, and 0 <= rank < rank count",
                 fix: "correct the pipeline configuration")
         }
-        let start =
-            state
-            ?? PipelineState(
-                seed: configuration.seed, datasetCount: loader.count, batchSize: configuration.batchSize,
-                rank: configuration.rank, worldSize: configuration.worldSize)
-        if let state {
-            guard state.datasetCount == loader.count else {
-                throw PipelineError.incompatibleState("the state was saved with \(state.datasetCount) samples, the dataset has \(loader.count)")
-            }
-            guard state.rank == configuration.rank && state.worldSize == configuration.worldSize else {
-                throw PipelineError.incompatibleState(
-                    "the state is for rank \(state.rank) of \(state.worldSize), not \(configuration.rank) of \(configuration.worldSize)")
-            }
+        let start = state ?? PipelineState(seed: configuration.seed, datasetCount: loader.count, batchSize: configuration.batchSize)
+        if let state, state.datasetCount != loader.count {
+            throw PipelineError.incompatibleState("the state was saved with \(state.datasetCount) samples, the dataset has \(loader.count)")
         }
         self.configuration = configuration
         self.transforms = transforms
@@ -119,16 +108,14 @@ public final class BatchPipeline {
         datasetCount = loader.count
         quarantine = Quarantine(policy: configuration.badInput, expectedTotal: loader.count)
         let plan = EpochPlan(
-            count: loader.count, batchSize: configuration.batchSize, rank: configuration.rank, worldSize: configuration.worldSize,
-            shardRemainder: configuration.shardRemainder, batchRemainder: configuration.batchRemainder, slicing: configuration.slicing)
+            count: loader.count, batchSize: configuration.batchSize, batchRemainder: configuration.batchRemainder, slicing: configuration.slicing)
         // Dropping the remainder of a set smaller than one batch leaves no batch at all: every
         // epoch would end without a step, silently.
         guard plan.batchesPerEpoch > 0 || loader.count == 0 else {
             throw DataError(
                 .invalidOption, path: "pipeline",
-                reason: "a batch of \(configuration.batchSize) with the remainder dropped leaves no batch of the \(loader.count) samples"
-                    + (configuration.worldSize > 1 ? " (\(plan.perRank) per rank)" : ""),
-                fix: "use a batch size of at most \(max(1, plan.perRank)), or keep the remainder")
+                reason: "a batch of \(configuration.batchSize) with the remainder dropped leaves no batch of the \(loader.count) samples",
+                fix: "use a batch size of at most \(max(1, loader.count)), or keep the remainder")
         }
         batchesPerEpoch = plan.batchesPerEpoch
         var normalized = start

@@ -1,9 +1,8 @@
-/// What to do with samples that do not fill a whole share or batch.
+/// What to do with the samples of an epoch that do not fill a whole batch.
 public enum RemainderPolicy: String, Codable, Sendable {
-    /// Leave them out (every batch is full; every rank gets the same count).
+    /// Leave them out (every batch is full).
     case drop
-    /// Keep them: a short last batch; for sharding, pad by wrapping to the epoch's start so
-    /// every rank gets the same count (PyTorch's `DistributedSampler`).
+    /// Keep them: a short last batch.
     case keep
 }
 
@@ -17,13 +16,9 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     public var shuffle = true
     /// The last short batch of an epoch: dropped or kept.
     public var batchRemainder = RemainderPolicy.keep
-    /// This consumer's rank, for sharding.
-    public var rank = 0
-    /// The number of consumers sharing the data.
-    public var worldSize = 1
-    /// Samples that do not divide evenly among the ranks: dropped, or padded by wrapping.
-    public var shardRemainder = RemainderPolicy.keep
-    /// Data parallelism over each global batch (nil: this process reads whole batches).
+    /// Data parallelism over each global batch (nil: this process reads whole batches): the one
+    /// way to share the data among ranks. Each rank reads its chunks of every global batch of
+    /// `batchSize` samples, so the ranks' batches, and their states, are one process's.
     public var slicing: BatchSlicing?
     /// Threads decoding samples.
     public var threads = 1
@@ -40,4 +35,28 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
 
     /// Creates a configuration with the defaults.
     public init() {}
+}
+
+extension PipelineConfiguration {
+    /// Replaced by `slicing`: ranks no longer read interleaved shares of the epoch.
+    @available(*, unavailable, message: "share the data among ranks with `slicing` (BatchSlicing): each rank reads its chunks of every global batch")
+    public var rank: Int {
+        get { 0 }
+        set {}
+    }
+
+    /// Replaced by `slicing`: ranks no longer read interleaved shares of the epoch.
+    @available(*, unavailable, message: "share the data among ranks with `slicing` (BatchSlicing): each rank reads its chunks of every global batch")
+    public var worldSize: Int {
+        get { 1 }
+        set {}
+    }
+
+    /// Replaced by `slicing` and `batchRemainder`: every rank reads its chunks of the same global
+    /// batches.
+    @available(*, unavailable, message: "with `slicing` every rank reads its chunks of the same global batches; batchRemainder decides the last")
+    public var shardRemainder: RemainderPolicy {
+        get { .keep }
+        set {}
+    }
 }

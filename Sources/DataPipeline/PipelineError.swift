@@ -11,7 +11,7 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
         case .timedOut(let seconds):
             return "no batch arrived within \(seconds) s: the data source may be stalled; raise waitTimeout or check the source"
         case .incompatibleState(let reason):
-            return "cannot resume: \(reason); resume with the dataset and sharding the state was saved with"
+            return "cannot resume: \(reason); resume with the dataset the state was saved with"
         }
     }
 }

@@ -7,25 +7,21 @@ public struct PipelineState: Codable, Sendable, Equatable, Hashable {
     public var seed: UInt64
     /// The epoch of the next batch.
     public var epoch: Int
-    /// The position, in this rank's sequence of the epoch, of the next sample.
+    /// The position, in the epoch's order, of the next sample (of the next global batch's first
+    /// sample under data parallelism: the state is the same on every rank).
     public var position: Int
     /// The number of samples in the dataset (checked on resume).
     public var datasetCount: Int
     /// The batch size the position was counted with.
     public var batchSize: Int
-    /// This consumer's rank and the number of consumers.
-    public var rank: Int
-    /// The number of consumers.
-    public var worldSize: Int
 
-    /// Creates a state.
-    public init(seed: UInt64, epoch: Int = 0, position: Int = 0, datasetCount: Int, batchSize: Int, rank: Int = 0, worldSize: Int = 1) {
+    /// Creates a state. (States saved by earlier versions also hold `rank` and `worldSize`, always
+    /// 0 and 1 outside tests; decoding ignores them.)
+    public init(seed: UInt64, epoch: Int = 0, position: Int = 0, datasetCount: Int, batchSize: Int) {
         self.seed = seed
         self.epoch = epoch
         self.position = position
         self.datasetCount = datasetCount
         self.batchSize = batchSize
-        self.rank = rank
-        self.worldSize = worldSize
     }
 }

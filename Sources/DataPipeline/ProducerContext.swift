@@ -88,8 +88,7 @@ final class ProducerContext: @unchecked Sendable {
             let globalCount = min(configuration.batchSize, used - position)
             let slice = plan.slice(ofBatchOf: globalCount)
             let count = slice.count
-            let keys = loader.keys(
-                epoch: epoch, orderPositions: ((position + slice.lowerBound)..<(position + slice.upperBound)).map(plan.orderPosition))
+            let keys = loader.keys(epoch: epoch, orderPositions: Array((position + slice.lowerBound)..<(position + slice.upperBound)))
             let readStart = DispatchTime.now().uptimeNanoseconds
             do {
                 try loader.prepare(keys, threads: configuration.threads)
@@ -117,8 +116,7 @@ final class ProducerContext: @unchecked Sendable {
             let isLast = position >= used
             var after = PipelineState(
                 seed: seed, epoch: isLast ? epoch + 1 : epoch, position: isLast ? 0 : position,
-                datasetCount: loader.count, batchSize: configuration.batchSize,
-                rank: configuration.rank, worldSize: configuration.worldSize)
+                datasetCount: loader.count, batchSize: configuration.batchSize)
             after.version = 1
             var batch = Batch(
                 features: rows.features, labels: rows.labels, indices: rows.keys, epoch: epoch, indexInEpoch: indexInEpoch,
