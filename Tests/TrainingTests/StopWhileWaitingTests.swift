@@ -3,45 +3,11 @@ import DataPipeline
 import Dispatch
 import Layers
 import Optimizers
-import Synchronization
 import SystemIO
 import Tensors
 import TestSupport
 import Training
 import XCTest
-
-/// A source whose loads from `stallFrom` on block until `release()`: a stalled server, a slow
-/// disk, a FIFO whose writer went quiet.
-private final class StallingSource: RandomAccessDataset, @unchecked Sendable {
-    let count: Int
-    let stallFrom: Int
-    private let gate = DispatchSemaphore(value: 0)
-    private let stalled = Atomic<Int>(0)
-
-    init(count: Int, stallFrom: Int) {
-        self.count = count
-        self.stallFrom = stallFrom
-    }
-
-    var sampleShape: [Int] { [3] }
-    var classNames: [String] { ["a", "b"] }
-    func origin(at index: Int) -> SampleOrigin { .line(path: "stalling", line: index) }
-    /// Loads blocked right now.
-    var stalledLoads: Int { stalled.load(ordering: .relaxed) }
-
-    func load(_ index: Int, into destination: UnsafeMutableBufferPointer<Float>, scratch: WorkerScratch) throws -> Int {
-        if index >= stallFrom {
-            stalled.add(1, ordering: .relaxed)
-            gate.wait()
-            stalled.subtract(1, ordering: .relaxed)
-        }
-        for k in 0..<destination.count { destination[k] = Float(index % 5) - Float(k) }
-        return index % 2
-    }
-
-    /// Lets every blocked (and later) load go on.
-    func release() { for _ in 0..<64 { gate.signal() } }
-}
 
 /// A stop request is honoured while the consumer waits for a batch that does not come: the wait
 /// is woken (no polling), the step already taken is saved, and batches already prefetched are
