@@ -31,9 +31,12 @@ public final class BatchPipeline {
     /// Called with each warning as it is raised (on the consumer's thread).
     public var onWarning: ((String) -> Void)?
 
-    private let context: ProducerContext
+    let context: ProducerContext
     private var consumerStart: UInt64?
-    private var isDone = false
+    /// Whether the stream has ended for the consumer (end of data, an error, a stop).
+    private(set) var isDone = false
+    /// Whether an `asyncBatches` iterator owns the stream (then every other consumer is refused).
+    var hasAsyncConsumer = false
     private var labelMix: LabelMixCheck
 
     /// The number of producer threads running in this process (for tests and diagnostics).
@@ -161,13 +164,20 @@ public final class BatchPipeline {
     }
 
     /// The next batch, or nil at the end of the last epoch. Throws a sample's error at the batch
-    /// that holds it (under `.fail`), `tooManyBadSamples`, or `PipelineError.timedOut`.
+    /// that holds it (under `.fail`), `tooManyBadSamples`, or `PipelineError.timedOut`; and
+    /// `PipelineError.alreadyConsumed` once an `asyncBatches` iterator owns the stream.
     public func next() throws -> Batch? {
+        guard !hasAsyncConsumer else { throw PipelineError.alreadyConsumed }
         guard !isDone else { return nil }
         let began = DispatchTime.now().uptimeNanoseconds
-        if consumerStart == nil { consumerStart = began }
         let depth = context.buffer.depth
-        let taken = context.buffer.take(timeout: configuration.waitTimeout)
+        return try receive(context.buffer.take(timeout: configuration.waitTimeout), began: began, depth: depth)
+    }
+
+    /// The consumer's side of a take from the prefetch buffer begun at `began` with `depth`
+    /// batches waiting: the statistics, the state, the label-mix check and the end of the stream.
+    func receive(_ taken: PrefetchBuffer<Result<Batch, Error>>.Taken, began: UInt64, depth: Int) throws -> Batch? {
+        if consumerStart == nil { consumerStart = began }
         let ended = DispatchTime.now().uptimeNanoseconds
         let consumerStart = self.consumerStart ?? began
         context.statistics.withLock { statistics in

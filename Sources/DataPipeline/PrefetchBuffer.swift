@@ -131,3 +131,5 @@ final class PrefetchBuffer<Element>: @unchecked Sendable {
         return .item(item)
     }
 }
+
+extension PrefetchBuffer.Taken: Sendable where Element: Sendable {}

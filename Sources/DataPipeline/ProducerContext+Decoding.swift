@@ -20,6 +20,7 @@ struct DecodedRows {
 extension ProducerContext {
     /// Loads, transforms and collates the samples of `keys` on the decode threads, each straight
     /// into its slot of the batch tensor; a failed sample's slot is zeroed and its error kept.
+    /// After `cancel()` the threads take no further sample (the rows are then incomplete).
     func decode(_ keys: [Int], epoch: Int) -> DecodedRows {
         let count = keys.count
         let shape = loader.sampleShape
@@ -30,6 +31,7 @@ extension ProducerContext {
         let transforms = self.transforms
         let seed = self.seed
         let workers = self.workers
+        let producer = self
         let threadCount = min(workers.count, count)
         var features = batchTensor([count] + shape)
         features.withUnsafeMutableBufferPointer { out in
@@ -42,7 +44,7 @@ extension ProducerContext {
                         let scratch = workers[worker]
                         while true {
                             let slot = next.add(1, ordering: .relaxed).oldValue
-                            if slot >= count { break }
+                            if slot >= count || producer.isCancelled { break }
                             let destination = UnsafeMutableBufferPointer(rebasing: out[(slot * width)..<((slot + 1) * width)])
                             do {
                                 labelSlots[slot] = try loader.load(keys[slot], into: destination, scratch: scratch)

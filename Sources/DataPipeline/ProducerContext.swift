@@ -60,6 +60,9 @@ final class ProducerContext: @unchecked Sendable {
         buffer.cancel()
     }
 
+    /// Whether `cancel()` was called: the producer and its decode threads stop at the next sample.
+    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
     func start(from state: PipelineState) {
         ProducerContext.running.add(1, ordering: .relaxed)
         let thread = Thread { [self] in
@@ -98,6 +101,8 @@ final class ProducerContext: @unchecked Sendable {
             }
             let decodeStart = DispatchTime.now().uptimeNanoseconds
             var rows = decode(keys, epoch: epoch)
+            // A stop during the decode left the batch unfinished: it is never handed out.
+            if isCancelled { break }
             statistics.withLock {
                 $0.readSeconds += Double(decodeStart - readStart) / 1e9
                 $0.decodeSeconds += Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
