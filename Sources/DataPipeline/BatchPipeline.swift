@@ -11,6 +11,9 @@ import Tensors
 /// so batches are bit-identical for any thread count or prefetch depth. `state` (or a batch's
 /// `stateAfter`) is a few hundred bytes; a pipeline created with it continues with exactly the
 /// batches that would have followed, without decoding anything skipped.
+///
+/// One consumer: `next()` from one thread at a time, or one `asyncBatches` iterator in one task
+/// (the pipeline is not `Sendable`). `interruptWait()` and `statistics` are safe from any thread.
 public final class BatchPipeline {
     /// The configuration.
     public let configuration: PipelineConfiguration
