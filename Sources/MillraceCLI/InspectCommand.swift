@@ -106,7 +106,7 @@ struct InspectCommand: ParsableCommand {
         let loaded: LoadedCheckpoint
         if FileManager.default.fileExists(atPath: "\(path)/manifest.json") {
             loaded = try CheckpointStore.load(checkpoint: path)
-        } else if let latest = try CheckpointStore(directory: path, mode: .readOnly).loadLatest() {
+        } else if let latest = try CheckpointStore(directory: path, mode: .readOnly).loadLatestUndamaged(fix: "give another checkpoint") {
             loaded = latest
         } else {
             throw CheckpointError(.notFound, path: path, reason: "no loadable checkpoint", fix: "give another directory")

@@ -70,8 +70,13 @@ struct PackCommand: ParsableCommand {
         let limits = try PackCommand.limits(shardSize)
         let manifest: ShardManifest
         var oversized: [ShardPacker.OversizedSample] = []
+        // Before the input is walked: an output inside an image folder would read as a class.
+        try ShardPacker.checkOutput(output, source: input)
         if DataKind.of(path: input) == .csv {
-            manifest = try ShardPacker.pack(csv: input, options: CSVOptions(), output: output, limits: limits) { oversized.append($0) }
+            // A pack is training data: its labels must make a classification problem.
+            var options = CSVOptions()
+            options.checksClasses = true
+            manifest = try ShardPacker.pack(csv: input, options: options, output: output, limits: limits) { oversized.append($0) }
         } else {
             manifest = try ShardPacker.pack(
                 images: try ImageFolder(root: input, options: .init(channels: channels)), output: output, limits: limits,

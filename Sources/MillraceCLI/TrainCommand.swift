@@ -46,7 +46,13 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The memory the run may use (bytes, or 512MB, 8GB; default: the cgroup limit, else MemAvailable).")
     var memoryLimit: String?
 
-    @Option(help: "Seconds an HTTP transfer of packed data may receive nothing before it is retried (default 30).")
+    @Option(
+        help: """
+            Seconds an HTTP transfer of packed data may receive nothing before it is retried (default 30). A transfer may also \
+            last at most twice this plus 1 s per 64 KiB received (a minimum rate of 64 KiB/s), so a trickling server is cut \
+            off too. Each file is tried 5 times (0.75 s of backoff in all); once a shard fails every try, no other shard of \
+            that server is tried, so a dead or stalled server ends the run within about 5 x this.
+            """)
     var stallTimeout: StallTimeout?
 
     @Option(help: "Validate on this folder or file instead of a split.")

@@ -101,6 +101,7 @@ final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendab
         let ignored = finished
         let over = body.count + data.count > limit
         if !ignored && !over {
+            transfer.progress.add(data.count)
             body.append(data)
             lastProgress = DispatchTime.now().uptimeNanoseconds
         }

@@ -128,6 +128,7 @@ final class HTTPConnection {
             guard try transfer.wait(for: descriptor, events: Int32(POLLIN)) else { throw transfer.stalled() }
             let received = scratch.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if received > 0 {
+                transfer.progress.add(received)
                 pending += scratch[0..<received]
                 return true
             }

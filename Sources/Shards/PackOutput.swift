@@ -1,13 +1,15 @@
 import Foundation
 import SystemIO
 
-/// The folder a pack is written to: missing, empty, or holding an earlier pack of the same input
-/// and nothing else (its `manifest.json` names the same resolved input path and every other file
-/// is one of its shards). Anything else is refused, so `pack --output` never overwrites a
-/// checkpoint's `manifest.json` or any file it did not write.
+/// The folder a pack is written to: apart from the input (not the input, inside it, or around
+/// it: a pack inside an image folder would be walked as data next time), and missing, empty, or
+/// holding an earlier pack of the same input and nothing else (its `manifest.json` names the same
+/// resolved input path and every other file is one of its shards). Anything else is refused, so
+/// `pack --output` never overwrites a checkpoint's `manifest.json` or any file it did not write.
 enum PackOutput {
     /// Checks `output` for a pack of `source`; returns the earlier pack's manifest, if any.
     static func check(output: String, source: String) throws(DataError) -> ShardManifest? {
+        try checkPlacement(output: output, source: source)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory) else { return nil }
         guard isDirectory.boolValue else {
@@ -15,7 +17,7 @@ enum PackOutput {
         }
         let entries = try DirectoryListing.entries(of: output)
         guard !entries.isEmpty else { return nil }
-        let resolved = CachePlacement.resolved(source)
+        let resolved = PathOverlap.resolved(source)
         let refusal = { (why: String) in
             DataError(
                 .invalidOption, path: output, reason: "--output is not empty and \(why)",
@@ -33,6 +35,13 @@ enum PackOutput {
             throw refusal("holds \(other.name), which is not part of the earlier pack of \(resolved)")
         }
         return manifest
+    }
+
+    /// Throws when `output` is `source`, lies inside it or contains it (real paths compared).
+    static func checkPlacement(output: String, source: String) throws(DataError) {
+        try PathOverlap.refuse(
+            output, as: "--output", overlapping: source, named: "the input",
+            fix: "give an --output folder outside the input (such as a sibling folder)")
     }
 
     /// Deletes the shards of `previous` that `current` does not list (the new manifest is in place).

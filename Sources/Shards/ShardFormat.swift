@@ -213,8 +213,7 @@ public struct ShardManifest: Codable, Sendable, Equatable {
             if let problem = ShardManifest.problem(with: shard, seen: &seen) {
                 let shown = String(reflecting: String(shard.name.prefix(80)))
                 throw DataError(
-                    .corrupt, path: path,
-                    reason: "shard entry \(index) (name \(shown)) \(problem): shard names must be plain file names",
+                    .corrupt, path: path, reason: "shard entry \(index) (name \(shown)) \(problem)",
                     fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
             }
         }
@@ -225,20 +224,24 @@ public struct ShardManifest: Codable, Sendable, Equatable {
         }
     }
 
-    /// What is wrong with `shard`'s entry, or nil. The checks run in order, and only an entry that
-    /// passes the name checks is added to `seen` (the names so far) and checked for a repeat.
+    /// What is wrong with `shard`'s entry, with the rule it breaks, or nil. The checks run in
+    /// order, and only an entry that passes the name checks is added to `seen` (the names so far)
+    /// and checked for a repeat.
     private static func problem(with shard: Shard, seen: inout Set<String>) -> String? {
         let name = shard.name
-        if name.isEmpty { return "is empty" }
-        if name.utf8.contains(0x2F) { return "contains '/'" }
-        if name.utf8.contains(0) { return "contains a NUL byte" }
-        if name.hasPrefix(".") { return "starts with '.' (as '.', '..' and hidden or temporary names do)" }
-        if name.utf8.count > 255 { return "is longer than 255 bytes" }
-        if !seen.insert(name).inserted { return "appears twice" }
+        let nameProblem: String? =
+            if name.isEmpty { "is empty" } else if name.utf8.contains(0x2F) { "contains '/'" } else if name.utf8.contains(0) {
+                "contains a NUL byte"
+            } else if name.hasPrefix(".") { "starts with '.' (as '.', '..' and hidden or temporary names do)" } else if name.utf8.count > 255 {
+                "is longer than 255 bytes"
+            } else if !seen.insert(name).inserted { "appears twice" } else { nil }
+        if let nameProblem { return "\(nameProblem): shard names must be plain file names, each listed once" }
         if shard.bytes < 0 || shard.samples < 0 { return "has a negative size or sample count" }
         // Each sample has a 16-byte index entry after the 24-byte header.
-        if shard.samples > (shard.bytes - ShardFormat.headerSize) / ShardFormat.entrySize {
-            return "claims \(shard.samples) samples, more than its \(shard.bytes) bytes can index"
+        let indexable = max(0, (shard.bytes - ShardFormat.headerSize) / ShardFormat.entrySize)
+        if shard.samples > indexable {
+            return "claims \(shard.samples) samples, more than its \(shard.bytes) bytes can index (at most \(indexable): "
+                + "a \(ShardFormat.headerSize)-byte header and \(ShardFormat.entrySize) bytes of index per sample)"
         }
         return nil
     }

@@ -33,6 +33,13 @@ public enum ShardPacker {
         public var shard: String
     }
 
+    /// Throws when `output` is the input at `source`, lies inside it or contains it (symbolic
+    /// links and `..` resolved): a pack inside an image folder would be walked as data next time.
+    /// `pack` checks this itself; call it to refuse before opening the input.
+    public static func checkOutput(_ output: String, source: String) throws(DataError) {
+        try PackOutput.checkPlacement(output: output, source: source)
+    }
+
     /// Packs an image folder, keeping PNG bytes (or, with `decoded`, float pixels), in a seeded
     /// random order (nil keeps the folder's class-sorted order). `oversized` hears of each sample
     /// too large for the byte limit (it gets a shard of its own).
@@ -137,7 +144,7 @@ public enum ShardPacker {
         try flush()
         let manifest = ShardManifest(
             sampleFormat: format, sampleShape: sampleShape, channels: channels, classNames: classNames, shards: shards,
-            source: CachePlacement.resolved(source))
+            source: PathOverlap.resolved(source))
         // Written to a temporary file and renamed: a reader sees the old manifest or the new one.
         try Data(manifest.encoded()).write(to: URL(fileURLWithPath: "\(output)/manifest.json"), options: .atomic)
         PackOutput.removeShards(of: previous, keeping: manifest, in: output)

@@ -30,6 +30,11 @@ extension ShardSource {
     /// No local directory (a remote source).
     public var localDirectory: String? { nil }
 
+    /// The URL or path of the file `name` of this source, for messages.
+    public func address(of name: String) -> String {
+        location.hasSuffix("/") ? location + name : location + "/" + name
+    }
+
     /// Fetches without interruption (`cancellation` is ignored).
     public func fetch(_ name: String, maximumBytes: Int, cancellation: TransferCancellation) throws -> [UInt8] {
         try fetch(name, maximumBytes: maximumBytes)
@@ -97,8 +102,10 @@ public struct LocalShardSource: ShardSource {
 ///
 /// Every transfer has a stall timeout: when no byte arrives for `stallTimeout` seconds the
 /// transfer is abandoned as a transient failure (the stager retries it, then reports it). The
-/// whole transfer is bounded too: at most `10 x stallTimeout` plus one second per 64 KiB the
-/// manifest allows, so a server that trickles bytes cannot hold it forever.
+/// whole transfer is bounded too, by a minimum rate: it may last `2 x stallTimeout` plus one
+/// second per 64 KiB received, so at most `2 x stallTimeout + size / 64 KiB/s` for a shard of the
+/// size the manifest gives, and a server that trickles bytes (never stalling for a whole stall
+/// timeout) is abandoned after about twice the stall timeout.
 public struct HTTPShardSource: ShardSource {
     /// The stall timeout used when none is given (30 s).
     public static let defaultStallTimeout: Double = 30
@@ -130,13 +137,9 @@ public struct HTTPShardSource: ShardSource {
         try get(name, maximumBytes: maximumBytes, cancellation: cancellation)
     }
 
-    /// The longest one transfer of up to `bytes` bytes may take, in seconds.
-    func transferLimit(bytes: Int) -> Double { 10 * stallTimeout + Double(bytes) / 65536 }
-
     private func get(_ name: String, maximumBytes: Int, cancellation: TransferCancellation?) throws -> [UInt8] {
         let url = base.appendingPathComponent(name)
-        let transfer = HTTPTransfer(
-            name: name, stallTimeout: stallTimeout, limitSeconds: transferLimit(bytes: maximumBytes), cancellation: cancellation)
+        let transfer = HTTPTransfer(name: name, stallTimeout: stallTimeout, maximumBytes: maximumBytes, cancellation: cancellation)
         guard url.scheme?.lowercased() == "http" else { return try getWithURLSession(url, maximumBytes: maximumBytes, transfer: transfer) }
         switch try PlainHTTPClient(transfer: transfer).get(url, maximumBytes: maximumBytes) {
         case .body(let bytes): return bytes

@@ -9,7 +9,11 @@ import TabularFormats
 /// downloads ahead in the pipeline's order on a background thread, verifies each shard's size and
 /// CRC32 (a mismatch is fetched once more, then fails), writes under a temporary name and renames,
 /// and deletes a shard once the pipeline has consumed it. Transient errors are retried with
-/// backoff. Disk use (staged shards plus the one being fetched) never exceeds the budget.
+/// backoff (`attempts` tries, 50 ms doubling between them); once one shard has failed every
+/// attempt with a transient error (a dead or stalled server, a failing resolver, a trickle below
+/// the minimum rate), the source is taken as failing and no other shard is tried: each fails at
+/// once with that error, so a dead server costs one shard's attempts, not every shard's.
+/// Disk use (staged shards plus the one being fetched) never exceeds the budget.
 /// The fetch thread keeps the stager alive: call `stop()` when done with it.
 public final class ShardStager: @unchecked Sendable {
     /// The packed dataset's manifest.
@@ -30,6 +34,8 @@ public final class ShardStager: @unchecked Sendable {
     private var pinned = Set<Int>()  // handed to the pipeline, not yet consumed
     private var waiting = Set<Int>()  // asked for by a waiting caller
     private var failures: [Int: Error] = [:]
+    /// The error of the shard that failed every attempt with a transient error, and its name.
+    private var sourceFailure: (shard: String, error: DataError)?
     private var stopped = false
     private var fetcherRunning = false  // set when the thread starts: a failed init has no thread to wait for
     private var statistics = StagingStatistics()
@@ -44,8 +50,10 @@ public final class ShardStager: @unchecked Sendable {
         directory = cacheDirectory
         self.budgetBytes = budgetBytes
         self.attempts = max(1, attempts)
+        let manifestAddress = source.address(of: "manifest.json")
         manifest = try ShardManifest.decode(
-            try ShardStager.retrying(attempts: attempts) { try source.manifestBytes() }, path: "\(source.location)/manifest.json")
+            try ShardStager.retrying(attempts: attempts, address: manifestAddress, name: "manifest.json") { try source.manifestBytes() },
+            path: manifestAddress)
         let minimum = 2 * manifest.largestShardBytes
         guard budgetBytes >= minimum else {
             throw DataError(
@@ -53,7 +61,7 @@ public final class ShardStager: @unchecked Sendable {
                 reason: "a cache budget of \(budgetBytes) bytes cannot hold two shards of up to \(manifest.largestShardBytes) bytes",
                 fix: "give at least \(minimum) bytes (--cache-budget \(minimum)), or pack smaller shards")
         }
-        if let local = source.localDirectory { try CachePlacement.check(cache: cacheDirectory, source: local) }
+        if let local = source.localDirectory { try ShardStager.checkPlacement(cache: cacheDirectory, source: local) }
         do { try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true) } catch {
             throw DataError(
                 .unreadable, path: cacheDirectory,
@@ -70,6 +78,14 @@ public final class ShardStager: @unchecked Sendable {
 
     deinit {
         stop()
+    }
+
+    /// Throws when the staging cache directory `cache` is the local packed folder `source`, lies
+    /// inside it or contains it (real paths compared): the cache would take the shards for its own.
+    public static func checkPlacement(cache: String, source: String) throws(DataError) {
+        try PathOverlap.refuse(
+            cache, as: "the staging cache directory", overlapping: source, named: "the data source's folder",
+            fix: "give a --cache-dir outside the packed data (the default is <run dir>/cache)")
     }
 
     /// Keeps the complete, valid shards an earlier run of this cache left; deletes this cache's
@@ -242,9 +258,22 @@ public final class ShardStager: @unchecked Sendable {
     private func download(_ shard: ShardManifest.Shard) throws {
         var mismatches = 0
         while true {
-            let bytes = try ShardStager.retrying(attempts: attempts) {
-                try source.fetch(shard.name, maximumBytes: shard.bytes, cancellation: cancellation)
+            condition.lock()
+            let failing = sourceFailure
+            condition.unlock()
+            if let failing {
+                var error = failing.error
+                error.reason += "; \(shard.name) and the other shards of this source were not tried"
+                throw error
             }
+            let markFailing = { (error: DataError) in
+                self.condition.lock()
+                if self.sourceFailure == nil { self.sourceFailure = (shard.name, error) }
+                self.condition.unlock()
+            }
+            let bytes = try ShardStager.retrying(
+                attempts: attempts, address: source.address(of: shard.name), name: shard.name, exhausted: markFailing
+            ) { try source.fetch(shard.name, maximumBytes: shard.bytes, cancellation: cancellation) }
             guard bytes.count == shard.bytes && CRC32.checksum(bytes) == shard.crc32 else {
                 mismatches += 1
                 condition.lock()
@@ -283,19 +312,27 @@ public final class ShardStager: @unchecked Sendable {
         }
     }
 
-    /// Runs `body`, retrying transient `ShardFetchError`s with exponential backoff (50 ms doubling).
-    static func retrying<T>(attempts: Int, _ body: () throws -> T) throws -> T {
+    /// Runs `body`, retrying transient `ShardFetchError`s with exponential backoff (50 ms
+    /// doubling: 0.75 s in all between 5 attempts). The error names `address` (the URL or path of
+    /// the file `name`); `exhausted` hears of a transient error that outlasted every attempt.
+    static func retrying<T>(
+        attempts: Int, address: String, name: String, exhausted: (DataError) -> Void = { _ in }, _ body: () throws -> T
+    ) throws -> T {
         var delay = 0.05
         var attempt = 1
         while true {
             do { return try body() } catch let error as ShardFetchError {
                 guard error.isTransient && attempt < attempts else {
                     let kind = error.kind ?? (error.isTransient ? .unreadable : .notFound)
-                    throw DataError(
-                        kind, path: "shard source", reason: "\(error.reason) (after \(attempt) attempts)",
+                    // The address names the file: a reason that starts with its name drops it.
+                    let reason = error.reason.hasPrefix("\(name): ") ? String(error.reason.dropFirst(name.count + 2)) : error.reason
+                    let failure = DataError(
+                        kind, path: address, reason: "\(reason) (after \(attempt) attempt\(attempt == 1 ? "" : "s"))",
                         fix: kind == .tooLarge
                             ? "the source serves a different file than the manifest describes: pack and upload it again"
                             : error.isTransient ? "check the server or the network" : "check the URL or path")
+                    if error.isTransient { exhausted(failure) }
+                    throw failure
                 }
                 usleep(UInt32(delay * 1e6))
                 delay *= 2

@@ -52,6 +52,14 @@ public struct CSVOptions: Sendable, Equatable {
     /// The most classes numeric labels may make: a label must be below it (a label of 2^31 would
     /// otherwise make 2^31 class names and output units). At least 1.
     public var maximumClasses = 65_536
+    /// Whether the labels must make a classification problem, checked when the whole file has
+    /// been read: at least 2 classes occur, and numeric labels (class ids: the class count is the
+    /// largest label + 1) leave at most half of the ids 0...largest unused, else an error names
+    /// the line of the largest label (a stray `99` among 0-9 would make a 100-class model). Off by
+    /// default (a reader reads any labels); training and packing turn it on, and data read
+    /// against a model's known classes (validation, evaluation, prediction), which may hold only
+    /// some of them, leaves it off.
+    public var checksClasses = false
     /// NaN/infinity handling.
     public var nonFinite: NonFinitePolicy = .error
     /// The value of an empty feature field, or nil to make empty fields an error.
@@ -117,6 +125,18 @@ struct CSVLayout: Sendable, Equatable {
                         fix: options.hasHeader ? "use one of the header's names" : "the file has no header: refer to columns by index")
                 }
                 return index
+            }
+        }
+        if options.hasHeader {
+            var first: [String: Int] = [:]
+            for (index, name) in columnNames.enumerated() {
+                if let earlier = first[name] {
+                    throw DataError(
+                        .invalidOption, path: path, line: 1, column: index + 1,
+                        reason: "columns \(earlier + 1) and \(index + 1) of the header are both named '\(name)'",
+                        fix: "give every column its own name (a name picks one column: the label, a feature, an ignored column)")
+                }
+                first[name] = index
             }
         }
         self.columnNames = columnNames

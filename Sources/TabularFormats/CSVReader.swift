@@ -37,6 +37,7 @@ public final class CSVReader {
     private var labelIndices: [String: Int] = [:]
     private var largestNumericLabel = -1
     private var finished = false
+    private var census = CSVLabelCensus()
 
     /// Opens the file and reads its header. `expectedRows`, when known, sets the error budget of
     /// the `.skip` policy.
@@ -81,6 +82,7 @@ public final class CSVReader {
                 if !finished {
                     finished = true
                     try quarantine.finish()
+                    try checkClasses()
                 }
                 return nil
             }
@@ -153,6 +155,7 @@ public final class CSVReader {
             }
             for row in labels.indices { labels[row] = global[labels[row]] }
         case .numeric:
+            if options.checksClasses { census.record(labels: labels, lines: chunk.lines) }
             if let largest = labels.max(), largest > largestNumericLabel {
                 largestNumericLabel = largest
                 classNames = (0...largest).map(String.init)
@@ -166,6 +169,15 @@ public final class CSVReader {
                 index: nextIndex, byteOffset: bufferOffset + chunkStart, byteCount: end - chunkStart,
                 firstLine: firstLine, features: features, labels: labels, lines: chunk.lines, path: path))
         nextIndex += 1
+    }
+
+    /// At the end of the file, under `checksClasses`: the labels make at least 2 classes, and
+    /// numeric ones leave at most half of the class ids unused (`CSVLabelCensus`).
+    private func checkClasses() throws(DataError) {
+        guard options.checksClasses, let column = layout.roles.firstIndex(of: .label) else { return }
+        if case .given = options.labelMapping { return }
+        try census.check(
+            mapping: options.labelMapping, classNames: classNames, path: path, labelColumn: column + 1, labelName: layout.columnNames[column])
     }
 
     /// The end of the row that starts at `start` (for the header).

@@ -13,6 +13,8 @@ enum ResumeCompatibility {
         guard let saved, let before = object(saved), let now = object(current) else { return [] }
         let fix =
             "resume with the checkpoint's model and optimizer, or start a new run: --restart moves these checkpoints aside, or give another --run-dir"
+        // A layer of another type differs first by its type (`model.layers[0].type is "conv2d" here,
+        // "dense" in the checkpoint`), not by a setting the two types do not share.
         if let (key, was, is_) = firstDifference(before["model"], now["model"], path: "model") {
             throw CheckpointError(
                 .incompatible, path: path, reason: "the checkpoint was trained with another model: \(key) is \(is_) here, \(was) in the checkpoint",
@@ -57,10 +59,13 @@ enum ResumeCompatibility {
         (value as? NSNumber)?.doubleValue ?? 0
     }
 
-    /// The first place where two JSON values differ: its key path and both values described.
+    /// The first place where two JSON values differ: its key path and both values described. In
+    /// objects, `type` is compared first (a layer of another type differs by its type, whatever
+    /// settings the two types have), then the other keys in order.
     static func firstDifference(_ old: Any?, _ new: Any?, path: String) -> (key: String, old: String, new: String)? {
         if let old = old as? [String: Any], let new = new as? [String: Any] {
-            for key in Set(old.keys).union(new.keys).sorted() {
+            let keys = Set(old.keys).union(new.keys).sorted { ($0 == "type" ? 0 : 1, $0) < ($1 == "type" ? 0 : 1, $1) }
+            for key in keys {
                 if let found = firstDifference(old[key], new[key], path: "\(path).\(key)") { return found }
             }
             return nil

@@ -35,7 +35,8 @@ public struct TrainedModel {
                     .notFound, path: path, reason: "no such checkpoint or checkpoint directory",
                     fix: "give a run's checkpoints directory or one step-… directory")
             }
-            guard let latest = try CheckpointStore(directory: path, mode: .readOnly).loadLatest() else {
+            let store = try CheckpointStore(directory: path, mode: .readOnly)
+            guard let latest = try store.loadLatestUndamaged(fix: "give a checkpoint that is not damaged, or train again") else {
                 throw CheckpointError(.notFound, path: path, reason: "no loadable checkpoint here", fix: "train first, or give another directory")
             }
             checkpoint = latest

@@ -103,6 +103,10 @@ public struct TrainingData: Sendable {
                     fix: "give held-out data with --validation <PNG folder or CSV> (dataset.validation_path), or remove validation_split")
             }
             let packed = ShardedDataset(stager: stager, normalization: preprocessing.normalization)
+            do { try requireClasses(packed.classNames, path: path) } catch {
+                stager.stop()
+                throw error
+            }
             preprocessing.classNames = packed.classNames
             preprocessing.sampleShape = packed.sampleShape
             if let channels = packed.manifest.channels { preprocessing.channels = ChannelMode(rawValue: channels) }
@@ -130,6 +134,7 @@ public struct TrainingData: Sendable {
                 training: training, validation: validation, preprocessing: preprocessing, stager: nil, quarantined: dataset.quarantined)
         case .imageFolder:
             let folder = try ImageFolder(root: location.path ?? "", options: imageOptions(preprocessing))
+            try requireClasses(folder.classNames, path: folder.root)
             let notes = [folder.skippedFilesNote].compactMap { $0 }
             preprocessing.classNames = folder.classNames
             preprocessing.sampleShape = folder.sampleShape
@@ -151,6 +156,17 @@ public struct TrainingData: Sendable {
         }
     }
 
+    /// Training data must make a classification problem: at least 2 classes (a CSV file's labels
+    /// are checked as it is read, `CSVOptions.checksClasses`; these are class folders or a packed
+    /// manifest's class names).
+    static func requireClasses(_ names: [String], path: String) throws(DataError) {
+        guard names.count < 2 else { return }
+        let found = names.first.map { "1 class ('\($0)')" } ?? "no class"
+        throw DataError(
+            .emptyDataset, path: path, reason: "the training data has \(found); a classifier needs at least 2 classes",
+            fix: "give training data with at least 2 classes (class folders, or labels)")
+    }
+
     /// Evaluation or validation data at `path` (an image folder or a CSV file), read exactly as
     /// `preprocessing` says: the same channels, size, normalisation and class mapping. A label the
     /// class names do not hold is an error when the data is opened (before any training), naming
@@ -159,6 +175,8 @@ public struct TrainingData: Sendable {
         switch DataKind.of(path: path) {
         case .csv:
             var csv = csvOptions(preprocessing, options: options)
+            // Read against the model's classes: the data may hold only some of them.
+            csv.checksClasses = false
             let classes = preprocessing.classNames ?? []
             if case .numeric = csv.labelMapping, !classes.isEmpty { csv.maximumClasses = classes.count }
             do {
@@ -191,6 +209,8 @@ public struct TrainingData: Sendable {
         }
         csv.badInput = options.badInput
         csv.threads = max(1, options.threads)
+        // Training data must make a classification problem (`source` turns this off).
+        csv.checksClasses = true
         return csv
     }
 

@@ -1,7 +1,50 @@
 import Checkpoints
 import Foundation
+import Shards
+import SystemIO
 
 extension TrainingRun {
+    /// Refuses, before any folder or lock file is made, a run or checkpoint directory that is,
+    /// lies inside or contains the training or validation data (an image folder, a CSV file, a
+    /// local packed folder; real paths compared), and, for packed data, a staging cache that
+    /// overlaps the data, or a run or checkpoint directory that is or lies inside the cache (the
+    /// cache lies inside the run directory by default). A run writes checkpoints, logs and a lock
+    /// file into its folders: inside the data they would be read as data, or the data swept as
+    /// an earlier run's files.
+    static func checkPlacement(runDirectory: String, checkpointDirectory: String, cacheDirectory: String, location: TrainingData.Location)
+        throws(DataError)
+    {
+        var training: String?
+        if location.kind != .xor, let path = location.path, !DataKind.isURL(path) {
+            training = location.kind == .packed && path.hasSuffix("/manifest.json") ? String(path.dropLast("/manifest.json".count)) : path
+        }
+        let validation = location.validationPath.flatMap { DataKind.isURL($0) ? nil : $0 }
+        let data = [training.map { ($0, "the training data") }, validation.map { ($0, "the validation data") }].compactMap { $0 }
+        let folders = [
+            (runDirectory, "the run directory", "--run-dir", "runs/<name> under the current folder"),
+            (checkpointDirectory, "the checkpoint directory", "--checkpoint-dir", "<run dir>/checkpoints"),
+        ]
+        for (folder, role, flag, usual) in folders {
+            for (path, dataRole) in data {
+                try PathOverlap.refuse(
+                    folder, as: role, overlapping: path, named: dataRole,
+                    fix: "give a \(flag) apart from the data (the default is \(usual)), or move the data")
+            }
+        }
+        guard location.kind == .packed else { return }
+        if let training { try ShardStager.checkPlacement(cache: cacheDirectory, source: training) }
+        if let validation {
+            try PathOverlap.refuse(
+                cacheDirectory, as: "the staging cache directory", overlapping: validation, named: "the validation data",
+                fix: "give a --cache-dir apart from the data (the default is <run dir>/cache)")
+        }
+        for (folder, role, flag, _) in folders {
+            try PathOverlap.refuse(
+                folder, as: role, overlapping: cacheDirectory, named: "the staging cache directory", allowing: [.contains],
+                fix: "give a \(flag) outside the staging cache, or another --cache-dir (the default is <run dir>/cache)")
+        }
+    }
+
     /// Locks the run and checkpoint directories for this process (rank 0 of a data-parallel run;
     /// the other ranks write nothing there), then makes sure a run that does not resume starts
     /// in an empty checkpoint directory: an earlier run's checkpoints are refused unless
@@ -50,15 +93,10 @@ extension TrainingRun {
     /// checkpoints exist but every one is damaged, an error names the damage instead of
     /// silently starting over.
     func resumableCheckpoint(reporter: ProgressReporter) throws(CheckpointError) -> LoadedCheckpoint? {
-        if let checkpoint = try store.loadLatest() { return checkpoint }
-        guard let newest = store.problems.first else {
-            reporter.line("note: --resume found no checkpoint in \(store.directory) yet; starting from the beginning")
-            return nil
-        }
-        throw CheckpointError(
-            newest.kind, path: store.directory,
-            reason: "every checkpoint is damaged (\(store.problems.count)); the newest: \(newest.path): \(newest.reason)",
-            fix: "restore the folder from a backup, or start over with --restart (moves them aside)")
+        let fix = "restore the folder from a backup, or start over with --restart (moves them aside)"
+        if let checkpoint = try store.loadLatestUndamaged(fix: fix) { return checkpoint }
+        reporter.line("note: --resume found no checkpoint in \(store.directory) yet; starting from the beginning")
+        return nil
     }
 }
 

@@ -133,13 +133,17 @@ public final class TrainingRun {
         ComputeThreads.maximum = configuration.pipeline.threads ?? ComputeThreads.processorCount
         runDirectory = overrides.runDirectory ?? configuration.logging?.runDirectory ?? "runs/\(configuration.name)"
         let checkpointDirectory = overrides.checkpointDirectory ?? configuration.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
+        let cacheDirectory = overrides.cacheDirectory ?? "\(runDirectory)/cache"
+        try TrainingRun.checkPlacement(
+            runDirectory: runDirectory, checkpointDirectory: checkpointDirectory, cacheDirectory: cacheDirectory,
+            location: TrainingRun.location(configuration))
         // Before anything is staged or swept: a second run on these folders is refused here.
         locks = try TrainingRun.claim(
             runDirectory: runDirectory, checkpointDirectory: checkpointDirectory, overrides: overrides, isFirstRank: communicator.rank == 0)
         var options = TrainingData.ReadOptions()
         options.seed = configuration.seed
         options.threads = configuration.pipeline.threads ?? ComputeThreads.processorCount
-        options.cacheDirectory = overrides.cacheDirectory ?? "\(runDirectory)/cache"
+        options.cacheDirectory = cacheDirectory
         // Each rank stages into a directory of its own: stagers sharing one delete each other's
         // shards and temporary files (a shard read or renamed after another rank removed it fails).
         if communicator.rankCount > 1 { options.cacheDirectory += "/rank-\(communicator.rank)" }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -34,6 +35,10 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         /// Send the headers (with the true Content-Length) and `bytes` bytes of the body, then
         /// reset the connection (an RST, not an orderly close).
         case reset(afterBytes: Int)
+        /// Send the headers (with the true Content-Length), then the body one byte every
+        /// `interval` seconds (never stalling for longer), until it is sent, the client closes
+        /// the connection or the server stops.
+        case trickle(interval: Double)
     }
 
     /// The port listened on.
@@ -191,21 +196,34 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
             setsockopt(connection, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
             return
+        case .trickle(let interval):
+            guard send(connection, Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)) else { return }
+            for byte in body {
+                guard !waitForClose(connection, atMost: interval), send(connection, [byte]) else { return }
+            }
+            return
         case nil:
             break
         }
         send(connection, Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + Array(body))
     }
 
-    /// Waits until the client closes `connection` (or the server stops), without reading more.
-    private func waitForClose(_ connection: Int32) {
+    /// Waits until the client closes `connection` (or the server stops), without reading more;
+    /// with `seconds`, for at most that long. True when the connection closed or the server stopped.
+    @discardableResult
+    private func waitForClose(_ connection: Int32, atMost seconds: Double? = nil) -> Bool {
         var scratch = [UInt8](repeating: 0, count: 4096)
+        let end = seconds.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }
         while state.withLock({ $0.running }) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            if let end, now >= end { return false }
+            let milliseconds = end.map { Int32(min(100, ($0 - now + 999_999) / 1_000_000)) } ?? 100
             var descriptor = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&descriptor, 1, 100)
-            if ready < 0 && errno != EINTR { return }
-            if ready > 0 && recv(connection, &scratch, scratch.count, 0) <= 0 { return }
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready < 0 && errno != EINTR { return true }
+            if ready > 0 && recv(connection, &scratch, scratch.count, 0) <= 0 { return true }
         }
+        return true
     }
 
     /// Sends all of `bytes`; false when the connection failed first.
