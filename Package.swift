@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Distributed", targets: ["Distributed"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Reports", targets: ["Reports"]),
         .executable(name: "millrace", targets: ["MillraceCLI"]),
     ],
     dependencies: [
@@ -56,11 +57,13 @@ let package = Package(
                 "Checkpoints", "Distributed",
             ]
         ),
+        // The HTML/SVG run report, read back from a run directory (metrics, checkpoints, configuration).
+        .target(name: "Reports", dependencies: ["Training", "Checkpoints", "DataPipeline"]),
         .executableTarget(
             name: "MillraceCLI",
             dependencies: [
-                "Tensors", "Layers", "Optimizers", "Training", "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats",
-                "Shards", "Checkpoints",
+                "Tensors", "Layers", "Optimizers", "Training", "Reports", "SystemIO", "DataPipeline", "ImageFormats",
+                "TabularFormats", "Shards", "Checkpoints",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +91,7 @@ let package = Package(
         .testTarget(
             name: "DistributedTests", dependencies: ["Distributed", "Tensors", "Layers", "DataPipeline", "TestSupport"]
         ),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
