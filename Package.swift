@@ -13,7 +13,9 @@ let package = Package(
         .library(name: "TabularFormats", targets: ["TabularFormats"]),
         .library(name: "Shards", targets: ["Shards"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Reports", targets: ["Reports"]),
         .executable(name: "millrace", targets: ["MillraceCLI"]),
     ],
     dependencies: [
@@ -42,18 +44,26 @@ let package = Package(
         // Open MPI for data-parallel training, opened with dlopen only when mpirun launched the
         // process (a plain run needs no libmpi).
         .target(name: "CMPI"),
+        // The ranks of a data-parallel run and what passes between them: the communicator (one
+        // process, or Open MPI through CMPI), the gradient exchange, synchronised batch
+        // normalisation and the layout of a step's chunks. Training reaches the ranks only through
+        // its `Communicator` and `GradientExchange` protocols.
+        .target(name: "Distributed", dependencies: ["Tensors", "Layers", "DataPipeline", "CMPI"]),
+        // The loop, the run assembler and its configuration; re-exports Distributed.
         .target(
             name: "Training",
             dependencies: [
                 "Tensors", "Layers", "Optimizers", "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats", "Shards",
-                "Checkpoints", "CMPI",
+                "Checkpoints", "Distributed",
             ]
         ),
+        // The HTML/SVG run report, read back from a run directory (metrics, checkpoints, configuration).
+        .target(name: "Reports", dependencies: ["Training", "Checkpoints", "DataPipeline"]),
         .executableTarget(
             name: "MillraceCLI",
             dependencies: [
-                "Tensors", "Layers", "Optimizers", "Training", "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats",
-                "Shards", "Checkpoints",
+                "Tensors", "Layers", "Optimizers", "Training", "Reports", "SystemIO", "DataPipeline", "ImageFormats",
+                "TabularFormats", "Shards", "Checkpoints",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,6 +88,10 @@ let package = Package(
                 "Checkpoints", "TestSupport",
             ]
         ),
+        .testTarget(
+            name: "DistributedTests", dependencies: ["Distributed", "Tensors", "Layers", "DataPipeline", "TestSupport"]
+        ),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reports
 import Training
 
 /// `millrace report <run-dir>`: the run as one self-contained HTML page.

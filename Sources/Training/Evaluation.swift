@@ -1,4 +1,5 @@
 import DataPipeline
+import Distributed
 import Layers
 import SystemIO
 import Tensors

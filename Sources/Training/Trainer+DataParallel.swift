@@ -1,7 +1,5 @@
 import DataPipeline
 import Dispatch
-import Layers
-import Tensors
 
 extension Trainer {
     /// One step of the loop (`step(_:)`), timed.
@@ -35,27 +33,5 @@ extension Trainer {
             correct += all[2 * chunk + 1]
         }
         return (Float(lossSum / Double(max(samples, 1))), Int(correct))
-    }
-
-    /// The parameters' gradients as one vector, in visiting order.
-    static func flatten(_ parameters: [Parameter], count: Int) -> [Float] {
-        var vector: [Float] = []
-        vector.reserveCapacity(count)
-        for parameter in parameters { parameter.gradient.withUnsafeBufferPointer { vector.append(contentsOf: $0) } }
-        return vector
-    }
-
-    /// Writes `vector` back into the parameters' gradients, in visiting order.
-    static func unflatten(_ vector: [Float], into parameters: [Parameter]) {
-        var offset = 0
-        for parameter in parameters {
-            let count = parameter.gradient.count
-            parameter.gradient.withUnsafeMutableBufferPointer { out in
-                vector.withUnsafeBufferPointer { input in
-                    out.baseAddress!.update(from: input.baseAddress! + offset, count: count)
-                }
-            }
-            offset += count
-        }
     }
 }

@@ -1,5 +1,6 @@
 import DataPipeline
 import Dispatch
+import Distributed
 import Layers
 import SystemIO
 import Tensors
@@ -87,7 +88,7 @@ extension Trainer {
             backwards, layout: layout, upstream: lossGradients, step: StepLayout(plan: plan, claims: claims, units: units, split: split),
             direct: direct)
         if !direct {
-            Trainer.unflatten(try exchange.finish(parameterCount: layout.parameterCount), into: layout.parameters)
+            GradientVector.unflatten(try exchange.finish(parameterCount: layout.parameterCount), into: layout.parameters)
         }
         optimizer.step(model)
         return try globalFigures(figures, plan: plan, samples: kept)
@@ -175,14 +176,14 @@ extension Trainer {
                         upstream[unit] = nil
                         upstream[unit] = pullback(consume gradient)
                     }
-                    if width > 0 && !direct { unitValues.append(Trainer.flatten(layerParameters, count: width)) }
+                    if width > 0 && !direct { unitValues.append(GradientVector.flatten(layerParameters, count: width)) }
                 }
             case .synchronized(let pullback):
                 let (inputGradients, parameterGradients) = try pullback(upstream)
                 upstream = inputGradients
                 let firstChunk = step.split.chunks.first?.lowerBound ?? 0
                 unitValues = step.units.map { unit in tree.value(of: unit, leaf: { parameterGradients[$0 - firstChunk] }) }
-                if direct, let value = unitValues.first { Trainer.unflatten(value, into: layerParameters) }
+                if direct, let value = unitValues.first { GradientVector.unflatten(value, into: layerParameters) }
             }
             guard width > 0, !direct else { continue }
             let claimValues = step.claims.map { claim in

@@ -1,5 +1,6 @@
 import DataPipeline
 import Dispatch
+import Distributed
 import Layers
 import Optimizers
 import Tensors

@@ -45,7 +45,7 @@ public enum TrainingCheckpoint {
 
     /// The checkpoint with the highest validation accuracy, the newest among equals (one without
     /// the figure counts as -1, so without validation data: the newest).
-    static func highestValidationAccuracy(among checkpoints: [CheckpointSummary]) -> CheckpointSummary? {
+    package static func highestValidationAccuracy(among checkpoints: [CheckpointSummary]) -> CheckpointSummary? {
         checkpoints.max { ($0.metrics["validation_accuracy"] ?? -1, $0.step) < ($1.metrics["validation_accuracy"] ?? -1, $1.step) }
     }
 

@@ -1,6 +1,7 @@
 import Checkpoints
 import DataPipeline
 import Dispatch
+import Distributed
 import Foundation
 import ImageFormats
 import Layers
@@ -164,7 +165,7 @@ public final class TrainingRun {
     }
 
     /// Where the configuration's data is.
-    static func location(_ configuration: RunConfiguration) -> TrainingData.Location {
+    package static func location(_ configuration: RunConfiguration) -> TrainingData.Location {
         let dataset = configuration.dataset
         // Packed data is recognised by its path whatever the kind says (a pipeline for images can
         // train on the same images packed).

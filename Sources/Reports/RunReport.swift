@@ -1,6 +1,7 @@
 import Checkpoints
 import DataPipeline
 import Foundation
+import Training
 
 /// A run directory summarised as one self-contained HTML page (`millrace report`, and the end of
 /// every `millrace train`): loss, accuracy, learning rate, throughput and data wait over the steps

@@ -3,23 +3,23 @@ import Layers
 /// Where a model's parameters lie in the step's flat gradient vector, worked out once per
 /// `Trainer` (the model and its `Parameter` objects never change; only their values do): the
 /// layers in the order they apply, each layer's parameters and width, and the totals.
-struct ParameterLayout {
+package struct ParameterLayout {
     /// The layers of the model in the order they apply, nested `Sequential`s opened.
-    let layers: [any Layer]
+    package let layers: [any Layer]
     /// Each layer's parameters, in visiting order.
-    let layerParameters: [[Parameter]]
+    package let layerParameters: [[Parameter]]
     /// Each layer's number of trainable scalars.
-    let widths: [Int]
+    package let widths: [Int]
     /// Every parameter of the model, in the model's visiting order.
-    let parameters: [Parameter]
+    package let parameters: [Parameter]
     /// The number of trainable scalars of the whole model.
-    let parameterCount: Int
+    package let parameterCount: Int
     /// Whether every layer runs over a whole unit of chunks at once (batch normalisation, or a
     /// layer that keeps to gradient chunks); otherwise the step runs chunk by chunk.
-    let runsWholeUnits: Bool
+    package let runsWholeUnits: Bool
 
     /// The layout of `model`.
-    init(model: any Layer) {
+    package init(model: any Layer) {
         layers = ParameterLayout.leafLayers(of: model)
         layerParameters = layers.map { $0.namedParameters.map(\.parameter) }
         widths = layerParameters.map { $0.reduce(0) { $0 + $1.value.count } }
@@ -29,7 +29,7 @@ struct ParameterLayout {
     }
 
     /// The layers of `model` in the order they apply, nested `Sequential`s opened.
-    static func leafLayers(of model: any Layer) -> [any Layer] {
+    package static func leafLayers(of model: any Layer) -> [any Layer] {
         guard let sequential = model as? Sequential else { return [model] }
         return sequential.layers.flatMap(leafLayers(of:))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 extension RunReport {
     /// The page: one HTML document with inline CSS and SVG, nothing fetched.

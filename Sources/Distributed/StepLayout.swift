@@ -2,27 +2,35 @@ import DataPipeline
 import Tensors
 
 /// How a step's global batch is cut: its chunk plan, this rank's claims and units.
-struct StepLayout {
-    let plan: ChunkPlan
-    let claims: [ChunkTree.Node]
-    let units: [ChunkTree.Node]
-    let split: UnitSplit
+package struct StepLayout {
+    package let plan: ChunkPlan
+    package let claims: [ChunkTree.Node]
+    package let units: [ChunkTree.Node]
+    package let split: UnitSplit
+
+    /// The layout of a step's `plan`, this rank's `claims` and `units`, and their rows (`split`).
+    package init(plan: ChunkPlan, claims: [ChunkTree.Node], units: [ChunkTree.Node], split: UnitSplit) {
+        self.plan = plan
+        self.claims = claims
+        self.units = units
+        self.split = split
+    }
 
     /// The plan's chunk tree.
-    var tree: ChunkTree { ChunkTree(chunkCount: plan.chunkCount) }
+    package var tree: ChunkTree { ChunkTree(chunkCount: plan.chunkCount) }
 }
 
 /// This rank's units of a step (runs of consecutive chunks) and where their rows lie: chunks are
 /// positions of the global batch, so where bad samples were left out a chunk has fewer rows (or none).
-struct UnitSplit {
+package struct UnitSplit {
     /// Each unit's chunks (global chunk numbers), in order; together this rank's chunks.
-    let chunks: [Range<Int>]
+    package let chunks: [Range<Int>]
     /// Each unit's rows within this rank's slice.
-    let rows: [Range<Int>]
+    package let rows: [Range<Int>]
     /// Each unit's chunks as row ranges of the unit's tensors.
-    let chunkRows: [[Range<Int>]]
+    package let chunkRows: [[Range<Int>]]
 
-    init(plan: ChunkPlan, chunks: [Range<Int>], batch: Batch) {
+    package init(plan: ChunkPlan, chunks: [Range<Int>], batch: Batch) {
         self.chunks = chunks
         // The first row at or after a global position: rows are positions sliceStart... in order,
         // or the kept positions.

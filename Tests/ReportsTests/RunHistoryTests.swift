@@ -1,5 +1,5 @@
 import Foundation
-import Training
+import Reports
 import XCTest
 
 /// `metrics.jsonl` read back for the run report.
