@@ -94,6 +94,6 @@ final class CacheIndex: @unchecked Sendable {
     /// lock held (or before the index is shared).
     private func write() throws(DataError) {
         let text = ([CacheIndex.header] + names.sorted()).joined(separator: "\n") + "\n"
-        try AtomicFile.write(Array(text.utf8), to: "\(directory)/\(CacheIndex.fileName)", what: "the staging cache's index")
+        try AtomicFile.write(Array(text.utf8), to: "\(directory)/\(CacheIndex.fileName)", what: "the staging cache's index", durable: false)
     }
 }

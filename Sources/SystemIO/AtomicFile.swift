@@ -25,10 +25,10 @@ public enum AtomicFile {
     }
 
     /// Writes `bytes` to `path`: checks the destination (`checkReplaceable`), writes a temporary
-    /// file beside it, flushes it to the disk and renames it over `path`. On any failure the
-    /// temporary file is removed and `path` is as it was; the error names the path and the cause
-    /// (a full disk, permissions).
-    public static func write(_ bytes: [UInt8], to path: String, what: String = "the output") throws(DataError) {
+    /// file beside it, flushes it to the disk (unless not `durable`: a cache's bookkeeping) and
+    /// renames it over `path`. On any failure the temporary file is removed and `path` is as it
+    /// was; the error names the path and the cause (a full disk, permissions).
+    public static func write(_ bytes: [UInt8], to path: String, what: String = "the output", durable: Bool = true) throws(DataError) {
         try checkReplaceable(path, what: what)
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
@@ -47,7 +47,7 @@ public enum AtomicFile {
             guard result > 0 else { return try abandon(descriptor, temporary, failure("cannot write", path)) }
             written += result
         }
-        guard fsync(descriptor) == 0 else { return try abandon(descriptor, temporary, failure("cannot flush", path)) }
+        guard !durable || fsync(descriptor) == 0 else { return try abandon(descriptor, temporary, failure("cannot flush", path)) }
         guard close(descriptor) == 0 else {
             let error = failure("cannot close", path)
             unlink(temporary)
