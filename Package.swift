@@ -58,7 +58,7 @@ let package = Package(
             ]
         ),
         // The HTML/SVG run report, read back from a run directory (metrics, checkpoints, configuration).
-        .target(name: "Reports", dependencies: ["Training", "Checkpoints", "DataPipeline"]),
+        .target(name: "Reports", dependencies: ["Training", "Checkpoints", "DataPipeline", "SystemIO"]),
         .executableTarget(
             name: "MillraceCLI",
             dependencies: [

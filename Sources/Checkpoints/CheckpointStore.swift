@@ -139,6 +139,13 @@ public final class CheckpointStore: @unchecked Sendable {
             try DurableFile.syncDirectory(temporary)
             let target = "\(directory)/\(finalName)"
             var replaced: String?
+            var existing = stat()
+            if lstat(target, &existing) == 0 && (existing.st_mode & S_IFMT) != S_IFDIR {
+                throw CheckpointError(
+                    .io, path: target,
+                    reason: "\(FileBytes.nonRegularKind(existing.st_mode) ?? "a file") is where this checkpoint's folder belongs",
+                    fix: "move it away, or give another checkpoint directory")
+            }
             if access(target, F_OK) == 0 {  // the same step saved again (after a resume): swap it out
                 replaced = "\(directory)/\(CheckpointStore.temporaryPrefix)old-\(finalName)-\(UInt64.random(in: 0...UInt64.max))"
                 try DurableFile.rename(target, to: replaced!)
@@ -147,7 +154,7 @@ public final class CheckpointStore: @unchecked Sendable {
             try DurableFile.syncDirectory(directory)
             let pointer = "\(directory)/\(CheckpointStore.temporaryPrefix)latest-\(UInt64.random(in: 0...UInt64.max))"
             try DurableFile.write(Array(finalName.utf8), to: pointer)
-            try DurableFile.rename(pointer, to: "\(directory)/\(CheckpointStore.pointerName)")
+            try DurableFile.replace(pointer, over: "\(directory)/\(CheckpointStore.pointerName)")
             try DurableFile.syncDirectory(directory)
             if let replaced { DurableFile.remove(replaced) }
         } catch {

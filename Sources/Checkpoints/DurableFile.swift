@@ -45,6 +45,16 @@ enum DurableFile {
         guard Glibc.rename(from, to) == 0 else { throw ioError("cannot rename to \(to)", from) }
     }
 
+    /// Renames the file `from` over `to`, refusing a `to` that exists and is not a regular file
+    /// (a FIFO, device or folder put where a checkpoint file belongs is never replaced).
+    static func replace(_ from: String, over to: String) throws(CheckpointError) {
+        do { try AtomicFile.checkReplaceable(to, what: "the checkpoint file") } catch {
+            remove(from)
+            throw CheckpointError(.io, path: to, reason: error.reason, fix: "move it away, or give another checkpoint directory")
+        }
+        try rename(from, to: to)
+    }
+
     /// Creates a directory.
     static func makeDirectory(_ path: String) throws(CheckpointError) {
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw ioError("cannot create directory", path) }

@@ -20,7 +20,7 @@ struct BenchCSVCommand: ParsableCommand {
     @Option(help: "Comma-separated thread counts.")
     var threads: String = "1,2"
 
-    @Option(help: "Chunk size in bytes.")
+    @Option(help: "Chunk size in bytes.", transform: IntegerOption.whole)
     var chunkBytes: Int = 1 << 20
 
     @Option(help: "Columns to leave out of the features (comma-separated names).")
@@ -74,11 +74,11 @@ struct BenchCSVCommand: ParsableCommand {
             try JSONOutput.print(summary)
         } else {
             for result in results {
-                print(
+                try ResultOutput.print(
                     "threads \(result["threads"]!): \(result["rows"]!) rows in \(result["seconds"]!) s: \(result["rows_per_second"]!) rows/s, \(result["megabytes_per_second"]!) MB/s"
                 )
             }
-            print("peak RSS: \(ResourceUsage.peakResidentBytes() / 1_048_576) MiB")
+            try ResultOutput.print("peak RSS: \(ResourceUsage.peakResidentBytes() / 1_048_576) MiB")
         }
     }
 }

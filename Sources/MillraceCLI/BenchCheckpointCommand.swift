@@ -15,13 +15,13 @@ struct BenchCheckpointCommand: ParsableCommand {
         discussion: "Example: swift run -c release millrace bench checkpoint --parameters 10000000 --directory /tmp/millrace-bench-checkpoints"
     )
 
-    @Option(help: "Approximate number of model parameters.")
+    @Option(help: "Approximate number of model parameters.", transform: IntegerOption.whole)
     var parameters: Int = 10_000_000
 
     @Option(help: "Where to write the checkpoints (removed afterwards).")
     var directory: String = "/tmp/millrace-bench-checkpoints"
 
-    @Option(help: "Saves to time.")
+    @Option(help: "Saves to time.", transform: IntegerOption.whole)
     var saves: Int = 3
 
     @Flag(help: "Print one JSON object.")
@@ -76,7 +76,7 @@ struct BenchCheckpointCommand: ParsableCommand {
         if json {
             try JSONOutput.print(result)
         } else {
-            print(
+            try ResultOutput.print(
                 "\(model.parameterCount) parameters (+ Adam state): save blocks the caller \(result["save_blocking_milliseconds"]!) ms, "
                     + "writes in \(result["save_total_milliseconds"]!) ms in all; an optimizer step takes \(result["optimizer_step_milliseconds"]!) ms, "
                     + "\(result["optimizer_step_after_save_milliseconds"]!) ms right after a save (copy-on-write of the snapshot)")

@@ -24,7 +24,7 @@ struct BenchDecodeCommand: ParsableCommand {
     @Option(help: "Output channels: gray, rgb or rgba.")
     var channels: ChannelMode = .rgb
 
-    @Option(help: "Decode at most this many images per measurement (0: all).")
+    @Option(help: "Decode at most this many images per measurement (0: all).", transform: IntegerOption.whole)
     var limit: Int = 0
 
     @Flag(help: "Print one JSON object.")
@@ -60,9 +60,11 @@ struct BenchDecodeCommand: ParsableCommand {
         if json {
             try JSONOutput.print(summary)
         } else {
-            print("\(count) images in \(dataset.classNames.count) classes; listing took \(String(format: "%.1f", listingMilliseconds)) ms")
+            try ResultOutput.print(
+                "\(count) images in \(dataset.classNames.count) classes; listing took \(String(format: "%.1f", listingMilliseconds)) ms")
             for result in results {
-                print("threads \(result["threads"]!): \(result["images_per_second"]!) images/s, \(result["megabytes_per_second"]!) MB/s decoded")
+                try ResultOutput.print(
+                    "threads \(result["threads"]!): \(result["images_per_second"]!) images/s, \(result["megabytes_per_second"]!) MB/s decoded")
             }
         }
     }

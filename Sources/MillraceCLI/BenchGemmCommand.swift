@@ -58,13 +58,14 @@ struct BenchGemmCommand: ParsableCommand {
         let squares = (parsedSizes ?? []).map(GemmShape.square)
         let measurements = GemmBenchmark.measure(shapes: squares + (parsedShapes ?? []), threads: parsedThreads ?? [], seconds: seconds)
         if json {
-            print(try GemmBenchmark.json(measurements))
+            try ResultOutput.print(try GemmBenchmark.json(measurements))
         } else {
-            print("backend: \(MatrixBackend.description)")
-            print("       size  threads  GFLOP/s")
+            try ResultOutput.print("backend: \(MatrixBackend.description)")
+            try ResultOutput.print("       size  threads  GFLOP/s")
             for m in measurements {
                 let size = m.shape.description
-                print(String(repeating: " ", count: max(0, 11 - size.count)) + size + String(format: "  %7d  %7.1f", m.threads, m.gflops))
+                try ResultOutput.print(
+                    String(repeating: " ", count: max(0, 11 - size.count)) + size + String(format: "  %7d  %7.1f", m.threads, m.gflops))
             }
         }
     }

@@ -18,16 +18,16 @@ struct BenchPipelineCommand: ParsableCommand {
     @Argument(help: "A PNG class folder.")
     var folder: String
 
-    @Option(help: "Samples per batch.")
+    @Option(help: "Samples per batch.", transform: IntegerOption.whole)
     var batchSize: Int = 64
 
-    @Option(help: "Decode threads.")
+    @Option(help: "Decode threads.", transform: IntegerOption.whole)
     var threads: Int = 2
 
-    @Option(help: "Batches prefetched.")
+    @Option(help: "Batches prefetched.", transform: IntegerOption.whole)
     var prefetch: Int = 4
 
-    @Option(help: "Epochs to run.")
+    @Option(help: "Epochs to run.", transform: IntegerOption.whole)
     var epochs: Int = 1
 
     @Option(help: "Output channels: gray, rgb or rgba.")
@@ -84,11 +84,11 @@ struct BenchPipelineCommand: ParsableCommand {
         if json {
             try JSONOutput.print(summary)
         } else {
-            print(
+            try ResultOutput.print(
                 "\(images) images in \(String(format: "%.2f", seconds)) s: \(Int(Double(images) / seconds)) images/s (list + read + decode + normalise + collate + prefetch)"
             )
-            print(statistics.summary)
-            print("peak RSS: \(ResourceUsage.peakResidentBytes() / 1_048_576) MiB")
+            try ResultOutput.print(statistics.summary)
+            try ResultOutput.print("peak RSS: \(ResourceUsage.peakResidentBytes() / 1_048_576) MiB")
         }
     }
 }

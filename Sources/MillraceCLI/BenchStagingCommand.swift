@@ -29,7 +29,7 @@ struct BenchStagingCommand: ParsableCommand {
     @Option(help: "Simulated training step time per batch, in milliseconds.")
     var stepMilliseconds: Double = 0
 
-    @Option(help: "Epochs.")
+    @Option(help: "Epochs.", transform: IntegerOption.whole)
     var epochs: Int = 1
 
     @Flag(help: "Print one JSON object.")
@@ -77,7 +77,7 @@ struct BenchStagingCommand: ParsableCommand {
         if json {
             try JSONOutput.print(result)
         } else {
-            for key in result.keys.sorted() { print("\(key): \(result[key]!)") }
+            for key in result.keys.sorted() { try ResultOutput.print("\(key): \(result[key]!)") }
         }
     }
 }

@@ -31,13 +31,14 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "mlp, cnn or cnn-batchnorm.")
     var model: Model = .mlp
 
-    @Option(help: "Samples per step.")
+    @Option(help: "Samples per step.", transform: IntegerOption.whole)
     var batchSize: Int = 64
 
-    @Option(help: "Samples per gradient chunk (default: as in training, 8 or batch/64; the batch size for one chunk).")
+    @Option(
+        help: "Samples per gradient chunk (default: as in training, 8 or batch/64; the batch size for one chunk).", transform: IntegerOption.whole)
     var gradientChunk: Int?
 
-    @Option(help: "Compute threads.")
+    @Option(help: "Compute threads.", transform: IntegerOption.whole)
     var threads: Int = ComputeThreads.processorCount
 
     @Option(help: "Seconds of timed steps.")
@@ -154,7 +155,7 @@ struct BenchTrainCommand: ParsableCommand {
             ]
             try JSONOutput.print(result)
         } else {
-            print(
+            try ResultOutput.print(
                 "\(model.rawValue), batch \(batchSize), \(threads) threads: \(Int(samplesPerSecond)) samples/s (\(steps) steps in \(String(format: "%.2f", elapsed)) s, \(String(format: "%.1f", faultsPerStep)) page faults per step)"
             )
         }

@@ -28,21 +28,21 @@ struct EvaluateCommand: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(evaluation), as: UTF8.self))
+            try ResultOutput.print(String(decoding: try encoder.encode(evaluation), as: UTF8.self))
             return
         }
-        print(
+        try ResultOutput.print(
             String(
                 format: "%d samples: accuracy %.2f%%, loss %.4f (checkpoint %@)", evaluation.count, evaluation.accuracy * 100, evaluation.loss,
                 trained.checkpoint.path))
-        print()
+        try ResultOutput.print()
         let rows = evaluation.perClass.map { figures in
             [figures.name, "\(figures.support)", String(format: "%.3f", figures.precision), String(format: "%.3f", figures.recall)]
         }
-        print(TextTable(headers: ["class", "support", "precision", "recall"], rows: rows).rendered())
-        print("confusion (rows: true class, columns: predicted):")
+        try ResultOutput.print(TextTable(headers: ["class", "support", "precision", "recall"], rows: rows).rendered())
+        try ResultOutput.print("confusion (rows: true class, columns: predicted):")
         let names = evaluation.perClass.map(\.name)
         let matrix = zip(names, evaluation.confusion).map { name, row in [name] + row.map(String.init) }
-        print(TextTable(headers: ["true"] + names, rows: matrix).rendered(), terminator: "")
+        try ResultOutput.print(TextTable(headers: ["true"] + names, rows: matrix).rendered(), terminator: "")
     }
 }

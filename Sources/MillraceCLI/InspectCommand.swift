@@ -44,7 +44,7 @@ struct InspectCommand: ParsableCommand {
         }
         var shown = report
         if shown["configuration"] != nil { shown["configuration"] = "in the manifest (millrace inspect --json prints it)" }
-        print(
+        try ResultOutput.print(
             HumanReport.text(
                 shown,
                 order: [

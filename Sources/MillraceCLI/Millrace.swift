@@ -37,7 +37,13 @@ struct Millrace: ParsableCommand {
             fail("\(error.localizedDescription); check the paths, their permissions and the free disk space", code: 1)
         } catch {
             let code = exitCode(for: error)
-            if code == .success || code.rawValue > 128 { exit(withError: error) }
+            if code == .success {
+                // --help, --version: the text is the result (a full standard output fails the command).
+                do { try ResultOutput.print(fullMessage(for: error)) } catch { fail("\(error)", code: 1) }
+                Foundation.exit(0)
+            }
+            // 128 + signal after a stop saved its checkpoint and report: nothing is left to do.
+            if code.rawValue > 128 { terminate(code.rawValue) }
             if error is ValidationError || code == .validationFailure {
                 // One line; `--help` shows the usage.
                 fail(message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)", code: 1)
@@ -63,10 +69,23 @@ struct Millrace: ParsableCommand {
         return "\(path.map { "\($0): " } ?? "")\(reason); check the path, its permissions and the free disk space"
     }
 
+    /// Writes the one `error:` line (control characters of quoted user text escaped, so the
+    /// message stays one visible line) and ends the process with `code`.
     static func fail(_ message: String, code: Int32) -> Never {
         // One write, so that lines of several MPI ranks sharing the terminal do not interleave.
-        StandardStreams.write("\(errorPrefix)error: \(message)\n")
-        Foundation.exit(code)
+        StandardStreams.write("\(errorPrefix)error: \(TerminalText.escaped(message))\n")
+        terminate(code)
+    }
+
+    /// Ends the process with `code` once the command is over: stdio flushed (results and notes
+    /// are written with write(2) and files are closed or synced already), then `_exit`. Not
+    /// `exit`: after an error or a stop, threads may still run (a batch producer finishing its
+    /// batch, a staging download that a stop does not wait for), and `exit` would run the
+    /// exit-time destructors of the loaded libraries (oneDNN's caches, libstdc++, Foundation)
+    /// under them.
+    static func terminate(_ code: Int32) -> Never {
+        fflush(nil)
+        _exit(code)
     }
 
     /// Put before every error line: `rank r of N: ` in a data-parallel run.

@@ -40,7 +40,7 @@ struct PackCommand: ParsableCommand {
     @Flag(help: "Keep the input's order instead of shuffling.")
     var keepOrder = false
 
-    @Option(help: "The shuffle seed.")
+    @Option(help: "The shuffle seed.", transform: IntegerOption.whole)
     var seed: UInt64 = 0
 
     @Flag(help: "Print one JSON object.")
@@ -92,11 +92,11 @@ struct PackCommand: ParsableCommand {
             ])
             return
         }
-        print(
+        try ResultOutput.print(
             "\(manifest.totalSamples) samples in \(manifest.shards.count) shards (\(bytes) bytes, largest \(manifest.largestShardBytes)) written to \(output)"
         )
         for sample in oversized {
-            print(
+            try ResultOutput.print(
                 "note: \(sample.sample) alone exceeds the shard size limit of \(limits.bytes ?? 0) bytes; "
                     + "it has a shard of its own (\(sample.shard), \(sample.shardBytes) bytes)")
         }

@@ -20,14 +20,13 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "PNG files, or CSV files with the training file's columns.")
     var files: [String]
 
-    @Option(help: "How many classes to show per input.")
+    @Option(help: "How many classes to show per input.", transform: IntegerOption.atLeast(1))
     var top: Int = 1
 
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func validate() throws {
-        guard top > 0 else { throw ValidationError("--top must be positive") }
         guard !files.isEmpty else { throw ValidationError("give at least one file") }
     }
 
@@ -51,7 +50,8 @@ struct PredictCommand: ParsableCommand {
                     : values.enumerated().sorted { $0.element > $1.element }.prefix(top).map { (trained.classNames[$0.offset], $0.element) }
                 results.append(["input": origin, "predictions": ranked.map { ["class": $0.0, "probability": Double($0.1)] }])
                 if !json {
-                    print("\(origin): " + ranked.map { String(format: "%@ %.1f%%", $0.0 as NSString, $0.1 * 100) }.joined(separator: ", "))
+                    try ResultOutput.print(
+                        "\(origin): " + ranked.map { String(format: "%@ %.1f%%", $0.0 as NSString, $0.1 * 100) }.joined(separator: ", "))
                 }
             }
         }

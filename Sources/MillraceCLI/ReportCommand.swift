@@ -40,7 +40,7 @@ struct ReportCommand: ParsableCommand {
             ])
         } else {
             Diagnostics.print(report.evaluationNote)
-            print("report written to \(path)")
+            try ResultOutput.print("report written to \(path)")
         }
     }
 }

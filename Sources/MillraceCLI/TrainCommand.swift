@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Reports
 import Synchronization
+import SystemIO
 import Training
 
 /// `millrace train <pipeline-file>`: trains as the file says, with command-line overrides.
@@ -59,14 +60,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Validate on this folder or file instead of a split.")
     var validation: String?
 
-    // Numbers parse unconditionally, so `--batch-size -1` reaches validate() instead of reading as an option.
-    @Option(parsing: .unconditional, help: "Epochs.") var epochs: Int?
-    @Option(parsing: .unconditional, help: "Samples per batch.") var batchSize: Int?
+    // Numbers parse unconditionally, so `--batch-size -1` reaches its range check instead of reading as an option.
+    @Option(parsing: .unconditional, help: "Epochs.", transform: IntegerOption.atLeast(1)) var epochs: Int?
+    @Option(parsing: .unconditional, help: "Samples per batch (0: the whole set).", transform: IntegerOption.atLeast(0)) var batchSize: Int?
     @Option(parsing: .unconditional, help: "Learning rate.") var learningRate: Float?
-    @Option(parsing: .unconditional, help: "Seed.") var seed: UInt64?
-    @Option(parsing: .unconditional, help: "Decode and compute threads.") var threads: Int?
+    @Option(parsing: .unconditional, help: "Seed.", transform: IntegerOption.whole) var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Decode and compute threads.", transform: IntegerOption.atLeast(1)) var threads: Int?
     @Option(help: "Checkpoint directory.") var checkpointDir: String?
-    @Option(parsing: .unconditional, help: "Save a checkpoint every this many steps.") var checkpointEvery: Int?
+    @Option(parsing: .unconditional, help: "Save a checkpoint every this many steps.", transform: IntegerOption.atLeast(1))
+    var checkpointEvery: Int?
     @Option(help: "Where metrics.jsonl, the configuration and TensorBoard events go.") var runDir: String?
     @Flag(help: "Continue from the newest good checkpoint.") var resume = false
     @Flag(help: "Move an earlier run's checkpoints aside (to <checkpoint dir>.old-<time>, never deleted) and train from the beginning.")
@@ -76,7 +78,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print a line for every logged step.") var verbose = false
     @Option(
         parsing: .unconditional,
-        help: "Samples per gradient chunk (default 8, or batch/64 above 512; kept on resume; runs match bit for bit only with the same chunk).")
+        help: "Samples per gradient chunk (default 8, or batch/64 above 512; kept on resume; runs match bit for bit only with the same chunk).",
+        transform: IntegerOption.atLeast(1))
     var gradientChunk: Int?
     @Option(help: "How ranks sum gradients: ordered (bit-identical for any rank count) or allreduce (MPI_Allreduce).")
     var gradientExchange = "ordered"
@@ -88,12 +91,6 @@ struct TrainCommand: ParsableCommand {
         if !["ordered", "allreduce"].contains(gradientExchange) {
             throw ValidationError("--gradient-exchange: '\(gradientExchange)' is not one of ordered, allreduce")
         }
-        for (name, value) in [
-            ("--epochs", epochs), ("--threads", threads), ("--checkpoint-every", checkpointEvery), ("--gradient-chunk", gradientChunk),
-        ] {
-            if let value, value <= 0 { throw ValidationError("\(name): \(value) is not allowed; use 1 or more") }
-        }
-        if let batchSize, batchSize < 0 { throw ValidationError("--batch-size: \(batchSize) is not allowed; use 0 (the whole set) or more") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--learning-rate: \(learningRate) is not allowed; use a positive finite number such as 0.01")
         }
@@ -102,6 +99,7 @@ struct TrainCommand: ParsableCommand {
         for (name, value) in [("--data", data), ("--validation", validation)] {
             guard let value else { continue }
             let isURL = DataKind.isURL(value) && URL(string: value)?.host != nil
+            if !isURL, let link = PathProblem.brokenLink(value) { throw ValidationError("\(name): '\(value)' is \(link); check the path") }
             if !isURL && !FileManager.default.fileExists(atPath: value) {
                 throw ValidationError("\(name): '\(value)' is neither an existing file or folder nor an http(s) URL; check the path")
             }
@@ -174,22 +172,21 @@ struct TrainCommand: ParsableCommand {
                 + (communicator.rankCount > 1 ? "; \(communicator.rankCount) ranks" : ""))
         // mpirun turns Ctrl-C into SIGTERM for the ranks, and forwards SIGUSR1 as it is: all stop after a checkpoint.
         let summary = try run.run(reporter: reporter, stop: stop)
-        if summary.interrupted {
-            let cause = stop.reason.map { " by \(StopSignals.name(of: $0))" } ?? ""
-            reporter.line("interrupted\(cause): checkpoint saved in \(summary.checkpoint ?? run.store.directory); continue with --resume")
-        }
+        if summary.interrupted { reporter.line(TrainCommand.interruption(summary, stop: stop, store: run.store.directory)) }
         let report = isFirstRank ? writeReport(run, reporter: reporter) : nil
         if json && isFirstRank {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             var object = try JSONSerialization.jsonObject(with: try encoder.encode(summary)) as? [String: Any] ?? [:]
+            object["final_loss"] = summary.finalLoss ?? NSNull()  // null when no step was taken, never a made-up 0
             object["report"] = report ?? NSNull()
             object["estimated_peak_bytes"] = run.memoryEstimate.totalBytes
             try JSONOutput.print(object)
         } else {
-            var text = String(
-                format: "done: %d epochs, %d steps in %.1f s (%.0f samples/s, data wait %.1f%%); final loss %.4f",
-                summary.epochs, summary.steps, summary.seconds, summary.samplesPerSecond, summary.dataWaitShare * 100, summary.finalLoss)
+            var text =
+                String(
+                    format: "done: %d epochs, %d steps in %.1f s (%.0f samples/s, data wait %.1f%%); ", summary.epochs, summary.steps,
+                    summary.seconds, summary.samplesPerSecond, summary.dataWaitShare * 100) + TrainCommand.lossText(summary)
             if let final = summary.finalValidationAccuracy, let best = summary.bestValidationAccuracy {
                 text += String(format: "; validation accuracy %.2f%% (best %.2f%%)", final * 100, best * 100)
             }
@@ -202,6 +199,24 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension TrainCommand {
+    /// The line that says what a stop did: a checkpoint of the last step taken, or (stopped
+    /// before this invocation's first step) nothing saved, and where `--resume` would go on.
+    static func interruption(_ summary: RunSummary, stop: StopRequest, store: String) -> String {
+        let cause = stop.reason.map { " by \(StopSignals.name(of: $0))" } ?? ""
+        guard summary.stepsTaken > 0 else {
+            let earlier = summary.checkpoint.map { "; --resume continues from \($0)" } ?? "; the next run starts from the beginning"
+            return "stopped\(cause) before the first step; nothing to save\(earlier)"
+        }
+        return "interrupted\(cause): checkpoint saved in \(summary.checkpoint ?? store); continue with --resume"
+    }
+
+    /// `final loss L`, the mean of the steps a stop cut short, or that no step was taken.
+    static func lossText(_ summary: RunSummary) -> String {
+        guard let loss = summary.finalLoss else { return "no step taken, so no loss to report" }
+        guard let steps = summary.stoppedEpochSteps else { return String(format: "final loss %.4f", loss) }
+        return String(format: "loss %.4f (mean of the %d step(s) of epoch %d before the stop)", loss, steps, summary.epochs + 1)
+    }
+
     /// Writes `report.html` into the run directory; a failure is a warning, never the run's
     /// failure. Returns the report's path.
     func writeReport(_ run: TrainingRun, reporter: ProgressReporter) -> String? {

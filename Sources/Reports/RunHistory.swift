@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 /// What `metrics.jsonl` records, read back for the run report: the logged steps and the epochs,
 /// in step order. A resumed run appends the steps it redoes again; the later record of a step
@@ -25,8 +26,14 @@ public struct RunHistory: Sendable, Equatable {
 
     /// Reads `metrics.jsonl` at `path`; a missing file is an empty history.
     public static func read(path: String) throws -> RunHistory {
-        guard FileManager.default.fileExists(atPath: path) else { return RunHistory(steps: [], epochs: [], skippedLines: 0) }
-        return parse(try Data(contentsOf: URL(fileURLWithPath: path)))
+        parse(Data(try contents(of: path) ?? []))
+    }
+
+    /// The bytes of a run directory's file, or nil when nothing is at `path`. Read as every
+    /// input is (`FileBytes`): a FIFO, device or folder in its place is an error naming it, never
+    /// a wait on a FIFO that no one writes.
+    static func contents(of path: String) throws(DataError) -> [UInt8]? {
+        do { return try FileBytes.contents(of: path) } catch  where error.kind == .notFound { return nil }
     }
 
     /// Parses the lines of a `metrics.jsonl` file.

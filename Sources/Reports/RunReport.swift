@@ -1,6 +1,7 @@
 import Checkpoints
 import DataPipeline
 import Foundation
+import SystemIO
 import Training
 
 /// A run directory summarised as one self-contained HTML page (`millrace report`, and the end of
@@ -37,21 +38,31 @@ public struct RunReport {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: runDirectory, isDirectory: &isFolder), isFolder.boolValue else {
             throw CheckpointError(
-                .notFound, path: runDirectory, reason: "no such run directory",
+                .notFound, path: runDirectory,
+                reason: isFolder.boolValue || !FileManager.default.fileExists(atPath: runDirectory)
+                    ? PathProblem.brokenLink(runDirectory) ?? "no such run directory" : "a file, not a run directory",
                 fix: "give the folder millrace train wrote (runs/<name>, holding metrics.jsonl and configuration.json)")
         }
-        let text = try? String(contentsOfFile: "\(runDirectory)/configuration.json", encoding: .utf8)
+        let text = try RunHistory.contents(of: "\(runDirectory)/configuration.json").map { String(decoding: $0, as: UTF8.self) }
         let configuration = text.flatMap { try? RunConfiguration.decode(Data($0.utf8), path: "\(runDirectory)/configuration.json") }
         let directory = checkpointDirectory ?? configuration?.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
         // A missing directory makes the read-only store throw `notFound`: no checkpoints (the note says so below).
-        let checkpoints = (try? CheckpointStore(directory: directory, mode: .readOnly))?.checkpoints() ?? []
+        let store = try? CheckpointStore(directory: directory, mode: .readOnly)
+        let checkpoints = store?.checkpoints() ?? []
+        let metrics = try RunHistory.contents(of: "\(runDirectory)/metrics.jsonl")
+        // Nothing millrace train writes: a report would describe nothing (and land in a folder that is no run's).
+        guard metrics != nil || text != nil || !(store?.stepFolders().isEmpty ?? true) else {
+            throw CheckpointError(
+                .notFound, path: runDirectory, reason: "not a run folder: it holds no metrics.jsonl, no configuration.json and no checkpoints",
+                fix: "give the folder millrace train wrote (runs/<name>, holding metrics.jsonl, configuration.json and checkpoints/)")
+        }
         let best =
             checkpoints.contains { $0.metrics["validation_accuracy"] != nil }
             ? TrainingCheckpoint.highestValidationAccuracy(among: checkpoints)
             : checkpoints.min { ($0.metrics["loss"] ?? .infinity, -$0.step) < ($1.metrics["loss"] ?? .infinity, -$1.step) }
         var report = RunReport(
             runDirectory: runDirectory, checkpointDirectory: directory, configuration: configuration, configurationText: text,
-            history: try RunHistory.read(path: "\(runDirectory)/metrics.jsonl"), checkpoints: checkpoints, bestCheckpoint: best?.name,
+            history: RunHistory.parse(Data(metrics ?? [])), checkpoints: checkpoints, bestCheckpoint: best?.name,
             evaluation: nil, evaluationNote: "")
         if let best {
             do {
@@ -100,6 +111,6 @@ public struct RunReport {
     /// Writes the page to `path` through a temporary file and a rename, so a half-written report
     /// never replaces a good one.
     public func write(to path: String) throws {
-        try Data(html().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try AtomicFile.write(Array(html().utf8), to: path, what: "the report")
     }
 }

@@ -93,21 +93,7 @@ final class CacheIndex: @unchecked Sendable {
     /// Writes the record to a temporary file and renames it over the index. Called with the
     /// lock held (or before the index is shared).
     private func write() throws(DataError) {
-        let path = "\(directory)/\(CacheIndex.fileName)"
-        let temporary = "\(path).tmp"
         let text = ([CacheIndex.header] + names.sorted()).joined(separator: "\n") + "\n"
-        do { try Data(text.utf8).write(to: URL(fileURLWithPath: temporary)) } catch {
-            throw DataError(
-                .unreadable, path: temporary,
-                reason: "cannot write the staging cache's index: \(PathProblem.reason(creating: temporary, error: error))",
-                fix: "check the cache directory's permissions and free space")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw DataError(
-                .unreadable, path: path, reason: "cannot replace the staging cache's index: \(reason)",
-                fix: "check the cache directory's permissions and free space")
-        }
+        try AtomicFile.write(Array(text.utf8), to: "\(directory)/\(CacheIndex.fileName)", what: "the staging cache's index", durable: false)
     }
 }

@@ -118,7 +118,7 @@ public enum ShardPacker {
             guard !payloads.isEmpty else { return }
             let name = String(format: "shard-%05d.mrshard", shards.count)
             let bytes = ShardFormat.encode(payloads: payloads, labels: labels, format: format, featureCount: featureCount)
-            try Data(bytes).write(to: URL(fileURLWithPath: "\(output)/\(name)"), options: .atomic)
+            try AtomicFile.write(bytes, to: "\(output)/\(name)", what: "the shard")
             shards.append(ShardManifest.Shard(name: name, samples: payloads.count, bytes: bytes.count, crc32: CRC32.checksum(bytes)))
             payloads = []
             labels = []
@@ -146,7 +146,7 @@ public enum ShardPacker {
             sampleFormat: format, sampleShape: sampleShape, channels: channels, classNames: classNames, shards: shards,
             source: PathOverlap.resolved(source))
         // Written to a temporary file and renamed: a reader sees the old manifest or the new one.
-        try Data(manifest.encoded()).write(to: URL(fileURLWithPath: "\(output)/manifest.json"), options: .atomic)
+        try AtomicFile.write(manifest.encoded(), to: "\(output)/manifest.json", what: "the manifest")
         PackOutput.removeShards(of: previous, keeping: manifest, in: output)
         return manifest
     }

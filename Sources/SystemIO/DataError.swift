@@ -8,6 +8,8 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case notFound
         /// The file could not be opened or read (permissions, I/O error).
         case unreadable
+        /// An output (a file, standard output) could not be written or replaced.
+        case unwritable
         /// The file has zero bytes.
         case emptyFile
         /// The file is not a PNG (no PNG signature).

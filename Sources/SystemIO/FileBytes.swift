@@ -123,9 +123,13 @@ public enum FileBytes {
         return filled
     }
 
-    /// The typed error for a failed `open` or `stat`, from `errno`.
+    /// The typed error for a failed `open` or `stat`, from `errno`: a symbolic link loop and a
+    /// dangling link are named as such, not as a missing file.
     public static func openError(_ path: String) -> DataError {
         let code = errno
+        if code == ENOENT || code == ELOOP, let link = PathProblem.brokenLink(path) {
+            return DataError(.unreadable, path: path, reason: link, fix: "point the link at an existing file, or give the file's own path")
+        }
         if code == ENOENT {
             return DataError(.notFound, path: path, reason: "no such file or directory", fix: "check the path")
         }

@@ -28,4 +28,25 @@ public enum PathProblem {
         }
         return error.localizedDescription
     }
+
+    /// Why `path` cannot be followed although something is there: `"a symbolic link loop
+    /// (...)"` or `"a dangling symbolic link (to ...)"`; nil when it resolves or nothing is there.
+    /// A plain existence check reports both as "no such file", which sends the user looking for
+    /// a file that is there.
+    public static func brokenLink(_ path: String) -> String? {
+        var status = stat()
+        guard stat(path, &status) != 0 else { return nil }
+        let code = errno
+        guard lstat(path, &status) == 0 || code == ELOOP else { return nil }
+        if code == ELOOP { return "a symbolic link loop (too many levels of symbolic links)" }
+        guard code == ENOENT else { return nil }
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { " to \($0)" } ?? ""
+        return "a dangling symbolic link\(target): its target does not exist"
+    }
+
+    /// What is wrong with an input path that cannot be found: a link loop or a dangling link
+    /// (see `brokenLink(_:)`), else `"no such file or folder"`.
+    public static func missing(_ path: String) -> String {
+        brokenLink(path) ?? "no such file or folder"
+    }
 }

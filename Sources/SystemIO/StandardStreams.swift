@@ -32,12 +32,36 @@ public enum StandardStreams {
 
     /// Writes `text` to `descriptor` (standard error by default) in as few `write` calls as the
     /// kernel allows; a full disk (`2>/dev/full`), a closed pipe or a closed descriptor loses the
-    /// text and nothing else: never a trap, never a signal (with `ignoreWriteSignals()`).
+    /// text and nothing else: never a trap, never a signal (with `ignoreWriteSignals()`). For
+    /// notes, progress and log lines, whose loss must not stop a run; a command's result goes
+    /// through `writeResult(_:)`.
     public static func write(_ text: String, to descriptor: Int32 = STDERR_FILENO) {
+        _ = writeAll(text, to: descriptor)
+    }
+
+    /// Writes a command's result (its report, its JSON object, its predictions) to standard
+    /// output, whole, and throws when it cannot: a full disk (`>/dev/full`), a reader that has
+    /// gone (EPIPE), an I/O error. A result that is not written is a failed command (exit 1),
+    /// never a silent success. A non-blocking descriptor that is full is waited for.
+    public static func writeResult(_ text: String) throws(DataError) {
+        guard let code = writeAll(text, to: STDOUT_FILENO, waitingWhenFull: true) else { return }
+        let fix: String
+        switch code {
+        case ENOSPC, EDQUOT, EFBIG: fix = "the disk is full: free space, or send the output elsewhere"
+        case EPIPE: fix = "the program reading the output stopped reading: let it read to the end, or write the output to a file"
+        default: fix = "send the output to a file or program that can take it"
+        }
+        throw DataError(
+            .unwritable, path: "standard output", reason: "cannot write the command's result: \(String(cString: strerror(code)))", fix: fix)
+    }
+
+    /// Writes all of `text`; returns nil, or the `errno` of the write that failed. `EAGAIN` (a
+    /// non-blocking descriptor that is full) waits for room when `waitingWhenFull`, else fails.
+    private static func writeAll(_ text: String, to descriptor: Int32, waitingWhenFull: Bool = false) -> Int32? {
         var bytes = Array(text.utf8)
-        guard !bytes.isEmpty else { return }
-        bytes.withUnsafeMutableBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
+        guard !bytes.isEmpty else { return nil }
+        return bytes.withUnsafeMutableBytes { buffer -> Int32? in
+            guard let base = buffer.baseAddress else { return nil }
             var written = 0
             while written < buffer.count {
                 #if canImport(Glibc)
@@ -46,9 +70,15 @@ public enum StandardStreams {
                     let result = Darwin.write(descriptor, base + written, buffer.count - written)
                 #endif
                 if result < 0 && errno == EINTR { continue }
-                guard result > 0 else { return }  // EPIPE, ENOSPC, EBADF: the text is lost, the run goes on
+                if result < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && waitingWhenFull {
+                    var request = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&request, 1, -1)
+                    continue
+                }
+                guard result > 0 else { return result < 0 ? errno : EIO }  // EPIPE, ENOSPC, EBADF
                 written += result
             }
+            return nil
         }
     }
 }

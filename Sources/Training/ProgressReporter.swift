@@ -41,11 +41,12 @@ public final class ProgressReporter {
     /// Whether standard error (where a default reporter writes) is a terminal.
     public static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 
-    /// A line of text (ending any bar first).
+    /// A line of text (ending any bar first); control characters in it (from a quoted path,
+    /// key or CSV cell) are escaped (`TerminalText`), line feeds kept.
     public func line(_ text: String) {
         guard verbosity != .quiet else { return }
         endBar()
-        write(text + "\n")
+        write(TerminalText.escaped(text, keepingNewlines: true) + "\n")
     }
 
     /// Progress within an epoch; `remainingSeconds` is the epoch's estimate, `runRemainingSeconds`

@@ -52,5 +52,13 @@ public final class StopRequest: Sendable {
     }
 
     /// Marks the run as listening: from now on a request is honoured by saving a checkpoint.
-    public func arm() { state.withLock { $0.isArmed = true } }
+    /// Returns false when a request came first: its asker was told nothing is training (and
+    /// the CLI's signal handler is ending the process), so the run must not begin.
+    @discardableResult
+    public func arm() -> Bool {
+        state.withLock { state in
+            state.isArmed = true
+            return state.reason == nil
+        }
+    }
 }

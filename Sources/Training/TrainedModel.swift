@@ -32,7 +32,7 @@ public struct TrainedModel {
         } else {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CheckpointError(
-                    .notFound, path: path, reason: "no such checkpoint or checkpoint directory",
+                    .notFound, path: path, reason: PathProblem.brokenLink(path) ?? "no such checkpoint or checkpoint directory",
                     fix: "give a run's checkpoints directory or one step-… directory")
             }
             let store = try CheckpointStore(directory: path, mode: .readOnly)

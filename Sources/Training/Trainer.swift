@@ -117,6 +117,7 @@ public final class Trainer {
         var epochLoss = 0.0
         var epochCorrect = 0
         var epochSamples = 0
+        var epochSteps = 0
         // An epoch is open from its first step to its last; a step whose samples were all left
         // out (skip policy) adds none, so the sample count cannot tell.
         var epochIsOpen = false
@@ -147,6 +148,7 @@ public final class Trainer {
             epochLoss += Double(value) * Double(count)
             epochCorrect += correct
             epochSamples += count
+            epochSteps += 1
             pipelineState = batch.stateAfter
             let waitFraction = pipeline.statistics.waitFraction
             let epochSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStarted) / 1e9
@@ -173,6 +175,7 @@ public final class Trainer {
                 epochLoss = 0
                 epochCorrect = 0
                 epochSamples = 0
+                epochSteps = 0
                 epochIsOpen = false
             }
             if try agreeToStop(shouldStop?() == true) {
@@ -186,10 +189,15 @@ public final class Trainer {
             pipeline.cancel()
             try announce(.interrupted(lastStep))
         }
-        let summary = TrainingSummary(
+        var summary = TrainingSummary(
             steps: steps, totalSteps: stepCount, samples: samples, epochLosses: epochLosses, epochsCompleted: epochsCompleted,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, dataWaitFraction: pipeline.statistics.waitFraction,
             pipelineState: pipelineState ?? startState, interrupted: interrupted)
+        // An epoch a stop cut short: the mean of the steps it did take (none when all its samples were left out).
+        if epochIsOpen && epochSteps > 0 && epochSamples > 0 {
+            summary.unfinishedEpochLoss = epochLoss / Double(epochSamples)
+            summary.unfinishedEpochSteps = epochSteps
+        }
         try announce(.ended(summary))
         return summary
     }

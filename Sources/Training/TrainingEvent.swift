@@ -118,4 +118,10 @@ public struct TrainingSummary: Sendable, Equatable {
     public var pipelineState: PipelineState
     /// Whether `shouldStop` ended the pass early.
     public var interrupted: Bool
+    /// The mean loss per sample of the steps this pass took in an epoch that a stop cut short
+    /// (nil when every epoch begun was finished, or its steps' samples were all left out);
+    /// `epochLosses` holds finished epochs only.
+    public var unfinishedEpochLoss: Double?
+    /// How many steps `unfinishedEpochLoss` averages.
+    public var unfinishedEpochSteps = 0
 }

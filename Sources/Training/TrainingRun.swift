@@ -58,14 +58,20 @@ public struct TrainingOverrides: Sendable {
 
 /// What a finished (or interrupted) run reports; `--json` prints it.
 public struct RunSummary: Codable, Sendable, Equatable {
-    /// The last epoch's mean training loss.
-    public var finalLoss: Double
+    /// The mean training loss per sample of the last epoch this invocation finished or, when a
+    /// stop cut an epoch short, of the steps it took in that epoch (`stoppedEpochSteps` of
+    /// them); nil when this invocation took no step (never a made-up 0).
+    public var finalLoss: Double?
+    /// The steps `finalLoss` averages when a stop cut their epoch short; nil for a whole epoch.
+    public var stoppedEpochSteps: Int?
     /// The last validation accuracy (nil without validation data).
     public var finalValidationAccuracy: Double?
     /// The best validation accuracy.
     public var bestValidationAccuracy: Double?
     /// Optimizer steps taken in all.
     public var steps: Int
+    /// Optimizer steps this invocation took (after a resume, those since; 0 when a stop came first).
+    public var stepsTaken = 0
     /// Epochs completed.
     public var epochs: Int
     /// Training throughput of this invocation.
@@ -243,7 +249,7 @@ public final class TrainingRun {
         // After the resume checks: a refused resume leaves the run's configuration as it was.
         if isFirstRank {
             try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
-            try configuration.jsonText().write(toFile: "\(runDirectory)/configuration.json", atomically: true, encoding: .utf8)
+            try AtomicFile.write(Array(configuration.jsonText().utf8), to: "\(runDirectory)/configuration.json", what: "the run's configuration")
         }
         var pipelineConfiguration = pipelineConfiguration()
         let chunk = DataParallel.chunkSize(
@@ -262,7 +268,7 @@ public final class TrainingRun {
             if isFirstRank {
                 reporter.line("warning: \(message)")
             } else if otherRankWarns {
-                StandardStreams.write("\(rankName): warning: \(message)\n")
+                StandardStreams.write("\(rankName): warning: \(TerminalText.escaped(message, keepingNewlines: true))\n")
             }
         }
         pipeline.onWarning = warn
@@ -304,7 +310,8 @@ public final class TrainingRun {
         // A stop request wakes a wait for data that may never end (one process only: ranks
         // agree to stop after a step, and a rank that left its wait alone would hang the others).
         if let stop, communicator.rankCount == 1 { stop.whenRequested { [pipeline = UncheckedSendable(pipeline)] in pipeline.value.interruptWait() } }
-        stop?.arm()
+        // A stop that came before this point was refused as "nothing to save": take no step.
+        let armed = stop?.arm() ?? true
         let shouldStop = stop.map { stop in { interrupted() || stop.isRequested } } ?? interrupted
         let summary: TrainingSummary
         do {
@@ -314,7 +321,12 @@ public final class TrainingRun {
                 // is not waited for (the stager waits up to a minute for one to end).
                 if stop?.isRequested != true { data.stager?.stop() }
             }
-            summary = try trainer.fit(pipeline, shouldStop: shouldStop)
+            summary =
+                armed
+                ? try trainer.fit(pipeline, shouldStop: shouldStop)
+                : TrainingSummary(
+                    steps: 0, totalSteps: step, samples: 0, epochLosses: [], epochsCompleted: pipeline.state.epoch, seconds: 0,
+                    dataWaitFraction: 0, pipelineState: pipeline.state, interrupted: true)
         }
         // Samples left out under skip_bad_fraction are never silent: each rank names those it met.
         for (kind, leftOut) in [("training", pipeline.quarantine.entries.map(\.reason)), ("validation", validation?.latest?.leftOut ?? [])]
@@ -329,8 +341,11 @@ public final class TrainingRun {
         let saved = store.checkpoints()
         let bestName = TrainingCheckpoint.highestValidationAccuracy(among: saved)?.name
         return RunSummary(
-            finalLoss: summary.epochLosses.last ?? 0, finalValidationAccuracy: validation?.latest?.accuracy,
-            bestValidationAccuracy: validation?.bestAccuracy, steps: summary.totalSteps, epochs: summary.epochsCompleted,
+            finalLoss: summary.unfinishedEpochLoss ?? summary.epochLosses.last,
+            stoppedEpochSteps: summary.unfinishedEpochLoss == nil ? nil : summary.unfinishedEpochSteps,
+            finalValidationAccuracy: validation?.latest?.accuracy,
+            bestValidationAccuracy: validation?.bestAccuracy, steps: summary.totalSteps, stepsTaken: summary.steps,
+            epochs: summary.epochsCompleted,
             samplesPerSecond: Double(summary.samples) / max(seconds, 1e-9),
             checkpoint: saved.last.map { "\(store.directory)/\($0.name)" },
             bestCheckpoint: bestName.map { "\(store.directory)/\($0)" }, seconds: seconds,

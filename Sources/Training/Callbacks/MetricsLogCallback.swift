@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 /// Writes `metrics.jsonl`: one JSON object every `everySteps` steps (`"kind": "step"`) and one per
 /// epoch (`"kind": "epoch"`, with the epoch metrics other callbacks added, such as validation).
@@ -39,8 +40,15 @@ public final class MetricsLogCallback: TrainingCallback {
 public final class MetricsLog {
     private let handle: FileHandle
 
-    /// Opens (appending to) `path`.
+    /// Opens (appending to) `path`. Something other than a regular file there (a FIFO, whose
+    /// opening would wait for a reader, a device, a folder) is refused, naming it.
     public init(path: String) throws {
+        var status = stat()
+        if stat(path, &status) == 0, let kind = FileBytes.nonRegularKind(status.st_mode) {
+            throw DataError(
+                .unwritable, path: path, reason: "\(kind) is where the run's metrics log belongs",
+                fix: "move it away, or give another --run-dir")
+        }
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         handle.seekToEndOfFile()
@@ -53,6 +61,7 @@ public final class MetricsLog {
     /// Appends one record.
     public func append(_ record: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
-        handle.write(data + Data("\n".utf8))
+        // A full disk loses the line, never the run (FileHandle's non-throwing write traps).
+        try? handle.write(contentsOf: data + Data("\n".utf8))
     }
 }

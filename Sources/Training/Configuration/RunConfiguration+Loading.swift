@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 extension RunConfiguration {
     /// The largest pipeline file read (pipeline files are a few kilobytes; anything larger is
@@ -8,23 +9,33 @@ extension RunConfiguration {
     /// Reads, decodes and checks a pipeline file. Relative paths inside it (the dataset and
     /// validation paths, `checkpoint.directory`, `logging.run_directory`) are resolved against the
     /// file's folder, as docker-compose and tsconfig resolve theirs (see `resolvingPaths`).
+    /// Read as every input file is (`FileBytes`): a FIFO, socket or device is refused without
+    /// opening it for a blocking read, a symbolic link loop is named as such.
     public static func load(path: String) throws(RunConfigurationError) -> RunConfiguration {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
-            throw RunConfigurationError(
-                path: path, key: nil, reason: isFolder.boolValue ? "a folder, not a pipeline file" : "no such file",
-                fix: "give a pipeline file (JSON), such as pipelines/digits-mlp.json")
-        }
-        let data: Data
-        do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
-            data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
-        } catch {
-            throw RunConfigurationError(path: path, key: nil, reason: "cannot read the file: \(error.localizedDescription)", fix: "check the path")
+        let bytes: [UInt8]
+        do { bytes = try FileBytes.contents(of: path, maximumBytes: maximumFileBytes) } catch {
+            switch error.kind {
+            case .tooLarge: throw tooLarge(path)
+            case .notFound:
+                throw RunConfigurationError(
+                    path: path, key: nil, reason: "no such file", fix: "give a pipeline file (JSON), such as pipelines/digits-mlp.json")
+            default:
+                var isFolder: ObjCBool = false
+                let folder = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
+                throw RunConfigurationError(
+                    path: path, key: nil, reason: folder ? "a folder, not a pipeline file" : error.reason,
+                    fix: "give a pipeline file (JSON), such as pipelines/digits-mlp.json")
+            }
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try decode(data, path: path).resolvingPaths(relativeTo: folder)
+        return try decode(Data(bytes), path: path).resolvingPaths(relativeTo: folder)
+    }
+
+    /// The error for a pipeline file over `maximumFileBytes`.
+    private static func tooLarge(_ path: String) -> RunConfigurationError {
+        RunConfigurationError(
+            path: path, key: nil, reason: "the file is larger than \(maximumFileBytes) bytes, too large for a pipeline file",
+            fix: "give the pipeline file (JSON) here and the data with its \"path\" or --data")
     }
 
     /// The configuration with every relative path in it (the dataset and validation paths,
@@ -51,11 +62,7 @@ extension RunConfiguration {
 
     /// Decodes and checks pipeline-file JSON (`path` names it in errors).
     public static func decode(_ data: Data, path: String) throws(RunConfigurationError) -> RunConfiguration {
-        guard data.count <= maximumFileBytes else {
-            throw RunConfigurationError(
-                path: path, key: nil, reason: "the file is larger than \(maximumFileBytes) bytes, too large for a pipeline file",
-                fix: "give the pipeline file (JSON) here and the data with its \"path\" or --data")
-        }
+        guard data.count <= maximumFileBytes else { throw tooLarge(path) }
         if let problem = StrictJSON.firstProblem(in: [UInt8](data)) {
             throw RunConfigurationError(
                 path: path, key: problem.keyPath,
