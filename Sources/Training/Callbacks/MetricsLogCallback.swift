@@ -39,6 +39,10 @@ public final class MetricsLogCallback: TrainingCallback {
 /// `metrics.jsonl`: one JSON object per logged step and per epoch.
 public final class MetricsLog {
     private let handle: FileHandle
+    /// The log's path, for the warning.
+    private let path: String
+    /// The records that could not be written (the first one is said on standard error).
+    public private(set) var droppedRecords = 0
 
     /// Opens (appending to) `path`. Something other than a regular file there (a FIFO, whose
     /// opening would wait for a reader, a device, a folder) is refused, naming it.
@@ -51,6 +55,7 @@ public final class MetricsLog {
         }
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        self.path = path
         handle.seekToEndOfFile()
     }
 
@@ -58,10 +63,22 @@ public final class MetricsLog {
         try? handle.close()
     }
 
-    /// Appends one record.
+    /// Appends one record. A failed write (a full disk) loses the whole line (never half of one),
+    /// never the run; the first failure is said once on standard error.
     public func append(_ record: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
-        // A full disk loses the line, never the run (FileHandle's non-throwing write traps).
-        try? handle.write(contentsOf: data + Data("\n".utf8))
+        let end = try? handle.offset()
+        do {
+            // The throwing write: FileHandle's non-throwing one traps on a full disk.
+            try handle.write(contentsOf: data + Data("\n".utf8))
+        } catch {
+            // No half line: what was written of this record goes again.
+            if let end { try? handle.truncate(atOffset: end) }
+            droppedRecords += 1
+            guard droppedRecords == 1 else { return }
+            StandardStreams.write(
+                "warning: \(TerminalText.escaped(path)): a metrics line could not be written (\(TerminalText.escaped(error.localizedDescription)));"
+                    + " the run goes on, later lines may be missing: free space on that disk\n")
+        }
     }
 }
