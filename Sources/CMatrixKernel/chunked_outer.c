@@ -11,9 +11,9 @@
  *
  * Every element is computed the same way on every path: acc = 0, then acc = fma(a[r][i], b[r][j], acc)
  * for each row of the chunk in order (one rounding per row), chunk c's value in slot c; then the
- * tree's additions, which this file does not define but receives from Swift (ChunkTree.additions in
- * Sources/Tensors/ChunkTree+Additions.swift, passed as `pairs`): slot target += slot addend, in order;
- * the root (slot 0) is added to total. The AVX-512, AVX2 and scalar paths do the same per-lane
+ * tree's additions, which this file does not define but receives from Swift (`pairs`, from
+ * ChunkTree.forEachAddition in Sources/Tensors/ChunkTree+Additions.swift): slot target += slot
+ * addend, in order; the root (slot 0) is added to total. The AVX-512, AVX2 and scalar paths do the same per-lane
  * arithmetic (fused multiply-add), so the bits do not depend on the CPU's vector width or on which
  * rows of i a thread takes.
  */

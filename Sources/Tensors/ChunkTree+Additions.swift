@@ -1,7 +1,7 @@
-/// The tree's summation order, written once. `additions(building:)` lists the additions that
-/// make a node from its leaves; `reduce` is the one primitive that sums up the tree with them, for
-/// any kind of value (gradient vectors, batch-normalisation sums, blocks of a buffer); the C
-/// kernels take the same list (`kernelSchedule`). Every sum over chunks has the bits of this list.
+/// The tree's summation order, written once. `forEachAddition(building:_:)` gives the additions
+/// that make a node from its leaves; `reduce` is the one primitive that sums up the tree with
+/// them, for any kind of value (gradient vectors, batch-normalisation sums, blocks of a buffer);
+/// the C kernels take the same list (`kernelSchedule`). Every sum over chunks has their bits.
 extension ChunkTree {
     /// One addition of the tree: the node at `level` whose first chunk is `target` becomes its
     /// left child (held in the slot of chunk `target`) plus its right child (held in the slot of
@@ -22,25 +22,32 @@ extension ChunkTree {
         }
     }
 
-    /// The additions that build `node` from its leaves, in the order they run: level 1 first,
-    /// then level 2 and up; left to right within a level. Each node is its left child plus its
-    /// right child; a node whose right child covers no chunk (cut at the chunk count) has no
-    /// addition: it is its left child. Running them in place over slots that start as the
-    /// chunks' values leaves `node`'s value in the slot of its first chunk.
+    /// Calls `body` with each addition that builds `node` from its leaves, in the order they
+    /// run: level 1 first, then level 2 and up; left to right within a level. Each node is its
+    /// left child plus its right child; a node whose right child covers no chunk (cut at the
+    /// chunk count) has no addition: it is its left child. Running them in place over slots that
+    /// start as the chunks' values leaves `node`'s value in the slot of its first chunk.
     ///
     /// This is the one definition of the tree's summation order; everything that sums over
     /// chunks runs through it (`reduce`, `accumulate`, the C kernel through `kernelSchedule`).
-    public func additions(building node: Node) -> [Addition] {
+    public func forEachAddition(building node: Node, _ body: (Addition) throws -> Void) rethrows {
         let covered = chunks(under: node)
-        var result: [Addition] = []
         var level = 1
         while level <= node.level {
             let half = 1 << (level - 1)
             for target in stride(from: covered.lowerBound, to: covered.upperBound - half, by: 2 * half) {
-                result.append(Addition(level: level, target: target, addend: target + half))
+                try body(Addition(level: level, target: target, addend: target + half))
             }
             level += 1
         }
+    }
+
+    /// The additions that build `node` (`forEachAddition(building:_:)`), in order: one fewer
+    /// than the chunks under `node`.
+    public func additions(building node: Node) -> [Addition] {
+        var result: [Addition] = []
+        result.reserveCapacity(Swift.max(0, chunks(under: node).count - 1))
+        forEachAddition(building: node) { result.append($0) }
         return result
     }
 
@@ -57,6 +64,7 @@ extension ChunkTree {
         let first = node.index << node.level
         var slots = [Value?](repeating: nil, count: 1 << node.level)
         var pending = [node]
+        pending.reserveCapacity(node.level + 1)
         while let part = pending.popLast() {
             if let value = known(part) {
                 slots[(part.index << part.level) - first] = value
@@ -68,9 +76,9 @@ extension ChunkTree {
                 pending.append(Node(level: part.level - 1, index: 2 * part.index))
             }
         }
-        for addition in additions(building: node) {
+        forEachAddition(building: node) { addition in
             let (target, addend) = (addition.target - first, addition.addend - first)
-            guard slots[target] != nil, let value = slots[addend].take() else { continue }
+            guard slots[target] != nil, let value = slots[addend].take() else { return }
             add(&slots[target]!, value)
         }
         return slots[0]!

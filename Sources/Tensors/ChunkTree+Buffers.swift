@@ -21,7 +21,15 @@ extension ChunkTree {
         }
     }
 
-    /// The tree's additions (`additions(building: root)`) as the C kernels take them: each
+    /// The tree's additions (`forEachAddition(building: root)`) as the C kernels take them: each
     /// addition's `target, addend`, in order, flattened.
-    package var kernelSchedule: [Int] { additions(building: root).flatMap { [$0.target, $0.addend] } }
+    package var kernelSchedule: [Int] {
+        var pairs: [Int] = []
+        pairs.reserveCapacity(2 * Swift.max(0, chunkCount - 1))
+        forEachAddition(building: root) { addition in
+            pairs.append(addition.target)
+            pairs.append(addition.addend)
+        }
+        return pairs
+    }
 }

@@ -1,8 +1,8 @@
 /// The one fixed summation tree over the chunks of a global batch: leaves are chunks, a node
 /// at `level` covers chunks `[index << level, (index + 1) << level)` (cut at the chunk count),
 /// and its value is `left + right` (or `left` alone when the right child covers nothing). Its
-/// additions (`additions(building:)`, in ChunkTree+Additions.swift) are the one written form of
-/// that order: every sum up the tree, in Swift and in the C kernel, runs through them.
+/// additions (`forEachAddition(building:_:)`, in ChunkTree+Additions.swift) are the one written
+/// form of that order: every sum up the tree, in Swift and in the C kernel, runs through them.
 ///
 /// Every rank owns a contiguous run of chunks and sums the largest whole subtrees inside it
 /// (its claims); the claims of all ranks are nodes of this same tree, so combining them gives
