@@ -40,7 +40,8 @@ extension Tensor {
     /// `total += Σ aᵀ[:, chunk] · b[chunk, :]` over the row chunks of `a` `[rows, p]` and `b`
     /// `[rows, q]`, the chunk products added up the `ChunkTree` of the chunks (a layer's weight
     /// gradient): one fused multiply-add per row in row order, the same bits on AVX-512, AVX2 and
-    /// scalar paths and for any thread count (`millrace_add_chunked_outer_products`).
+    /// scalar paths and for any thread count (`millrace_add_chunked_outer_products`, given the
+    /// tree's additions).
     public static func addChunkedProducts(transposing a: Tensor, _ b: Tensor, rowChunks: [Range<Int>], into total: inout Tensor) {
         precondition(a.rank == 2 && b.rank == 2 && a.shape[0] == b.shape[0], "addChunkedProducts: \(a.shape) and \(b.shape)")
         let (p, q) = (a.shape[1], b.shape[1])
@@ -52,17 +53,21 @@ extension Tensor {
         let blockRows = Swift.max(8, (p / (4 * ComputeThreads.maximum) + 7) / 8 * 8)
         let blocks = (p + blockRows - 1) / blockRows
         let scratch = millrace_chunked_outer_scratch(rowChunks.count)
+        let pairs = ChunkTree(chunkCount: rowChunks.count).kernelSchedule
+        let pairCount = pairs.count / 2
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 total.withUnsafeMutableBufferPointer { pt in
                     starts.withUnsafeBufferPointer { ps in
-                        let shared = UncheckedSendable((pa.baseAddress!, pb.baseAddress!, pt.baseAddress!, ps.baseAddress!))
-                        ComputeThreads.forEachChunk(blocks, threads: ComputeThreads.maximum) { _, block in
-                            let (a, b, t, s) = shared.value
-                            withUnsafeTemporaryAllocation(of: Float.self, capacity: scratch) { buffer in
-                                millrace_add_chunked_outer_products(
-                                    a, p, b, q, s, rowChunks.count, block * blockRows, Swift.min(p, (block + 1) * blockRows), q, t, q, -1,
-                                    buffer.baseAddress!)
+                        pairs.withUnsafeBufferPointer { pp in
+                            let shared = UncheckedSendable((pa.baseAddress!, pb.baseAddress!, pt.baseAddress!, ps.baseAddress!, pp.baseAddress))
+                            ComputeThreads.forEachChunk(blocks, threads: ComputeThreads.maximum) { _, block in
+                                let (a, b, t, s, pairs) = shared.value
+                                withUnsafeTemporaryAllocation(of: Float.self, capacity: scratch) { buffer in
+                                    millrace_add_chunked_outer_products(
+                                        a, p, b, q, s, rowChunks.count, pairs, pairCount, block * blockRows, Swift.min(p, (block + 1) * blockRows),
+                                        q, t, q, -1, buffer.baseAddress!)
+                                }
                             }
                         }
                     }

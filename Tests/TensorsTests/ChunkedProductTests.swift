@@ -47,13 +47,15 @@ final class ChunkedProductTests: XCTestCase {
             Tensor.addChunkedProducts(transposing: a, b, rowChunks: chunks, into: &total)
             XCTAssertEqual(total.scalars, expected, "\(rowCount) rows, the best path of this CPU (\(millrace_chunked_outer_path()))")
             let starts = chunks.map(\.lowerBound) + [rowCount]
+            let pairs = ChunkTree(chunkCount: chunks.count).kernelSchedule
             for path in 0...millrace_chunked_outer_path() {
                 var out = [Float](repeating: 0, count: 19 * 83)
                 var scratch = [Float](repeating: 0, count: millrace_chunked_outer_scratch(chunks.count))
                 // Two calls over a split of the output rows (7 and 12): the split must not matter.
                 for rows in [0..<7, 7..<19] {
                     millrace_add_chunked_outer_products(
-                        a.scalars, 19, b.scalars, 83, starts, chunks.count, rows.lowerBound, rows.upperBound, 83, &out, 83, Int32(path), &scratch)
+                        a.scalars, 19, b.scalars, 83, starts, chunks.count, pairs, pairs.count / 2, rows.lowerBound, rows.upperBound, 83, &out, 83,
+                        Int32(path), &scratch)
                 }
                 XCTAssertEqual(out, expected, "\(rowCount) rows, path \(path)")
             }

@@ -17,14 +17,17 @@ extern "C" {
  * the allocator took the settings, 0 otherwise (not glibc). */
 int millrace_keep_freed_memory(void);
 
-/* total[i][j] += the sum over chunks c, up the fixed chunk tree (as Swift's ChunkTree combines nodes),
- * of sum over rows r of chunk c (rows starts[c]..<starts[c+1], in order, one fused multiply-add each)
- * of a[r*lda + i] * b[r*ldb + j], for i in [i_begin, i_end) and j in [0, q): a layer's weight gradient
- * dY^T X summed per gradient chunk. The bits are the same on every path (path: 2 AVX-512, 1 AVX2+FMA,
- * 0 scalar fmaf, -1 the best this CPU has) and for any split of the i range. `scratch` holds
- * millrace_chunked_outer_scratch(chunks) floats, one per concurrent call. */
-void millrace_add_chunked_outer_products(const float *a, long lda, const float *b, long ldb, const long *starts, long chunks, long i_begin,
-                                         long i_end, long q, float *total, long ldt, int path, float *scratch);
+/* total[i][j] += the sum over chunks c, up the chunk tree, of sum over rows r of chunk c (rows
+ * starts[c]..<starts[c+1], in order, one fused multiply-add each) of a[r*lda + i] * b[r*ldb + j], for
+ * i in [i_begin, i_end) and j in [0, q): a layer's weight gradient dY^T X summed per gradient chunk.
+ * The tree is the caller's: `pairs` holds `pair_count` (target, addend) chunk slots, run in order as
+ * slot target += slot addend with slot c starting as chunk c's value, and slot 0 is the sum (Swift's
+ * ChunkTree.kernelSchedule). The bits are the same on every path
+ * (path: 2 AVX-512, 1 AVX2+FMA, 0 scalar fmaf, -1 the best this CPU has) and for any split of the i
+ * range. `scratch` holds millrace_chunked_outer_scratch(chunks) floats, one per concurrent call. */
+void millrace_add_chunked_outer_products(const float *a, long lda, const float *b, long ldb, const long *starts, long chunks,
+                                         const long *pairs, long pair_count, long i_begin, long i_end, long q, float *total, long ldt,
+                                         int path, float *scratch);
 
 /* The floats of scratch millrace_add_chunked_outer_products needs for `chunks` chunks. */
 long millrace_chunked_outer_scratch(long chunks);
