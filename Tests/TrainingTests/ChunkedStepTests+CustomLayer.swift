@@ -26,6 +26,27 @@ extension ChunkedStepTests {
         }
     }
 
+    /// Samples left out as bad (all of chunk 0 and sample 9 of every batch): on 4 ranks rank 0's
+    /// one chunk is empty (a unit without samples), and the bits are still those of a plain run.
+    func testCustomLayersGiveTheSameBitsWithSamplesLeftOut() throws {
+        let leftOut: Set<Int> = [0, 1, 2, 3, 9]
+        let plain = try CustomLayerRun.train(ranks: 1, leavingOut: leftOut)
+        XCTAssertNotEqual(plain.parameters, try CustomLayerRun.train(ranks: 1).parameters)
+        for ranks in [2, 4] {
+            let parallel = try CustomLayerRun.train(ranks: ranks, leavingOut: leftOut)
+            XCTAssertEqual(parallel.losses, plain.losses, "\(ranks) ranks")
+            XCTAssertEqual(parallel.parameters, plain.parameters, "\(ranks) ranks")
+        }
+    }
+
+    /// Only the custom layers run chunk by chunk: the dense layers run once per unit (a plain run's
+    /// one per step; on 2 ranks rank 0 holds chunks 0-2 of 6, the tree's nodes {0, 1} and {2}, and
+    /// chunk 0 of 3), the custom layers once per chunk (6, 6, 3 and 6 chunks; rank 0: 3, 3, 1, 3).
+    func testOnlyTheCustomLayersRunChunkByChunk() throws {
+        XCTAssertEqual(try CustomLayerRun.train(ranks: 1).forwardCounts, [4, 21, 21, 4])
+        XCTAssertEqual(try CustomLayerRun.train(ranks: 2).forwardCounts, [7, 10, 10, 7])
+    }
+
     /// The bits the step gave before the framework ran such layers chunk by chunk on their own:
     /// produced by the whole-model chunk-by-chunk fallback at commit dd1db9c (this test's run with the
     /// losses' bit patterns and the FNV-1a hash of the final parameters' bit patterns printed there).
@@ -68,21 +89,27 @@ private enum CustomLayerRun {
         return (Sequential(counters[0], ReLU(), counters[1], counters[2], counters[3]), counters)
     }
 
-    /// Rank `rank`'s slice of step `step`'s global batch, dealt in chunks of 4.
-    static func batch(step: Int, rank: Int, rankCount: Int) -> Batch {
+    /// Rank `rank`'s slice of step `step`'s global batch, dealt in chunks of 4, without the
+    /// positions `leftOut` (left out as bad samples).
+    static func batch(step: Int, rank: Int, rankCount: Int, leavingOut leftOut: Set<Int>) -> Batch {
         let count = batchSizes[step]
         let features = Tensor.random([count, 6], seed: UInt64(60 + step), lower: -2, upper: 2)
         let plan = ChunkPlan(sampleCount: count, chunkSize: 4, rankCount: rankCount)
         let samples = plan.samples(ofChunks: plan.chunks(ofRank: rank))
-        var batch = Batch(features: features.rows(samples), labels: samples.map { ($0 * 5 + step) % 3 })
+        let kept = samples.filter { !leftOut.contains($0) }
+        var batch = Batch(features: features.gathering(rows: kept), labels: kept.map { ($0 * 5 + step) % 3 })
         batch.globalCount = count
         batch.sliceStart = samples.lowerBound
+        if !leftOut.isEmpty {
+            batch.keptPositions = kept
+            batch.leftOutIndices = samples.filter(leftOut.contains).map { 100 * step + $0 }
+        }
         return batch
     }
 
     /// Trains the model with Adam on `ranks` in-process ranks; with `resumingBefore`, the run
     /// stops before that step and resumes from its weights, optimizer state and step count.
-    static func train(ranks: Int, resumingBefore resumption: Int? = nil) throws -> Outcome {
+    static func train(ranks: Int, resumingBefore resumption: Int? = nil, leavingOut leftOut: Set<Int> = []) throws -> Outcome {
         let outcomes = try InProcessRanks.run(ranks) { communicator in
             var (model, counters) = makeModel()
             var optimizer = Adam(learningRate: 0.01)
@@ -97,8 +124,9 @@ private enum CustomLayerRun {
                 }
                 let trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: optimizer, seed: 9, stepCount: step)
                 trainer.chunkSize = 4
+                trainer.leavesOutSamples = !leftOut.isEmpty
                 if ranks > 1 { trainer.exchange = OrderedGradientExchange(communicator: communicator) }
-                losses.append(try trainer.step(batch(step: step, rank: communicator.rank, rankCount: ranks)).loss)
+                losses.append(try trainer.step(batch(step: step, rank: communicator.rank, rankCount: ranks, leavingOut: leftOut)).loss)
             }
             let parameters = model.namedParameters.map(\.parameter.value.scalars)
             return Outcome(losses: losses, parameters: parameters, forwardCounts: counters.map(\.forwardCount))
