@@ -9,7 +9,8 @@ import Tensors
 /// its parameter gradient is captured (gradients zeroed before, flattened after) and the chunks'
 /// gradients are added up the fixed `ChunkTree` to the unit's node; the input gradients are
 /// concatenated. So every chunk's bits are those of the chunk alone, on any number of ranks, and
-/// the chunking costs this layer only.
+/// the chunking costs this layer only. (Buffers the layer updates in `forward`, such as running
+/// statistics, see only this rank's chunks.)
 package struct ChunkwiseLayer {
     /// The backward pass: from the output gradient of each unit (nil for a unit without samples),
     /// the input gradient of each (nil where the forward context did not require it) and each
