@@ -14,9 +14,9 @@ package struct ParameterLayout {
     package let parameters: [Parameter]
     /// The number of trainable scalars of the whole model.
     package let parameterCount: Int
-    /// Whether every layer runs over a whole unit of chunks at once (batch normalisation, or a
-    /// layer that keeps to gradient chunks); otherwise the step runs chunk by chunk.
-    package let runsWholeUnits: Bool
+    /// Whether the step runs each layer chunk by chunk on its own (`ChunkwiseLayer`): true for a
+    /// layer that does not keep to gradient chunks, other than batch normalisation (synchronised).
+    package let runsChunkByChunk: [Bool]
 
     /// The layout of `model`.
     package init(model: any Layer) {
@@ -25,7 +25,7 @@ package struct ParameterLayout {
         widths = layerParameters.map { $0.reduce(0) { $0 + $1.value.count } }
         parameters = Array(layerParameters.joined())
         parameterCount = widths.reduce(0, +)
-        runsWholeUnits = layers.allSatisfy { $0 is BatchNorm || $0.keepsToGradientChunks }
+        runsChunkByChunk = layers.map { !($0 is BatchNorm) && !$0.keepsToGradientChunks }
     }
 
     /// The layers of `model` in the order they apply, nested `Sequential`s opened.

@@ -1,19 +1,21 @@
 import DataPipeline
 import Tensors
 
-/// How a step's global batch is cut: its chunk plan, this rank's claims and units.
+/// How a step's global batch is cut: its chunk plan, this rank's claims (each runs as one unit:
+/// a batch of its consecutive chunks) and where their rows lie.
 package struct StepLayout {
     package let plan: ChunkPlan
+    /// This rank's claims of the plan's `ChunkTree`, left to right (none for a rank without chunks).
     package let claims: [ChunkTree.Node]
-    package let units: [ChunkTree.Node]
+    /// The rows of each claim and of its chunks.
     package let split: UnitSplit
 
-    /// The layout of a step's `plan`, this rank's `claims` and `units`, and their rows (`split`).
-    package init(plan: ChunkPlan, claims: [ChunkTree.Node], units: [ChunkTree.Node], split: UnitSplit) {
+    /// The layout of `plan` for `rank`, whose slice of the global batch is `batch`.
+    package init(plan: ChunkPlan, rank: Int, batch: Batch) {
         self.plan = plan
-        self.claims = claims
-        self.units = units
-        self.split = split
+        let tree = ChunkTree(chunkCount: plan.chunkCount)
+        claims = tree.claims(owning: plan.chunks(ofRank: rank))
+        split = UnitSplit(plan: plan, chunks: claims.map { tree.chunks(under: $0) }, batch: batch)
     }
 
     /// The plan's chunk tree.

@@ -3,14 +3,15 @@ import Tensors
 /// What a forward pass needs besides its input: the training/inference switch and, in
 /// training, the generator that stochastic layers (dropout) draw from.
 ///
-/// The training loop creates one per step from (seed, step), so stochastic layers are
-/// reproducible; it lives on the training thread and is never shared across queues.
+/// The training loop sets its generators from (seed, step, gradient chunk) before each forward
+/// pass, so stochastic layers are reproducible on any number of ranks and after a resume; it lives
+/// on the training thread and is never shared across queues.
 public final class ForwardContext {
     /// True while training (dropout active, batch statistics); false for inference.
     public let isTraining: Bool
-    /// The generator for stochastic layers; layers draw from it in forward order. In a chunked
-    /// training step, layers that keep to chunks draw from `chunkGenerators` instead (this one is
-    /// then per unit of chunks, so its draws depend on how the batch is dealt to ranks).
+    /// The generator for stochastic layers; layers draw from it in forward order. In a training
+    /// step, a layer that does not keep to gradient chunks runs once per chunk and finds here that
+    /// chunk's own generator; layers that keep to chunks draw from `chunkGenerators` instead.
     public var generator: RandomGenerator
     /// Whether the pullback must return the gradient with respect to the layer's input. The
     /// training step turns it off for the data (nothing uses that gradient), and `Sequential`
@@ -19,11 +20,13 @@ public final class ForwardContext {
     public var requiresInputGradient = true
     /// The gradient chunks of a training step as row ranges of the input (consecutive, covering
     /// it; some may be empty, where bad samples were left out), or nil (the batch is one chunk).
-    /// Set, layers keep to the chunks: a row's output and input gradient come from its chunk
-    /// alone, never from the batch's size; parameter gradients are summed per chunk and then up the
-    /// fixed `ChunkTree` (`Tensor.addChunkedProducts`); stochastic layers draw chunk `k`'s
-    /// randomness from `chunkGenerators[k]`. So any slice of whole chunks (one rank's share of a
-    /// global batch) computes the same bits for its chunks as the whole batch does.
+    /// Only layers that keep to chunks (`Layer.keepsToGradientChunks`) see several: a row's output
+    /// and input gradient come from its chunk alone, never from the batch's size; parameter
+    /// gradients are summed per chunk and then up the fixed `ChunkTree`
+    /// (`Tensor.addChunkedProducts`); stochastic layers draw chunk `k`'s randomness from
+    /// `chunkGenerators[k]`. So any slice of whole chunks (one rank's share of a global batch)
+    /// computes the same bits for its chunks as the whole batch does. Other layers run once per
+    /// chunk and see that one chunk.
     public var chunkRows: [Range<Int>]?
     /// One generator per chunk of the input, in order, in a chunked step (layers advance them).
     public var chunkGenerators: [RandomGenerator] = []

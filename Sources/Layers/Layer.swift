@@ -28,11 +28,15 @@ public protocol Layer: AnyObject {
     /// shape (the default).
     func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int]
 
-    /// Whether the layer keeps to the forward context's gradient chunks (`ForwardContext.chunkRows`):
-    /// each row's output from its own chunk, parameter gradients summed per chunk and up the chunk
-    /// tree, randomness per chunk. Training then runs it over a rank's whole share of the batch at
-    /// once; otherwise the step runs it chunk by chunk (slower, the same bits). Default: true for a
-    /// layer without parameters (it must treat rows independently and draw no randomness of its own).
+    /// Whether the layer keeps to the forward context's gradient chunks: an opt-in for speed only.
+    /// Training runs a layer that does not chunk by chunk on its own, each chunk a batch of its own
+    /// (the same bits on any number of ranks; the chunking costs this layer only). A layer that
+    /// does gets a rank's whole share of the batch with its chunks in `ForwardContext.chunkRows`,
+    /// and must then compute each row's output and input gradient from its own chunk, sum its
+    /// parameter gradients per chunk and up the chunk tree (`Tensor.matmul(_:_:transposeB:rowChunks:)`,
+    /// `Tensor.addChunkedProducts`, `Tensor.addChunkedColumnSums`) and draw chunk k's randomness
+    /// from `ForwardContext.chunkGenerators[k]`. Default: true for a layer without parameters, which
+    /// must then treat rows independently and draw from no other generator (else declare it false).
     var keepsToGradientChunks: Bool { get }
 }
 

@@ -8,10 +8,12 @@ import Tensors
 extension Trainer {
     /// How one layer's backward pass runs over this rank's units.
     enum UnitBackward {
-        /// One pullback per unit (nil for a unit whose samples were all left out).
+        /// One pullback per unit (nil for a unit whose samples were all left out); each leaves the
+        /// unit's parameter gradient (its node's tree sum) in the layer's parameters.
         case perUnit([Layers.Pullback?])
-        /// One pullback over all of the rank's chunks, synchronised with the other ranks (batch normalisation).
-        case synchronized(SynchronizedBatchNorm.Pullback)
+        /// One pullback over all units, returning their input gradients and each unit's parameter
+        /// gradient: batch normalisation synchronised with the other ranks, or a layer run chunk by chunk.
+        case allUnits(([Tensor?]) throws -> (inputGradients: [Tensor?], unitGradients: [[Float]]))
     }
 
     /// One optimisation step over a global batch of which `batch` is this rank's slice (the whole
@@ -22,13 +24,13 @@ extension Trainer {
     /// `DataParallel.defaultChunkSize`), the chunks are dealt to ranks, and each rank's chunks form
     /// a few whole nodes of the fixed `ChunkTree` (its claims; one for a plain run, and for rank
     /// counts that divide the chunk count in powers of two). Each claim runs forward and backward
-    /// as one batch whose layers keep to the chunks (`ForwardContext.chunkRows`): so the claim's
-    /// gradient is its node's tree sum, every loss gradient is its chunk's mean loss gradient
-    /// weighted by chunk/global size, and dropout draws from (seed, step, chunk). A model with a
-    /// layer that does not keep to chunks runs chunk by chunk instead. Batch normalisation uses the
-    /// global batch's statistics (`SynchronizedBatchNorm`), so the forward pass runs layer by layer
-    /// (nested `Sequential`s opened). The exchange then combines every rank's claims up the same
-    /// tree, so the weights are the same bits for a plain run and for any number of ranks.
+    /// as one unit, layer by layer (nested `Sequential`s opened): a layer that keeps to the chunks
+    /// (`ForwardContext.chunkRows`) runs over the whole unit, so its gradient is the node's tree
+    /// sum and dropout draws from (seed, step, chunk); any other layer runs chunk by chunk on its
+    /// own (`ChunkwiseLayer`); batch normalisation uses the global batch's statistics
+    /// (`SynchronizedBatchNorm`). Every loss gradient is its chunk's mean loss gradient weighted by
+    /// chunk/global size. The exchange then combines every rank's claims up the same tree, so the
+    /// weights are the same bits for a plain run and for any number of ranks.
     public func step(_ batch: Batch) throws -> (loss: Float, correct: Int) {
         let communicator = exchange.communicator
         let plan = ChunkPlan(
@@ -37,16 +39,10 @@ extension Trainer {
         let kept = try keptSampleCount(batch, plan: plan)
         lastStepSamples = kept
         guard kept > 0 else { return (0, 0) }  // every rank knows the global count: all skip the step
-        let tree = ChunkTree(chunkCount: plan.chunkCount)
-        let claims = tree.claims(owning: plan.chunks(ofRank: communicator.rank))
+        let step = StepLayout(plan: plan, rank: communicator.rank, batch: batch)
+        let split = step.split
         let layout = parameterLayout
-        let layers = layout.layers
-        let units = layout.runsWholeUnits ? claims : claims.flatMap { claim in tree.chunks(under: claim).map { ChunkTree.Node(level: 0, index: $0) } }
-        let split = UnitSplit(plan: plan, chunks: units.map { tree.chunks(under: $0) }, batch: batch)
-        var generators = split.chunks.map { $0.map { RandomGenerator(seed: seed, stream: [1, UInt64(stepCount), UInt64($0)]) } }
-        // For layers that draw from `context.generator` (not per chunk): one stream per unit, so
-        // a resumed run draws the same; such a layer's bits depend on the rank count.
-        var unitGenerators = split.chunks.map { RandomGenerator(seed: seed, stream: [2, UInt64(stepCount), UInt64($0.lowerBound)]) }
+        var generators = StepGenerators(seed: seed, step: stepCount, split: split)
         // A unit whose samples were all left out (skipped bad samples) runs no layer: its gradient is 0.
         var activations: [Tensor?] = split.rows.map { $0.isEmpty ? nil : batch.features.rows($0) }
         var backwards: [UnitBackward] = []
@@ -54,13 +50,26 @@ extension Trainer {
             context.chunkRows = nil
             context.chunkGenerators = []
         }
-        for (index, layer) in layers.enumerated() {
+        for (index, layer) in layout.layers.enumerated() {
             context.requiresInputGradient = index > 0  // nothing uses the gradient with respect to the data
             if let norm = layer as? BatchNorm {
                 let synchronized = SynchronizedBatchNorm(layer: norm, plan: plan, communicator: communicator)
                 let (outputs, pullback) = try synchronized.forward(activations, chunkRows: split.chunkRows)
                 activations = outputs
-                backwards.append(.synchronized(pullback))
+                backwards.append(
+                    .allUnits { gradients in
+                        let (inputGradients, chunkGradients) = try pullback(gradients)
+                        let firstChunk = split.chunks.first?.lowerBound ?? 0
+                        let unitGradients = step.claims.map { step.tree.value(of: $0, leaf: { chunkGradients[$0 - firstChunk] }) }
+                        return (inputGradients, unitGradients)
+                    })
+                continue
+            }
+            if layout.runsChunkByChunk[index] {
+                let chunkwise = ChunkwiseLayer(layer: layer, parameters: layout.layerParameters[index], step: step)
+                let (outputs, pullback) = chunkwise.forward(activations, context: context, generators: &generators)
+                activations = outputs
+                backwards.append(.allUnits(pullback))
                 continue
             }
             var pullbacks: [Layers.Pullback?] = []
@@ -70,11 +79,11 @@ extension Trainer {
                     continue
                 }
                 context.chunkRows = split.chunkRows[unit]
-                context.chunkGenerators = generators[unit]
-                context.generator = unitGenerators[unit]
+                context.chunkGenerators = generators.chunk[unit]
+                context.generator = generators.context[unit][0]
                 let (output, pullback) = layer.forward(input, context: context)
-                generators[unit] = context.chunkGenerators
-                unitGenerators[unit] = context.generator
+                generators.chunk[unit] = context.chunkGenerators
+                generators.context[unit][0] = context.generator
                 activations[unit] = output
                 pullbacks.append(pullback)
             }
@@ -83,10 +92,8 @@ extension Trainer {
         let (figures, lossGradients) = chunkLosses(activations, batch: batch, split: split, kept: kept)
         activations = []
         // A plain run's one claim needs no exchange: the backward pass leaves its gradient in the parameters.
-        let direct = units.count == 1 && communicator.rankCount == 1 && claims == units
-        try backward(
-            backwards, layout: layout, upstream: lossGradients, step: StepLayout(plan: plan, claims: claims, units: units, split: split),
-            direct: direct)
+        let direct = step.claims.count == 1 && communicator.rankCount == 1
+        try backward(backwards, layout: layout, upstream: lossGradients, step: step, direct: direct)
         if !direct {
             GradientVector.unflatten(try exchange.finish(parameterCount: layout.parameterCount), into: layout.parameters)
         }
@@ -160,14 +167,12 @@ extension Trainer {
     private func backward(_ backwards: [UnitBackward], layout: ParameterLayout, upstream: [Tensor?], step: StepLayout, direct: Bool) throws {
         var upstream = upstream
         var offset = layout.parameterCount
-        let tree = step.tree
-        let unitIndex = [ChunkTree.Node: Int](uniqueKeysWithValues: step.units.enumerated().map { ($1, $0) })
         for (index, backward) in zip(layout.layers.indices, backwards).reversed() {
             let layer = layout.layers[index]
             let layerParameters = layout.layerParameters[index]
             let width = layout.widths[index]
             offset -= width
-            var unitValues: [[Float]] = []
+            var unitGradients: [[Float]] = []
             switch backward {
             case .perUnit(let pullbacks):
                 for unit in upstream.indices {
@@ -176,22 +181,14 @@ extension Trainer {
                         upstream[unit] = nil
                         upstream[unit] = pullback(consume gradient)
                     }
-                    if width > 0 && !direct { unitValues.append(GradientVector.flatten(layerParameters, count: width)) }
+                    if width > 0 && !direct { unitGradients.append(GradientVector.flatten(layerParameters, count: width)) }
                 }
-            case .synchronized(let pullback):
-                let (inputGradients, parameterGradients) = try pullback(upstream)
-                upstream = inputGradients
-                let firstChunk = step.split.chunks.first?.lowerBound ?? 0
-                unitValues = step.units.map { unit in tree.value(of: unit, leaf: { parameterGradients[$0 - firstChunk] }) }
-                if direct, let value = unitValues.first { GradientVector.unflatten(value, into: layerParameters) }
+            case .allUnits(let pullback):
+                (upstream, unitGradients) = try pullback(upstream)
+                if direct, let gradient = unitGradients.first { GradientVector.unflatten(gradient, into: layerParameters) }
             }
             guard width > 0, !direct else { continue }
-            let claimValues = step.claims.map { claim in
-                tree.value(
-                    of: claim, known: { unitIndex[$0].map { unitValues[$0] } },
-                    leaf: { preconditionFailure("step: chunk \($0) of claim \(claim) was computed by no unit") })
-            }
-            try exchange.begin(bucket: offset..<(offset + width), claimValues: claimValues, plan: step.plan)
+            try exchange.begin(bucket: offset..<(offset + width), claimValues: unitGradients, plan: step.plan)
             try exchange.progress()
         }
     }

@@ -7,7 +7,7 @@ import Training
 import XCTest
 
 /// A container that does not claim to keep to gradient chunks (as a custom layer may not): the
-/// training step then runs it chunk by chunk and the exchange adds the chunks up the tree.
+/// training step then runs it chunk by chunk and adds its chunks' gradients up the tree.
 final class ChunkByChunk: Layer {
     let inner: any Layer
     init(_ inner: any Layer) { self.inner = inner }
@@ -18,9 +18,9 @@ final class ChunkByChunk: Layer {
 }
 
 /// The step computes a whole batch (the plain run's case: one claim) with layers that keep to
-/// the chunks, and a model that does not keep to them chunk by chunk, each chunk a batch of its
+/// the chunks, and a layer that does not keep to them chunk by chunk, each chunk a batch of its
 /// own as on a rank that holds single chunks. Both must give the same bits: the first through the
-/// layers' in-place tree sums, the second through the exchange's tree over chunk gradients.
+/// layers' in-place tree sums, the second through the step's tree over chunk gradients.
 final class ChunkedStepTests: XCTestCase {
     private func batches() -> [Batch] {
         // Batches of 20 in chunks of 8 (8, 8, 4: an unbalanced tree, and chunks of two convolution
