@@ -28,7 +28,7 @@ public final class ShardStager: @unchecked Sendable {
     public let attempts: Int
 
     private let condition = NSCondition()
-    private var resident: [Int: Int] = [:]  // shard -> bytes on disk
+    var resident: [Int: Int] = [:]  // shard -> bytes on disk
     private var reserved = 0  // bytes of the fetch in progress
     private var upcoming: [Int] = []
     private var pinned = Set<Int>()  // handed to the pipeline, not yet consumed
@@ -40,7 +40,7 @@ public final class ShardStager: @unchecked Sendable {
     private var fetcherRunning = false  // set when the thread starts: a failed init has no thread to wait for
     private var statistics = StagingStatistics()
     /// The files this cache wrote: the only ones it ever deletes or replaces.
-    private let cacheIndex: CacheIndex
+    let cacheIndex: CacheIndex
     /// Raised by `stop()`: aborts the download in progress.
     private let cancellation = TransferCancellation()
 
@@ -78,49 +78,6 @@ public final class ShardStager: @unchecked Sendable {
 
     deinit {
         stop()
-    }
-
-    /// Throws when the staging cache directory `cache` is the local packed folder `source`, lies
-    /// inside it or contains it (real paths compared): the cache would take the shards for its own.
-    public static func checkPlacement(cache: String, source: String) throws(DataError) {
-        try PathOverlap.refuse(
-            cache, as: "the staging cache directory", overlapping: source, named: "the data source's folder",
-            fix: "give a --cache-dir outside the packed data (the default is <run dir>/cache)")
-    }
-
-    /// Keeps the complete, valid shards an earlier run of this cache left; deletes this cache's
-    /// damaged or surplus files and temporary downloads (those its index lists). A file the
-    /// cache did not write is never removed or replaced: one that has a shard's name is an
-    /// error naming it (staging would have to replace it); any other is left alone, so the cache
-    /// directory may be a folder that holds other files (`--cache-dir .`).
-    private func adoptEarlierFiles() throws(DataError) {
-        let names = Dictionary(uniqueKeysWithValues: manifest.shards.enumerated().map { ($1.name, $0) })
-        let entries = try DirectoryListing.entries(of: directory)
-        for entry in entries where !entry.isDirectory && entry.name != CacheIndex.fileName {
-            let path = "\(directory)/\(entry.name)"
-            let written = cacheIndex.contains(entry.name)
-            guard let shard = names[entry.name] else {
-                if written { cacheIndex.remove(entry.name) }  // an earlier pack's shard or a temporary download
-                continue
-            }
-            guard written else {
-                throw DataError(
-                    .invalidOption, path: path,
-                    reason: "the cache directory holds a file with a shard's name that this staging cache did not write",
-                    fix: "move the file away or give another --cache-dir (the cache never deletes or replaces files it did not write)")
-            }
-            let expected = manifest.shards[shard]
-            if entry.isRegularFile, let bytes = try? FileBytes.contents(of: path, maximumBytes: expected.bytes), bytes.count == expected.bytes,
-                CRC32.checksum(bytes) == expected.crc32, resident.values.reduce(0, +) + bytes.count <= budgetBytes
-            {
-                resident[shard] = bytes.count
-            } else {
-                cacheIndex.remove(entry.name)
-            }
-        }
-        // Listed names whose files are gone (a crash between recording and writing) are dropped.
-        let present = Set(entries.map(\.name))
-        for name in cacheIndex.recorded where !present.contains(name) { cacheIndex.forget(name) }
     }
 
     /// Stops the background fetcher, cancelling a download in progress (an HTTP transfer ends at
@@ -311,61 +268,4 @@ public final class ShardStager: @unchecked Sendable {
             return
         }
     }
-
-    /// Runs `body`, retrying transient `ShardFetchError`s with exponential backoff (50 ms
-    /// doubling: 0.75 s in all between 5 attempts). The error names `address` (the URL or path of
-    /// the file `name`); `exhausted` hears of a transient error that outlasted every attempt.
-    static func retrying<T>(
-        attempts: Int, address: String, name: String, exhausted: (DataError) -> Void = { _ in }, _ body: () throws -> T
-    ) throws -> T {
-        var delay = 0.05
-        var attempt = 1
-        while true {
-            do { return try body() } catch let error as ShardFetchError {
-                guard error.isTransient && attempt < attempts else {
-                    let kind = error.kind ?? (error.isTransient ? .unreadable : .notFound)
-                    // The address names the file: a reason that starts with its name drops it.
-                    let reason = error.reason.hasPrefix("\(name): ") ? String(error.reason.dropFirst(name.count + 2)) : error.reason
-                    let failure = DataError(
-                        kind, path: address, reason: "\(reason) (after \(attempt) attempt\(attempt == 1 ? "" : "s"))",
-                        fix: kind == .tooLarge
-                            ? "the source serves a different file than the manifest describes: pack and upload it again"
-                            : error.isTransient ? "check the server or the network" : "check the URL or path")
-                    if error.isTransient { exhausted(failure) }
-                    throw failure
-                }
-                usleep(UInt32(delay * 1e6))
-                delay *= 2
-                attempt += 1
-            }
-        }
-    }
-
-}
-
-/// What staging has done.
-public struct StagingStatistics: Sendable, Equatable {
-    /// Bytes downloaded (verified shards).
-    public var bytesFetched = 0
-    /// Shards downloaded.
-    public var shardsFetched = 0
-    /// Shards deleted after use.
-    public var shardsDeleted = 0
-    /// Prefetched shards deleted early to make room for one needed now.
-    public var shardsEvicted = 0
-    /// Re-downloads after a checksum mismatch.
-    public var checksumRetries = 0
-    /// Seconds spent downloading.
-    public var fetchSeconds = 0.0
-    /// Seconds the pipeline waited for a shard.
-    public var waitSeconds = 0.0
-    /// Shards on disk now.
-    public var residentShards = 0
-    /// Bytes on disk now.
-    public var residentBytes = 0
-    /// The most bytes on disk at once.
-    public var peakBytes = 0
-
-    /// Download rate in bytes per second.
-    public var bytesPerSecond: Double { fetchSeconds > 0 ? Double(bytesFetched) / fetchSeconds : 0 }
 }

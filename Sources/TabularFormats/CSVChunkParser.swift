@@ -7,33 +7,6 @@ import SystemIO
     import Darwin
 #endif
 
-/// The rows of one chunk, parsed.
-struct ParsedChunk: Sendable {
-    /// Row-major features, `rowCount * featureCount`.
-    var features: [Float] = []
-    /// Class indices (into `localLabels` under `.firstAppearance`), -1 without a label column.
-    var labels: [Int] = []
-    /// The 1-based line on which each row starts.
-    var lines: [Int] = []
-    /// Under `.firstAppearance`: this chunk's label texts in order of first appearance.
-    var localLabels: [String] = []
-    /// Rows that could not be read, in order.
-    var badRows: [DataError] = []
-    /// An error after which the rest of the chunk cannot be read (an unterminated quote).
-    var fatal: DataError?
-
-    var rowCount: Int { lines.count }
-}
-
-/// What is wrong with one field; turned into a `DataError` only when it happens.
-struct FieldProblem {
-    var kind: DataError.Kind
-    var start: UnsafePointer<UInt8>
-    var stop: UnsafePointer<UInt8>
-    var line: Int
-    var column: Int
-}
-
 /// Parses complete CSV rows. Why its own parser: speed (a byte loop over a buffer with a byte
 /// class table, numbers parsed in place as they are scanned, no string per field) and exact
 /// positions for errors; general CSV libraries build a string per field.
@@ -49,7 +22,7 @@ struct CSVChunkParser: Sendable {
     let path: String
     /// Per column: a feature slot (>= 0), the label (-1) or ignored (-2).
     private let roles: [Int]
-    private let givenLabels: [[UInt8]]
+    let givenLabels: [[UInt8]]
     /// Byte classes: 1 separator, 2 LF, 3 CR, 4 quote, 0 anything else.
     private let classes: [UInt8]
 
@@ -253,7 +226,6 @@ struct CSVChunkParser: Sendable {
         return rowCount
     }
 
-    /// The general path for one field: every numeric form, empty fields, and labels.
     /// Moves `p` past one row without parsing its fields (quoted fields may hold separators and
     /// line ends), counting its lines.
     private func skipRow(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, line: inout Int, classes: UnsafeBufferPointer<UInt8>) {
@@ -282,94 +254,5 @@ struct CSVChunkParser: Sendable {
             }
             p += 1
         }
-    }
-
-    private func field(
-        _ role: Int, _ start: UnsafePointer<UInt8>, _ stop: UnsafePointer<UInt8>, line: Int, column: Int,
-        row: UnsafeMutablePointer<Float>, label: inout Int, localLabels: inout [String]
-    ) -> FieldProblem? {
-        func problem(_ kind: DataError.Kind) -> FieldProblem {
-            FieldProblem(kind: kind, start: start, stop: stop, line: line, column: column)
-        }
-        if role >= 0 {
-            switch DecimalParser.parse(start, stop) {
-            case .value(let value):
-                row[role] = value
-            case .empty:
-                guard let fill = options.fillValue else { return problem(.emptyField) }
-                row[role] = fill
-            case .nonFinite(let value):
-                guard options.nonFinite == .allow else { return problem(.nonFinite) }
-                row[role] = value
-            case .invalid:
-                return problem(.notANumber)
-            }
-            return nil
-        }
-        switch options.labelMapping {
-        case .numeric:
-            guard case .value(let value) = DecimalParser.parse(start, stop), value >= 0, value < Float(options.maximumClasses),
-                value == value.rounded(.towardZero)
-            else { return problem(.unknownLabel) }
-            label = Int(value)
-        case .given:
-            let count = stop - start
-            guard let index = givenLabels.firstIndex(where: { $0.count == count && memcmp($0, start, count) == 0 }) else {
-                return problem(.unknownLabel)
-            }
-            label = index
-        case .firstAppearance:
-            let value = String(decoding: UnsafeBufferPointer(start: start, count: stop - start), as: UTF8.self)
-            if let index = localLabels.firstIndex(of: value) {
-                label = index
-            } else {
-                label = localLabels.count
-                localLabels.append(value)
-            }
-        }
-        return nil
-    }
-
-    /// The typed error for a field problem, with the field's text.
-    private func error(_ problem: FieldProblem) -> DataError {
-        let count = problem.stop - problem.start
-        var text = String(decoding: UnsafeBufferPointer(start: problem.start, count: min(count, 64)), as: UTF8.self)
-        if count > 64 { text += "..." }
-        // A misplaced quote can sit in a field past the header's last column (a row with too many
-        // fields): that column has no name.
-        let column =
-            options.hasHeader && problem.column < layout.columnNames.count ? "'\(layout.columnNames[problem.column])'" : "#\(problem.column)"
-        let (reason, fix): (String, String)
-        switch problem.kind {
-        case .emptyField:
-            (reason, fix) = ("empty field in numeric column \(column)", "fill it in, or give a fill value for empty fields")
-        case .nonFinite:
-            (reason, fix) = ("'\(text)' in column \(column) is not a finite number", "replace it, or allow non-finite values")
-        case .notANumber:
-            (reason, fix) = ("'\(text)' in numeric column \(column) is not a number", "correct the value, or leave the column out of the features")
-        case .misplacedQuote:
-            (reason, fix) = ("misplaced quote in field '\(text)'", "quote the whole field and double the quote characters inside it")
-        default:
-            switch options.labelMapping {
-            case .numeric:
-                if case .value(let value) = DecimalParser.parse(problem.start, problem.stop), value >= Float(options.maximumClasses),
-                    value == value.rounded(.towardZero)
-                {
-                    // A class index this large would make as many classes (and output units).
-                    (reason, fix) = (
-                        "label '\(text)' is beyond the largest class index, \(options.maximumClasses - 1) (at most \(options.maximumClasses) classes)",
-                        "correct the row; if the data really has more classes, raise the reader's maximumClasses"
-                    )
-                } else {
-                    (reason, fix) = (
-                        "label '\(text)' is not a class index (a non-negative integer)",
-                        "use integer labels, or map text labels by first appearance or from a list"
-                    )
-                }
-            default:
-                (reason, fix) = ("label '\(text)' is not one of the given classes", "add it to the class list or correct the row")
-            }
-        }
-        return DataError(problem.kind, path: path, line: problem.line, column: problem.column + 1, reason: reason, fix: fix)
     }
 }

@@ -1,0 +1,57 @@
+import DataPipeline
+import SystemIO
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension CSVChunkParser {
+    /// The general path for one field: every numeric form, empty fields, and labels.
+    func field(
+        _ role: Int, _ start: UnsafePointer<UInt8>, _ stop: UnsafePointer<UInt8>, line: Int, column: Int,
+        row: UnsafeMutablePointer<Float>, label: inout Int, localLabels: inout [String]
+    ) -> FieldProblem? {
+        func problem(_ kind: DataError.Kind) -> FieldProblem {
+            FieldProblem(kind: kind, start: start, stop: stop, line: line, column: column)
+        }
+        if role >= 0 {
+            switch DecimalParser.parse(start, stop) {
+            case .value(let value):
+                row[role] = value
+            case .empty:
+                guard let fill = options.fillValue else { return problem(.emptyField) }
+                row[role] = fill
+            case .nonFinite(let value):
+                guard options.nonFinite == .allow else { return problem(.nonFinite) }
+                row[role] = value
+            case .invalid:
+                return problem(.notANumber)
+            }
+            return nil
+        }
+        switch options.labelMapping {
+        case .numeric:
+            guard case .value(let value) = DecimalParser.parse(start, stop), value >= 0, value < Float(options.maximumClasses),
+                value == value.rounded(.towardZero)
+            else { return problem(.unknownLabel) }
+            label = Int(value)
+        case .given:
+            let count = stop - start
+            guard let index = givenLabels.firstIndex(where: { $0.count == count && memcmp($0, start, count) == 0 }) else {
+                return problem(.unknownLabel)
+            }
+            label = index
+        case .firstAppearance:
+            let value = String(decoding: UnsafeBufferPointer(start: start, count: stop - start), as: UTF8.self)
+            if let index = localLabels.firstIndex(of: value) {
+                label = index
+            } else {
+                label = localLabels.count
+                localLabels.append(value)
+            }
+        }
+        return nil
+    }
+}
