@@ -79,13 +79,8 @@ enum DurableFile {
 
     static func ioError(_ action: String, _ path: String) -> CheckpointError {
         let code = errno
-        let fix: String
-        switch code {
-        case ENOSPC, EDQUOT: fix = "the disk is full: free space or move the checkpoint directory"
-        case EFBIG: fix = "the disk is full for this process (the file-size limit, ulimit -f): raise the limit, or free space"
-        case EACCES, EPERM, EROFS: fix = "the directory is not writable: check its permissions"
-        default: fix = "check the disk"
-        }
-        return CheckpointError(.io, path: path, reason: "\(action): \(String(cString: strerror(code)))", fix: fix)
+        return CheckpointError(
+            .io, path: path, reason: "\(action): \(String(cString: strerror(code)))",
+            fix: AtomicFile.writeFix(for: code, elsewhere: "move the checkpoint directory"))
     }
 }

@@ -70,14 +70,20 @@ public enum AtomicFile {
     /// The error for a failed step, from `errno`.
     static func failure(_ action: String, _ path: String) -> DataError {
         let code = errno
-        let fix: String
+        return DataError(
+            .unwritable, path: path, reason: "\(action): \(String(cString: strerror(code)))", fix: writeFix(for: code, elsewhere: "write elsewhere"))
+    }
+
+    /// What to do about a write that failed with `code` (an `errno`); `elsewhere` is the way
+    /// around it ("write elsewhere", "move the checkpoint directory"). The one wording for a full
+    /// disk, a file-size limit and a folder that cannot be written, for every writer.
+    public static func writeFix(for code: Int32, elsewhere: String) -> String {
         switch code {
-        case ENOSPC, EDQUOT: fix = "the disk is full: free space or write elsewhere"
-        case EFBIG: fix = "the file is over this process's file-size limit (ulimit -f): raise the limit, or write elsewhere"
-        case EACCES, EPERM, EROFS: fix = "the folder is not writable: check its permissions, or write elsewhere"
-        case ENOENT, ENOTDIR: fix = "the folder does not exist: create it first, or check the path"
-        default: fix = "check the path and the disk"
+        case ENOSPC, EDQUOT: return "the disk is full: free space or \(elsewhere)"
+        case EFBIG: return "the disk is full for this process (the file-size limit, ulimit -f): raise the limit, or \(elsewhere)"
+        case EACCES, EPERM, EROFS: return "the folder is not writable: check its permissions, or \(elsewhere)"
+        case ENOENT, ENOTDIR: return "the folder does not exist: create it first, or check the path"
+        default: return "check the path and the disk"
         }
-        return DataError(.unwritable, path: path, reason: "\(action): \(String(cString: strerror(code)))", fix: fix)
     }
 }
