@@ -126,7 +126,7 @@ struct TrainCommand: ParsableCommand {
             throw exit
         } catch {
             // The caller prints the error with this prefix; the non-zero exit makes mpirun end the other ranks.
-            Millrace.errorPrefix = "rank \(launched.rank) of \(launched.count): "
+            MillraceCommand.errorPrefix = "rank \(launched.rank) of \(launched.count): "
             throw error
         }
         communicator.finish()
