@@ -2,35 +2,53 @@ import Layers
 
 /// Where a model's parameters lie in the step's flat gradient vector, worked out once per
 /// `Trainer` (the model and its `Parameter` objects never change; only their values do): the
-/// layers in the order they apply, each layer's parameters and width, and the totals.
+/// leaf layers in the order they apply, each leaf's parameters, width and offset, and the totals.
 package struct ParameterLayout {
-    /// The layers of the model in the order they apply, nested `Sequential`s opened.
+    /// The leaf layers of the model in the order they apply, containers (`LayerContainer`, such
+    /// as `Sequential`) opened; a layer that appears twice is listed once.
     package let layers: [any Layer]
-    /// Each layer's parameters, in visiting order.
+    /// Each leaf's parameters, in visiting order.
     package let layerParameters: [[Parameter]]
-    /// Each layer's number of trainable scalars.
+    /// Each leaf's number of trainable scalars.
     package let widths: [Int]
-    /// Every parameter of the model, in the model's visiting order.
+    /// Where each leaf's parameters begin in the flat gradient.
+    package let offsets: [Int]
+    /// Every parameter of the model, leaf by leaf.
     package let parameters: [Parameter]
     /// The number of trainable scalars of the whole model.
     package let parameterCount: Int
-    /// Whether the step runs each layer chunk by chunk on its own (`ChunkwiseLayer`): true for a
+    /// Whether the step runs each leaf chunk by chunk on its own (`ChunkwiseLayer`): true for a
     /// layer that does not keep to gradient chunks, other than batch normalisation (synchronised).
     package let runsChunkByChunk: [Bool]
+    /// Each leaf's place in `layers`, by identity.
+    package let leafIndex: [ObjectIdentifier: Int]
 
-    /// The layout of `model`.
-    package init(model: any Layer) {
-        layers = ParameterLayout.leafLayers(of: model)
+    /// The layout of `model`; throws when a container holds parameters of its own, which the step
+    /// would not train.
+    package init(model: any Layer) throws {
+        var leaves: [any Layer] = []
+        var index: [ObjectIdentifier: Int] = [:]
+        func visit(_ layer: any Layer) throws {
+            if let container = layer as? any LayerContainer {
+                let inside = container.sublayers.reduce(0) { $0 + $1.parameterCount }
+                guard inside == container.parameterCount else {
+                    throw ModelStructureError.containerParameters(container: "\(type(of: container))", own: container.parameterCount - inside)
+                }
+                for sublayer in container.sublayers { try visit(sublayer) }
+                return
+            }
+            guard index[ObjectIdentifier(layer)] == nil else { return }
+            index[ObjectIdentifier(layer)] = leaves.count
+            leaves.append(layer)
+        }
+        try visit(model)
+        layers = leaves
+        leafIndex = index
         layerParameters = layers.map { $0.namedParameters.map(\.parameter) }
         widths = layerParameters.map { $0.reduce(0) { $0 + $1.value.count } }
+        offsets = Array(widths.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }.dropLast())
         parameters = Array(layerParameters.joined())
         parameterCount = widths.reduce(0, +)
         runsChunkByChunk = layers.map { !($0 is BatchNorm) && !$0.keepsToGradientChunks }
-    }
-
-    /// The layers of `model` in the order they apply, nested `Sequential`s opened.
-    package static func leafLayers(of model: any Layer) -> [any Layer] {
-        guard let sequential = model as? Sequential else { return [model] }
-        return sequential.layers.flatMap(leafLayers(of:))
     }
 }
