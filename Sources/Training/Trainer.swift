@@ -48,6 +48,8 @@ public final class Trainer {
     public var epochMetrics: [String: Double] = [:]
     /// The pipeline state after the last step (nil before the first).
     public private(set) var pipelineState: PipelineState?
+    /// Why a callback asked the loop to stop (`requestStop(reason:)`), if one did.
+    public private(set) var stopReason: String?
 
     /// Samples per gradient chunk: each global batch is cut into chunks of this size whose
     /// gradients are summed in one fixed order, so the bits are the same on any number of ranks.
@@ -87,12 +89,27 @@ public final class Trainer {
         self.schedule = schedule
         self.seed = seed
         self.stepCount = stepCount
-        self.callbacks = callbacks
+        self.callbacks = Trainer.checkpointsLast(callbacks)
     }
 
-    /// Adds a callback after the others.
+    /// Adds a callback after the others (but before any `CheckpointCallback`).
     public func add(_ callback: any TrainingCallback) {
-        callbacks.append(callback)
+        callbacks = Trainer.checkpointsLast(callbacks + [callback])
+    }
+
+    /// Asks the loop to stop cleanly after the events of the current step (or, asked at
+    /// `.began`, before the first step): it announces `.stopped` (a `CheckpointCallback` saves
+    /// the last step if it has not yet), then `.ended`, and `fit` returns a summary carrying
+    /// `reason`. The first reason is kept. In a data-parallel run every rank's callbacks must
+    /// ask at the same step (as `EarlyStopping` does, its figures being global).
+    public func requestStop(reason: String) {
+        if stopReason == nil { stopReason = reason }
+    }
+
+    /// `callbacks` in order, with the `CheckpointCallback`s moved to the end (as Lightning does)
+    /// so that a checkpoint holds the state every other callback reached at its step.
+    private static func checkpointsLast(_ callbacks: [any TrainingCallback]) -> [any TrainingCallback] {
+        callbacks.filter { !($0 is CheckpointCallback) } + callbacks.filter { $0 is CheckpointCallback }
     }
 
     /// Announces `event` to every callback, in order (callbacks use it for events of their own,
@@ -103,7 +120,8 @@ public final class Trainer {
 
     /// Trains on every batch the pipeline gives, until it ends or `shouldStop` returns true
     /// after a step, or `pipeline.interruptWait()` wakes the wait for a batch (then
-    /// `.interrupted` is announced with the last step taken, so a checkpoint callback can save).
+    /// `.interrupted` is announced with the last step taken, so a checkpoint callback can save),
+    /// or a callback calls `requestStop(reason:)` (then `.stopped`, and the summary says why).
     @discardableResult
     public func fit(_ pipeline: BatchPipeline, shouldStop: (() -> Bool)? = nil) throws -> TrainingSummary {
         if case .skip(let fraction) = pipeline.quarantine.policy {
@@ -126,8 +144,11 @@ public final class Trainer {
         var lastStep: StepEvent?
         let startState = pipeline.state
         var epochsCompleted = startState.epoch
+        try StatefulCallbacks.checkKeys(callbacks)
+        stopReason = nil
         try announce(.began(step: stepCount, epoch: startState.epoch))
-        while let batch = try pipeline.next() {
+        // A callback may stop the run before its first step (a resumed run that had stopped).
+        while stopReason == nil, let batch = try pipeline.next() {
             if !epochIsOpen {
                 epochIsOpen = true
                 epochMetrics = [:]
@@ -192,7 +213,7 @@ public final class Trainer {
         var summary = TrainingSummary(
             steps: steps, totalSteps: stepCount, samples: samples, epochLosses: epochLosses, epochsCompleted: epochsCompleted,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, dataWaitFraction: pipeline.statistics.waitFraction,
-            pipelineState: pipelineState ?? startState, interrupted: interrupted)
+            pipelineState: pipelineState ?? startState, interrupted: interrupted, stopReason: stopReason)
         // An epoch a stop cut short: the mean of the steps it did take (none when all its samples were left out).
         if epochIsOpen && epochSteps > 0 && epochSamples > 0 {
             summary.unfinishedEpochLoss = epochLoss / Double(epochSamples)
