@@ -29,6 +29,14 @@ public final class EarlyStopping: StatefulCallback {
         public var epochsWithoutImprovement = 0
         /// The epoch after which it stopped the run (0-based), if it did.
         public var stoppedEpoch: Int?
+
+        /// A state (by default: nothing seen yet).
+        public init(best: Double? = nil, bestEpoch: Int? = nil, epochsWithoutImprovement: Int = 0, stoppedEpoch: Int? = nil) {
+            self.best = best
+            self.bestEpoch = bestEpoch
+            self.epochsWithoutImprovement = epochsWithoutImprovement
+            self.stoppedEpoch = stoppedEpoch
+        }
     }
 
     /// The metric watched.
