@@ -8,19 +8,20 @@ import Tensors
 /// Building checkpoints from a training run and restoring a run from one.
 public enum TrainingCheckpoint {
     /// The contents of a checkpoint after `step` optimizer steps: the model's parameters and
-    /// buffers, the optimizer's state, the pipeline's position after the last batch, and the
-    /// states of stateful callbacks (`StatefulCallback`) by key.
+    /// buffers, the optimizer's state, the pipeline's position after the last batch, the sums of
+    /// the epoch in progress, and the states of stateful callbacks (`StatefulCallback`) by key.
     public static func contents(
         model: any Layer, optimizer: any Optimizer, step: Int, epoch: Int, pipelineState: PipelineState?,
         preprocessing: Preprocessing? = nil, metrics: [String: Double] = [:], hyperparameters: [String: String] = [:],
-        configuration: String? = nil, callbackStates: [String: JSONValue] = [:]
+        configuration: String? = nil, epochTotals: EpochTotals? = nil, callbackStates: [String: JSONValue] = [:]
     ) -> CheckpointContents {
         let manifest = CheckpointManifest(
             step: step, epoch: epoch, createdAt: Date().timeIntervalSince1970,
             pipelineState: pipelineState.flatMap { try? JSONValue(encoding: $0) },
             preprocessing: preprocessing.flatMap { try? JSONValue(encoding: $0) },
             optimizerStep: optimizer.state.step, metrics: metrics, hyperparameters: hyperparameters,
-            configuration: configuration, callbackStates: callbackStates.isEmpty ? nil : callbackStates)
+            configuration: configuration, trainerState: epochTotals.flatMap { try? JSONValue(encoding: $0) },
+            callbackStates: callbackStates.isEmpty ? nil : callbackStates)
         return CheckpointContents(manifest: manifest, model: model.stateTensors(), optimizer: optimizer.state.tensors)
     }
 
@@ -32,6 +33,15 @@ public enum TrainingCheckpoint {
         try model.loadState(checkpoint.model, path: checkpoint.path)
         optimizer.state = OptimizerState(tensors: checkpoint.optimizer, step: checkpoint.manifest.optimizerStep)
         return checkpoint.manifest
+    }
+
+    /// Restores what a checkpoint saved of `trainer` besides the model and optimizer: the sums
+    /// of the epoch in progress (`epochTotals`) and its callbacks' states (below).
+    public static func restoreStates(of trainer: Trainer, from manifest: CheckpointManifest, path: String) throws(CheckpointError) {
+        if let totals = try decode(manifest.trainerState, as: EpochTotals.self, what: "training loop state", path: path) {
+            trainer.epochTotals = totals
+        }
+        try restoreStates(of: trainer.callbacks, from: manifest, path: path)
     }
 
     /// Hands each `StatefulCallback` among `callbacks` the state the checkpoint at `path` saved

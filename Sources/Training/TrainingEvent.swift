@@ -55,7 +55,8 @@ public struct StepEvent: Sendable {
     public var epochSeconds: Double
     /// Samples of this epoch so far, this batch included.
     public var epochSamples: Int
-    /// The running mean loss of the epoch so far (per sample).
+    /// The running mean loss of the epoch so far (per sample; `Trainer.epochTotals`, which a
+    /// resume halfway through the epoch restores).
     public var epochLoss: Double
     /// The running accuracy of the epoch so far.
     public var epochAccuracy: Double
@@ -89,7 +90,8 @@ public struct EpochEvent: Sendable {
     public var epoch: Int
     /// Steps taken in the whole run.
     public var step: Int
-    /// The epoch's mean training loss per sample.
+    /// The epoch's mean training loss per sample (all its steps, those before a resume
+    /// included when the checkpoint's `Trainer.epochTotals` were restored).
     public var loss: Double
     /// The epoch's training accuracy.
     public var accuracy: Double
@@ -151,8 +153,9 @@ public struct TrainingSummary: Sendable, Equatable {
     public var interrupted: Bool
     /// Why a callback stopped the pass early (`Trainer.requestStop(reason:)`), if one did.
     public var stopReason: String? = nil
-    /// The mean loss per sample of the steps this pass took in an epoch that a stop cut short
-    /// (nil when every epoch begun was finished, or its steps' samples were all left out);
+    /// The mean loss per sample of the steps taken in an epoch that a stop cut short (with
+    /// those before a resume halfway through it, when restored: `Trainer.epochTotals`; nil when
+    /// every epoch this pass began was finished, or its steps' samples were all left out);
     /// `epochLosses` holds finished epochs only.
     public var unfinishedEpochLoss: Double?
     /// How many steps `unfinishedEpochLoss` averages.

@@ -216,7 +216,7 @@ public final class TrainingRun {
             model: model, loss: loss, optimizer: optimizer, schedule: schedule, seed: configuration.seed, stepCount: step,
             callbacks: callbacks)
         trainer.chunkSize = chunk
-        if let resumedFrom { try TrainingCheckpoint.restoreStates(of: callbacks, from: resumedFrom.manifest, path: resumedFrom.path) }
+        if let resumedFrom { try TrainingCheckpoint.restoreStates(of: trainer, from: resumedFrom.manifest, path: resumedFrom.path) }
         trainer.exchange =
             overrides.allReduce
             ? AllReduceGradientExchange(communicator: communicator)

@@ -78,7 +78,8 @@ final class EarlyStoppingTests: XCTestCase {
     /// A manifest written before callbacks kept state (no `callbackStates` key) still loads, and
     /// restoring from it leaves a callback as it was made; so does a state saved for another metric.
     func testAManifestWithoutTheKeyLeavesTheCallbackFresh() throws {
-        let old = #"{"formatVersion": 1, "step": 4, "epoch": 1, "createdAt": 0, "optimizerStep": 4, "metrics": {}, "hyperparameters": {}, "files": {}}"#
+        let old =
+            #"{"formatVersion": 1, "step": 4, "epoch": 1, "createdAt": 0, "optimizerStep": 4, "metrics": {}, "hyperparameters": {}, "files": {}}"#
         let manifest = try JSONDecoder().decode(CheckpointManifest.self, from: Data(old.utf8))
         XCTAssertNil(manifest.callbackStates)
         XCTAssertNoThrow(try manifest.verifySeal(path: "manifest.json", bytes: Array(old.utf8)))

@@ -83,7 +83,7 @@ public final class CheckpointCallback: TrainingCallback {
             TrainingCheckpoint.contents(
                 model: trainer.model, optimizer: trainer.optimizer, step: trainer.stepCount, epoch: epoch, pipelineState: state,
                 preprocessing: preprocessing, metrics: all, hyperparameters: hyperparameters, configuration: configuration,
-                callbackStates: try StatefulCallbacks.states(of: trainer.callbacks)))
+                epochTotals: trainer.epochTotals, callbackStates: try StatefulCallbacks.states(of: trainer.callbacks)))
         lastSavedStep = trainer.stepCount
         try trainer.announce(.checkpointSaved(CheckpointEvent(step: trainer.stepCount, epoch: epoch, reason: reason)))
     }
