@@ -10,11 +10,11 @@ import Checkpoints
 ///
 /// ```swift
 /// final class BestLoss: StatefulCallback {
-///     var state = Double.infinity
+///     var state: Double?  // JSON holds no infinity or NaN: nil until the first epoch
 ///     func handle(_ event: TrainingEvent, trainer: Trainer) throws {
-///         if case .epochEnded(let epoch) = event { state = min(state, epoch.loss) }
+///         if case .epochEnded(let epoch) = event { state = min(state ?? epoch.loss, epoch.loss) }
 ///     }
-///     func restore(_ state: Double) throws { self.state = state }
+///     func restore(_ state: Double?) throws { self.state = state }
 /// }
 /// ```
 ///

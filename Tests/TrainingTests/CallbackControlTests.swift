@@ -145,6 +145,36 @@ final class CallbackControlTests: XCTestCase {
         XCTAssertGreaterThan(try run("forgetful", from: checkpoint, restoringStates: false).0.totalSteps, 9)
     }
 
+    /// The documentation's example of a stateful callback, as a user writes it.
+    private final class BestLoss: StatefulCallback {
+        var state: Double?
+        func handle(_ event: TrainingEvent, trainer: Trainer) throws {
+            if case .epochEnded(let epoch) = event { state = min(state ?? epoch.loss, epoch.loss) }
+        }
+        func restore(_ state: Double?) throws { self.state = state }
+    }
+
+    func testAUserStateIsSavedUnderItsTypeNameAndRestored() throws {
+        let directory = try TemporaryDirectory()
+        let store = try CheckpointStore(directory: directory.path("checkpoints").path)
+        let checkpoints = CheckpointCallback(
+            store: store, everyEpochs: 1, totalEpochs: 2, everySteps: nil, preprocessing: Preprocessing(), configuration: nil,
+            hyperparameters: [:], validation: nil)
+        let best = BestLoss()
+        let recorder = StepRecorder()
+        let trainer = Trainer(
+            model: model(), loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.1), callbacks: [best, recorder, checkpoints])
+        try trainer.fit(try pipeline(epochs: 2))
+        try store.waitUntilSaved()
+        XCTAssertEqual(best.stateKey, "BestLoss")
+        XCTAssertEqual(best.state, recorder.epochLosses.min())
+        let latest = try XCTUnwrap(try store.loadLatest())
+        XCTAssertEqual(latest.manifest.callbackStates?["BestLoss"], .number(try XCTUnwrap(recorder.epochLosses.min())))
+        let restored = BestLoss()
+        try TrainingCheckpoint.restoreStates(of: [restored], from: latest.manifest, path: latest.path)
+        XCTAssertEqual(restored.state, best.state)
+    }
+
     func testMisusedCallbacksAreErrorsBeforeTheFirstStep() throws {
         let cases: [([any TrainingCallback], String, String)] = [
             ([EarlyStopping(metric: .loss, patience: 0)], "EarlyStopping", "patience 0 is not allowed"),
