@@ -15,7 +15,7 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
     /// The manifest's keys (a key outside them marks a damaged manifest: see `verifySeal`).
     enum CodingKeys: String, CodingKey, CaseIterable {
         case formatVersion, step, epoch, createdAt, pipelineState, preprocessing, generatorState, optimizerStep, metrics
-        case hyperparameters, configuration, files, manifestCRC32
+        case hyperparameters, configuration, trainerState, callbackStates, files, manifestCRC32
     }
 
     /// The manifest's format version.
@@ -41,6 +41,12 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
     public var hyperparameters: [String: String]
     /// The run's configuration (JSON text), to rebuild the model and pipeline.
     public var configuration: String?
+    /// The training loop's own state (the running sums of the epoch in progress), kept as JSON;
+    /// nil in older checkpoints.
+    public var trainerState: JSONValue?
+    /// The states of the run's stateful callbacks (early stopping's best value and patience
+    /// count, say) by each callback's key; nil when it had none (and in older checkpoints).
+    public var callbackStates: [String: JSONValue]?
     /// The checkpoint's files by name.
     public var files: [String: FileRecord] = [:]
     /// The CRC32 of the manifest's canonical bytes without this field (see `sealed()`); nil in
@@ -50,7 +56,8 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
     /// Creates a manifest (the store fills in `files`).
     public init(
         step: Int, epoch: Int, createdAt: Double, pipelineState: JSONValue? = nil, preprocessing: JSONValue? = nil, generatorState: [UInt64]? = nil,
-        optimizerStep: Int, metrics: [String: Double] = [:], hyperparameters: [String: String] = [:], configuration: String? = nil
+        optimizerStep: Int, metrics: [String: Double] = [:], hyperparameters: [String: String] = [:], configuration: String? = nil,
+        trainerState: JSONValue? = nil, callbackStates: [String: JSONValue]? = nil
     ) {
         self.step = step
         self.epoch = epoch
@@ -62,6 +69,8 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
         self.metrics = metrics
         self.hyperparameters = hyperparameters
         self.configuration = configuration
+        self.trainerState = trainerState
+        self.callbackStates = callbackStates
     }
 }
 

@@ -175,7 +175,12 @@ struct TrainCommand: ParsableCommand {
                 + (communicator.rankCount > 1 ? "; \(communicator.rankCount) ranks" : ""))
         // mpirun turns Ctrl-C into SIGTERM for the ranks, and forwards SIGUSR1 as it is: all stop after a checkpoint.
         let summary = try run.run(reporter: reporter, stop: stop)
-        if summary.interrupted { reporter.line(TrainCommand.interruption(summary, stop: stop, store: run.store.directory)) }
+        if summary.interrupted {
+            reporter.line(TrainCommand.interruption(summary, stop: stop, store: run.store.directory))
+        } else if let reason = summary.stopReason {
+            // A callback's stop (early stopping) is a clean end: exit status 0.
+            reporter.line("\(reason); last checkpoint \(summary.checkpoint ?? run.store.directory)")
+        }
         let report = isFirstRank ? writeReport(run, reporter: reporter) : nil
         if json && isFirstRank {
             let encoder = JSONEncoder()
@@ -183,6 +188,7 @@ struct TrainCommand: ParsableCommand {
             var object = try JSONSerialization.jsonObject(with: try encoder.encode(summary)) as? [String: Any] ?? [:]
             object["final_loss"] = summary.finalLoss ?? NSNull()  // null when no step was taken, never a made-up 0
             object["report"] = report ?? NSNull()
+            object["stop_reason"] = summary.stopReason ?? NSNull()
             object["estimated_peak_bytes"] = run.memoryEstimate.totalBytes
             try JSONOutput.print(object)
         } else {

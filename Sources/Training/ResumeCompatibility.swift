@@ -5,7 +5,8 @@ import Foundation
 /// architecture, the optimizer's type and whether momentum is on decide what the saved tensors
 /// mean: a checkpoint trained otherwise is refused with the first difference named (loading it
 /// would silently drop or misread optimizer state). The learning rate, its schedule, the epochs,
-/// the batch size and the optimizer's other settings may change: each change is a progress line.
+/// the batch size, early stopping and the optimizer's other settings may change: each change is
+/// a progress line.
 enum ResumeCompatibility {
     /// Compares the configuration saved in a checkpoint (JSON text; nil for checkpoints that did
     /// not keep one, which are not checked) with the run's, and returns the notes to print.
@@ -47,6 +48,7 @@ enum ResumeCompatibility {
         }
         note("schedule", before["schedule"], now["schedule"])
         note("epochs", before["epochs"], now["epochs"])
+        note("early stopping", before["early_stopping"], now["early_stopping"])
         note("batch size", (before["pipeline"] as? [String: Any])?["batch_size"], (now["pipeline"] as? [String: Any])?["batch_size"])
         return notes
     }

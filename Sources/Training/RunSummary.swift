@@ -28,6 +28,8 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var dataWaitShare: Double
     /// Whether the run stopped early on an interrupt (a checkpoint was saved).
     public var interrupted: Bool
+    /// Why a callback stopped the run early (early stopping), if one did; a checkpoint was saved.
+    public var stopReason: String? = nil
     /// The number of data-parallel ranks (1: a plain run).
     public var ranks = 1
     /// Samples per gradient chunk (every run sums its batches' gradients in chunks of this size).

@@ -20,7 +20,8 @@ extension Trainer {
     /// own (`ChunkwiseLayer`); batch normalisation uses the global batch's statistics
     /// (`SynchronizedBatchNorm`). Every loss gradient is its chunk's mean loss gradient weighted by
     /// chunk/global size. The exchange then combines every rank's claims up the same tree, so the
-    /// weights are the same bits for a plain run and for any number of ranks.
+    /// weights are the same bits for a plain run and for any number of ranks. Before the
+    /// optimizer's update, `.beforeUpdate` is announced with the gradients in the parameters.
     public func step(_ batch: Batch) throws -> (loss: Float, correct: Int) {
         let communicator = exchange.communicator
         let plan = ChunkPlan(
@@ -52,6 +53,12 @@ extension Trainer {
         } else {
             GradientVector.unflatten(try exchange.finish(parameterCount: layout.parameterCount), into: layout.parameters)
         }
+        // The hook: callbacks see (and may change) the step's gradients before the update.
+        try announce(
+            .beforeUpdate(
+                UpdateEvent(
+                    step: stepCount + 1, epoch: batch.epoch, batchInEpoch: batch.indexInEpoch, samples: kept,
+                    learningRate: optimizer.learningRate)))
         optimizer.step(model)
         return try globalFigures(figures, plan: plan, samples: kept)
     }

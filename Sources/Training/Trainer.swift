@@ -48,6 +48,12 @@ public final class Trainer {
     public var epochMetrics: [String: Double] = [:]
     /// The pipeline state after the last step (nil before the first).
     public private(set) var pipelineState: PipelineState?
+    /// Why a callback asked the loop to stop (`requestStop(reason:)`), if one did.
+    public private(set) var stopReason: String?
+    /// The running sums of the epoch in progress (saved in checkpoints; restored with
+    /// `TrainingCheckpoint.restoreStates(of:from:path:)`, they carry over into a `fit` that
+    /// resumes the epoch halfway, and are cleared by one that starts at an epoch's beginning).
+    public var epochTotals = EpochTotals()
 
     /// Samples per gradient chunk: each global batch is cut into chunks of this size whose
     /// gradients are summed in one fixed order, so the bits are the same on any number of ranks.
@@ -95,12 +101,27 @@ public final class Trainer {
         self.schedule = schedule
         self.seed = seed
         self.stepCount = stepCount
-        self.callbacks = callbacks
+        self.callbacks = Trainer.checkpointsLast(callbacks)
     }
 
-    /// Adds a callback after the others.
+    /// Adds a callback after the others (but before any `CheckpointCallback`).
     public func add(_ callback: any TrainingCallback) {
-        callbacks.append(callback)
+        callbacks = Trainer.checkpointsLast(callbacks + [callback])
+    }
+
+    /// Asks the loop to stop cleanly after the events of the current step (or, asked at
+    /// `.began`, before the first step): it announces `.stopped` (a `CheckpointCallback` saves
+    /// the last step if it has not yet), then `.ended`, and `fit` returns a summary carrying
+    /// `reason`. The first reason is kept. In a data-parallel run every rank's callbacks must
+    /// ask at the same step (as `EarlyStopping` does, its figures being global).
+    public func requestStop(reason: String) {
+        if stopReason == nil { stopReason = reason }
+    }
+
+    /// `callbacks` in order, with the `CheckpointCallback`s moved to the end (as Lightning does)
+    /// so that a checkpoint holds the state every other callback reached at its step.
+    private static func checkpointsLast(_ callbacks: [any TrainingCallback]) -> [any TrainingCallback] {
+        callbacks.filter { !($0 is CheckpointCallback) } + callbacks.filter { $0 is CheckpointCallback }
     }
 
     /// Announces `event` to every callback, in order (callbacks use it for events of their own,
@@ -111,7 +132,8 @@ public final class Trainer {
 
     /// Trains on every batch the pipeline gives, until it ends or `shouldStop` returns true
     /// after a step, or `pipeline.interruptWait()` wakes the wait for a batch (then
-    /// `.interrupted` is announced with the last step taken, so a checkpoint callback can save).
+    /// `.interrupted` is announced with the last step taken, so a checkpoint callback can save),
+    /// or a callback calls `requestStop(reason:)` (then `.stopped`, and the summary says why).
     @discardableResult
     public func fit(_ pipeline: BatchPipeline, shouldStop: (() -> Bool)? = nil) throws -> TrainingSummary {
         if case .skip(let fraction) = pipeline.quarantine.policy {
@@ -122,10 +144,8 @@ public final class Trainer {
         var samples = 0
         var steps = 0
         var epochLosses: [Double] = []
-        var epochLoss = 0.0
-        var epochCorrect = 0
+        // Samples of the epoch in this pass (for throughput); the epoch's figures are `epochTotals`.
         var epochSamples = 0
-        var epochSteps = 0
         // An epoch is open from its first step to its last; a step whose samples were all left
         // out (skip policy) adds none, so the sample count cannot tell.
         var epochIsOpen = false
@@ -134,8 +154,12 @@ public final class Trainer {
         var lastStep: StepEvent?
         let startState = pipeline.state
         var epochsCompleted = startState.epoch
+        if startState.position == 0 { epochTotals = EpochTotals() }
+        try StatefulCallbacks.checkKeys(callbacks)
+        stopReason = nil
         try announce(.began(step: stepCount, epoch: startState.epoch))
-        while let batch = try pipeline.next() {
+        // A callback may stop the run before its first step (a resumed run that had stopped).
+        while stopReason == nil, let batch = try pipeline.next() {
             if !epochIsOpen {
                 epochIsOpen = true
                 epochMetrics = [:]
@@ -153,15 +177,16 @@ public final class Trainer {
             stepCount += 1
             steps += 1
             samples += count
-            epochLoss += Double(value) * Double(count)
-            epochCorrect += correct
+            epochTotals.lossSum += Double(value) * Double(count)
+            epochTotals.correct += correct
+            epochTotals.samples += count
+            epochTotals.steps += 1
             epochSamples += count
-            epochSteps += 1
             pipelineState = batch.stateAfter
             let waitFraction = pipeline.statistics.waitFraction
             let epochSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStarted) / 1e9
-            let meanLoss = epochLoss / Double(max(epochSamples, 1))  // 0, not 0/0, while every sample was left out
-            let accuracy = Double(epochCorrect) / Double(max(epochSamples, 1))
+            let meanLoss = epochTotals.meanLoss
+            let accuracy = epochTotals.accuracy
             let event = StepEvent(
                 step: stepCount, epoch: batch.epoch, batchInEpoch: batch.indexInEpoch, batchesPerEpoch: pipeline.batchesPerEpoch,
                 isLastInEpoch: batch.isLastInEpoch, loss: value, samples: count, correct: correct, learningRate: learningRate,
@@ -180,14 +205,14 @@ public final class Trainer {
                         EpochEvent(
                             epoch: event.epoch, step: stepCount, loss: meanLoss, accuracy: accuracy, samples: epochSamples,
                             seconds: epochSeconds, learningRate: learningRate, dataWaitFraction: waitFraction, stateAfter: event.stateAfter)))
-                epochLoss = 0
-                epochCorrect = 0
+                epochTotals = EpochTotals()
                 epochSamples = 0
-                epochSteps = 0
                 epochIsOpen = false
             }
-            if try agreeToStop(shouldStop?() == true) {
-                interrupted = true
+            let asked = shouldStop?() == true
+            if try agreeToStop(asked || stopReason != nil) {
+                // Another rank's interrupt stops this one too; a callback's stop alone is no interrupt.
+                interrupted = asked || stopReason == nil
                 break
             }
         }
@@ -196,15 +221,18 @@ public final class Trainer {
         if interrupted {
             pipeline.cancel()
             try announce(.interrupted(lastStep))
+        } else if let stopReason {
+            pipeline.cancel()
+            try announce(.stopped(StopEvent(reason: stopReason, step: lastStep)))
         }
         var summary = TrainingSummary(
             steps: steps, totalSteps: stepCount, samples: samples, epochLosses: epochLosses, epochsCompleted: epochsCompleted,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, dataWaitFraction: pipeline.statistics.waitFraction,
-            pipelineState: pipelineState ?? startState, interrupted: interrupted)
+            pipelineState: pipelineState ?? startState, interrupted: interrupted, stopReason: stopReason)
         // An epoch a stop cut short: the mean of the steps it did take (none when all its samples were left out).
-        if epochIsOpen && epochSteps > 0 && epochSamples > 0 {
-            summary.unfinishedEpochLoss = epochLoss / Double(epochSamples)
-            summary.unfinishedEpochSteps = epochSteps
+        if epochIsOpen && epochTotals.steps > 0 && epochTotals.samples > 0 {
+            summary.unfinishedEpochLoss = epochTotals.meanLoss
+            summary.unfinishedEpochSteps = epochTotals.steps
         }
         try announce(.ended(summary))
         return summary

@@ -8,18 +8,20 @@ import Tensors
 /// Building checkpoints from a training run and restoring a run from one.
 public enum TrainingCheckpoint {
     /// The contents of a checkpoint after `step` optimizer steps: the model's parameters and
-    /// buffers, the optimizer's state, and the pipeline's position after the last batch.
+    /// buffers, the optimizer's state, the pipeline's position after the last batch, the sums of
+    /// the epoch in progress, and the states of stateful callbacks (`StatefulCallback`) by key.
     public static func contents(
         model: any Layer, optimizer: any Optimizer, step: Int, epoch: Int, pipelineState: PipelineState?,
         preprocessing: Preprocessing? = nil, metrics: [String: Double] = [:], hyperparameters: [String: String] = [:],
-        configuration: String? = nil
+        configuration: String? = nil, epochTotals: EpochTotals? = nil, callbackStates: [String: JSONValue] = [:]
     ) -> CheckpointContents {
         let manifest = CheckpointManifest(
             step: step, epoch: epoch, createdAt: Date().timeIntervalSince1970,
             pipelineState: pipelineState.flatMap { try? JSONValue(encoding: $0) },
             preprocessing: preprocessing.flatMap { try? JSONValue(encoding: $0) },
             optimizerStep: optimizer.state.step, metrics: metrics, hyperparameters: hyperparameters,
-            configuration: configuration)
+            configuration: configuration, trainerState: epochTotals.flatMap { try? JSONValue(encoding: $0) },
+            callbackStates: callbackStates.isEmpty ? nil : callbackStates)
         return CheckpointContents(manifest: manifest, model: model.stateTensors(), optimizer: optimizer.state.tensors)
     }
 
@@ -31,6 +33,31 @@ public enum TrainingCheckpoint {
         try model.loadState(checkpoint.model, path: checkpoint.path)
         optimizer.state = OptimizerState(tensors: checkpoint.optimizer, step: checkpoint.manifest.optimizerStep)
         return checkpoint.manifest
+    }
+
+    /// Restores what a checkpoint saved of `trainer` besides the model and optimizer: the sums
+    /// of the epoch in progress (`epochTotals`) and its callbacks' states (below).
+    public static func restoreStates(of trainer: Trainer, from manifest: CheckpointManifest, path: String) throws(CheckpointError) {
+        if let totals = try decode(manifest.trainerState, as: EpochTotals.self, what: "training loop state", path: path) {
+            trainer.epochTotals = totals
+        }
+        try restoreStates(of: trainer.callbacks, from: manifest, path: path)
+    }
+
+    /// Hands each `StatefulCallback` among `callbacks` the state the checkpoint at `path` saved
+    /// under its key; a callback whose key the manifest lacks (an older checkpoint) keeps its
+    /// state. A state the callback cannot take is `corrupt`, naming the key.
+    public static func restoreStates(of callbacks: [any TrainingCallback], from manifest: CheckpointManifest, path: String)
+        throws(CheckpointError)
+    {
+        for case let callback as any StatefulCallback in callbacks {
+            guard let state = manifest.callbackStates?[callback.stateKey] else { continue }
+            do { try callback.restoreEncoded(state) } catch {
+                throw CheckpointError(
+                    .corrupt, path: "\(path)/manifest.json", reason: "the state of callback '\(callback.stateKey)' cannot be restored: \(error)",
+                    fix: "use another checkpoint, or resume without that callback")
+            }
+        }
     }
 
     /// The pipeline state a checkpoint recorded, if any.

@@ -4,6 +4,12 @@ import DataPipeline
 public enum TrainingEvent: Sendable {
     /// The loop is about to take its first step (after a resume: the step it continues from).
     case began(step: Int, epoch: Int)
+    /// A step's gradients are ready and the optimizer is about to update the weights: the
+    /// gradients are in the model's parameters (`trainer.model.visitParameters { name,
+    /// parameter in ... parameter.gradient ... }`), summed over the whole global batch (in a
+    /// data-parallel run, the same on every rank), and a callback may read or change them
+    /// (clip, scale, log their norm) before the update uses them.
+    case beforeUpdate(UpdateEvent)
     /// A step ended.
     case stepEnded(StepEvent)
     /// An epoch's last step ended.
@@ -14,6 +20,9 @@ public enum TrainingEvent: Sendable {
     case checkpointSaved(CheckpointEvent)
     /// The loop stopped early because `shouldStop` said so (Ctrl-C); the step is the last one taken.
     case interrupted(StepEvent?)
+    /// The loop stopped early because a callback asked (`Trainer.requestStop(reason:)`, such as
+    /// `EarlyStopping`), after that step's events.
+    case stopped(StopEvent)
     /// The loop ended (after the last epoch, or after an interrupt).
     case ended(TrainingSummary)
 }
@@ -46,10 +55,33 @@ public struct StepEvent: Sendable {
     public var epochSeconds: Double
     /// Samples of this epoch so far, this batch included.
     public var epochSamples: Int
-    /// The running mean loss of the epoch so far (per sample).
+    /// The running mean loss of the epoch so far (per sample; `Trainer.epochTotals`, which a
+    /// resume halfway through the epoch restores).
     public var epochLoss: Double
     /// The running accuracy of the epoch so far.
     public var epochAccuracy: Double
+}
+
+/// A step about to update the weights (its gradients are in the model's parameters).
+public struct UpdateEvent: Sendable {
+    /// The step being taken (steps of the whole run, counting from 1).
+    public var step: Int
+    /// The epoch the batch belongs to (0-based).
+    public var epoch: Int
+    /// The batch's number within its epoch (0-based).
+    public var batchInEpoch: Int
+    /// The samples the gradients were computed from (the global batch's, bad ones left out).
+    public var samples: Int
+    /// The learning rate the update will use (`trainer.optimizer.learningRate`).
+    public var learningRate: Float
+}
+
+/// A stop a callback asked for.
+public struct StopEvent: Sendable {
+    /// The reason it gave.
+    public var reason: String
+    /// The last step taken (nil when the stop came before this pass's first step).
+    public var step: StepEvent?
 }
 
 /// The end of an epoch.
@@ -58,7 +90,8 @@ public struct EpochEvent: Sendable {
     public var epoch: Int
     /// Steps taken in the whole run.
     public var step: Int
-    /// The epoch's mean training loss per sample.
+    /// The epoch's mean training loss per sample (all its steps, those before a resume
+    /// included when the checkpoint's `Trainer.epochTotals` were restored).
     public var loss: Double
     /// The epoch's training accuracy.
     public var accuracy: Double
@@ -94,7 +127,7 @@ public struct CheckpointEvent: Sendable {
     public var step: Int
     /// The epoch in progress.
     public var epoch: Int
-    /// Why: `epoch`, `steps`, or `interrupt`.
+    /// Why: `epoch`, `steps`, `interrupt` or `stop` (a callback stopped the run).
     public var reason: String
 }
 
@@ -118,8 +151,11 @@ public struct TrainingSummary: Sendable, Equatable {
     public var pipelineState: PipelineState
     /// Whether `shouldStop` ended the pass early.
     public var interrupted: Bool
-    /// The mean loss per sample of the steps this pass took in an epoch that a stop cut short
-    /// (nil when every epoch begun was finished, or its steps' samples were all left out);
+    /// Why a callback stopped the pass early (`Trainer.requestStop(reason:)`), if one did.
+    public var stopReason: String? = nil
+    /// The mean loss per sample of the steps taken in an epoch that a stop cut short (with
+    /// those before a resume halfway through it, when restored: `Trainer.epochTotals`; nil when
+    /// every epoch this pass began was finished, or its steps' samples were all left out);
     /// `epochLosses` holds finished epochs only.
     public var unfinishedEpochLoss: Double?
     /// How many steps `unfinishedEpochLoss` averages.

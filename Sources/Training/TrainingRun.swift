@@ -142,6 +142,7 @@ public final class TrainingRun {
         var pipelineState: PipelineState?
         var step = 0
         var best: Double?
+        var resumedFrom: LoadedCheckpoint?
         if let movedAside { reporter.line("moved the earlier run's checkpoints to \(movedAside); training from the beginning") }
         if overrides.resume, let checkpoint = try resumableCheckpoint(reporter: reporter) {
             let notes = try ResumeCompatibility.check(
@@ -151,6 +152,7 @@ public final class TrainingRun {
             step = manifest.step
             best = manifest.metrics["best_validation_accuracy"]
             savedChunk = manifest.hyperparameters[DataParallel.chunkKey].flatMap { Int($0) }
+            resumedFrom = checkpoint
             reporter.line("resuming from \(checkpoint.path) (step \(step), epoch \(manifest.epoch + 1))")
             for note in notes { reporter.line(note) }
         }
@@ -200,6 +202,8 @@ public final class TrainingRun {
         let logEvery = configuration.logging?.everySteps ?? max(1, pipeline.batchesPerEpoch / 4)
         var callbacks: [any TrainingCallback] = []
         if let validation { callbacks.append(validation) }
+        // On every rank: its figures are global, so all ranks stop at the same step.
+        if let settings = configuration.earlyStopping { callbacks.append(EarlyStopping(settings)) }
         if isFirstRank {
             callbacks += [
                 checkpoints,
@@ -212,6 +216,7 @@ public final class TrainingRun {
             model: model, loss: loss, optimizer: optimizer, schedule: schedule, seed: configuration.seed, stepCount: step,
             callbacks: callbacks)
         trainer.chunkSize = chunk
+        if let resumedFrom { try TrainingCheckpoint.restoreStates(of: trainer, from: resumedFrom.manifest, path: resumedFrom.path) }
         trainer.exchange =
             overrides.allReduce
             ? AllReduceGradientExchange(communicator: communicator)
@@ -258,7 +263,8 @@ public final class TrainingRun {
             samplesPerSecond: Double(summary.samples) / max(seconds, 1e-9),
             checkpoint: saved.last.map { "\(store.directory)/\($0.name)" },
             bestCheckpoint: bestName.map { "\(store.directory)/\($0)" }, seconds: seconds,
-            dataWaitShare: summary.dataWaitFraction, interrupted: summary.interrupted, ranks: communicator.rankCount, gradientChunk: chunk,
+            dataWaitShare: summary.dataWaitFraction, interrupted: summary.interrupted, stopReason: summary.stopReason, ranks: communicator.rankCount,
+            gradientChunk: chunk,
             communicationWaitShare: (trainer.exchange.communicationSeconds + trainer.coordinationSeconds) / max(trainer.stepSeconds, 1e-9),
             stepMilliseconds: trainer.stepSeconds * 1000 / Double(max(summary.steps, 1)),
             exchangeMilliseconds: trainer.exchange.communicationSeconds * 1000 / Double(max(summary.steps, 1)),

@@ -154,6 +154,24 @@ final class ConfigurationErrorTests: XCTestCase {
         ("flip negative", false, augmentation(["flip": -0.5]), ["pipeline.augmentations[0].flip", "-0.5"]),
         ("crop_padding negative", false, augmentation(["crop_padding": -4]), ["pipeline.augmentations[0].crop_padding", "-4"]),
         ("unknown key", false, section("pipeline", "batchsize", 4), ["pipeline.batchsize", "unknown key", "batch_size"]),
+        ("early stopping patience 0", false, { $0["early_stopping"] = ["metric": "loss", "patience": 0] }, ["early_stopping.patience", "0"]),
+        ("early stopping without patience", false, { $0["early_stopping"] = ["metric": "loss"] }, ["early_stopping.patience", "missing"]),
+        (
+            "early stopping min_delta negative", false, { $0["early_stopping"] = ["metric": "loss", "patience": 2, "min_delta": -0.5] },
+            ["early_stopping.min_delta", "-0.5"]
+        ),
+        (
+            "unknown early stopping metric", false, { $0["early_stopping"] = ["metric": "val_loss", "patience": 2] },
+            ["early_stopping.metric", "val_loss", "validation_accuracy, validation_loss, loss, accuracy"]
+        ),
+        (
+            "unknown early stopping key", false, { $0["early_stopping"] = ["monitor": "loss", "patience": 2] },
+            ["early_stopping.monitor", "unknown key", "metric, min_delta, patience"]
+        ),
+        (
+            "early stopping on validation loss without validation data", false, { $0["early_stopping"] = ["patience": 2] },
+            ["early_stopping.metric", "validation_loss (the default)", "no validation data", "validation_split"]
+        ),
         ("fractional integer", false, { $0["epochs"] = 2.5 }, ["epochs", "2.5"]),
     ]
 

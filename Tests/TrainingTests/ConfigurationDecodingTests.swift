@@ -44,7 +44,7 @@ final class ConfigurationDecodingTests: XCTestCase {
             ),
             (
                 valid.replacingOccurrences(of: #""epochs": 1"#, with: #""epoch": 1, "epochs": 1"#), "epoch",
-                "checkpoint, dataset, epochs, logging, loss, model, name, optimizer, pipeline, schedule, seed"
+                "checkpoint, dataset, early_stopping, epochs, logging, loss, model, name, optimizer, pipeline, schedule, seed"
             ),
         ]
         for (text, key, allowed) in cases {

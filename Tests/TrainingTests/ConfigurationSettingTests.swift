@@ -153,7 +153,8 @@ final class ConfigurationSettingTests: XCTestCase {
     func testBuiltInSectionsListTheirKeys() {
         XCTAssertEqual(
             RunConfiguration.settingKeys,
-            ["name", "dataset", "pipeline", "model", "loss", "optimizer", "schedule", "epochs", "seed", "checkpoint", "logging"])
+            ["name", "dataset", "pipeline", "model", "loss", "optimizer", "schedule", "epochs", "seed", "checkpoint", "logging", "early_stopping"])
+        XCTAssertEqual(RunConfiguration.EarlyStopping.settingKeys, ["metric", "patience", "min_delta"])
         XCTAssertEqual(
             RunConfiguration.Pipeline.settingKeys,
             ["batch_size", "shuffle", "threads", "prefetch", "window_chunks", "augmentations", "skip_bad_fraction"])

@@ -28,6 +28,8 @@ final class StepRecorder: TrainingCallback {
         case .validated: events.append("validated")
         case .checkpointSaved: events.append("checkpoint")
         case .interrupted: events.append("interrupted")
+        case .stopped: events.append("stopped")
+        case .beforeUpdate: break
         case .ended: events.append("ended")
         }
     }

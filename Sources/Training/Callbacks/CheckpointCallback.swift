@@ -2,9 +2,10 @@ import Checkpoints
 import DataPipeline
 
 /// Saves checkpoints: at the end of every `everyEpochs`-th epoch and of the last, every
-/// `everySteps` steps if set, and always when training is interrupted (so Ctrl-C never exits
-/// without a checkpoint of the last step taken). Announces `.checkpointSaved` after handing each
-/// to the store.
+/// `everySteps` steps if set, and always when training is interrupted or a callback stops it
+/// (so Ctrl-C or early stopping never ends a run without a checkpoint of the last step taken).
+/// Each holds the states of the run's `StatefulCallback`s (the `Trainer` calls checkpoint
+/// callbacks after the others). Announces `.checkpointSaved` after handing each to the store.
 public final class CheckpointCallback: TrainingCallback {
     /// The store.
     public let store: CheckpointStore
@@ -58,6 +59,12 @@ public final class CheckpointCallback: TrainingCallback {
                 try save(
                     trainer: trainer, epoch: step.stateAfter.epoch, state: step.stateAfter, metrics: ["loss": Double(step.loss)], reason: "interrupt")
             }
+        case .stopped(let stop):
+            if let step = stop.step, lastSavedStep != step.step {
+                // Stopped at an epoch's end: that epoch's figures (validation included).
+                let metrics = step.isLastInEpoch ? trainer.epochMetrics : ["loss": Double(step.loss)]
+                try save(trainer: trainer, epoch: step.stateAfter.epoch, state: step.stateAfter, metrics: metrics, reason: "stop")
+            }
         default:
             break
         }
@@ -75,7 +82,8 @@ public final class CheckpointCallback: TrainingCallback {
         try store.save(
             TrainingCheckpoint.contents(
                 model: trainer.model, optimizer: trainer.optimizer, step: trainer.stepCount, epoch: epoch, pipelineState: state,
-                preprocessing: preprocessing, metrics: all, hyperparameters: hyperparameters, configuration: configuration))
+                preprocessing: preprocessing, metrics: all, hyperparameters: hyperparameters, configuration: configuration,
+                epochTotals: trainer.epochTotals, callbackStates: try StatefulCallbacks.states(of: trainer.callbacks)))
         lastSavedStep = trainer.stepCount
         try trainer.announce(.checkpointSaved(CheckpointEvent(step: trainer.stepCount, epoch: epoch, reason: reason)))
     }

@@ -67,7 +67,8 @@ public enum WeightInitializer: String, ConfigurationChoice {
     case he
 }
 
-/// `checkpoint.metric`: which recorded number ranks checkpoints for `keep_best`.
+/// `checkpoint.metric` (which recorded number ranks checkpoints for `keep_best`) and
+/// `early_stopping.metric` (which one early stopping watches): a figure of each epoch.
 public enum CheckpointMetric: String, ConfigurationChoice {
     /// Validation accuracy (maximised).
     case validationAccuracy = "validation_accuracy"

@@ -8,7 +8,10 @@ extension SettingRule where Value == String {
 extension RunConfiguration {
     /// Checks every value that needs no data (run when a file is decoded, and again with the data).
     public func validate(path: String = "pipeline") throws(RunConfigurationError) {
-        do { try validateSettings() } catch { throw RunConfigurationError(path: path, error) }
+        do {
+            try validateSettings()
+            try checkEarlyStopping()
+        } catch { throw RunConfigurationError(path: path, error) }
     }
 
     /// A run name becomes a folder name (`runs/<name>`): it may not be empty, name a parent

@@ -28,6 +28,8 @@ public struct RunConfiguration: KeyedSettings, Equatable {
     @Setting("checkpoint") public var checkpoint: Checkpoint? = nil
     /// Logging.
     @Setting("logging") public var logging: Logging? = nil
+    /// Early stopping (none when absent).
+    @Setting("early_stopping") public var earlyStopping: EarlyStopping? = nil
 
     /// A configuration to fill in code: every required key has a placeholder (`layers` is empty).
     public init() {}

@@ -1,0 +1,22 @@
+/// The running sums of the epoch in progress. A checkpoint saves them, so that an epoch resumed
+/// halfway reports the figures of the whole epoch (and early stopping on the training loss
+/// decides as in the uninterrupted run), adding the same numbers in the same order.
+public struct EpochTotals: Codable, Sendable, Equatable {
+    /// The sum over the epoch's samples of their loss (each step's mean loss times its samples).
+    public var lossSum = 0.0
+    /// Samples classified correctly.
+    public var correct = 0
+    /// Samples trained on (left-out samples not counted).
+    public var samples = 0
+    /// Steps taken.
+    public var steps = 0
+
+    /// Nothing yet (an epoch's start).
+    public init() {}
+
+    /// The mean loss per sample (0, not 0/0, while no sample was counted).
+    public var meanLoss: Double { lossSum / Double(max(samples, 1)) }
+
+    /// The share of samples classified correctly.
+    public var accuracy: Double { Double(correct) / Double(max(samples, 1)) }
+}
