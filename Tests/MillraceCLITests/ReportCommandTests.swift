@@ -17,7 +17,7 @@ final class ReportCommandTests: XCTestCase {
     }
 
     override func tearDown() {
-        FileManager.default.changeCurrentDirectoryPath(previousFolder)
+        _ = FileManager.default.changeCurrentDirectoryPath(previousFolder)
     }
 
     /// Parses `text` as exactly one JSON object (whitespace around it allowed, nothing else).
@@ -47,7 +47,7 @@ final class ReportCommandTests: XCTestCase {
     func testAShippedPipelineTrainsFromAnotherFolderAndWritesUnderThatFolder() throws {
         let elsewhere = directory.path("elsewhere")
         try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
-        FileManager.default.changeCurrentDirectoryPath(elsewhere.path)
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(elsewhere.path))
         let result = try BuiltProducts.run(millrace, ["train", root + "/pipelines/digits-csv.json", "--epochs", "2", "--json"])
         XCTAssertEqual(result.status, 0, result.errors)
         XCTAssertGreaterThan(try oneObject(result.output)["final_validation_accuracy"] as? Double ?? 0, 0.5)
