@@ -38,6 +38,12 @@ public protocol Layer: AnyObject {
     /// from `ForwardContext.chunkGenerators[k]`. Default: true for a layer without parameters, which
     /// must then treat rows independently and draw from no other generator (else declare it false).
     var keepsToGradientChunks: Bool { get }
+
+    /// Whether the layer honours `ForwardContext.requiresInputGradient` being off: its pullback
+    /// then may return an empty tensor, and it passes the request on only through
+    /// `ForwardContext.requireInputGradient(_:for:)`. Default: false (the flag is never off when
+    /// it runs), which is right for any layer that passes its context to other layers.
+    var canSkipInputGradient: Bool { get }
 }
 
 extension Layer {
@@ -46,6 +52,9 @@ extension Layer {
 
     /// True for a layer without parameters.
     public var keepsToGradientChunks: Bool { parameterCount == 0 }
+
+    /// False: the layer is always asked for its input gradient.
+    public var canSkipInputGradient: Bool { false }
 
     /// Layers without parameters list none.
     public func visitParameters(_ visitor: (String, Parameter) -> Void) {}

@@ -51,7 +51,7 @@ extension Trainer {
             context.chunkGenerators = []
         }
         for (index, layer) in layout.layers.enumerated() {
-            context.requiresInputGradient = index > 0  // nothing uses the gradient with respect to the data
+            context.requireInputGradient(index > 0, for: layer)  // nothing uses the gradient with respect to the data
             if let norm = layer as? BatchNorm {
                 let synchronized = SynchronizedBatchNorm(layer: norm, plan: plan, communicator: communicator)
                 let (outputs, pullback) = try synchronized.forward(activations, chunkRows: split.chunkRows)
