@@ -6,6 +6,9 @@ import Layers
 package struct ParameterLayout {
     /// The layers of the model in the order they apply, nested `Sequential`s opened.
     package let layers: [any Layer]
+    /// Each layer's place in the model, numbered as its parameters are (`2`, `1.0`; empty for a
+    /// model that is one layer), for errors that name it.
+    package let paths: [String]
     /// Each layer's parameters, in visiting order.
     package let layerParameters: [[Parameter]]
     /// Each layer's number of trainable scalars.
@@ -20,7 +23,9 @@ package struct ParameterLayout {
 
     /// The layout of `model`.
     package init(model: any Layer) {
-        layers = ParameterLayout.leafLayers(of: model)
+        let leaves = ParameterLayout.leaves(of: model, path: "")
+        layers = leaves.map(\.layer)
+        paths = leaves.map(\.path)
         layerParameters = layers.map { $0.namedParameters.map(\.parameter) }
         widths = layerParameters.map { $0.reduce(0) { $0 + $1.value.count } }
         parameters = Array(layerParameters.joined())
@@ -32,5 +37,11 @@ package struct ParameterLayout {
     package static func leafLayers(of model: any Layer) -> [any Layer] {
         guard let sequential = model as? Sequential else { return [model] }
         return sequential.layers.flatMap(leafLayers(of:))
+    }
+
+    /// The layers of `model` (at `path`) with their paths, nested `Sequential`s opened.
+    private static func leaves(of model: any Layer, path: String) -> [(layer: any Layer, path: String)] {
+        guard let sequential = model as? Sequential else { return [(model, path)] }
+        return sequential.layers.enumerated().flatMap { leaves(of: $1, path: path.isEmpty ? "\($0)" : "\(path).\($0)") }
     }
 }

@@ -25,7 +25,10 @@ public protocol Layer: AnyObject {
 
     /// The shape of one output sample for one input sample of `shape` (no batch axis), or a
     /// `LayerShapeError` when the layer cannot take such input. Element-wise layers keep the
-    /// shape (the default).
+    /// shape (the default). Training, evaluation and prediction call it with each layer's input
+    /// before running the layer (`checkInputShape(_:at:sampleShape:)`), so a layer that cannot
+    /// take some shapes (or a container, through its children's) should throw here rather than
+    /// trap in `forward`; `ModelBuilder` also uses it to chain a pipeline file's layers.
     func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int]
 
     /// Whether the layer keeps to the forward context's gradient chunks: an opt-in for speed only.

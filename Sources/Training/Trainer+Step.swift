@@ -31,6 +31,10 @@ extension Trainer {
     /// (`SynchronizedBatchNorm`). Every loss gradient is its chunk's mean loss gradient weighted by
     /// chunk/global size. The exchange then combines every rank's claims up the same tree, so the
     /// weights are the same bits for a plain run and for any number of ranks.
+    ///
+    /// Each layer is checked against its input's sample shape before it runs, and the output
+    /// against the labels before the loss: a model that does not fit the data throws a
+    /// `LayerShapeError` or `DataError` naming the layer and the shapes, before any update.
     public func step(_ batch: Batch) throws -> (loss: Float, correct: Int) {
         let communicator = exchange.communicator
         let plan = ChunkPlan(
@@ -52,6 +56,10 @@ extension Trainer {
         }
         for (index, layer) in layout.layers.enumerated() {
             context.requireInputGradient(index > 0, for: layer)  // nothing uses the gradient with respect to the data
+            if let input = activations.first(where: { $0 != nil }) ?? nil {
+                try layer.checkInputShape(
+                    Array(input.shape.dropFirst()), at: layout.paths[index], sampleShape: Array(batch.features.shape.dropFirst()))
+            }
             if let norm = layer as? BatchNorm {
                 let synchronized = SynchronizedBatchNorm(layer: norm, plan: plan, communicator: communicator)
                 let (outputs, pullback) = try synchronized.forward(activations, chunkRows: split.chunkRows)
@@ -88,6 +96,9 @@ extension Trainer {
                 pullbacks.append(pullback)
             }
             backwards.append(.perUnit(pullbacks))
+        }
+        if let output = activations.first(where: { $0 != nil }) ?? nil {
+            try ModelOutputCheck.check(output, labels: batch.labels, indices: batch.indices, model: model)
         }
         let (figures, lossGradients) = chunkLosses(activations, batch: batch, split: split, kept: kept)
         activations = []
