@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "Distributed", targets: ["Distributed"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Reports", targets: ["Reports"]),
+        // One import for users: `import Millrace` re-exports every module above.
+        .library(name: "Millrace", targets: ["Millrace"]),
         .executable(name: "millrace", targets: ["MillraceCLI"]),
     ],
     dependencies: [
@@ -59,6 +61,12 @@ let package = Package(
         ),
         // The HTML/SVG run report, read back from a run directory (metrics, checkpoints, configuration).
         .target(name: "Reports", dependencies: ["Training", "Checkpoints", "DataPipeline", "SystemIO"]),
+        .target(
+            name: "Millrace",
+            dependencies: [
+                "Tensors", "Layers", "Optimizers", "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats", "Shards", "Checkpoints",
+                "Distributed", "Training", "Reports",
+            ]),
         .executableTarget(
             name: "MillraceCLI",
             dependencies: [
@@ -92,6 +100,7 @@ let package = Package(
             name: "DistributedTests", dependencies: ["Distributed", "Tensors", "Layers", "DataPipeline", "TestSupport"]
         ),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "MillraceTests", dependencies: ["Millrace"]),
         .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -37,6 +37,7 @@ public final class BatchNorm: Layer {
         let mean: [Float]
         let inverse: [Float]
         if training {
+            if context.chunkRows != nil { context.normalizedWithinChunks = true }
             // One value per channel normalises to β (x̂ = 0) rather than trapping: the configuration
             // refuses a final batch of one, but skipped bad samples can still shrink a batch to one.
             let sums = channelSums(of: input)

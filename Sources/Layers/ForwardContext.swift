@@ -34,6 +34,11 @@ public final class ForwardContext {
     public var chunkRows: [Range<Int>]?
     /// One generator per chunk of the input, in order, in a chunked step (layers advance them).
     public var chunkGenerators: [RandomGenerator] = []
+    /// Set by a `BatchNorm` that normalised a training batch of gradient chunks (`chunkRows` set)
+    /// with that batch's own statistics: in a training step, one inside a layer the step could not
+    /// open (not a `LayerContainer`), which would see a chunk's statistics instead of the global
+    /// batch's. The step checks it after each layer and refuses the model.
+    public var normalizedWithinChunks = false
 
     /// Creates a context.
     public init(isTraining: Bool, generator: RandomGenerator = RandomGenerator(seed: 0)) {

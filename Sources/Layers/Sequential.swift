@@ -1,7 +1,7 @@
 import Tensors
 
 /// A chain of layers applied in order; parameters are named `<index>.<name>`.
-public final class Sequential: Layer {
+public final class Sequential: LayerContainer {
     /// The layers, in the order they are applied.
     public let layers: [any Layer]
 
@@ -35,6 +35,28 @@ public final class Sequential: Layer {
             { gradient in
                 var upstream = gradient
                 for pullback in pullbacks.reversed() { upstream = pullback(consume upstream) }
+                return upstream
+            }
+        )
+    }
+
+    /// The layers.
+    public var sublayers: [any Layer] { layers }
+
+    /// Runs every layer over the units in order; the backward pass runs theirs in reverse.
+    public func forward(units: [Tensor?], runner: any UnitRunner) throws -> (outputs: [Tensor?], backward: UnitBackward) {
+        var outputs = units
+        var backwards: [UnitBackward] = []
+        for layer in layers {
+            let step = try runner.run(layer, units: outputs)
+            outputs = step.outputs
+            backwards.append(step.backward)
+        }
+        return (
+            outputs,
+            { gradients in
+                var upstream = gradients
+                for backward in backwards.reversed() { upstream = try backward(upstream) }
                 return upstream
             }
         )

@@ -21,9 +21,11 @@ struct BenchTrainCommand: ParsableCommand {
         discussion: """
             mlp: 784-256-10 with ReLU; cnn: 32x32x3 -> conv3x3(32)+ReLU+maxpool2 -> conv3x3(64)+ReLU+maxpool2 \
             -> dense(4096->128)+ReLU -> dense(128->10); cnn-batchnorm: cnn with a batchnorm after each conv.
-            Softmax cross-entropy, SGD with momentum 0.9. The step is the training loop's own: gradient chunks of
-            --gradient-chunk samples (default as in training: 8, or batch/64) summed in the fixed tree order;
+
+            Softmax cross-entropy, SGD with momentum 0.9. The step is the training loop's own: gradient chunks of \
+            --gradient-chunk samples (default as in training: 8, or batch/64) summed in the fixed tree order; \
             --gradient-chunk equal to --batch-size gives one chunk, the plain whole-batch computation.
+
             Example: swift run -c release millrace bench train --model cnn --batch-size 64 --threads 2 --json
             """
     )

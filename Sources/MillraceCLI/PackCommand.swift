@@ -12,10 +12,11 @@ struct PackCommand: ParsableCommand {
         commandName: "pack",
         abstract: "Write a PNG class folder or a CSV file as shard files plus a manifest.",
         discussion: """
-            Images keep their PNG bytes (or, with --decoded, float pixels); CSV rows become float records.
-            Samples are shuffled with a seed unless --keep-order is given (class-sorted folders shuffle
-            badly in small windows otherwise). Serve the output directory over HTTP, or point
+            Images keep their PNG bytes (or, with --decoded, float pixels); CSV rows become float records. \
+            Samples are shuffled with a seed unless --keep-order is given (class-sorted folders shuffle \
+            badly in small windows otherwise). Serve the output directory over HTTP, or point \
             --data at it, to stream it: millrace train pipelines/digits-mlp.json --data <dir> --cache-budget 100MB
+
             Example: millrace pack datasets/digits --output /tmp/digits-packed --shard-size 64KB --channels gray
             """
     )

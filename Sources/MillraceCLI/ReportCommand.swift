@@ -9,10 +9,11 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write a run directory's report: one self-contained HTML file (curves, confusion matrix, configuration, checkpoints).",
         discussion: """
-            Reads metrics.jsonl, configuration.json and the checkpoints, and evaluates the best checkpoint on the
-            run's validation data (a validation_split is rebuilt exactly as training split it). The page has inline
-            SVG and CSS only: it opens offline in any browser and prints. millrace train writes it at the end of
+            Reads metrics.jsonl, configuration.json and the checkpoints, and evaluates the best checkpoint on the \
+            run's validation data (a validation_split is rebuilt exactly as training split it). The page has inline \
+            SVG and CSS only: it opens offline in any browser and prints. millrace train writes it at the end of \
             every run as <run dir>/report.html.
+
             Example: millrace report runs/digits-mlp --output /tmp/digits-mlp.html
             """
     )

@@ -16,19 +16,22 @@ struct TrainCommand: ParsableCommand {
               millrace train pipelines/digits-mlp.json
               millrace train pipelines/digits-mlp.json --data ~/mnist/train --validation ~/mnist/test --epochs 5
               millrace train pipelines/digits-cnn.json --resume
-            Ctrl-C, SIGTERM, SIGHUP and SIGUSR1 save a checkpoint of the last step taken and stop (exit status
-            128 + signal: 130, 143, 129, 138), also while waiting for data; --resume continues exactly where it
-            stopped (with no checkpoint yet it starts from the beginning). A folder that holds an earlier run's
-            checkpoints needs --resume, another --run-dir, or --restart (moves them aside); a folder in use by
+
+            Ctrl-C, SIGTERM, SIGHUP and SIGUSR1 save a checkpoint of the last step taken and stop (exit status \
+            128 + signal: 130, 143, 129, 138), also while waiting for data; --resume continues exactly where it \
+            stopped (with no checkpoint yet it starts from the beginning). A folder that holds an earlier run's \
+            checkpoints needs --resume, another --run-dir, or --restart (moves them aside); a folder in use by \
             another train is refused (its pid is named).
-            Relative paths inside the pipeline file are relative to its folder; paths on the command line to the
-            current folder; the run directory defaults to runs/<name> under the current folder. Progress and notes
-            go to standard error; standard output holds only the --json object. Each run ends (also on Ctrl-C) by
+
+            Relative paths inside the pipeline file are relative to its folder; paths on the command line to the \
+            current folder; the run directory defaults to runs/<name> under the current folder. Progress and notes \
+            go to standard error; standard output holds only the --json object. Each run ends (also on Ctrl-C) by \
             writing report.html into the run directory (see millrace report).
-            Under `mpirun -np N` it trains data-parallel: batch_size is the global batch, rank 0 prints and
-            writes, and the weights are bit-identical for any N and for a plain run (every run sums the
-            gradients of fixed chunks of the batch in one fixed tree order). Ctrl-C on mpirun
-            saves a checkpoint too, but Open MPI 4 then exits 1; `kill -USR1 <mpirun pid>` stops the same
+
+            Under `mpirun -np N` it trains data-parallel: batch_size is the global batch, rank 0 prints and \
+            writes, and the weights are bit-identical for any N and for a plain run (every run sums the \
+            gradients of fixed chunks of the batch in one fixed tree order). Ctrl-C on mpirun \
+            saves a checkpoint too, but Open MPI 4 then exits 1; `kill -USR1 <mpirun pid>` stops the same \
             way and mpirun exits 130, and scripts/mpirun.sh (mpirun's arguments) turns Ctrl-C into that.
             """
     )
@@ -126,7 +129,7 @@ struct TrainCommand: ParsableCommand {
             throw exit
         } catch {
             // The caller prints the error with this prefix; the non-zero exit makes mpirun end the other ranks.
-            Millrace.errorPrefix = "rank \(launched.rank) of \(launched.count): "
+            MillraceCommand.errorPrefix = "rank \(launched.rank) of \(launched.count): "
             throw error
         }
         communicator.finish()

@@ -30,8 +30,8 @@ enum ModelOutputCheck {
 
     /// `the model's last layer, <path> (<type>),` for an error.
     private static func lastLayer(of model: any Layer) -> String {
-        let layout = ParameterLayout(model: model)
-        guard let layer = layout.layers.last, let path = layout.paths.last, !path.isEmpty else { return "the model (\(type(of: model)))" }
+        guard let layout = try? ParameterLayout(model: model), let layer = layout.layers.last, let path = layout.paths.last, !path.isEmpty
+        else { return "the model (\(type(of: model)))" }
         return "the model's last layer, \(path) (\(type(of: layer))),"
     }
 }

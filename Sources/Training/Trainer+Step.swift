@@ -6,16 +6,6 @@ import SystemIO
 import Tensors
 
 extension Trainer {
-    /// How one layer's backward pass runs over this rank's units.
-    enum UnitBackward {
-        /// One pullback per unit (nil for a unit whose samples were all left out); each leaves the
-        /// unit's parameter gradient (its node's tree sum) in the layer's parameters.
-        case perUnit([Layers.Pullback?])
-        /// One pullback over all units, returning their input gradients and each unit's parameter
-        /// gradient: batch normalisation synchronised with the other ranks, or a layer run chunk by chunk.
-        case allUnits(([Tensor?]) throws -> (inputGradients: [Tensor?], unitGradients: [[Float]]))
-    }
-
     /// One optimisation step over a global batch of which `batch` is this rank's slice (the whole
     /// batch in a plain run). Returns the global batch's mean loss, computed before the update,
     /// and its number of correct predictions.
@@ -24,7 +14,7 @@ extension Trainer {
     /// `DataParallel.defaultChunkSize`), the chunks are dealt to ranks, and each rank's chunks form
     /// a few whole nodes of the fixed `ChunkTree` (its claims; one for a plain run, and for rank
     /// counts that divide the chunk count in powers of two). Each claim runs forward and backward
-    /// as one unit, layer by layer (nested `Sequential`s opened): a layer that keeps to the chunks
+    /// as one unit, layer by layer (`StepRunner`; containers such as `Sequential` opened): a layer that keeps to the chunks
     /// (`ForwardContext.chunkRows`) runs over the whole unit, so its gradient is the node's tree
     /// sum and dropout draws from (seed, step, chunk); any other layer runs chunk by chunk on its
     /// own (`ChunkwiseLayer`); batch normalisation uses the global batch's statistics
@@ -45,67 +35,28 @@ extension Trainer {
         guard kept > 0 else { return (0, 0) }  // every rank knows the global count: all skip the step
         let step = StepLayout(plan: plan, rank: communicator.rank, batch: batch)
         let split = step.split
-        let layout = parameterLayout
-        var generators = StepGenerators(seed: seed, step: stepCount, split: split)
-        // A unit whose samples were all left out (skipped bad samples) runs no layer: its gradient is 0.
-        var activations: [Tensor?] = split.rows.map { $0.isEmpty ? nil : batch.features.rows($0) }
-        var backwards: [UnitBackward] = []
+        let layout = try parameterLayout()
+        // A plain run's one claim needs no exchange: the backward pass leaves its gradient in the parameters.
+        let direct = step.claims.count == 1 && communicator.rankCount == 1
+        let runner = StepRunner(
+            layout: layout, step: step, context: context, generators: StepGenerators(seed: seed, step: stepCount, split: split),
+            communicator: communicator, exchange: exchange, direct: direct, sampleShape: Array(batch.features.shape.dropFirst()))
         defer {
             context.chunkRows = nil
             context.chunkGenerators = []
         }
-        for (index, layer) in layout.layers.enumerated() {
-            context.requireInputGradient(index > 0, for: layer)  // nothing uses the gradient with respect to the data
-            if let input = activations.first(where: { $0 != nil }) ?? nil {
-                try layer.checkInputShape(
-                    Array(input.shape.dropFirst()), at: layout.paths[index], sampleShape: Array(batch.features.shape.dropFirst()))
-            }
-            if let norm = layer as? BatchNorm {
-                let synchronized = SynchronizedBatchNorm(layer: norm, plan: plan, communicator: communicator)
-                let (outputs, pullback) = try synchronized.forward(activations, chunkRows: split.chunkRows)
-                activations = outputs
-                backwards.append(
-                    .allUnits { gradients in
-                        let (inputGradients, chunkGradients) = try pullback(gradients)
-                        let firstChunk = split.chunks.first?.lowerBound ?? 0
-                        let unitGradients = step.claims.map { step.tree.value(of: $0, leaf: { chunkGradients[$0 - firstChunk] }) }
-                        return (inputGradients, unitGradients)
-                    })
-                continue
-            }
-            if layout.runsChunkByChunk[index] {
-                let chunkwise = ChunkwiseLayer(layer: layer, parameters: layout.layerParameters[index], step: step)
-                let (outputs, pullback) = chunkwise.forward(activations, context: context, generators: &generators)
-                activations = outputs
-                backwards.append(.allUnits(pullback))
-                continue
-            }
-            var pullbacks: [Layers.Pullback?] = []
-            for unit in activations.indices {
-                guard let input = activations[unit] else {
-                    pullbacks.append(nil)
-                    continue
-                }
-                context.chunkRows = split.chunkRows[unit]
-                context.chunkGenerators = generators.chunk[unit]
-                context.generator = generators.context[unit][0]
-                let (output, pullback) = layer.forward(input, context: context)
-                generators.chunk[unit] = context.chunkGenerators
-                generators.context[unit][0] = context.generator
-                activations[unit] = output
-                pullbacks.append(pullback)
-            }
-            backwards.append(.perUnit(pullbacks))
-        }
-        if let output = activations.first(where: { $0 != nil }) ?? nil {
+        // A unit whose samples were all left out (skipped bad samples) runs no layer: its gradient is 0.
+        var (outputs, backward) = try runner.run(model, units: split.rows.map { $0.isEmpty ? nil : batch.features.rows($0) })
+        if let output = outputs.first(where: { $0 != nil }) ?? nil {
             try ModelOutputCheck.check(output, labels: batch.labels, indices: batch.indices, model: model)
         }
-        let (figures, lossGradients) = chunkLosses(activations, batch: batch, split: split, kept: kept)
-        activations = []
-        // A plain run's one claim needs no exchange: the backward pass leaves its gradient in the parameters.
-        let direct = step.claims.count == 1 && communicator.rankCount == 1
-        try backward(backwards, layout: layout, upstream: lossGradients, step: step, direct: direct)
-        if !direct {
+        let (figures, lossGradients) = chunkLosses(outputs, batch: batch, split: split, kept: kept)
+        outputs = []
+        _ = try backward(lossGradients)
+        backward = { $0 }  // releases the forward pass's pullbacks before the update
+        if direct {
+            runner.zeroGradientsOfIdleLeaves()
+        } else {
             GradientVector.unflatten(try exchange.finish(parameterCount: layout.parameterCount), into: layout.parameters)
         }
         optimizer.step(model)
@@ -169,38 +120,5 @@ extension Trainer {
             gradients.append(Tensor.concatenatingRows(parts))
         }
         return (figures, gradients)
-    }
-
-    /// Runs the backward passes layer by layer from the last. After each layer with parameters,
-    /// its slice of every claim's gradient (its node's tree sum) goes to the exchange as one
-    /// bucket, which may run while the earlier layers' backward passes do; with `direct`, the
-    /// gradients stay in the parameters instead.
-    private func backward(_ backwards: [UnitBackward], layout: ParameterLayout, upstream: [Tensor?], step: StepLayout, direct: Bool) throws {
-        var upstream = upstream
-        var offset = layout.parameterCount
-        for (index, backward) in zip(layout.layers.indices, backwards).reversed() {
-            let layer = layout.layers[index]
-            let layerParameters = layout.layerParameters[index]
-            let width = layout.widths[index]
-            offset -= width
-            var unitGradients: [[Float]] = []
-            switch backward {
-            case .perUnit(let pullbacks):
-                for unit in upstream.indices {
-                    if width > 0 { layer.zeroGradients() }
-                    if let pullback = pullbacks[unit], let gradient = upstream[unit] {
-                        upstream[unit] = nil
-                        upstream[unit] = pullback(consume gradient)
-                    }
-                    if width > 0 && !direct { unitGradients.append(GradientVector.flatten(layerParameters, count: width)) }
-                }
-            case .allUnits(let pullback):
-                (upstream, unitGradients) = try pullback(upstream)
-                if direct, let gradient = unitGradients.first { GradientVector.unflatten(gradient, into: layerParameters) }
-            }
-            guard width > 0, !direct else { continue }
-            try exchange.begin(bucket: offset..<(offset + width), claimValues: unitGradients, plan: step.plan)
-            try exchange.progress()
-        }
     }
 }

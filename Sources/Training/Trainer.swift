@@ -72,9 +72,17 @@ public final class Trainer {
     public internal(set) var coordinationSeconds = 0.0
 
     let context = ForwardContext(isTraining: true)
-    /// The model's layers and where their parameters lie in the flat gradient, worked out at
+    /// The model's leaf layers and where their parameters lie in the flat gradient, worked out at
     /// the first step (the model never changes).
-    lazy var parameterLayout = ParameterLayout(model: model)
+    private var cachedParameterLayout: ParameterLayout?
+
+    /// The model's `ParameterLayout` (worked out once), or the `ModelStructureError` that stops training it.
+    func parameterLayout() throws -> ParameterLayout {
+        if let cachedParameterLayout { return cachedParameterLayout }
+        let layout = try ParameterLayout(model: model)
+        cachedParameterLayout = layout
+        return layout
+    }
 
     /// Creates a trainer; `stepCount` is the number of steps already taken (when resuming).
     public init(

@@ -15,8 +15,8 @@ final class BenchGemmCommandTests: XCTestCase {
     }
 
     func testRejectsMalformedLists() {
-        XCTAssertThrowsError(try Millrace.parseAsRoot(["bench", "gemm", "--sizes", "256,x"]))
-        XCTAssertThrowsError(try Millrace.parseAsRoot(["bench", "gemm", "--threads", "0"]))
-        XCTAssertNoThrow(try Millrace.parseAsRoot(["bench", "gemm", "--sizes", "64", "--threads", "1", "--json"]))
+        XCTAssertThrowsError(try MillraceCommand.parseAsRoot(["bench", "gemm", "--sizes", "256,x"]))
+        XCTAssertThrowsError(try MillraceCommand.parseAsRoot(["bench", "gemm", "--threads", "0"]))
+        XCTAssertNoThrow(try MillraceCommand.parseAsRoot(["bench", "gemm", "--sizes", "64", "--threads", "1", "--json"]))
     }
 }

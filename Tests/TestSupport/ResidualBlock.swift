@@ -2,8 +2,10 @@ import Layers
 import Tensors
 
 /// A user's residual block, `y = x + body(x)`, written as a custom layer holding a `Sequential`:
-/// it passes its context on to its body and adds the body's input gradient to its own.
-public final class ResidualBlock: Layer {
+/// it passes its context on to its body and adds the body's input gradient to its own. It is
+/// opaque to training (not a `LayerContainer`): the step runs it as one leaf. (`TestResidual` in
+/// TrainingTests is the same block as a container the step opens.)
+open class ResidualBlock: Layer {
     /// The body; its output has the input's shape.
     public let body: Sequential
     private let keepsToChunks: Bool
@@ -32,6 +34,11 @@ public final class ResidualBlock: Layer {
     /// The body's parameters, named `body.<name>`.
     public func visitParameters(_ visitor: (String, Parameter) -> Void) {
         body.visitParameters { visitor("body.\($0)", $1) }
+    }
+
+    /// The body's buffers, named `body.<name>`.
+    public func visitBuffers(_ visitor: (String, Buffer) -> Void) {
+        body.visitBuffers { visitor("body.\($0)", $1) }
     }
 
     /// As given.

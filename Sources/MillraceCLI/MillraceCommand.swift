@@ -8,7 +8,7 @@ import Training
 
 /// The `millrace` command: training, evaluation and benchmarks.
 @main
-struct Millrace: ParsableCommand {
+struct MillraceCommand: ParsableCommand {
     /// Exit codes: 0 success, 1 a user error (bad file, bad option: one line naming the file and
     /// the fix), 2 an internal error, 128 + signal when a signal stopped training (after saving a
     /// checkpoint: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 138 SIGUSR1).
