@@ -7,6 +7,10 @@ package struct ParameterLayout {
     /// The leaf layers of the model in the order they apply, containers (`LayerContainer`, such
     /// as `Sequential`) opened; a layer that appears twice is listed once.
     package let layers: [any Layer]
+    /// Each leaf's place in the model, numbered as its parameters are (`2`, `1.0`: a container's
+    /// sublayers by their index in `sublayers`; empty for a model that is one layer), for errors
+    /// that name it.
+    package let paths: [String]
     /// Each leaf's parameters, in visiting order.
     package let layerParameters: [[Parameter]]
     /// Each leaf's number of trainable scalars.
@@ -27,22 +31,27 @@ package struct ParameterLayout {
     /// would not train.
     package init(model: any Layer) throws {
         var leaves: [any Layer] = []
+        var leafPaths: [String] = []
         var index: [ObjectIdentifier: Int] = [:]
-        func visit(_ layer: any Layer) throws {
+        func visit(_ layer: any Layer, path: String) throws {
             if let container = layer as? any LayerContainer {
                 let inside = container.sublayers.reduce(0) { $0 + $1.parameterCount }
                 guard inside == container.parameterCount else {
                     throw ModelStructureError.containerParameters(container: "\(type(of: container))", own: container.parameterCount - inside)
                 }
-                for sublayer in container.sublayers { try visit(sublayer) }
+                for (position, sublayer) in container.sublayers.enumerated() {
+                    try visit(sublayer, path: path.isEmpty ? "\(position)" : "\(path).\(position)")
+                }
                 return
             }
             guard index[ObjectIdentifier(layer)] == nil else { return }
             index[ObjectIdentifier(layer)] = leaves.count
             leaves.append(layer)
+            leafPaths.append(path)
         }
-        try visit(model)
+        try visit(model, path: "")
         layers = leaves
+        paths = leafPaths
         leafIndex = index
         layerParameters = layers.map { $0.namedParameters.map(\.parameter) }
         widths = layerParameters.map { $0.reduce(0) { $0 + $1.value.count } }

@@ -8,6 +8,8 @@ import Tensors
 /// gradient the unit's tree sum, dropout drawing from (seed, step, chunk)). Each leaf's backward
 /// pass hands its slice of every claim's gradient to the exchange as one bucket (which may run
 /// while earlier leaves' backward passes do), or with `direct` leaves it in the parameters.
+/// Each leaf is checked against its input's sample shape before it runs
+/// (`Layer.checkInputShape(_:at:sampleShape:)`, named by its path in `ParameterLayout.paths`).
 package final class StepRunner: UnitRunner {
     private let layout: ParameterLayout
     private let step: StepLayout
@@ -15,8 +17,11 @@ package final class StepRunner: UnitRunner {
     private let communicator: any Communicator
     private let exchange: any GradientExchange
     private let direct: Bool
+    /// The data's sample shape, for shape errors.
+    private let sampleShape: [Int]
     private var generators: StepGenerators
-    /// Whether the next leaf's input gradient is used: not for the first leaf (the data's).
+    /// Whether the next leaf's input gradient is used: not for the first leaf (the data's). A leaf
+    /// that cannot skip it (`Layer.canSkipInputGradient`) is asked for it anyway.
     private var inputGradientNeeded = false
     /// The leaves with parameters that have run this step.
     private var ran = Set<Int>()
@@ -32,10 +37,11 @@ package final class StepRunner: UnitRunner {
         case allUnits(([Tensor?]) throws -> (inputGradients: [Tensor?], unitGradients: [[Float]]))
     }
 
-    /// A runner for one step of `layout`'s model; `direct`: one claim on one rank, no exchange.
+    /// A runner for one step of `layout`'s model; `direct`: one claim on one rank, no exchange;
+    /// `sampleShape`: the data's, named in shape errors.
     package init(
         layout: ParameterLayout, step: StepLayout, context: ForwardContext, generators: StepGenerators,
-        communicator: any Communicator, exchange: any GradientExchange, direct: Bool
+        communicator: any Communicator, exchange: any GradientExchange, direct: Bool, sampleShape: [Int]
     ) {
         self.layout = layout
         self.step = step
@@ -44,9 +50,10 @@ package final class StepRunner: UnitRunner {
         self.communicator = communicator
         self.exchange = exchange
         self.direct = direct
+        self.sampleShape = sampleShape
     }
 
-    /// Runs `layer`: opens a container, else runs the leaf.
+    /// Runs `layer`: opens a container, else checks the leaf's input shape and runs it.
     package func run(_ layer: any Layer, units: [Tensor?]) throws -> (outputs: [Tensor?], backward: UnitBackward) {
         if let container = layer as? any LayerContainer {
             // A container other than a chain may use its input twice (a shortcut): every layer inside returns its input gradient.
@@ -61,7 +68,10 @@ package final class StepRunner: UnitRunner {
         if layout.widths[index] > 0 {
             guard ran.insert(index).inserted else { throw ModelStructureError.layerRunTwice(layer: "\(type(of: layer))") }
         }
-        context.requiresInputGradient = inputGradientNeeded
+        if let input = units.first(where: { $0 != nil }) ?? nil {
+            try layer.checkInputShape(Array(input.shape.dropFirst()), at: layout.paths[index], sampleShape: sampleShape)
+        }
+        context.requireInputGradient(inputGradientNeeded, for: layer)
         inputGradientNeeded = true
         context.normalizedWithinChunks = false
         let (outputs, backward) = try forward(leaf: index, units: units)

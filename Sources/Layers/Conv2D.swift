@@ -197,6 +197,9 @@ public final class Conv2D: Layer {
         return inputGradient
     }
 
+    /// True: without a request for it the pullback returns an empty tensor.
+    public var canSkipInputGradient: Bool { true }
+
     /// True: products and gradient sums run chunk by chunk.
     public var keepsToGradientChunks: Bool { true }
 

@@ -60,6 +60,9 @@ public final class Dense: Layer {
         )
     }
 
+    /// True: without a request for it the pullback returns an empty tensor.
+    public var canSkipInputGradient: Bool { true }
+
     /// True: products and gradient sums run chunk by chunk.
     public var keepsToGradientChunks: Bool { true }
 

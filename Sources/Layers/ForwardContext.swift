@@ -13,10 +13,14 @@ public final class ForwardContext {
     /// step, a layer that does not keep to gradient chunks runs once per chunk and finds here that
     /// chunk's own generator; layers that keep to chunks draw from `chunkGenerators` instead.
     public var generator: RandomGenerator
-    /// Whether the pullback must return the gradient with respect to the layer's input. The
-    /// training step turns it off for the data (nothing uses that gradient), and `Sequential`
-    /// turns it on for every layer after the first. When false, a pullback may return an empty
-    /// tensor instead of computing the input gradient.
+    /// Whether the pullback must return the gradient with respect to the layer's input. When
+    /// false, a pullback may return an empty tensor instead of computing it. Only a layer that
+    /// says so (`Layer.canSkipInputGradient`: `Dense`, `Conv2D`, `Sequential`) is ever called with
+    /// it off: callers set it with `requireInputGradient(_:for:)`, which leaves it on for any other
+    /// layer. So a custom container, which passes its context on to layers whose input gradients
+    /// it uses (a residual block adding its body's to its own), always sees it on, wherever it sits.
+    /// The training step asks for no gradient with respect to the data (the first layer's input),
+    /// and `Sequential` passes its own request to its first layer and asks every later one for it.
     public var requiresInputGradient = true
     /// The gradient chunks of a training step as row ranges of the input (consecutive, covering
     /// it; some may be empty, where bad samples were left out), or nil (the batch is one chunk).
@@ -40,6 +44,12 @@ public final class ForwardContext {
     public init(isTraining: Bool, generator: RandomGenerator = RandomGenerator(seed: 0)) {
         self.isTraining = isTraining
         self.generator = generator
+    }
+
+    /// Sets `requiresInputGradient` for a call of `layer`: off only when `required` is false and
+    /// the layer can skip its input gradient (`Layer.canSkipInputGradient`).
+    public func requireInputGradient(_ required: Bool, for layer: any Layer) {
+        requiresInputGradient = required || !layer.canSkipInputGradient
     }
 
     /// The row ranges of the chunks of a batch of `rows` rows: `chunkRows`, or one chunk.

@@ -1,20 +1,3 @@
-/// A layer given an input sample shape it cannot take: what is wrong and what to do.
-public struct LayerShapeError: Error, Equatable, CustomStringConvertible {
-    /// What is wrong.
-    public var reason: String
-    /// What to do.
-    public var fix: String
-
-    /// Creates the error.
-    public init(reason: String, fix: String) {
-        self.reason = reason
-        self.fix = fix
-    }
-
-    /// `reason; fix`.
-    public var description: String { "\(reason); \(fix)" }
-}
-
 extension Dense {
     /// `[outputSize]` for `[inputSize]`.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {

@@ -25,7 +25,10 @@ public protocol Layer: AnyObject {
 
     /// The shape of one output sample for one input sample of `shape` (no batch axis), or a
     /// `LayerShapeError` when the layer cannot take such input. Element-wise layers keep the
-    /// shape (the default).
+    /// shape (the default). Training, evaluation and prediction call it with each layer's input
+    /// before running the layer (`checkInputShape(_:at:sampleShape:)`), so a layer that cannot
+    /// take some shapes (or a container, through its children's) should throw here rather than
+    /// trap in `forward`; `ModelBuilder` also uses it to chain a pipeline file's layers.
     func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int]
 
     /// Whether the layer keeps to the forward context's gradient chunks: an opt-in for speed only.
@@ -38,6 +41,12 @@ public protocol Layer: AnyObject {
     /// from `ForwardContext.chunkGenerators[k]`. Default: true for a layer without parameters, which
     /// must then treat rows independently and draw from no other generator (else declare it false).
     var keepsToGradientChunks: Bool { get }
+
+    /// Whether the layer honours `ForwardContext.requiresInputGradient` being off: its pullback
+    /// then may return an empty tensor, and it passes the request on only through
+    /// `ForwardContext.requireInputGradient(_:for:)`. Default: false (the flag is never off when
+    /// it runs), which is right for any layer that passes its context to other layers.
+    var canSkipInputGradient: Bool { get }
 }
 
 extension Layer {
@@ -46,6 +55,9 @@ extension Layer {
 
     /// True for a layer without parameters.
     public var keepsToGradientChunks: Bool { parameterCount == 0 }
+
+    /// False: the layer is always asked for its input gradient.
+    public var canSkipInputGradient: Bool { false }
 
     /// Layers without parameters list none.
     public func visitParameters(_ visitor: (String, Parameter) -> Void) {}

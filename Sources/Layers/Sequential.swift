@@ -15,7 +15,9 @@ public final class Sequential: LayerContainer {
         self.init(layers)
     }
 
-    /// Applies every layer in order; the pullback runs their pullbacks in reverse.
+    /// Applies every layer in order; the pullback runs their pullbacks in reverse. The first layer
+    /// is asked for its input gradient as this call is (`ForwardContext.requireInputGradient`),
+    /// every later one always.
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         var output = input
         var pullbacks: [Pullback] = []
@@ -23,7 +25,7 @@ public final class Sequential: LayerContainer {
         let requested = context.requiresInputGradient
         defer { context.requiresInputGradient = requested }
         for (index, layer) in layers.enumerated() {
-            context.requiresInputGradient = index == 0 ? requested : true
+            context.requireInputGradient(index == 0 ? requested : true, for: layer)
             let step = layer.forward(output, context: context)
             output = step.output
             pullbacks.append(step.pullback)
@@ -62,6 +64,9 @@ public final class Sequential: LayerContainer {
 
     /// True when every layer keeps to them.
     public var keepsToGradientChunks: Bool { layers.allSatisfy(\.keepsToGradientChunks) }
+
+    /// True: it passes the request on to its first layer only where that layer can skip it too.
+    public var canSkipInputGradient: Bool { true }
 
     /// Lists every layer's parameters, prefixed with the layer's index.
     public func visitParameters(_ visitor: (String, Parameter) -> Void) {

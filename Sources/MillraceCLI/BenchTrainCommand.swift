@@ -92,7 +92,7 @@ struct BenchTrainCommand: ParsableCommand {
             var output = inputs
             var pullbacks: [Pullback] = []
             for (index, layer) in network.layers.enumerated() {
-                context.requiresInputGradient = index > 0
+                context.requireInputGradient(index > 0, for: layer)
                 let start = now()
                 let step = layer.forward(output, context: context)
                 forward[index] += Double(now() - start) / 5e6

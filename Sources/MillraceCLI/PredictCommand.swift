@@ -35,7 +35,7 @@ struct PredictCommand: ParsableCommand {
         var results: [[String: Any]] = []
         for file in files {
             let (features, origins) = try trained.predictionInputs(file)
-            let probabilities = trained.probabilities(features)
+            let probabilities = try trained.probabilities(features)
             let width = probabilities.shape.last ?? 1
             for (row, origin) in origins.enumerated() {
                 let values = Array(probabilities.scalars[(row * width)..<((row + 1) * width)])

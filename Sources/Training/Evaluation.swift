@@ -33,7 +33,9 @@ public struct Evaluation: Codable, Sendable, Equatable {
     public var leftOut: [String]?
 
     /// Runs `model` in inference mode over `source` in batches (in order, no augmentation). A
-    /// label outside the class names is an error (the data has a class the model never saw).
+    /// label outside the class names is an error (the data has a class the model never saw), and
+    /// so is a layer that cannot take its input's shape or a last layer with too few outputs (a
+    /// `LayerShapeError` or `DataError` naming the layer and the shapes, before the loss runs).
     /// With several ranks each evaluates its share of the batches and the figures are reduced
     /// (batch loss sums added in batch order, so every rank count reports the same bits). Under
     /// `badInput` `.skip`, samples that cannot be read are left out (and counted against its budget).
@@ -58,16 +60,16 @@ public struct Evaluation: Codable, Sendable, Equatable {
         var count = 0
         var batchLosses: [Double] = []  // (batch number, loss sum) of this rank's batches
         let context = ForwardContext(isTraining: false)
-        context.requiresInputGradient = false
         while let batch = try pipeline.next() {
             guard batch.count > 0 else { continue }
-            let output = model.forward(batch.features, context: context).output
+            let output = try model.checkedOutput(for: batch.features, context: context)
             for (slot, truth) in batch.labels.enumerated() where truth < 0 || truth >= classes {
                 throw DataError(
                     .unknownLabel, path: "sample \(batch.indices[slot])",
                     reason: "label \(truth) is not one of the model's \(classes) classes (\(classNames.prefix(10).joined(separator: ", ")))",
                     fix: "evaluate on data with the training classes only")
             }
+            try ModelOutputCheck.check(output, labels: batch.labels, indices: batch.indices, model: model)
             let batchLoss = Double(loss.evaluate(output, target: batch.labels).value) * Double(batch.count)
             total += batchLoss
             batchLosses += [Double(batch.indexInEpoch * ranks + batch.sliceStart / size), batchLoss]

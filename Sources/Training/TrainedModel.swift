@@ -102,11 +102,11 @@ public struct TrainedModel {
         return (Tensor(shape: [count] + table.sampleShape, scalars: rows), origins)
     }
 
-    /// The class probabilities (softmax of the outputs) for a batch of samples.
-    public func probabilities(_ features: Tensor) -> Tensor {
-        let context = ForwardContext(isTraining: false)
-        context.requiresInputGradient = false
-        let output = model.forward(features, context: context).output
+    /// The class probabilities (softmax of the outputs) for a batch of samples `[count,
+    /// ...sampleShape]`. Samples of another shape are a `LayerShapeError` naming the first layer
+    /// that cannot take them, its input shape and the samples' shape (`Layer.checkedOutput`).
+    public func probabilities(_ features: Tensor) throws(LayerShapeError) -> Tensor {
+        let output = try model.checkedOutput(for: features)
         if output.shape.last == 1 { return output }
         return Softmax()(output)
     }

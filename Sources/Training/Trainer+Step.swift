@@ -22,6 +22,10 @@ extension Trainer {
     /// chunk/global size. The exchange then combines every rank's claims up the same tree, so the
     /// weights are the same bits for a plain run and for any number of ranks. Before the
     /// optimizer's update, `.beforeUpdate` is announced with the gradients in the parameters.
+    ///
+    /// Each layer is checked against its input's sample shape before it runs, and the output
+    /// against the labels before the loss: a model that does not fit the data throws a
+    /// `LayerShapeError` or `DataError` naming the layer and the shapes, before any update.
     public func step(_ batch: Batch) throws -> (loss: Float, correct: Int) {
         let communicator = exchange.communicator
         let plan = ChunkPlan(
@@ -37,13 +41,16 @@ extension Trainer {
         let direct = step.claims.count == 1 && communicator.rankCount == 1
         let runner = StepRunner(
             layout: layout, step: step, context: context, generators: StepGenerators(seed: seed, step: stepCount, split: split),
-            communicator: communicator, exchange: exchange, direct: direct)
+            communicator: communicator, exchange: exchange, direct: direct, sampleShape: Array(batch.features.shape.dropFirst()))
         defer {
             context.chunkRows = nil
             context.chunkGenerators = []
         }
         // A unit whose samples were all left out (skipped bad samples) runs no layer: its gradient is 0.
         var (outputs, backward) = try runner.run(model, units: split.rows.map { $0.isEmpty ? nil : batch.features.rows($0) })
+        if let output = outputs.first(where: { $0 != nil }) ?? nil {
+            try ModelOutputCheck.check(output, labels: batch.labels, indices: batch.indices, model: model)
+        }
         let (figures, lossGradients) = chunkLosses(outputs, batch: batch, split: split, kept: kept)
         outputs = []
         _ = try backward(lossGradients)

@@ -1,5 +1,6 @@
 import Layers
 import Tensors
+import TestSupport
 
 /// A residual block, `y = body(x) + x`, written as a user would: `forward(_:context:)` for a
 /// batch, and `LayerContainer`'s `forward(units:runner:)` so training opens it (the batch norm in
@@ -22,20 +23,9 @@ final class TestResidual: LayerContainer {
     }
 }
 
-/// The same block as a plain `Layer` that does not open itself to training (not a `LayerContainer`).
-final class OpaqueResidual: Layer {
-    let body: any Layer
-
-    init(_ body: any Layer) { self.body = body }
-
-    func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
-        let (output, pullback) = body.forward(input, context: context)
-        return (output + input, { gradient in pullback(gradient) + gradient })
-    }
-
-    func visitParameters(_ visitor: (String, Parameter) -> Void) { body.visitParameters { visitor("0.\($0)", $1) } }
-    func visitBuffers(_ visitor: (String, Buffer) -> Void) { body.visitBuffers { visitor("0.\($0)", $1) } }
-}
+/// The same block as a plain `Layer` that does not open itself to training (not a
+/// `LayerContainer`): TestSupport's `ResidualBlock` under the name the refusal names.
+final class OpaqueResidual: ResidualBlock {}
 
 /// A container listing `sublayers` that runs the layers `runs` in a chain: for the refusals of
 /// a container that runs a layer it does not list, or one layer twice.
