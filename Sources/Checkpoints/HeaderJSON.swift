@@ -75,58 +75,48 @@ struct HeaderJSONParser {
     }
 
     private mutating func object() throws -> HeaderJSON {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= 16 else { throw fail("JSON nested too deeply") }
-        index += 1
         var members: [HeaderMember] = []
-        skipWhitespace()
-        if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
+        try list(closing: "}") {
+            $0.skipWhitespace()
+            guard $0.index < $0.bytes.count, $0.bytes[$0.index] == UInt8(ascii: "\"") else { throw $0.fail("expected a key") }
+            let key = try $0.string()
+            $0.skipWhitespace()
+            guard $0.index < $0.bytes.count, $0.bytes[$0.index] == UInt8(ascii: ":") else { throw $0.fail("expected ':'") }
+            $0.index += 1
+            members.append(HeaderMember(key: key, value: try $0.value()))
         }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key") }
-            let key = try string()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-            index += 1
-            members.append(HeaderMember(key: key, value: try value()))
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("the JSON ends early") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            guard bytes[index] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
-            index += 1
-            return .object(members)
-        }
+        return .object(members)
     }
 
     private mutating func array() throws -> HeaderJSON {
+        var elements: [HeaderJSON] = []
+        try list(closing: "]") { elements.append(try $0.value()) }
+        return .array(elements)
+    }
+
+    /// The items of an object or array from its opening bracket to `closing`: none, or `item`s
+    /// separated by commas; nesting deeper than 16 is refused.
+    private mutating func list(closing: Unicode.Scalar, item: (inout Self) throws -> Void) throws {
         depth += 1
         defer { depth -= 1 }
         guard depth <= 16 else { throw fail("JSON nested too deeply") }
         index += 1
-        var elements: [HeaderJSON] = []
         skipWhitespace()
-        if index < bytes.count && bytes[index] == UInt8(ascii: "]") {
+        if index < bytes.count && bytes[index] == UInt8(ascii: closing) {
             index += 1
-            return .array(elements)
+            return
         }
         while true {
-            elements.append(try value())
+            try item(&self)
             skipWhitespace()
             guard index < bytes.count else { throw fail("the JSON ends early") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
                 continue
             }
-            guard bytes[index] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+            guard bytes[index] == UInt8(ascii: closing) else { throw fail("expected ',' or '\(closing)'") }
             index += 1
-            return .array(elements)
+            return
         }
     }
 

@@ -52,8 +52,8 @@ final class ConfigurationPathTests: XCTestCase {
         try pipeline(dataset: #"{"kind": "csv", "path": "../d.csv"}"#).write(
             to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
         let previous = FileManager.default.currentDirectoryPath
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
-        FileManager.default.changeCurrentDirectoryPath(directory.url.path)
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(directory.url.path))
         let configuration = try RunConfiguration.load(path: "pipes/p.json")
         let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
         XCTAssertEqual(configuration.dataset.path, current + "/d.csv")
