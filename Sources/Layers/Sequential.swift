@@ -67,18 +67,4 @@ public final class Sequential: LayerContainer {
 
     /// True: it passes the request on to its first layer only where that layer can skip it too.
     public var canSkipInputGradient: Bool { true }
-
-    /// Lists every layer's parameters, prefixed with the layer's index.
-    public func visitParameters(_ visitor: (String, Parameter) -> Void) {
-        for (index, layer) in layers.enumerated() {
-            layer.visitParameters { name, parameter in visitor("\(index).\(name)", parameter) }
-        }
-    }
-
-    /// Lists every layer's buffers, prefixed with the layer's index.
-    public func visitBuffers(_ visitor: (String, Buffer) -> Void) {
-        for (index, layer) in layers.enumerated() {
-            layer.visitBuffers { name, buffer in visitor("\(index).\(name)", buffer) }
-        }
-    }
 }
