@@ -78,7 +78,7 @@ package final class StepRunner: UnitRunner {
         if context.normalizedWithinChunks {
             throw ModelStructureError.batchNormInsideOpaqueLayer(layer: "\(type(of: layer))", position: index)
         }
-        return (outputs, { [self] gradients in try self.backward(leaf: index, backward, upstream: gradients) })
+        return (outputs, { [self] gradients in try self.backward(leaf: index, backward, upstream: consume gradients) })
     }
 
     /// Zeroes the gradients of the leaves with parameters that did not run (a direct step leaves
@@ -130,10 +130,10 @@ package final class StepRunner: UnitRunner {
     }
 
     /// Runs leaf `index`'s backward pass and hands its gradient to the exchange.
-    private func backward(leaf index: Int, _ backward: LeafBackward, upstream: [Tensor?]) throws -> [Tensor?] {
+    private func backward(leaf index: Int, _ backward: LeafBackward, upstream: consuming [Tensor?]) throws -> [Tensor?] {
         let layer = layout.layers[index]
         let width = layout.widths[index]
-        var upstream = upstream
+        var upstream = upstream  // owned: the caller gave its array up, so each gradient below is unique
         var unitGradients: [[Float]] = []
         switch backward {
         case .perUnit(let pullbacks):

@@ -3,7 +3,7 @@ import Tensors
 /// The backward pass of layers run over a training step's units: from the gradient with respect
 /// to each unit's output (nil for a unit without samples), the gradient with respect to each
 /// unit's input. Parameter gradients go where the runner puts them (the gradient exchange).
-public typealias UnitBackward = ([Tensor?]) throws -> [Tensor?]
+public typealias UnitBackward = (consuming [Tensor?]) throws -> [Tensor?]
 
 /// Runs layers over all of a training step's units at once, as the step runs any layer: the
 /// training step supplies one to `LayerContainer.forward(units:runner:)`. Batch normalisation

@@ -56,7 +56,7 @@ public final class Sequential: LayerContainer {
             outputs,
             { gradients in
                 var upstream = gradients
-                for backward in backwards.reversed() { upstream = try backward(upstream) }
+                for backward in backwards.reversed() { upstream = try backward(consume upstream) }
                 return upstream
             }
         )
