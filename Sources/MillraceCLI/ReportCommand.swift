@@ -36,8 +36,8 @@ struct ReportCommand: ParsableCommand {
         try report.write(to: path)
         if json {
             try JSONOutput.print([
-                "report": path, "best_checkpoint": report.bestCheckpoint ?? NSNull(), "epochs": report.history.epochs.count,
-                "validation_accuracy": report.evaluation?.accuracy ?? NSNull(), "evaluation": report.evaluationNote,
+                "report": path, "best_checkpoint": report.bestCheckpoint.map { $0 as Any } ?? NSNull(), "epochs": report.history.epochs.count,
+                "validation_accuracy": report.evaluation.map { $0.accuracy as Any } ?? NSNull(), "evaluation": report.evaluationNote,
             ])
         } else {
             Diagnostics.print(report.evaluationNote)
