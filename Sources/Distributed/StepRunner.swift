@@ -25,8 +25,8 @@ package final class StepRunner: UnitRunner {
     private var inputGradientNeeded = false
     /// The leaves with parameters that have run this step.
     private var ran = Set<Int>()
-    /// The type names of the containers open now, outermost first.
-    private var openContainers: [String] = []
+    /// The types of the containers open now, outermost first.
+    private var openContainers: [any Layer.Type] = []
 
     /// How one leaf's backward pass runs over the units.
     private enum LeafBackward {
@@ -58,12 +58,12 @@ package final class StepRunner: UnitRunner {
         if let container = layer as? any LayerContainer {
             // A container other than a chain may use its input twice (a shortcut): every layer inside returns its input gradient.
             if !(container is Sequential) { inputGradientNeeded = true }
-            openContainers.append("\(type(of: container))")
+            openContainers.append(type(of: container))  // a name is made only for an error
             defer { openContainers.removeLast() }
             return try container.forward(units: units, runner: self)
         }
         guard let index = layout.leafIndex[ObjectIdentifier(layer)] else {
-            throw ModelStructureError.unlistedLayer(container: openContainers.last ?? "the model", layer: "\(type(of: layer))")
+            throw ModelStructureError.unlistedLayer(container: openContainers.last.map { "\($0)" } ?? "the model", layer: "\(type(of: layer))")
         }
         if layout.widths[index] > 0 {
             guard ran.insert(index).inserted else { throw ModelStructureError.layerRunTwice(layer: "\(type(of: layer))") }
