@@ -92,7 +92,10 @@ final class ComputeThreadsTests: XCTestCase {
                     }
                 }
             }
-            XCTAssertTrue(callerSawHelper.load(ordering: .relaxed), "no helper woke up for the job")
+            // A helper ran a chunk: the caller saw it on its first chunk, or (on a busy machine)
+            // the woken helper took every chunk before the caller took one.
+            XCTAssertTrue(
+                callerSawHelper.load(ordering: .relaxed) || helperRan.load(ordering: .acquiring), "no helper woke up for the job")
         }
     }
 }
