@@ -33,8 +33,12 @@ public struct SampleChunk: Sendable, Equatable {
     public func sample(at row: Int) -> Sample {
         let shape = Array(features.shape.dropFirst())
         let width = Tensor.elementCount(of: shape)
-        let values = features.withUnsafeBufferPointer { Array($0[(row * width)..<((row + 1) * width)]) }
-        return Sample(features: Tensor(shape: shape, scalars: values), label: labels[row], origin: origin(ofRow: row))
+        let values = Tensor(
+            shape: shape,
+            unsafeUninitialized: { out in
+                features.withUnsafeBufferPointer { _ = out.initialize(fromContentsOf: $0[(row * width)..<((row + 1) * width)]) }
+            })
+        return Sample(features: values, label: labels[row], origin: origin(ofRow: row))
     }
 
     /// The rows at `rows`, in that order.

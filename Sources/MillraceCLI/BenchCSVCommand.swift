@@ -54,7 +54,7 @@ struct BenchCSVCommand: ParsableCommand {
             var checksum = 0.0
             while let chunk = try reader.next() {
                 rows += chunk.count
-                checksum += Double(chunk.features.scalars.last ?? 0)
+                checksum += Double(chunk.features.withUnsafeBufferPointer { $0.last } ?? 0)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             results.append([

@@ -67,7 +67,7 @@ struct BenchPipelineCommand: ParsableCommand {
         var checksum = 0.0
         while let batch = try pipeline.next() {
             images += batch.count
-            checksum += Double(batch.features.scalars[0])
+            checksum += Double(batch.features[flat: 0])
             pipeline.recycle(batch)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

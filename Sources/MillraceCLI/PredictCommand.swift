@@ -37,8 +37,9 @@ struct PredictCommand: ParsableCommand {
             let (features, origins) = try trained.predictionInputs(file)
             let probabilities = try trained.probabilities(features)
             let width = probabilities.shape.last ?? 1
+            let all = probabilities.scalars
             for (row, origin) in origins.enumerated() {
-                let values = Array(probabilities.scalars[(row * width)..<((row + 1) * width)])
+                let values = Array(all[(row * width)..<((row + 1) * width)])
                 let ranked: [(String, Float)] =
                     width == 1
                     ? [

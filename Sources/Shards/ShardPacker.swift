@@ -83,8 +83,9 @@ public enum ShardPacker {
         var featureCount = 0
         while let chunk = try reader.next() {
             featureCount = chunk.features.shape[1]
+            let values = chunk.features.scalars
             for row in 0..<chunk.count {
-                rows.append(Array(chunk.features.scalars[(row * featureCount)..<((row + 1) * featureCount)]))
+                rows.append(Array(values[(row * featureCount)..<((row + 1) * featureCount)]))
                 labels.append(chunk.labels[row])
                 lines.append(chunk.lines[row])
             }

@@ -5,7 +5,7 @@ extension Tensor {
         Tensor(
             shape: shape,
             unsafeUninitialized: { out in
-                scalars.withUnsafeBufferPointer { input in
+                withUnsafeBufferPointer { input in
                     for index in 0..<input.count { out[index] = transform(input[index]) }
                 }
             })
@@ -18,8 +18,8 @@ extension Tensor {
         return Tensor(
             shape: shape,
             unsafeUninitialized: { out in
-                scalars.withUnsafeBufferPointer { lhs in
-                    other.scalars.withUnsafeBufferPointer { rhs in
+                withUnsafeBufferPointer { lhs in
+                    other.withUnsafeBufferPointer { rhs in
                         for index in 0..<lhs.count { out[index] = transform(lhs[index], rhs[index]) }
                     }
                 }
@@ -52,8 +52,8 @@ extension Tensor {
         return Tensor(
             shape: large.shape,
             unsafeUninitialized: { out in
-                large.scalars.withUnsafeBufferPointer { big in
-                    small.scalars.withUnsafeBufferPointer { little in
+                large.withUnsafeBufferPointer { big in
+                    small.withUnsafeBufferPointer { little in
                         var base = 0
                         while base < big.count {
                             for offset in 0..<period {
@@ -122,7 +122,7 @@ extension Tensor {
             shape == other.shape || Tensor.isBroadcastable(other.shape, to: shape),
             "Shape \(other.shape) cannot be broadcast to \(shape)")
         let period = Swift.max(other.count, 1)
-        other.scalars.withUnsafeBufferPointer { little in
+        other.withUnsafeBufferPointer { little in
             withUnsafeMutableBufferPointer { big in
                 var base = 0
                 while base < big.count {
@@ -136,7 +136,7 @@ extension Tensor {
     /// Adds `scale * other` to this tensor in place (the BLAS `axpy`); shapes must be equal.
     public mutating func addProduct(_ other: Tensor, scaledBy scale: Float) {
         precondition(shape == other.shape, "Shapes \(shape) and \(other.shape) differ")
-        other.scalars.withUnsafeBufferPointer { source in
+        other.withUnsafeBufferPointer { source in
             withUnsafeMutableBufferPointer { target in
                 for index in 0..<target.count { target[index] += scale * source[index] }
             }

@@ -63,10 +63,13 @@ extension Tensor {
                             let shared = UncheckedSendable((pa.baseAddress!, pb.baseAddress!, pt.baseAddress!, ps.baseAddress!, pp.baseAddress))
                             ComputeThreads.forEachChunk(blocks, threads: ComputeThreads.maximum) { _, block in
                                 let (a, b, t, s, pairs) = shared.value
-                                withUnsafeTemporaryAllocation(of: Float.self, capacity: scratch) { buffer in
+                                // Cache-line aligned: the kernel stores whole 64-byte vectors into the
+                                // scratch, and a store split across two lines costs the MLP's weight
+                                // gradient 10-25% (measured on Zen 5).
+                                withUnsafeTemporaryAllocation(byteCount: scratch * MemoryLayout<Float>.stride, alignment: 64) { raw in
                                     millrace_add_chunked_outer_products(
                                         a, p, b, q, s, rowChunks.count, pairs, pairCount, block * blockRows, Swift.min(p, (block + 1) * blockRows),
-                                        q, t, q, -1, buffer.baseAddress!)
+                                        q, t, q, -1, raw.baseAddress!.assumingMemoryBound(to: Float.self))
                                 }
                             }
                         }
@@ -83,7 +86,7 @@ extension Tensor {
         checkChunks(rowChunks, rows: matrix.shape[0], "addChunkedColumnSums")
         let columns = matrix.shape[1]
         guard columns > 0, !rowChunks.isEmpty else { return }
-        var partials = [Float](repeating: 0, count: rowChunks.count * columns)
+        var partials = Tensor.zeros([rowChunks.count, columns])  // cache-line aligned, unlike an array
         matrix.withUnsafeBufferPointer { m in
             partials.withUnsafeMutableBufferPointer { pw in
                 for (chunk, range) in rowChunks.enumerated() {

@@ -2,7 +2,7 @@ extension Tensor {
     /// The sum of all elements, accumulated in double precision.
     public func sum() -> Float {
         var total = 0.0
-        scalars.withUnsafeBufferPointer { buffer in
+        withUnsafeBufferPointer { buffer in
             for value in buffer { total += Double(value) }
         }
         return Float(total)
@@ -15,7 +15,7 @@ extension Tensor {
 
     /// The largest element (`-inf` for an empty tensor; NaN if any element is NaN).
     public func max() -> Float {
-        scalars.reduce(-Float.infinity) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+        withUnsafeBufferPointer { $0.reduce(-Float.infinity) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) } }
     }
 
     /// Sums along `axis`, removing it from the shape.
@@ -70,7 +70,7 @@ extension Tensor {
         resultShape.remove(at: axis)
         var line = [Float](repeating: 0, count: length)
         var result = [Float](repeating: 0, count: outer * inner)
-        scalars.withUnsafeBufferPointer { buffer in
+        withUnsafeBufferPointer { buffer in
             for o in 0..<outer {
                 for i in 0..<inner {
                     for l in 0..<length { line[l] = buffer[(o * length + l) * inner + i] }

@@ -21,7 +21,7 @@ extension Tensor {
         return Tensor(
             shape: [columns, rows],
             unsafeUninitialized: { out in
-                scalars.withUnsafeBufferPointer { input in
+                withUnsafeBufferPointer { input in
                     for r in 0..<rows {
                         for c in 0..<columns { out[c * rows + r] = input[r * columns + c] }
                     }
@@ -39,7 +39,7 @@ extension Tensor {
         return Tensor(
             shape: newShape,
             unsafeUninitialized: { out in
-                scalars.withUnsafeBufferPointer { input in
+                withUnsafeBufferPointer { input in
                     for (position, row) in indices.enumerated() {
                         precondition(row >= 0 && row < shape[0], "Row \(row) out of range for shape \(shape)")
                         let source = UnsafeBufferPointer(rebasing: input[(row * rowLength)..<((row + 1) * rowLength)])

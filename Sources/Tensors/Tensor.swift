@@ -1,12 +1,17 @@
 /// A dense tensor of `Float` values stored contiguously in row-major order.
 ///
-/// `Tensor` is a value type: copies share storage until one of them is mutated (copy-on-write
-/// through the underlying array), so it is cheap to pass around and safe to send across queues.
+/// `Tensor` is a value type: copies share storage until one of them is mutated (copy-on-write),
+/// so it is cheap to pass around and safe to send across queues. The elements are cache-line
+/// aligned (`TensorStorage`).
 public struct Tensor: Sendable, Equatable, Hashable {
     /// The size of each dimension, outermost first. A scalar has the empty shape.
     public internal(set) var shape: [Int]
-    /// The elements in row-major order; `scalars.count == shape.reduce(1, *)`.
-    public internal(set) var scalars: [Float]
+    /// The elements' memory, shared by copies until one of them writes.
+    @usableFromInline var storage: TensorStorage
+
+    /// The elements in row-major order, as a new array; `scalars.count == shape.reduce(1, *)`.
+    /// Reads that should not copy use `withUnsafeBufferPointer` or `subscript(flat:)`.
+    public var scalars: [Float] { Array(UnsafeBufferPointer(storage.buffer)) }
 
     /// Creates a tensor of the given shape from its row-major elements.
     /// - Precondition: `scalars.count` equals the product of `shape`, and no dimension is negative.
@@ -16,12 +21,13 @@ public struct Tensor: Sendable, Equatable, Hashable {
             Tensor.elementCount(of: shape) == scalars.count,
             "Tensor shape \(shape) needs \(Tensor.elementCount(of: shape)) elements, got \(scalars.count)")
         self.shape = shape
-        self.scalars = scalars
+        self.storage = scalars.withUnsafeBufferPointer { TensorStorage(copying: $0) }
     }
 
     /// Creates a tensor of the given shape with every element equal to `value`.
     public init(shape: [Int], repeating value: Float = 0) {
-        self.init(shape: shape, scalars: [Float](repeating: value, count: Tensor.elementCount(of: shape)))
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        self.init(shape: shape, unsafeUninitialized: { $0.initialize(repeating: value) })
     }
 
     /// Creates a zero-filled tensor of the given shape.
@@ -53,24 +59,21 @@ public struct Tensor: Sendable, Equatable, Hashable {
     /// Creates a tensor of the given shape by letting `body` fill its uninitialised storage.
     /// `body` must write every one of the `shape.reduce(1, *)` elements.
     public init(shape: [Int], unsafeUninitialized body: (UnsafeMutableBufferPointer<Float>) -> Void) {
-        let count = Tensor.elementCount(of: shape)
         self.shape = shape
-        self.scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            body(buffer)
-            initialized = count
-        }
+        self.storage = TensorStorage(uninitializedCount: Tensor.elementCount(of: shape))
+        body(storage.buffer)
     }
 
     /// The number of elements.
-    public var count: Int { scalars.count }
+    public var count: Int { storage.count }
 
     /// The number of dimensions.
     public var rank: Int { shape.count }
 
     /// The single element of a tensor that has exactly one.
     public var scalar: Float {
-        precondition(scalars.count == 1, "Tensor of shape \(shape) is not a single value")
-        return scalars[0]
+        precondition(count == 1, "Tensor of shape \(shape) is not a single value")
+        return storage.base[0]
     }
 
     /// The product of a shape's dimensions: the number of elements a tensor of that shape holds.
@@ -80,14 +83,21 @@ public struct Tensor: Sendable, Equatable, Hashable {
 
     /// The element at the given multi-dimensional index.
     public subscript(indices: Int...) -> Float {
-        get { scalars[flatIndex(indices)] }
-        set { scalars[flatIndex(indices)] = newValue }
+        get { self[flat: flatIndex(indices)] }
+        set { self[flat: flatIndex(indices)] = newValue }
     }
 
     /// The element at a row-major (flat) position.
     public subscript(flat index: Int) -> Float {
-        get { scalars[index] }
-        set { scalars[index] = newValue }
+        get {
+            precondition(index >= 0 && index < count, "Index \(index) out of range for \(count) elements")
+            return storage.base[index]
+        }
+        set {
+            precondition(index >= 0 && index < count, "Index \(index) out of range for \(count) elements")
+            makeStorageUnique()
+            storage.base[index] = newValue
+        }
     }
 
     private func flatIndex(_ indices: [Int]) -> Int {
@@ -101,24 +111,56 @@ public struct Tensor: Sendable, Equatable, Hashable {
     }
 
     /// Calls `body` with a pointer to the elements, in row-major order.
+    @inlinable
     public func withUnsafeBufferPointer<Result>(
         _ body: (UnsafeBufferPointer<Float>) throws -> Result
     ) rethrows -> Result {
-        try scalars.withUnsafeBufferPointer(body)
+        try withExtendedLifetime(storage) { try body(UnsafeBufferPointer($0.buffer)) }
     }
 
     /// Calls `body` with a mutable pointer to the elements (copying them first if shared).
+    /// `body` must not replace the pointer.
+    @inlinable
     public mutating func withUnsafeMutableBufferPointer<Result>(
         _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> Result
     ) rethrows -> Result {
-        try scalars.withUnsafeMutableBufferPointer(body)
+        makeStorageUnique()
+        let storage = self.storage
+        var buffer = storage.buffer
+        defer { precondition(buffer.baseAddress == storage.base && buffer.count == storage.count, "The buffer was replaced") }
+        return try withExtendedLifetime(storage) { _ in try body(&buffer) }
+    }
+
+    /// Copies the elements into storage of this tensor's own if another tensor shares them.
+    @inlinable
+    mutating func makeStorageUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
     }
 }
 
 extension Tensor: CustomStringConvertible {
     /// A short description: the shape and up to the first eight elements.
     public var description: String {
-        let shown = scalars.prefix(8).map { "\($0)" }.joined(separator: ", ")
-        return "Tensor(shape: \(shape), [\(shown)\(scalars.count > 8 ? ", ..." : "")])"
+        let shown = withUnsafeBufferPointer { $0.prefix(8).map { "\($0)" }.joined(separator: ", ") }
+        return "Tensor(shape: \(shape), [\(shown)\(count > 8 ? ", ..." : "")])"
+    }
+}
+
+extension Tensor {
+    /// Whether two tensors have the same shape and equal elements (`==` of `Float`: NaN is
+    /// unequal to itself, `-0 == 0`).
+    public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
+        guard lhs.shape == rhs.shape else { return false }
+        return lhs.withUnsafeBufferPointer { left in
+            rhs.withUnsafeBufferPointer { right in left.elementsEqual(right) }
+        }
+    }
+
+    /// Hashes the shape and the elements.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(shape)
+        withUnsafeBufferPointer { buffer in
+            for value in buffer { hasher.combine(value) }
+        }
     }
 }

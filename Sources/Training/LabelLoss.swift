@@ -46,7 +46,7 @@ public protocol LabelLossFunction: Sendable {
 extension LabelLossFunction {
     /// The largest output, or the rounded single output.
     public func predictions(_ output: Tensor) -> [Int] {
-        (output.shape.last ?? 1) == 1 ? output.scalars.map { $0 >= 0.5 ? 1 : 0 } : output.argmax(alongAxis: -1)
+        (output.shape.last ?? 1) == 1 ? output.withUnsafeBufferPointer { $0.map { $0 >= 0.5 ? 1 : 0 } } : output.argmax(alongAxis: -1)
     }
 }
 

@@ -129,7 +129,7 @@ final class BatchPipelineTests: XCTestCase {
         let plain = try images.sample(at: 0).features  // CHW in [0, 1]
         let expected = (0..<plain.count).map { index -> Float in
             let channel = index / 6
-            return (plain.scalars[index] - mean[channel]) * (1 / deviation[channel])
+            return (plain[flat: index] - mean[channel]) * (1 / deviation[channel])
         }
         XCTAssertEqual(batch.features.scalars, expected)
         XCTAssertEqual(batch.features.shape, [1, 3, 2, 3])

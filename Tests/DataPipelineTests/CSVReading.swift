@@ -12,7 +12,8 @@ func readAll(_ path: String, _ configure: (inout CSVOptions) -> Void = { _ in })
     var lines: [Int] = []
     while let chunk = try reader.next() {
         let width = chunk.features.shape[1]
-        for row in 0..<chunk.count { rows.append(Array(chunk.features.scalars[(row * width)..<((row + 1) * width)])) }
+        let values = chunk.features.scalars
+        for row in 0..<chunk.count { rows.append(Array(values[(row * width)..<((row + 1) * width)])) }
         labels += chunk.labels
         lines += chunk.lines
     }

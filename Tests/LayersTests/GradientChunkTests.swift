@@ -59,10 +59,10 @@ final class GradientChunkTests: XCTestCase {
         let gradients = checkKeepsToChunks(dense, input: x, upstream: dy)
         for o in 0..<5 {
             for i in 0..<7 {
-                let exact = (0..<10).reduce(0.0) { $0 + Double(dy.scalars[$1 * 5 + o]) * Double(x.scalars[$1 * 7 + i]) }
+                let exact = (0..<10).reduce(0.0) { $0 + Double(dy[flat: $1 * 5 + o]) * Double(x[flat: $1 * 7 + i]) }
                 XCTAssertEqual(Double(gradients[0][o * 7 + i]), exact, accuracy: 1e-5)
             }
-            XCTAssertEqual(Double(gradients[1][o]), (0..<10).reduce(0.0) { $0 + Double(dy.scalars[$1 * 5 + o]) }, accuracy: 1e-5)
+            XCTAssertEqual(Double(gradients[1][o]), (0..<10).reduce(0.0) { $0 + Double(dy[flat: $1 * 5 + o]) }, accuracy: 1e-5)
         }
     }
 
@@ -86,7 +86,7 @@ final class GradientChunkTests: XCTestCase {
                                     let (row, col) = (y + u - 1, column + v - 1)
                                     guard (0..<5).contains(row), (0..<5).contains(col) else { continue }
                                     exact +=
-                                        Double(dy.scalars[((n * 3 + o) * 5 + y) * 5 + column]) * Double(x.scalars[((n * 2 + c) * 5 + row) * 5 + col])
+                                        Double(dy[flat: ((n * 3 + o) * 5 + y) * 5 + column]) * Double(x[flat: ((n * 2 + c) * 5 + row) * 5 + col])
                                 }
                             }
                         }

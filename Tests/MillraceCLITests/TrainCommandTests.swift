@@ -12,7 +12,7 @@ final class TrainCommandTests: XCTestCase {
 
     override func setUpWithError() throws {
         directory = try TemporaryDirectory()
-        FileManager.default.changeCurrentDirectoryPath(root)
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(root))
     }
 
     private func train(_ pipeline: String, _ extra: [String]) throws -> [String: Any] {

@@ -18,7 +18,7 @@ final class ChunkedProductTests: XCTestCase {
             for j in 0..<q {
                 var values = rowChunks.map { rows -> Float in
                     var acc: Float = 0
-                    for r in rows { acc = acc.addingProduct(a.scalars[r * p + i], b.scalars[r * q + j]) }
+                    for r in rows { acc = acc.addingProduct(a[flat: r * p + i], b[flat: r * q + j]) }
                     return acc
                 }
                 var half = 1
@@ -62,8 +62,8 @@ final class ChunkedProductTests: XCTestCase {
             // And the value: within float rounding of the float64 sum.
             for i in 0..<19 {
                 for j in 0..<83 {
-                    let exact = (0..<rowCount).reduce(0.0) { $0 + Double(a.scalars[$1 * 19 + i]) * Double(b.scalars[$1 * 83 + j]) }
-                    XCTAssertEqual(Double(total.scalars[i * 83 + j]), exact, accuracy: 1e-5)
+                    let exact = (0..<rowCount).reduce(0.0) { $0 + Double(a[flat: $1 * 19 + i]) * Double(b[flat: $1 * 83 + j]) }
+                    XCTAssertEqual(Double(total[flat: i * 83 + j]), exact, accuracy: 1e-5)
                 }
             }
         }
@@ -95,8 +95,8 @@ final class ChunkedProductTests: XCTestCase {
         }
         for r in 0..<21 {
             for o in 0..<17 {
-                let exact = (0..<30).reduce(0.0) { $0 + Double(a.scalars[r * 30 + $1]) * Double(w.scalars[o * 30 + $1]) }
-                XCTAssertEqual(Double(whole.scalars[r * 17 + o]), exact, accuracy: 1e-5)
+                let exact = (0..<30).reduce(0.0) { $0 + Double(a[flat: r * 30 + $1]) * Double(w[flat: o * 30 + $1]) }
+                XCTAssertEqual(Double(whole[flat: r * 17 + o]), exact, accuracy: 1e-5)
             }
         }
     }

@@ -14,8 +14,8 @@ final class MatrixMultiplyTests: XCTestCase {
             for j in 0..<n {
                 var total = 0.0
                 for p in 0..<k {
-                    let x = transposeA ? a.scalars[p * a.shape[1] + i] : a.scalars[i * a.shape[1] + p]
-                    let y = transposeB ? b.scalars[j * b.shape[1] + p] : b.scalars[p * b.shape[1] + j]
+                    let x = transposeA ? a[flat: p * a.shape[1] + i] : a[flat: i * a.shape[1] + p]
+                    let y = transposeB ? b[flat: j * b.shape[1] + p] : b[flat: p * b.shape[1] + j]
                     total += Double(x) * Double(y)
                 }
                 c[i * n + j] = total

@@ -42,7 +42,8 @@ public enum PNGWriter {
             UInt32(width), UInt32(height), Int32(colorType), Int32(bitDepth), interlaced ? 1 : 0,
             rows, rowBytes, palette.isEmpty ? nil : palette, Int32(palette.count / 3),
             transparency.isEmpty ? nil : transparency, Int32(transparency.count), &output, &size, &message, message.count)
-        precondition(status == 0, "PNGWriter: libpng failed: \(String(cString: message))")
+        let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        precondition(status == 0, "PNGWriter: libpng failed: \(text)")
         defer { millrace_png_free(output) }
         return Array(UnsafeBufferPointer(start: output, count: size))
     }
