@@ -71,7 +71,7 @@ let package = Package(
             name: "MillraceCLI",
             dependencies: [
                 "Tensors", "Layers", "Optimizers", "Training", "Reports", "SystemIO", "DataPipeline", "ImageFormats",
-                "TabularFormats", "Shards", "Checkpoints",
+                "TabularFormats", "Shards", "Checkpoints", "Millrace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -101,7 +101,7 @@ let package = Package(
         ),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "MillraceTests", dependencies: ["Millrace"]),
-        .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCLI", "TestSupport"]),
+        .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCLI", "Millrace", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

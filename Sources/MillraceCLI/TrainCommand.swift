@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import Reports
+import Millrace
 import Synchronization
 import SystemIO
 import Training
@@ -163,84 +163,32 @@ struct TrainCommand: ParsableCommand {
         overrides.allReduce = gradientExchange == "allreduce"
         overrides.overlapExchange = overlapExchange
         overrides.quiet = quiet
-        let resolved = configuration
-        let run = try TrainingRun(configuration: resolved, overrides: overrides, path: pipeline, communicator: communicator)
         let isFirstRank = communicator.rank == 0
         let reporter = ProgressReporter(
             isTerminal: ProgressReporter.standardErrorIsTerminal,
             verbosity: quiet || !isFirstRank ? .quiet : (verbose ? .verbose : .normal))
-        reporter.line(
-            "training \(resolved.name): \(run.data.training.count) samples, \(run.data.classNames.count) classes, "
-                + "\(run.model.parameterCount) parameters; logs in \(run.runDirectory)"
-                + (communicator.rankCount > 1 ? "; \(communicator.rankCount) ranks" : ""))
         // mpirun turns Ctrl-C into SIGTERM for the ranks, and forwards SIGUSR1 as it is: all stop after a checkpoint.
-        let summary = try run.run(reporter: reporter, stop: stop)
-        if summary.interrupted {
-            reporter.line(TrainCommand.interruption(summary, stop: stop, store: run.store.directory))
-        } else if let reason = summary.stopReason {
-            // A callback's stop (early stopping) is a clean end: exit status 0.
-            reporter.line("\(reason); last checkpoint \(summary.checkpoint ?? run.store.directory)")
-        }
-        let report = isFirstRank ? writeReport(run, reporter: reporter) : nil
+        var fit = Fit(
+            configuration: configuration, overrides: overrides, path: pipeline, communicator: communicator, stop: stop, reporter: reporter)
+        fit.announcesResult = !json
+        let result = try fit.run()
+        let summary = result.summary
         if json && isFirstRank {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             var object = try JSONSerialization.jsonObject(with: try encoder.encode(summary)) as? [String: Any] ?? [:]
             object["final_loss"] = summary.finalLoss ?? NSNull()  // null when no step was taken, never a made-up 0
-            object["report"] = report ?? NSNull()
+            object["report"] = result.report ?? NSNull()
             object["stop_reason"] = summary.stopReason ?? NSNull()
-            object["estimated_peak_bytes"] = run.memoryEstimate.totalBytes
+            object["estimated_peak_bytes"] = result.memoryEstimate.totalBytes
             try JSONOutput.print(object)
-        } else {
-            var text =
-                String(
-                    format: "done: %d epochs, %d steps in %.1f s (%.0f samples/s, data wait %.1f%%); ", summary.epochs, summary.steps,
-                    summary.seconds, summary.samplesPerSecond, summary.dataWaitShare * 100) + TrainCommand.lossText(summary)
-            if let final = summary.finalValidationAccuracy, let best = summary.bestValidationAccuracy {
-                text += String(format: "; validation accuracy %.2f%% (best %.2f%%)", final * 100, best * 100)
-            }
-            reporter.line(text)
-            if let best = summary.bestCheckpoint { reporter.line("best checkpoint: \(best)") }
+            if let report = result.report { reporter.line("report: \(report)") }
         }
-        if let report { reporter.line("report: \(report)") }
         if summary.interrupted { throw ExitCode(StopSignals.exitStatus(of: stop, underLauncher: underLauncher)) }
     }
 }
 
 extension TrainCommand {
-    /// The line that says what a stop did: a checkpoint of the last step taken, or (stopped
-    /// before this invocation's first step) nothing saved, and where `--resume` would go on.
-    static func interruption(_ summary: RunSummary, stop: StopRequest, store: String) -> String {
-        let cause = stop.reason.map { " by \(StopSignals.name(of: $0))" } ?? ""
-        guard summary.stepsTaken > 0 else {
-            let earlier = summary.checkpoint.map { "; --resume continues from \($0)" } ?? "; the next run starts from the beginning"
-            return "stopped\(cause) before the first step; nothing to save\(earlier)"
-        }
-        return "interrupted\(cause): checkpoint saved in \(summary.checkpoint ?? store); continue with --resume"
-    }
-
-    /// `final loss L`, the mean of the steps a stop cut short, or that no step was taken.
-    static func lossText(_ summary: RunSummary) -> String {
-        guard let loss = summary.finalLoss else { return "no step taken, so no loss to report" }
-        guard let steps = summary.stoppedEpochSteps else { return String(format: "final loss %.4f", loss) }
-        return String(format: "loss %.4f (mean of the %d step(s) of epoch %d before the stop)", loss, steps, summary.epochs + 1)
-    }
-
-    /// Writes `report.html` into the run directory; a failure is a warning, never the run's
-    /// failure. Returns the report's path.
-    func writeReport(_ run: TrainingRun, reporter: ProgressReporter) -> String? {
-        let path = "\(run.runDirectory)/report.html"
-        do {
-            let report = try RunReport.load(
-                runDirectory: run.runDirectory, checkpointDirectory: run.store.directory, threads: run.configuration.pipeline.threads ?? 2)
-            try report.write(to: path)
-            return path
-        } catch {
-            reporter.line("warning: could not write the run report \(path): \(error)")
-            return nil
-        }
-    }
-
     /// A local path made absolute against the current folder; URLs stay as they are.
     static func absolute(_ path: String) -> String {
         if DataKind.isURL(path) { return path }

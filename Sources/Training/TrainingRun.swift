@@ -134,8 +134,12 @@ public final class TrainingRun {
 
     /// Trains until the last epoch ends or `interrupted()` returns true after a step, or `stop`
     /// is requested (also while the data source stalls, in a plain run); a checkpoint of the last
-    /// step taken is saved first.
-    public func run(reporter: ProgressReporter, interrupted: @escaping () -> Bool = { false }, stop: StopRequest? = nil) throws -> RunSummary {
+    /// step taken is saved first. `callbacks` run on every rank after validation and early
+    /// stopping, before the checkpoint callback (so a checkpoint holds their state of that step).
+    public func run(
+        reporter: ProgressReporter, interrupted: @escaping () -> Bool = { false }, stop: StopRequest? = nil,
+        callbacks extra: [any TrainingCallback] = []
+    ) throws -> RunSummary {
         let started = DispatchTime.now().uptimeNanoseconds
         let isFirstRank = communicator.rank == 0  // rank 0 alone writes files and prints
         var savedChunk: Int?
@@ -204,6 +208,7 @@ public final class TrainingRun {
         if let validation { callbacks.append(validation) }
         // On every rank: its figures are global, so all ranks stop at the same step.
         if let settings = configuration.earlyStopping { callbacks.append(EarlyStopping(settings)) }
+        callbacks += extra
         if isFirstRank {
             callbacks += [
                 checkpoints,

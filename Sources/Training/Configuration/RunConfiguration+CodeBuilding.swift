@@ -1,0 +1,121 @@
+import Foundation
+
+extension RunConfiguration.LayerEntry {
+    /// A registered layer type with its specification (a custom layer: `.layer("layernorm", LayerNormSpecification())`).
+    public static func layer(_ type: String, _ specification: any LayerSpecification) -> Self {
+        Self(type: type, specification: specification)
+    }
+
+    /// `dense`: `units` outputs (nil: as many as the data has classes, for the last dense layer).
+    public static func dense(units: Int? = nil) -> Self {
+        .layer("dense", DenseSpecification { $0.units = units })
+    }
+
+    /// `conv2d`: `filters` output channels, a `kernel` x `kernel` window, `stride` and zero `padding`.
+    public static func conv2d(filters: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 0) -> Self {
+        .layer(
+            "conv2d",
+            Conv2DSpecification {
+                $0.filters = filters
+                $0.kernel = kernel
+                $0.stride = stride
+                $0.padding = padding
+            })
+    }
+
+    /// `maxpool`: the largest value of each `kernel` x `kernel` window (stride: the kernel).
+    public static func maxPool(kernel: Int = 2, stride: Int? = nil) -> Self {
+        .layer(
+            "maxpool",
+            MaxPoolSpecification {
+                $0.kernel = kernel
+                $0.stride = stride
+            })
+    }
+
+    /// `dropout`: zeroes each value with `probability` in training.
+    public static func dropout(_ probability: Float) -> Self {
+        .layer("dropout", DropoutSpecification { $0.probability = probability })
+    }
+
+    /// `batchnorm` with the default momentum and epsilon.
+    public static var batchNorm: Self { .layer("batchnorm", BatchNormSpecification()) }
+    /// `relu`.
+    public static var relu: Self { parameterless("relu") }
+    /// `sigmoid`.
+    public static var sigmoid: Self { parameterless("sigmoid") }
+    /// `tanh`.
+    public static var tanh: Self { parameterless("tanh") }
+    /// `softmax`.
+    public static var softmax: Self { parameterless("softmax") }
+    /// `flatten`.
+    public static var flatten: Self { parameterless("flatten") }
+    /// `global-avgpool`.
+    public static var globalAveragePool: Self { parameterless("global-avgpool") }
+
+    /// A layer registered without settings, by name (`LayerRegistry.register(_:making:)`).
+    public static func parameterless(_ type: String) -> Self {
+        // Decoded like a file's `{"type": ...}`, so an unregistered name fails when the run
+        // validates its configuration, naming the layer.
+        let object = Data("{\"type\":\(String(reflecting: type))}".utf8)
+        if let entry = try? JSONDecoder().decode(Self.self, from: object) { return entry }
+        let missing = SpecificationError(
+            key: "type", reason: "no layer type '\(type)' is registered",
+            fix: "register it first: LayerRegistry.register(\"\(type)\", making: ...) or with its specification")
+        return Self(type: type, specification: ParameterlessLayerSpecification(type: type) { _ in throw missing })
+    }
+}
+
+extension RunConfiguration.Dataset {
+    /// A folder of PNG images, one subfolder per class, read as `channels` (nil: as stored);
+    /// validation on a seeded `validationSplit` of it or on a separate folder (`validationPath`).
+    public static func images(
+        _ path: String, channels: ImageChannels? = nil, validationSplit: Double? = nil, validationPath: String? = nil
+    ) -> Self {
+        Self {
+            $0.kind = .imageFolder
+            $0.path = path
+            $0.channels = channels
+            $0.validationSplit = validationSplit
+            $0.validationPath = validationPath
+        }
+    }
+
+    /// A CSV file whose `labelColumn` holds the labels (nil: the last column).
+    public static func csv(_ path: String, labelColumn: String? = nil, validationSplit: Double? = nil, validationPath: String? = nil) -> Self {
+        Self {
+            $0.kind = .csv
+            $0.path = path
+            $0.labelColumn = labelColumn
+            $0.validationSplit = validationSplit
+            $0.validationPath = validationPath
+        }
+    }
+}
+
+extension RunConfiguration.Optimizer {
+    /// SGD with optional momentum.
+    public static func sgd(learningRate: Float, momentum: Float? = nil, nesterov: Bool? = nil, weightDecay: Float? = nil) -> Self {
+        Self {
+            $0.learningRate = learningRate
+            $0.weightDecay = weightDecay
+            $0.settings = SGDSpecification {
+                $0.momentum = momentum
+                $0.nesterov = nesterov
+            }
+        }
+    }
+
+    /// Adam with the default betas and epsilon unless given.
+    public static func adam(learningRate: Float, beta1: Float? = nil, beta2: Float? = nil, weightDecay: Float? = nil) -> Self {
+        Self {
+            $0.type = "adam"
+            $0.learningRate = learningRate
+            $0.weightDecay = weightDecay
+            $0.settings = AdamSpecification {
+                $0.beta1 = beta1
+                $0.beta2 = beta2
+            }
+        }
+    }
+}
