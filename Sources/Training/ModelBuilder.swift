@@ -56,19 +56,28 @@ public enum ModelBuilder {
                     let key = entry.specification is DenseSpecification ? "units" : entry.specification is Conv2DSpecification ? "filters" : nil
                     throw SpecificationError(key: key, reason: budget.statement, fix: budget.fix + ", or raise the limit with --memory-limit")
                 }
-                var context = LayerBuildContext(inputShape: shape, classes: classes, isLastDense: index == lastDense, generator: generator)
-                let layer = try entry.specification.makeLayer(in: &context)
-                generator = context.generator
-                do { shape = try layer.outputShape(forInputShape: shape) } catch {
-                    throw SpecificationError(key: nil, reason: error.reason, fix: error.fix)
-                }
-                built.append(layer)
+                built.append(
+                    try make(entry.specification, shape: &shape, classes: classes, isLastDense: index == lastDense, generator: &generator))
             } catch {
                 let problem = SpecificationError(error).within("model.layers[\(index)]")
                 throw RunConfigurationError(path: path, key: problem.key, reason: problem.reason, fix: problem.fix)
             }
         }
         return Assembly(model: Sequential(built), inputShapes: inputShapes, outputShape: shape)
+    }
+
+    /// Makes the layer of `specification` for input `shape` (which becomes its output shape),
+    /// drawing initial weights from `generator`.
+    static func make(
+        _ specification: any LayerSpecification, shape: inout [Int], classes: Int, isLastDense: Bool, generator: inout RandomGenerator
+    ) throws -> any Layer {
+        var context = LayerBuildContext(inputShape: shape, classes: classes, isLastDense: isLastDense, generator: generator)
+        let layer = try specification.makeLayer(in: &context)
+        generator = context.generator
+        do { shape = try layer.outputShape(forInputShape: shape) } catch {
+            throw SpecificationError(key: nil, reason: error.reason, fix: error.fix)
+        }
+        return layer
     }
 
     /// The bytes of values and gradients a built-in layer with parameters allocates for
