@@ -80,6 +80,9 @@ let package = Package(
         ),
         // The `millrace` executable: one main.swift calling MillraceCommands.
         .executableTarget(name: "MillraceCLI", dependencies: ["MillraceCommands"]),
+        // What the README's "Your own `millrace`" shows: a package's own executable with one more
+        // layer type; MillraceCLITests run it (OwnCommandTests).
+        .executableTarget(name: "OwnMillrace", dependencies: ["MillraceCommands"], path: "Examples/OwnMillrace"),
         .target(name: "TestSupport", dependencies: ["Tensors", "Layers", "CPNG", "SystemIO", "DataPipeline"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CMatrixKernel", "SystemIO", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Tensors", "Layers", "TestSupport"]),
