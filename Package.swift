@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         // One import for users: `import Millrace` re-exports every module above.
         .library(name: "Millrace", targets: ["Millrace"]),
+        // The `millrace` command as a library: a package's own executable registers its layers and
+        // runs the whole command with them (`MillraceCommand.main { ... }`); re-exports Millrace.
+        .library(name: "MillraceCommands", targets: ["MillraceCommands"]),
         .executable(name: "millrace", targets: ["MillraceCLI"]),
     ],
     dependencies: [
@@ -67,14 +70,19 @@ let package = Package(
                 "Tensors", "Layers", "Optimizers", "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats", "Shards", "Checkpoints",
                 "Distributed", "Training", "Reports",
             ]),
-        .executableTarget(
-            name: "MillraceCLI",
+        .target(
+            name: "MillraceCommands",
             dependencies: [
-                "Tensors", "Layers", "Optimizers", "Training", "Reports", "SystemIO", "DataPipeline", "ImageFormats",
-                "TabularFormats", "Shards", "Checkpoints", "Millrace",
+                "Millrace", "Tensors", "Layers", "Optimizers", "Training", "Reports", "SystemIO", "DataPipeline", "ImageFormats",
+                "TabularFormats", "Shards", "Checkpoints",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The `millrace` executable: one main.swift calling MillraceCommands.
+        .executableTarget(name: "MillraceCLI", dependencies: ["MillraceCommands"]),
+        // What the README's "Your own `millrace`" shows: a package's own executable with one more
+        // layer type; MillraceCLITests run it (OwnCommandTests).
+        .executableTarget(name: "OwnMillrace", dependencies: ["MillraceCommands"], path: "Examples/OwnMillrace"),
         .target(name: "TestSupport", dependencies: ["Tensors", "Layers", "CPNG", "SystemIO", "DataPipeline"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CMatrixKernel", "SystemIO", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Tensors", "Layers", "TestSupport"]),
@@ -101,7 +109,7 @@ let package = Package(
         ),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "MillraceTests", dependencies: ["Millrace"]),
-        .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCLI", "Millrace", "TestSupport"]),
+        .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCommands", "Millrace", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

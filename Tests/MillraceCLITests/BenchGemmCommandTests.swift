@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import MillraceCLI
+@testable import MillraceCommands
 
 final class BenchGemmCommandTests: XCTestCase {
     func testJSONHasGflopsPerSizeAndThreadCount() throws {

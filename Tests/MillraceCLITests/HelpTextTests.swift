@@ -1,7 +1,7 @@
 import ArgumentParser
 import XCTest
 
-@testable import MillraceCLI
+@testable import MillraceCommands
 
 /// `--help` paragraphs are written unwrapped, so the argument parser's own wrapping at the
 /// terminal's width never breaks a sentence in the middle of a line.

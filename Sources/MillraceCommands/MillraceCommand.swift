@@ -6,13 +6,29 @@ import SystemIO
 import Tensors
 import Training
 
-/// The `millrace` command: training, evaluation and benchmarks.
-@main
-struct MillraceCommand: ParsableCommand {
+/// The `millrace` command: training, evaluation and benchmarks. The `millrace` executable is
+/// `MillraceCommand.main()`; a package's own executable registers its layers, losses and
+/// optimizers first and then runs the same command with them:
+///
+///     import Millrace
+///     import MillraceCommands
+///
+///     MillraceCommand.main {
+///         LayerRegistry.register("scale", ScaleSpecification.self)
+///     }
+public struct MillraceCommand: ParsableCommand {
+    /// Runs `register` (the `LayerRegistry`, `LossRegistry` and `OptimizerRegistry` calls that
+    /// make a package's own types usable from pipeline files), then the command: `main()`.
+    public static func main(registering register: () -> Void) {
+        register()
+        main()
+    }
+
+    /// Parses the process's arguments and runs the subcommand they name, then ends the process.
     /// Exit codes: 0 success, 1 a user error (bad file, bad option: one line naming the file and
     /// the fix), 2 an internal error, 128 + signal when a signal stopped training (after saving a
     /// checkpoint: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 138 SIGUSR1).
-    static func main() {
+    public static func main() {
         // Before anything opens a file: a closed descriptor 2 reused by a checkpoint file would
         // receive log lines. Writes to a full disk or a gone reader fail instead of killing.
         StandardStreams.reopenClosedDescriptors()
@@ -88,10 +104,14 @@ struct MillraceCommand: ParsableCommand {
         _exit(code)
     }
 
+    /// A command with no options (the subcommands hold them).
+    public init() {}
+
     /// Put before every error line: `rank r of N: ` in a data-parallel run.
     nonisolated(unsafe) static var errorPrefix = ""
 
-    static let configuration = CommandConfiguration(
+    /// The command's name, abstract and subcommands.
+    public static let configuration = CommandConfiguration(
         commandName: "millrace",
         abstract: "Train neural networks from real data, fast and reproducibly.",
         subcommands: [
