@@ -5,6 +5,9 @@ import Layers
 /// `softmax`, `dropout`, `batchnorm`. Thread-safe; register before decoding files that use a name.
 ///
 ///     LayerRegistry.register("prelu", PReLUSpecification.self)
+///
+/// `register(_:_:describing:)` also tells how to describe an instance built in code, so models
+/// built as a `Sequential` of such layers can be written as layer entries (`ModelDescription`).
 public enum LayerRegistry {
     /// Decodes one layer's specification from its JSON object (after the key check).
     typealias Decode = @Sendable (any Decoder) throws -> any LayerSpecification
