@@ -26,7 +26,9 @@ import Layers
 public enum ModelDescription {
     /// The layer entries of `model`, first to last, nested `Sequential`s opened; throws a
     /// `ModelDescriptionError` naming the first layer that cannot be described (its position,
-    /// its Swift type and, for a type nobody registered, the registration call to add).
+    /// its Swift type and, for a type nobody registered, the registration call to add). Where the
+    /// sample shape is known, `entries(of:sampleShape:classes:)` also checks that the entries
+    /// rebuild the model tensor for tensor.
     public static func entries(of model: Sequential) throws(ModelDescriptionError) -> [RunConfiguration.LayerEntry] {
         var entries: [RunConfiguration.LayerEntry] = []
         for (position, layer) in try flatLayers(of: model) { entries.append(try entry(of: layer, at: position)) }

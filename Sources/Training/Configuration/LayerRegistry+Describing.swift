@@ -23,6 +23,7 @@ extension LayerRegistry {
     /// Makes `name` decode into `specification` (its settings are the allowed keys besides
     /// `type`) and describes each `Described` layer as `name` with the specification `describe`
     /// returns (it may throw when an instance cannot be described: the error's text is reported).
+    /// Instances of exactly `Described` are described this way (a subclass needs its own call).
     public static func register<Specification: LayerSpecification & KeyedSettings, Described: Layer & SendableMetatype>(
         _ name: String, _ specification: Specification.Type,
         describing describe: @escaping @Sendable (Described) throws -> Specification
