@@ -5,6 +5,9 @@ import Layers
 /// `softmax`, `dropout`, `batchnorm`. Thread-safe; register before decoding files that use a name.
 ///
 ///     LayerRegistry.register("prelu", PReLUSpecification.self)
+///
+/// `register(_:_:describing:)` also tells how to describe an instance built in code, so models
+/// built as a `Sequential` of such layers can be written as layer entries (`ModelDescription`).
 public enum LayerRegistry {
     /// Decodes one layer's specification from its JSON object (after the key check).
     typealias Decode = @Sendable (any Decoder) throws -> any LayerSpecification
@@ -53,7 +56,7 @@ public enum LayerRegistry {
         }
     }
 
-    private static func parameterless(_ name: String, _ make: @escaping @Sendable (LayerBuildContext) throws -> any Layer) -> Decode {
+    static func parameterless(_ name: String, _ make: @escaping @Sendable (LayerBuildContext) throws -> any Layer) -> Decode {
         { decoder in
             try decoder.rejectUnknownKeys(allowedNames: ["type"])
             return ParameterlessLayerSpecification(type: name, make: make)
@@ -69,18 +72,22 @@ public enum LayerRegistry {
             "dropout": decoder(for: DropoutSpecification.self),
             "batchnorm": decoder(for: BatchNormSpecification.self),
         ]
-        let parameterless: [(String, @Sendable (LayerBuildContext) throws -> any Layer)] = [
-            ("relu", { _ in ReLU() }), ("sigmoid", { _ in Sigmoid() }), ("tanh", { _ in Tanh() }), ("softmax", { _ in Softmax() }),
-            ("flatten", { _ in Flatten() }),
+        for (name, _, make) in parameterlessBuiltIns() { entries[name] = parameterless(name, make) }
+        return entries
+    }
+
+    /// The built-in layers without settings: name, Swift type, maker.
+    static func parameterlessBuiltIns() -> [(name: String, layer: any Layer.Type, make: @Sendable (LayerBuildContext) throws -> any Layer)] {
+        [
+            ("relu", ReLU.self, { _ in ReLU() }), ("sigmoid", Sigmoid.self, { _ in Sigmoid() }), ("tanh", Tanh.self, { _ in Tanh() }),
+            ("softmax", Softmax.self, { _ in Softmax() }), ("flatten", Flatten.self, { _ in Flatten() }),
             (
-                "global-avgpool",
+                "global-avgpool", GlobalAvgPool.self,
                 { context in
                     try context.requireImageInput("global-avgpool")
                     return GlobalAvgPool()
                 }
             ),
         ]
-        for (name, make) in parameterless { entries[name] = Self.parameterless(name, make) }
-        return entries
     }
 }
