@@ -52,6 +52,10 @@ public struct Fit {
     public var announcesResult = true
     /// Whether `report.html` is written into the run directory at the end.
     public var writesReport = true
+    /// A model built in code, trained as it is, weights too (nil: the configuration's layers).
+    /// Its layers must be built-in or registered with a description
+    /// (`LayerRegistry.register(_:_:describing:)`) so that checkpoints describe it.
+    public var model: Sequential?
 
     /// A run of a configuration (a pipeline file's content, read with `RunConfiguration.load`).
     public init(
@@ -95,11 +99,26 @@ public struct Fit {
         self.init(configuration: configuration, overrides: overrides, path: "the Fit configuration", callbacks: callbacks, stop: stop)
     }
 
+    /// A run of a model built in code from layer instances (`Sequential([Dense(...), ReLU(),
+    /// ...])`), with its own initial weights; otherwise as the layer-entry form. The data's
+    /// sample shape and class count must fit it.
+    public init(
+        model: Sequential, data: RunConfiguration.Dataset, loss: String = "cross-entropy",
+        optimizer: RunConfiguration.Optimizer = .sgd(learningRate: 0.01), epochs: Int = 1, batchSize: Int = 32, seed: UInt64 = 0,
+        runDirectory: String, checkpoint: RunConfiguration.Checkpoint? = nil, earlyStopping: RunConfiguration.EarlyStopping? = nil,
+        callbacks: [any TrainingCallback] = [], start: Start = .latest, stop: StopRequest? = nil
+    ) {
+        self.init(
+            model: [RunConfiguration.LayerEntry](), data: data, loss: loss, optimizer: optimizer, epochs: epochs, batchSize: batchSize, seed: seed,
+            runDirectory: runDirectory, checkpoint: checkpoint, earlyStopping: earlyStopping, callbacks: callbacks, start: start, stop: stop)
+        self.model = model
+    }
+
     /// Trains until the last epoch, a callback's stop or a stop request, and returns what
     /// happened. Throws typed errors naming what is wrong (`RunConfigurationError` for the
     /// configuration and the data's fit with the model, `DataError` for bad input, ...).
     public func run() throws -> FitResult {
-        let run = try TrainingRun(configuration: configuration, overrides: overrides, path: path, communicator: communicator)
+        let run = try TrainingRun(configuration: configuration, overrides: overrides, path: path, communicator: communicator, model: model)
         reporter.line(
             "training \(configuration.name): \(run.data.training.count) samples, \(run.data.classNames.count) classes, "
                 + "\(run.model.parameterCount) parameters; logs in \(run.runDirectory)"

@@ -38,14 +38,15 @@ public final class TrainingRun {
     private let schedule: (any LearningRateSchedule)?
 
     /// Builds everything the run needs (reading the data's listing or index, not its samples).
+    /// `model`: a model built in code, trained as it is (its weights too); the configuration's
+    /// layers are then its description (`ModelDescription`), which checkpoints save.
     public init(
         configuration base: RunConfiguration, overrides: TrainingOverrides = TrainingOverrides(), path: String = "pipeline",
-        communicator: any Communicator = SingleProcess()
+        communicator: any Communicator = SingleProcess(), model code: Sequential? = nil
     ) throws {
-        let configuration = base.applying(overrides)
+        var configuration = base.applying(overrides)
         self.overrides = overrides
         self.communicator = communicator
-        self.configuration = configuration
         ComputeThreads.maximum = configuration.pipeline.threads ?? ComputeThreads.processorCount
         runDirectory = overrides.runDirectory ?? configuration.logging?.runDirectory ?? "runs/\(configuration.name)"
         let checkpointDirectory = overrides.checkpointDirectory ?? configuration.checkpoint?.directory ?? "\(runDirectory)/checkpoints"
@@ -68,8 +69,14 @@ public final class TrainingRun {
         if let fraction = configuration.pipeline.skipBadFraction { options.badInput = .skip(maximumFraction: fraction) }
         data = try TrainingData.open(TrainingRun.location(configuration), preprocessing: TrainingRun.preprocessing(configuration), options: options)
         let summary = DataSummary(data, validationPath: configuration.dataset.validationPath)
-        // The model built to check the shapes is the model trained (built once: same seed, same weights).
-        model = try configuration.validate(against: summary, path: path, memoryLimit: overrides.memoryLimit).model
+        if let code {
+            configuration.model.layers = try ModelDescription.entries(of: code, sampleShape: summary.sampleShape, classes: max(summary.classCount, 1))
+        }
+        self.configuration = configuration
+        // The model built to check the shapes is the model trained (built once: same seed, same
+        // weights), unless one was built in code (its description checked the same way).
+        let assembled = try configuration.validate(against: summary, path: path, memoryLimit: overrides.memoryLimit).model
+        model = code ?? assembled
         memoryEstimate = try TrainingRun.checkMemory(configuration, model: model, data: data, limit: overrides.memoryLimit, path: path)
         loss = try configuration.makeLoss(path: path)
         optimizer = try configuration.makeOptimizer(path: path)

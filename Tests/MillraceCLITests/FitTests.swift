@@ -74,6 +74,42 @@ final class FitTests: XCTestCase {
             try CommittedCheckpoint.latest(in: directory.path("whole/checkpoints")).model)
     }
 
+    /// A `Sequential` of layer instances trains as it is; with the weights the entries would get
+    /// from the seed, it trains to the same bytes, and its checkpoint describes it for predict.
+    func testAModelOfLayerInstancesTrainsLikeItsEntries() throws {
+        let entries: [RunConfiguration.LayerEntry] = [.dense(units: 32), .relu, .dense()]
+        let instances = try ModelBuilder.build(entries, sampleShape: [1, 8, 8], classes: 10, seed: 4)
+        XCTAssertTrue(instances.layers.first is Flatten, "the builder put a flatten in front of the dense layer")
+        var fit = codeBuilt("instances")
+        fit.model = instances
+        fit.configuration.model.layers = []
+        let result = try fit.run()
+        _ = try codeBuilt("entries").run()
+        XCTAssertEqual(
+            try CommittedCheckpoint.latest(in: directory.path("instances/checkpoints")).model,
+            try CommittedCheckpoint.latest(in: directory.path("entries/checkpoints")).model)
+        let image = "\(digits)/7/" + (try FileManager.default.contentsOfDirectory(atPath: "\(digits)/7").sorted()[0])
+        let predict = try BuiltProducts.run(millrace, ["predict", try XCTUnwrap(result.summary.checkpoint), image, "--json"])
+        XCTAssertEqual(predict.status, 0, predict.errors)
+    }
+
+    /// A layer nobody registered is refused before the first step, naming it and the call to add.
+    func testAnUnregisteredLayerIsNamedWithItsRegistration() throws {
+        final class Doubling: Layer {
+            func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
+                (input * 2, { gradient in gradient * 2 })
+            }
+        }
+        var fit = codeBuilt("unregistered")
+        var generator = RandomGenerator(seed: 1)
+        fit.model = Sequential([Flatten(), Doubling(), Dense(inputSize: 64, outputSize: 10, generator: &generator)])
+        XCTAssertThrowsError(try fit.run()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("Doubling") && text.contains("LayerRegistry.register"), text)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path("unregistered/checkpoints/latest").path))
+    }
+
     func testStartingFromTheBeginningRefusesEarlierCheckpoints() throws {
         _ = try codeBuilt("run", epochs: 1).run()
         XCTAssertThrowsError(try codeBuilt("run", epochs: 1, start: .beginning).run()) { error in
