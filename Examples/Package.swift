@@ -8,7 +8,7 @@ import PackageDescription
 /// The one product a user's package names.
 let millrace: Target.Dependency = .product(name: "Millrace", package: "Millrace")
 
-/// The example programs, one folder each under Sources/.
+/// The example programs, one folder each under Sources/ (a new example: its folder and its name here).
 var targets: [Target] = ["CustomLayer", "Callback", "CSVStreaming", "Predict"].map {
     .executableTarget(name: $0, dependencies: [millrace])
 }
