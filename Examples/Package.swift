@@ -9,7 +9,7 @@ import PackageDescription
 let millrace: Target.Dependency = .product(name: "Millrace", package: "Millrace")
 
 /// The example programs, one folder each under Sources/ (a new example: its folder and its name here).
-var targets: [Target] = ["CustomLayer", "Callback", "CSVStreaming", "Predict"].map {
+var targets: [Target] = ["CustomLayer", "Callback", "CSVStreaming", "Predict", "FitDigits"].map {
     .executableTarget(name: $0, dependencies: [millrace])
 }
 

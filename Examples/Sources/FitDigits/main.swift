@@ -1,0 +1,25 @@
+// One call trains a model described in code on a PNG class folder, with validation, checkpoints,
+// metrics.jsonl, TensorBoard events, early stopping and the HTML report; run it again after
+// Ctrl-C (or a crash) and it continues from the newest checkpoint, bit for bit.
+//
+//     swift run FitDigits ../datasets/digits /tmp/fit-digits
+import Foundation
+import Millrace
+
+let arguments = CommandLine.arguments
+let data = arguments.count > 1 ? arguments[1] : "../datasets/digits"
+let runDirectory = arguments.count > 2 ? arguments[2] : "runs/fit-digits"
+
+let fit = Fit(
+    model: [.conv2d(filters: 8, padding: 1), .relu, .maxPool(), .dense(units: 32), .relu, .dense()],
+    data: .images(data, channels: .gray, validationSplit: 0.2),
+    optimizer: .adam(learningRate: 0.003), epochs: 5, seed: 1, runDirectory: runDirectory,
+    earlyStopping: RunConfiguration.EarlyStopping { $0.patience = 2 },
+    stop: StopRequest.onStoppingSignals())  // Ctrl-C: save a checkpoint, then stop
+do {
+    let result = try fit.run()
+    print("best validation accuracy", result.summary.bestValidationAccuracy ?? 0, "checkpoints in", result.checkpointDirectory)
+} catch {
+    print("error: \(error)")
+    exit(1)
+}
