@@ -42,17 +42,8 @@ public enum ModelDescription {
     public static func entries(
         of model: Sequential, sampleShape: [Int], classes: Int
     ) throws(ModelDescriptionError) -> [RunConfiguration.LayerEntry] {
-        let layers = try flatLayers(of: model)
-        var entries: [RunConfiguration.LayerEntry] = []
-        var shape = sampleShape
-        for (position, layer) in layers {
-            entries.append(try entry(of: layer, at: position))
-            do { shape = try layer.outputShape(forInputShape: shape) } catch {
-                throw ModelDescriptionError(
-                    position: position, layerType: typeName(of: layer),
-                    reason: "it cannot take input of sample shape \(shape) (the samples are \(sampleShape)): \(error.reason)", fix: error.fix)
-            }
-        }
+        let entries = try entries(of: model)
+        try checkInput(of: model, sampleShape: sampleShape)
         let rebuilt: Sequential
         do {
             rebuilt = try ModelBuilder.build(entries, sampleShape: sampleShape, classes: classes, seed: 0, path: "the model's layer entries")
@@ -61,15 +52,34 @@ public enum ModelDescription {
                 position: nil, layerType: nil, reason: "its layer entries do not build for samples of shape \(sampleShape): \(error)",
                 fix: "make each registered specification build the layer it describes")
         }
-        if let difference = firstDifference(model.stateTensors(), rebuilt.stateTensors()) {
-            let owner = layers.last { difference.name.hasPrefix("\($0.position).") }
-            throw ModelDescriptionError(
-                position: owner?.position, layerType: owner.map { typeName(of: $0.layer) },
-                reason: "the model its layer entries build differs: \(difference.text)",
-                fix: "write the model as the entries build it (a Flatten before a Dense that follows image layers), "
-                    + "and make each registered specification build a layer with the instance's parameters")
-        }
+        try check(model, against: rebuilt)
         return entries
+    }
+
+    /// Throws unless every layer of `model` takes the output of the one before, from samples of
+    /// `sampleShape`.
+    static func checkInput(of model: Sequential, sampleShape: [Int]) throws(ModelDescriptionError) {
+        var shape = sampleShape
+        for (position, layer) in try flatLayers(of: model) {
+            do { shape = try layer.outputShape(forInputShape: shape) } catch {
+                throw ModelDescriptionError(
+                    position: position, layerType: typeName(of: layer),
+                    reason: "it cannot take input of sample shape \(shape) (the samples are \(sampleShape)): \(error.reason)", fix: error.fix)
+            }
+        }
+    }
+
+    /// Throws unless `rebuilt` (the model `ModelBuilder` made from `model`'s entries) has the
+    /// same parameter and buffer names and shapes as `model`, so weights saved from one load
+    /// into the other.
+    static func check(_ model: Sequential, against rebuilt: Sequential) throws(ModelDescriptionError) {
+        guard let difference = firstDifference(model.stateTensors(), rebuilt.stateTensors()) else { return }
+        let owner = try flatLayers(of: model).last { difference.name.hasPrefix("\($0.position).") }
+        throw ModelDescriptionError(
+            position: owner?.position, layerType: owner.map { typeName(of: $0.layer) },
+            reason: "the model its layer entries build differs: \(difference.text)",
+            fix: "write the model as the entries build it (a Flatten before a Dense that follows image layers), "
+                + "and make each registered specification build a layer with the instance's parameters")
     }
 
     /// The entry of one layer (not a `Sequential`), its specification validated.

@@ -31,7 +31,7 @@ public final class TrainingRun {
     public let memoryEstimate: MemoryEstimate
     /// Where `restart` moved an earlier run's checkpoints, if it moved any.
     public let movedAside: String?
-    private let overrides: TrainingOverrides
+    let overrides: TrainingOverrides
     /// The locks on the run and checkpoint directories (rank 0 only), held while the run lives.
     private let locks: HeldLocks
     private let optimizer: any Optimizer
@@ -53,7 +53,7 @@ public final class TrainingRun {
         let cacheDirectory = overrides.cacheDirectory ?? "\(runDirectory)/cache"
         try TrainingRun.checkPlacement(
             runDirectory: runDirectory, checkpointDirectory: checkpointDirectory, cacheDirectory: cacheDirectory,
-            location: TrainingRun.location(configuration))
+            location: TrainingRun.location(configuration), advice: overrides.advice)
         // Before anything is staged or swept: a second run on these folders is refused here.
         locks = try TrainingRun.claim(
             runDirectory: runDirectory, checkpointDirectory: checkpointDirectory, overrides: overrides, isFirstRank: communicator.rank == 0)
@@ -70,12 +70,15 @@ public final class TrainingRun {
         data = try TrainingData.open(TrainingRun.location(configuration), preprocessing: TrainingRun.preprocessing(configuration), options: options)
         let summary = DataSummary(data, validationPath: configuration.dataset.validationPath)
         if let code {
-            configuration.model.layers = try ModelDescription.entries(of: code, sampleShape: summary.sampleShape, classes: max(summary.classCount, 1))
+            configuration.model.layers = try ModelDescription.entries(of: code)
+            try ModelDescription.checkInput(of: code, sampleShape: summary.sampleShape)
         }
         self.configuration = configuration
         // The model built to check the shapes is the model trained (built once: same seed, same
-        // weights), unless one was built in code (its description checked the same way).
+        // weights), unless one was built in code: then it is what its description builds, which
+        // must match it tensor for tensor (so that its checkpoints load).
         let assembled = try configuration.validate(against: summary, path: path, memoryLimit: overrides.memoryLimit).model
+        if let code { try ModelDescription.check(code, against: assembled) }
         model = code ?? assembled
         memoryEstimate = try TrainingRun.checkMemory(configuration, model: model, data: data, limit: overrides.memoryLimit, path: path)
         loss = try configuration.makeLoss(path: path)
@@ -157,7 +160,8 @@ public final class TrainingRun {
         if let movedAside { reporter.line("moved the earlier run's checkpoints to \(movedAside); training from the beginning") }
         if overrides.resume, let checkpoint = try resumableCheckpoint(reporter: reporter) {
             let notes = try ResumeCompatibility.check(
-                saved: checkpoint.manifest.configuration, current: configuration.jsonText(), checkpoint: checkpoint.path)
+                saved: checkpoint.manifest.configuration, current: configuration.jsonText(), checkpoint: checkpoint.path,
+                advice: overrides.advice)
             let manifest = try TrainingCheckpoint.restore(checkpoint, model: model, optimizer: optimizer)
             pipelineState = try TrainingCheckpoint.pipelineState(of: manifest, path: checkpoint.path)
             step = manifest.step
