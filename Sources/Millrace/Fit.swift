@@ -96,6 +96,7 @@ public struct Fit {
         overrides.runDirectory = runDirectory
         overrides.resume = start == .latest
         overrides.restart = start == .over
+        overrides.advice = .code
         self.init(configuration: configuration, overrides: overrides, path: "the Fit configuration", callbacks: callbacks, stop: stop)
     }
 
@@ -125,7 +126,7 @@ public struct Fit {
                 + (communicator.rankCount > 1 ? "; \(communicator.rankCount) ranks" : ""))
         let summary = try run.run(reporter: reporter, stop: stop, callbacks: callbacks)
         if summary.interrupted {
-            reporter.line(Fit.interruption(summary, stop: stop, store: run.store.directory))
+            reporter.line(Fit.interruption(summary, stop: stop, store: run.store.directory, resume: overrides.advice.resume))
         } else if let reason = summary.stopReason {
             // A callback's stop (early stopping) is a clean end.
             reporter.line("\(reason); last checkpoint \(summary.checkpoint ?? run.store.directory)")
@@ -166,13 +167,13 @@ public struct Fit {
 
     /// The line that says what a stop did: a checkpoint of the last step taken, or (stopped
     /// before this invocation's first step) nothing saved, and where a resume would go on.
-    static func interruption(_ summary: RunSummary, stop: StopRequest?, store: String) -> String {
+    static func interruption(_ summary: RunSummary, stop: StopRequest?, store: String, resume: String) -> String {
         let cause = stop?.reason.flatMap { $0 > 0 ? " by \(StopRequest.signalName($0))" : nil } ?? ""
         guard summary.stepsTaken > 0 else {
-            let earlier = summary.checkpoint.map { "; --resume continues from \($0)" } ?? "; the next run starts from the beginning"
+            let earlier = summary.checkpoint.map { "; \(resume) continues from \($0)" } ?? "; the next run starts from the beginning"
             return "stopped\(cause) before the first step; nothing to save\(earlier)"
         }
-        return "interrupted\(cause): checkpoint saved in \(summary.checkpoint ?? store); continue with --resume"
+        return "interrupted\(cause): checkpoint saved in \(summary.checkpoint ?? store); continue with \(resume)"
     }
 
     /// `final loss L`, the mean of the steps a stop cut short, or that no step was taken.

@@ -10,10 +10,13 @@ import Foundation
 enum ResumeCompatibility {
     /// Compares the configuration saved in a checkpoint (JSON text; nil for checkpoints that did
     /// not keep one, which are not checked) with the run's, and returns the notes to print.
-    static func check(saved: String?, current: String, checkpoint path: String) throws(CheckpointError) -> [String] {
+    static func check(saved: String?, current: String, checkpoint path: String, advice: RunAdvice = .commandLine) throws(CheckpointError)
+        -> [String]
+    {
         guard let saved, let before = object(saved), let now = object(current) else { return [] }
         let fix =
-            "resume with the checkpoint's model and optimizer, or start a new run: --restart moves these checkpoints aside, or give another --run-dir"
+            "resume with the checkpoint's model and optimizer, or start a new run: \(advice.restart) moves these checkpoints aside, "
+            + "or give another \(advice.runDirectory)"
         // A layer of another type differs first by its type (`model.layers[0].type is "conv2d" here,
         // "dense" in the checkpoint`), not by a setting the two types do not share.
         if let (key, was, is_) = firstDifference(before["model"], now["model"], path: "model") {

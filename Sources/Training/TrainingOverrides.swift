@@ -41,6 +41,8 @@ public struct TrainingOverrides: Sendable {
     /// The memory the run may use in bytes (nil: `MemoryAvailable.current()`).
     public var memoryLimit: Int?
 
+    /// How messages name what the user can change (`Fit`'s code form sets `.code`).
+    public var advice = RunAdvice.commandLine
     /// No overrides.
     public init() {}
 }

@@ -11,9 +11,9 @@ extension TrainingRun {
     /// cache lies inside the run directory by default). A run writes checkpoints, logs and a lock
     /// file into its folders: inside the data they would be read as data, or the data swept as
     /// an earlier run's files.
-    static func checkPlacement(runDirectory: String, checkpointDirectory: String, cacheDirectory: String, location: TrainingData.Location)
-        throws(DataError)
-    {
+    static func checkPlacement(
+        runDirectory: String, checkpointDirectory: String, cacheDirectory: String, location: TrainingData.Location, advice: RunAdvice
+    ) throws(DataError) {
         var training: String?
         if location.kind != .xor, let path = location.path, !DataKind.isURL(path) {
             training = location.kind == .packed && path.hasSuffix("/manifest.json") ? String(path.dropLast("/manifest.json".count)) : path
@@ -21,8 +21,8 @@ extension TrainingRun {
         let validation = location.validationPath.flatMap { DataKind.isURL($0) ? nil : $0 }
         let data = [training.map { ($0, "the training data") }, validation.map { ($0, "the validation data") }].compactMap { $0 }
         let folders = [
-            (runDirectory, "the run directory", "--run-dir", "runs/<name> under the current folder"),
-            (checkpointDirectory, "the checkpoint directory", "--checkpoint-dir", "<run dir>/checkpoints"),
+            (runDirectory, "the run directory", advice.runDirectory, "runs/<name> under the current folder"),
+            (checkpointDirectory, "the checkpoint directory", advice.checkpointDirectory, "<run dir>/checkpoints"),
         ]
         for (folder, role, flag, usual) in folders {
             for (path, dataRole) in data {
@@ -36,12 +36,12 @@ extension TrainingRun {
         if let validation {
             try PathOverlap.refuse(
                 cacheDirectory, as: "the staging cache directory", overlapping: validation, named: "the validation data",
-                fix: "give a --cache-dir apart from the data (the default is <run dir>/cache)")
+                fix: "give a \(advice.cacheDirectory) apart from the data (the default is <run dir>/cache)")
         }
         for (folder, role, flag, _) in folders {
             try PathOverlap.refuse(
                 folder, as: role, overlapping: cacheDirectory, named: "the staging cache directory", allowing: [.contains],
-                fix: "give a \(flag) outside the staging cache, or another --cache-dir (the default is <run dir>/cache)")
+                fix: "give a \(flag) outside the staging cache, or another \(advice.cacheDirectory) (the default is <run dir>/cache)")
         }
     }
 
@@ -64,10 +64,12 @@ extension TrainingRun {
         let earlier = try CheckpointStore(directory: checkpointDirectory, mode: .readOnly).stepFolders()
         guard let newest = earlier.first else { return locks }
         guard overrides.restart else {
+            let advice = overrides.advice
             throw CheckpointError(
                 .occupied, path: checkpointDirectory,
                 reason: "holds \(earlier.count) checkpoint(s) of an earlier run (newest \(newest)); a new run would mix with them",
-                fix: "continue it with --resume, train into another --run-dir (or pipeline name), or pass --restart to move them aside")
+                fix: "continue it with \(advice.resume), train into another \(advice.runDirectory)"
+                    + (advice == .commandLine ? " (or pipeline name)" : "") + ", or pass \(advice.restart) to move them aside")
         }
         return locks
     }
@@ -93,9 +95,9 @@ extension TrainingRun {
     /// checkpoints exist but every one is damaged, an error names the damage instead of
     /// silently starting over.
     func resumableCheckpoint(reporter: ProgressReporter) throws(CheckpointError) -> LoadedCheckpoint? {
-        let fix = "restore the folder from a backup, or start over with --restart (moves them aside)"
+        let fix = "restore the folder from a backup, or start over with \(overrides.advice.restart) (moves them aside)"
         if let checkpoint = try store.loadLatestUndamaged(fix: fix) { return checkpoint }
-        reporter.line("note: --resume found no checkpoint in \(store.directory) yet; starting from the beginning")
+        reporter.line("note: \(overrides.advice.resume) found no checkpoint in \(store.directory) yet; starting from the beginning")
         return nil
     }
 }

@@ -114,6 +114,9 @@ final class FitTests: XCTestCase {
         _ = try codeBuilt("run", epochs: 1).run()
         XCTAssertThrowsError(try codeBuilt("run", epochs: 1, start: .beginning).run()) { error in
             XCTAssertTrue("\(error)".contains("resume"), "\(error)")
+            // In Fit's words, not the command line's.
+            XCTAssertTrue("\(error)".contains("start: .latest") && "\(error)".contains("start: .over"), "\(error)")
+            XCTAssertFalse("\(error)".contains("--restart") || "\(error)".contains("--run-dir"), "\(error)")
         }
     }
 }
