@@ -58,11 +58,13 @@ extension RunConfiguration.LayerEntry {
         // Decoded like a file's `{"type": ...}`, so an unregistered name fails when the run
         // validates its configuration, naming the layer.
         let object = Data("{\"type\":\(String(reflecting: type))}".utf8)
-        if let entry = try? JSONDecoder().decode(Self.self, from: object) { return entry }
-        let missing = SpecificationError(
-            key: "type", reason: "no layer type '\(type)' is registered",
-            fix: "register it first: LayerRegistry.register(\"\(type)\", making: ...) or with its specification")
-        return Self(type: type, specification: ParameterlessLayerSpecification(type: type) { _ in throw missing })
+        do {
+            return try JSONDecoder().decode(Self.self, from: object)
+        } catch {
+            // The registry's own error (the name, the registered names), raised when the model is built.
+            let problem = SpecificationError(error)
+            return Self(type: type, specification: ParameterlessLayerSpecification(type: type) { _ in throw problem })
+        }
     }
 }
 
@@ -72,21 +74,23 @@ extension RunConfiguration.Dataset {
     public static func images(
         _ path: String, channels: ImageChannels? = nil, validationSplit: Double? = nil, validationPath: String? = nil
     ) -> Self {
-        Self {
-            $0.kind = .imageFolder
-            $0.path = path
-            $0.channels = channels
-            $0.validationSplit = validationSplit
-            $0.validationPath = validationPath
-        }
+        var dataset = located(.imageFolder, path, validationSplit: validationSplit, validationPath: validationPath)
+        dataset.channels = channels
+        return dataset
     }
 
     /// A CSV file whose `labelColumn` holds the labels (nil: the last column).
     public static func csv(_ path: String, labelColumn: String? = nil, validationSplit: Double? = nil, validationPath: String? = nil) -> Self {
+        var dataset = located(.csv, path, validationSplit: validationSplit, validationPath: validationPath)
+        dataset.labelColumn = labelColumn
+        return dataset
+    }
+
+    /// Data of `kind` at `path`, validated on a split of it or on `validationPath`.
+    private static func located(_ kind: DataKind, _ path: String, validationSplit: Double?, validationPath: String?) -> Self {
         Self {
-            $0.kind = .csv
+            $0.kind = kind
             $0.path = path
-            $0.labelColumn = labelColumn
             $0.validationSplit = validationSplit
             $0.validationPath = validationPath
         }
