@@ -28,10 +28,12 @@ final class TensorStorageTests: XCTestCase {
         let offsets = tensors.map { address($0) % 4096 }
         XCTAssertEqual(Set(offsets).count, 3, "page offsets \(offsets)")
         for (a, b) in zip(offsets, offsets.dropFirst()) {
-            // Consecutive large blocks are 25 cache lines apart (plus 25 per block another thread
-            // allocated in between): never the same offset.
-            XCTAssertNotEqual((b - a + 4096) % 4096, 0)
-            XCTAssertEqual((b - a + 4096) % 64, 0)
+            // Consecutive large blocks are 25 cache lines (1600 bytes) apart within the page, 50
+            // or 75 if another thread allocated one or two in between: at least 512 bytes either
+            // way round the page, beyond the reach of 4K aliasing. (Plain malloc puts blocks of
+            // this size 16 or 48 bytes apart.)
+            let distance = (b - a + 4096) % 4096
+            XCTAssertGreaterThanOrEqual(min(distance, 4096 - distance), 512, "page offsets \(offsets)")
         }
     }
 
