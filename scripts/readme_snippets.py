@@ -3,7 +3,7 @@
 Run by scripts/check-readme-snippets.sh, which then builds the Examples package, so that every
 Swift snippet in the README compiles against the current API. Plain python3, no packages.
 
-Conventions in README.md (the same text is at the top of scripts/check-readme-snippets.sh):
+Conventions in README.md:
 
 - Every ```swift block is compiled. Package.swift content, shell and other text use another fence
   (```sh, ```text, ```json, ...), or the block is excluded by an HTML comment directly above it
