@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(name: "MillraceCLI", dependencies: ["MillraceCommands"]),
         // What the README's "Your own `millrace`" shows: a package's own executable with one more
         // layer type; MillraceCLITests run it (OwnCommandTests).
-        .executableTarget(name: "OwnMillrace", dependencies: ["MillraceCommands"], path: "Examples/OwnMillrace"),
+        .executableTarget(name: "OwnMillrace", dependencies: ["MillraceCommands"], path: "Examples/OwnMillrace", exclude: ["own-digits.json"]),
         .target(name: "TestSupport", dependencies: ["Tensors", "Layers", "CPNG", "SystemIO", "DataPipeline"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CMatrixKernel", "SystemIO", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Tensors", "Layers", "TestSupport"]),
@@ -109,7 +109,7 @@ let package = Package(
         ),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "MillraceTests", dependencies: ["Millrace"]),
-        .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCommands", "Millrace", "TestSupport"]),
+        .testTarget(name: "MillraceCLITests", dependencies: ["MillraceCommands", "Millrace", "TestSupport", "OwnMillrace"]),
     ],
     swiftLanguageModes: [.v6]
 )

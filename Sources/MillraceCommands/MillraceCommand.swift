@@ -2,6 +2,8 @@ import ArgumentParser
 import Checkpoints
 import DataPipeline
 import Foundation
+import Layers
+import Millrace
 import SystemIO
 import Tensors
 import Training
@@ -29,14 +31,42 @@ public struct MillraceCommand: ParsableCommand {
     /// the fix), 2 an internal error, 128 + signal when a signal stopped training (after saving a
     /// checkpoint: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 138 SIGUSR1).
     public static func main() {
+        endProcess {
+            var command = try parseAsRoot()
+            try command.run()
+        }
+    }
+
+    /// Runs `fit` as `millrace train` runs a pipeline file, then ends the process: Ctrl-C,
+    /// SIGTERM, SIGHUP and SIGUSR1 save a checkpoint of the last step and stop (unless `fit.stop`
+    /// is set already), and the exit codes and error lines are the command's (0; 1 and one
+    /// `error:` line for a user error; 128 + the signal after a stop). For a program that trains
+    /// a model built in code and also offers the command:
+    ///
+    ///     if CommandLine.arguments.dropFirst().first == "fit" {
+    ///         MillraceCommand.main(fitting: Fit(model: [...], data: .images(...), runDirectory: "runs/own"))
+    ///     }
+    ///     MillraceCommand.main()
+    public static func main(fitting fit: Fit) -> Never {
+        endProcess {
+            var fit = fit
+            let stop = fit.stop ?? StopSignals.install(quiet: false)
+            fit.stop = stop
+            if try fit.run().summary.interrupted { throw ExitCode(StopSignals.exitStatus(of: stop, underLauncher: false)) }
+        }
+        terminate(0)
+    }
+
+    /// Runs `body` with the process set up as the command needs it, and ends the process with
+    /// the command's exit code and error line when `body` throws.
+    private static func endProcess(_ body: () throws -> Void) {
         // Before anything opens a file: a closed descriptor 2 reused by a checkpoint file would
         // receive log lines. Writes to a full disk or a gone reader fail instead of killing.
         StandardStreams.reopenClosedDescriptors()
         StandardStreams.ignoreWriteSignals()
         MemoryTuning.keepFreedMemory()
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            try body()
         } catch let error as DataError {
             fail(error.description, code: 1)
         } catch let error as RunConfigurationError {
@@ -46,6 +76,10 @@ public struct MillraceCommand: ParsableCommand {
         } catch let error as PipelineError {
             fail(error.description, code: 1)
         } catch let error as DivergenceError {
+            fail(error.description, code: 1)
+        } catch let error as ModelDescriptionError {
+            fail(error.description, code: 1)
+        } catch let error as LayerShapeError {
             fail(error.description, code: 1)
         } catch let error as CocoaError where error.isFileError {
             fail(fileProblem(error), code: 1)

@@ -13,6 +13,8 @@ public struct DivergenceError: Error, Equatable, CustomStringConvertible {
     public var loss: Float
     /// The learning rate of the step.
     public var learningRate: Float
+    /// Whose words the fix uses: the command's options or `Fit`'s parameters.
+    public var advice = RunAdvice.commandLine
 
     /// Creates the error.
     public init(step: Int, epoch: Int, batchInEpoch: Int, loss: Float, learningRate: Float) {
@@ -27,6 +29,6 @@ public struct DivergenceError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         "training diverged at step \(step) (epoch \(epoch + 1), batch \(batchInEpoch + 1)): the loss is \(loss.isNaN ? "NaN" : "\(loss)"); "
             + "nothing after the last checkpoint is saved. Lower the learning rate (it was \(learningRate)), "
-            + "check the data for NaN or infinite values, or continue from the last checkpoint with --resume --learning-rate <smaller>"
+            + "check the data for NaN or infinite values, or continue from the last checkpoint with \(advice.smallerLearningRate)"
     }
 }

@@ -81,7 +81,8 @@ public struct MemoryEstimate: Sendable, Equatable {
             detail: "parameters with gradients and optimizer state \(MemoryAvailable.describe(parameterBytes)), "
                 + "one batch's activations \(MemoryAvailable.describe(activationBytes)), "
                 + "prefetched batches \(MemoryAvailable.describe(batchBytes))",
-            fix: "use a smaller batch_size, prefetch or model, or raise the limit with --memory-limit if the memory is there")
+            fix: "use a smaller batch_size, prefetch or model, or raise the limit with --memory-limit "
+                + "(TrainingOverrides.memoryLimit in code) if the memory is there")
     }
 
     /// The elements of a shape, saturating at `Int.max`.

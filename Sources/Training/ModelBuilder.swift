@@ -54,7 +54,9 @@ public enum ModelBuilder {
                         what: "the model's parameters up to this layer (values and gradients)", neededBytes: parameterBytes, limitBytes: limit.bytes,
                         limitSource: limit.source, fix: "use fewer units or filters")
                     let key = entry.specification is DenseSpecification ? "units" : entry.specification is Conv2DSpecification ? "filters" : nil
-                    throw SpecificationError(key: key, reason: budget.statement, fix: budget.fix + ", or raise the limit with --memory-limit")
+                    throw SpecificationError(
+                        key: key, reason: budget.statement,
+                        fix: budget.fix + ", or raise the limit with --memory-limit (TrainingOverrides.memoryLimit in code)")
                 }
                 built.append(
                     try make(entry.specification, shape: &shape, classes: classes, isLastDense: index == lastDense, generator: &generator))

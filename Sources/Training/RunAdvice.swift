@@ -15,6 +15,10 @@ public enum RunAdvice: Sendable {
     public var runDirectory: String { self == .commandLine ? "--run-dir" : "runDirectory" }
     /// The checkpoint directory.
     public var checkpointDirectory: String { self == .commandLine ? "--checkpoint-dir" : "checkpoint directory" }
+    /// How to continue a diverged run with a smaller learning rate.
+    public var smallerLearningRate: String {
+        self == .commandLine ? "--resume --learning-rate <smaller>" : "start: .latest and a smaller learningRate in optimizer:"
+    }
     /// The staging cache directory.
     public var cacheDirectory: String { self == .commandLine ? "--cache-dir" : "overrides.cacheDirectory" }
 }

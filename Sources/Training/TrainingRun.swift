@@ -257,6 +257,9 @@ public final class TrainingRun {
                 : TrainingSummary(
                     steps: 0, totalSteps: step, samples: 0, epochLosses: [], epochsCompleted: pipeline.state.epoch, seconds: 0,
                     dataWaitFraction: 0, pipelineState: pipeline.state, interrupted: true)
+        } catch var divergence as DivergenceError {
+            divergence.advice = overrides.advice  // its fix in the caller's words
+            throw divergence
         }
         // Samples left out under skip_bad_fraction are never silent: each rank names those it met.
         for (kind, leftOut) in [("training", pipeline.quarantine.entries.map(\.reason)), ("validation", validation?.latest?.leftOut ?? [])]

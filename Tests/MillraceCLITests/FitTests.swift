@@ -119,4 +119,15 @@ final class FitTests: XCTestCase {
             XCTAssertFalse("\(error)".contains("--restart") || "\(error)".contains("--run-dir"), "\(error)")
         }
     }
+
+    func testADivergedFitIsAdvisedInFitsWords() throws {
+        var fit = codeBuilt("diverging", epochs: 1)
+        // A learning rate of 1e30 sends the weights past Float's range after the first update.
+        fit.configuration.optimizer = .sgd(learningRate: 1e30)
+        XCTAssertThrowsError(try fit.run()) { error in
+            XCTAssertEqual((error as? DivergenceError)?.step, 2, "\(error)")
+            XCTAssertTrue("\(error)".contains("start: .latest and a smaller learningRate"), "\(error)")
+            XCTAssertFalse("\(error)".contains("--resume") || "\(error)".contains("--learning-rate"), "\(error)")
+        }
+    }
 }

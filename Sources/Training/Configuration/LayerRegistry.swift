@@ -12,7 +12,7 @@ public enum LayerRegistry {
     /// Decodes one layer's specification from its JSON object (after the key check).
     typealias Decode = @Sendable (any Decoder) throws -> any LayerSpecification
 
-    static let table = NameRegistry<Decode>(builtIns())
+    static let table = NameRegistry<Decode>(builtIns(), registrar: "LayerRegistry")
 
     /// Makes `name` decode into `specification` (its settings are the allowed keys besides `type`).
     public static func register<Specification: LayerSpecification & KeyedSettings>(_ name: String, _ specification: Specification.Type) {

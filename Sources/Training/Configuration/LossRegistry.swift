@@ -52,11 +52,12 @@ public enum LossRegistry {
     /// Makes the loss function.
     public typealias Make = @Sendable () -> any LabelLossFunction
 
-    static let table = NameRegistry<Make>([
-        "cross-entropy": { CrossEntropyLabelLoss() },
-        "sum-of-squares": { SquaredErrorLabelLoss(averaged: false) },
-        "mse": { SquaredErrorLabelLoss(averaged: true) },
-    ])
+    static let table = NameRegistry<Make>(
+        [
+            "cross-entropy": { CrossEntropyLabelLoss() },
+            "sum-of-squares": { SquaredErrorLabelLoss(averaged: false) },
+            "mse": { SquaredErrorLabelLoss(averaged: true) },
+        ], registrar: "LossRegistry")
 
     /// Makes `name` a loss.
     public static func register(_ name: String, _ make: @escaping Make) {

@@ -85,7 +85,8 @@ public enum OptimizerRegistry {
     /// Decodes the optimizer's own settings (after the key check).
     typealias Decode = @Sendable (any Decoder) throws -> any OptimizerSpecification
 
-    static let table = NameRegistry<Decode>(["sgd": decoder(for: SGDSpecification.self), "adam": decoder(for: AdamSpecification.self)])
+    static let table = NameRegistry<Decode>(
+        ["sgd": decoder(for: SGDSpecification.self), "adam": decoder(for: AdamSpecification.self)], registrar: "OptimizerRegistry")
 
     /// Makes `name` decode into `specification` (its settings are the allowed keys besides the common ones).
     public static func register<Specification: OptimizerSpecification & KeyedSettings>(_ name: String, _ specification: Specification.Type) {

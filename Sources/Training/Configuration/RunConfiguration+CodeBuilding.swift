@@ -41,20 +41,22 @@ extension RunConfiguration.LayerEntry {
     /// `batchnorm` with the default momentum and epsilon.
     public static var batchNorm: Self { .layer("batchnorm", BatchNormSpecification()) }
     /// `relu`.
-    public static var relu: Self { parameterless("relu") }
+    public static var relu: Self { layer("relu") }
     /// `sigmoid`.
-    public static var sigmoid: Self { parameterless("sigmoid") }
+    public static var sigmoid: Self { layer("sigmoid") }
     /// `tanh`.
-    public static var tanh: Self { parameterless("tanh") }
+    public static var tanh: Self { layer("tanh") }
     /// `softmax`.
-    public static var softmax: Self { parameterless("softmax") }
+    public static var softmax: Self { layer("softmax") }
     /// `flatten`.
-    public static var flatten: Self { parameterless("flatten") }
+    public static var flatten: Self { layer("flatten") }
     /// `global-avgpool`.
-    public static var globalAveragePool: Self { parameterless("global-avgpool") }
+    public static var globalAveragePool: Self { layer("global-avgpool") }
 
-    /// A layer registered without settings, by name (`LayerRegistry.register(_:making:)`).
-    public static func parameterless(_ type: String) -> Self {
+    /// A layer type by name alone, as a file's `{"type": name}`: a built-in without settings, a
+    /// layer registered with `LayerRegistry.register(_:making:)` or `register(_:layer:making:)`,
+    /// or a registered specification whose settings all have defaults.
+    public static func layer(_ type: String) -> Self {
         // Decoded like a file's `{"type": ...}`, so an unregistered name fails when the run
         // validates its configuration, naming the layer.
         let object = Data("{\"type\":\(String(reflecting: type))}".utf8)

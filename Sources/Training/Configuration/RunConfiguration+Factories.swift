@@ -29,11 +29,12 @@ extension RunConfiguration {
 
     /// The registered loss named by `loss`.
     public func makeLoss(path: String = "pipeline") throws(RunConfigurationError) -> LabelLoss {
-        guard let made = LossRegistry.loss(named: loss) else {
-            throw RunConfigurationError(
-                path: path, key: "loss", reason: "unknown loss '\(loss)'", fix: "use one of: \(LossRegistry.names.joined(separator: ", "))")
+        do throws(SpecificationError) {
+            let make = try LossRegistry.table.entry(named: loss, key: "loss", what: "loss")
+            return LabelLoss(kind: loss, function: make())
+        } catch {
+            throw RunConfigurationError(path: path, error)
         }
-        return made
     }
 
     /// The optimizer the `optimizer` section describes.
