@@ -53,7 +53,8 @@ extension RunConfiguration {
             case .constant:
                 return nil
             case .step:
-                return try StepDecay(initial: optimizer.learningRate, factor: schedule.factor ?? 0.1, interval: max(1, schedule.every ?? batches * 10))
+                return try StepDecay(
+                    initial: optimizer.learningRate, factor: schedule.factor ?? 0.1, interval: max(1, schedule.every ?? batches * 10))
             case .cosine:
                 return try CosineDecay(initial: optimizer.learningRate, minimum: schedule.minimum ?? 0, totalSteps: max(1, batches * epochs))
             }
