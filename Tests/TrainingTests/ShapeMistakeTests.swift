@@ -103,7 +103,9 @@ final class ShapeMistakeTests: XCTestCase {
                 var g = generator()
                 return Sequential(Conv2D(inputChannels: 1, outputChannels: 2, kernelSize: 0, generator: &g), Flatten())
             }, sampleShape: [1, 5, 5], layer: ("0", "Conv2D", [1, 5, 5]),
-            fragments: ["layer 0 (Conv2D) of the model", "Conv2D(inputChannels:outputChannels:kernelSize:…): kernelSize is 0, not positive", "1 or more"]),
+            fragments: [
+                "layer 0 (Conv2D) of the model", "Conv2D(inputChannels:outputChannels:kernelSize:…): kernelSize is 0, not positive", "1 or more",
+            ]),
         Row(
             name: "a convolution with a negative padding",
             model: {
@@ -135,7 +137,9 @@ final class ShapeMistakeTests: XCTestCase {
                 var g = generator()
                 return Dense(inputSize: 4, outputSize: 3, weightInitializer: .values(Tensor(shape: [4, 3])), generator: &g)
             }, sampleShape: [4], layer: ("", "Dense", [4]),
-            fragments: ["the model (Dense)", "weightInitializer holds values of shape [4, 3], but the parameter is [3, 4]", "give values of shape [3, 4]"]),
+            fragments: [
+                "the model (Dense)", "weightInitializer holds values of shape [4, 3], but the parameter is [3, 4]", "give values of shape [3, 4]",
+            ]),
         Row(
             name: "batch normalisation of -3 features",
             model: { Sequential(BatchNorm(features: -3)) }, sampleShape: [3], layer: ("0", "BatchNorm", [3]),
