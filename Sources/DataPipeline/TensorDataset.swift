@@ -27,7 +27,8 @@ public struct TensorDataset: RandomAccessDataset {
         guard features.rank == 0 || features.shape[0] != labels.count else { return }
         let rows = features.rank == 0 ? "a rank-0 tensor (no sample axis)" : "\(features.shape[0]) rows (shape \(features.shape))"
         throw DataError(
-            .inconsistentShape, path: name, reason: "TensorDataset(features:labels:) has \(labels.count) labels but features of \(rows)",
+            .inconsistentShape, path: name,
+            reason: "TensorDataset(features:labels:) has \(labels.count) label\(labels.count == 1 ? "" : "s") but features of \(rows)",
             fix: "give one label per row of the features, whose first axis indexes samples")
     }
 
