@@ -54,6 +54,17 @@ final class LayerArgumentTests: XCTestCase {
         XCTAssertNil(BatchNorm(features: 4).argumentProblem)
     }
 
+    /// An input without a batch axis (what `TrainedModel.probabilities` might be given) is
+    /// refused, not trapped in `Flatten`.
+    func testCheckedOutputRefusesAnInputWithoutABatchAxis() {
+        XCTAssertThrowsError(try Sequential(Flatten(), ReLU()).checkedOutput(for: Tensor(2))) { error in
+            XCTAssertEqual(
+                "\(error)",
+                "the model (Sequential) cannot take input of sample shape []: the input is a single value of shape [], with no batch axis; give [batch, ...sample shape]"
+            )
+        }
+    }
+
     /// The shape check (`outputShape(forInputShape:)`) throws the recorded problem before any
     /// window arithmetic (a stride of 0 would divide by zero).
     func testTheShapeCheckReportsTheProblem() {
