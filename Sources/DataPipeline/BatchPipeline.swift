@@ -56,6 +56,7 @@ public final class BatchPipeline {
         let seed = state?.seed ?? configuration.seed
         switch source {
         case .randomAccess(let dataset):
+            try dataset.validate()
             let order: any Sampler =
                 sampler
                 ?? (configuration.shuffle ? ShuffledSampler(count: dataset.count, seed: seed) : SequentialSampler(count: dataset.count))

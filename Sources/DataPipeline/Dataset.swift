@@ -17,9 +17,15 @@ public protocol RandomAccessDataset: Sendable {
     /// count) and returns its label. `scratch` belongs to the calling thread. Throws
     /// `DataError` for bad input.
     func load(_ index: Int, into destination: UnsafeMutableBufferPointer<Float>, scratch: WorkerScratch) throws -> Int
+    /// Throws when the dataset as a whole cannot be read (a `TensorDataset` whose labels do not
+    /// match its feature rows); `BatchPipeline` calls it before reading. Default: nothing to check.
+    func validate() throws(DataError)
 }
 
 extension RandomAccessDataset {
+    /// Nothing to check.
+    public func validate() throws(DataError) {}
+
     /// Reads sample `index` as a `Sample` (one allocation; pipelines use `load` instead).
     public func sample(at index: Int) throws -> Sample {
         var features = Tensor(shape: sampleShape)

@@ -1,3 +1,5 @@
+import SystemIO
+
 /// The samples at a list of positions of another dataset (a training or validation split).
 public struct DatasetSubset<Base: RandomAccessDataset>: RandomAccessDataset {
     /// The underlying dataset.
@@ -19,6 +21,9 @@ public struct DatasetSubset<Base: RandomAccessDataset>: RandomAccessDataset {
     public var classNames: [String] { base.classNames }
     /// The base dataset's origin at `indices[index]`.
     public func origin(at index: Int) -> SampleOrigin { base.origin(at: indices[index]) }
+
+    /// The base dataset's check.
+    public func validate() throws(DataError) { try base.validate() }
 
     /// Loads the base's sample at `indices[index]`.
     public func load(_ index: Int, into destination: UnsafeMutableBufferPointer<Float>, scratch: WorkerScratch) throws -> Int {

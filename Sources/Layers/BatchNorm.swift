@@ -19,8 +19,17 @@ public final class BatchNorm: Layer {
     /// Added to the variance.
     public let epsilon: Float
 
-    /// Creates the layer for `features` channels.
+    /// The first unusable argument the layer was created with (a negative feature count), or
+    /// nil; the layer's `outputShape(forInputShape:)` throws it, so training, evaluation and
+    /// prediction refuse the layer with an error naming it instead of trapping.
+    public let argumentProblem: ArgumentError?
+
+    /// Creates the layer for `features` channels. An unusable argument does not trap: see
+    /// `argumentProblem`.
     public init(features: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        var arguments = LayerArguments(call: "BatchNorm(features:momentum:epsilon:)")
+        let features = arguments.size(features, "features")
+        argumentProblem = arguments.problem
         weight = Parameter(Tensor(shape: [features], repeating: 1))
         bias = Parameter(Tensor(shape: [features], repeating: 0))
         runningMean = Buffer(Tensor(shape: [features], repeating: 0))

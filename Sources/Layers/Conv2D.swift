@@ -36,19 +36,34 @@ public final class Conv2D: Layer {
     /// The number of output channels.
     public var outputChannels: Int { weight.value.shape[0] }
 
-    /// Creates a layer; initializers default to PyTorch's (uniform in ±1/sqrt(in·k·k)).
+    /// The first unusable argument the layer was created with (a kernel or stride below 1, a
+    /// negative padding or channel count, initial values of the wrong shape), or nil. Such a
+    /// layer holds zeros in place of the parameters, and its `outputShape(forInputShape:)` throws
+    /// this problem, so training, evaluation and prediction refuse it with an error naming the
+    /// layer instead of trapping.
+    public let argumentProblem: ArgumentError?
+
+    /// Creates a layer; initializers default to PyTorch's (uniform in ±1/sqrt(in·k·k)). An
+    /// unusable argument does not trap: see `argumentProblem`.
     public init(
         inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, useBias: Bool = true,
         weightInitializer: Initializer? = nil, biasInitializer: Initializer? = nil, generator: inout RandomGenerator
     ) {
-        precondition(kernelSize > 0 && stride > 0 && padding >= 0, "Conv2D: kernel and stride must be positive, padding not negative")
-        let standard = Initializer.pytorchDefault(fanIn: inputChannels * kernelSize * kernelSize)
+        var arguments = LayerArguments(call: "Conv2D(inputChannels:outputChannels:kernelSize:…)")
+        let inputs = arguments.size(inputChannels, "inputChannels")
+        let outputs = arguments.size(outputChannels, "outputChannels")
+        arguments.positive(kernelSize, "kernelSize")
+        arguments.positive(stride, "stride")
+        arguments.require(padding >= 0, "padding", "is \(padding), a negative padding", fix: "give padding 0 or more")
+        let kernel = max(0, kernelSize)
+        let standard = Initializer.pytorchDefault(fanIn: inputs * kernel * kernel)
         weight = Parameter(
-            (weightInitializer ?? standard).makeTensor(shape: [outputChannels, inputChannels, kernelSize, kernelSize], generator: &generator))
-        bias = useBias ? Parameter((biasInitializer ?? standard).makeTensor(shape: [outputChannels], generator: &generator)) : nil
+            arguments.tensor(weightInitializer ?? standard, "weightInitializer", shape: [outputs, inputs, kernel, kernel], generator: &generator))
+        bias = useBias ? Parameter(arguments.tensor(biasInitializer ?? standard, "biasInitializer", shape: [outputs], generator: &generator)) : nil
         self.kernelSize = kernelSize
         self.stride = stride
         self.padding = padding
+        argumentProblem = arguments.problem
     }
 
     /// Convolves `[batch, in, height, width]` to `[batch, out, outHeight, outWidth]`.
@@ -56,9 +71,12 @@ public final class Conv2D: Layer {
     /// Each image is unfolded and multiplied by the weight on its own (a product whose operands
     /// stay in the L2 cache); fixed chunks of images run in parallel, and per-chunk partial
     /// gradients are summed in chunk order, so results do not depend on the thread count.
+    ///
+    /// - Precondition: the layer's arguments were usable and `input` fits it (a programmer error,
+    ///   as with `Tensor`'s operations; `checkedOutput(for:)` and training check it first and throw).
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         precondition(
-            input.rank == 4 && input.shape[1] == inputChannels,
+            argumentProblem == nil && input.rank == 4 && input.shape[1] == inputChannels,
             "Conv2D(\(inputChannels) -> \(outputChannels)) expects [batch, \(inputChannels), height, width], got \(input.shape)")
         let geometry = WindowGeometry(
             channels: inputChannels, height: input.shape[2], width: input.shape[3],

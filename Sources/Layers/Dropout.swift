@@ -8,9 +8,13 @@ public final class Dropout: Layer {
     /// The probability of zeroing an element.
     public let probability: Float
 
-    /// Creates the layer.
-    public init(probability: Float) {
-        precondition(probability >= 0 && probability < 1, "Dropout probability must be in [0, 1)")
+    /// Creates the layer; a `probability` outside [0, 1) throws an error naming it.
+    public init(probability: Float) throws(ArgumentError) {
+        guard probability >= 0 && probability < 1 else {
+            throw ArgumentError(
+                call: "Dropout(probability:)", argument: "probability", reason: "is \(probability), outside [0, 1)",
+                fix: "give the probability of zeroing an element, such as 0.5")
+        }
         self.probability = probability
     }
 
@@ -20,7 +24,7 @@ public final class Dropout: Layer {
         let scale = 1 / (1 - probability)
         let rows = input.shape.first ?? 0
         let chunks = context.chunkRows == nil ? [] : context.chunks(ofBatch: rows)
-        precondition(
+        precondition(  // an internal invariant: the step sets one generator per chunk
             chunks.isEmpty || context.chunkGenerators.count == chunks.count,
             "Dropout: \(chunks.count) gradient chunks but \(context.chunkGenerators.count) chunk generators")
         let rowSize = rows > 0 ? input.count / rows : 0

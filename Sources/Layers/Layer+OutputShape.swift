@@ -1,6 +1,7 @@
 extension Dense {
     /// `[outputSize]` for `[inputSize]`.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        if let argumentProblem { throw LayerShapeError(argumentProblem) }
         guard shape == [inputSize] else {
             throw LayerShapeError(
                 reason: "a dense layer of \(inputSize) inputs cannot take samples of shape \(shape)",
@@ -13,6 +14,7 @@ extension Dense {
 extension Conv2D {
     /// `[outputChannels, (h + 2p - k) / s + 1, (w + 2p - k) / s + 1]` for `[inputChannels, h, w]`.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        if let argumentProblem { throw LayerShapeError(argumentProblem) }
         guard shape.count == 3, shape[0] == inputChannels else {
             throw LayerShapeError(
                 reason: "a convolution of \(inputChannels) input channels cannot take samples of shape \(shape)",
@@ -43,14 +45,16 @@ private func pooledShape(_ shape: [Int], kernel: Int, stride: Int, name: String)
 extension MaxPool2D {
     /// `[channels, (h - k) / s + 1, (w - k) / s + 1]`.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
-        try pooledShape(shape, kernel: kernelSize, stride: stride, name: "max pooling")
+        if let argumentProblem { throw LayerShapeError(argumentProblem) }
+        return try pooledShape(shape, kernel: kernelSize, stride: stride, name: "max pooling")
     }
 }
 
 extension AvgPool2D {
     /// `[channels, (h - k) / s + 1, (w - k) / s + 1]`.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
-        try pooledShape(shape, kernel: kernelSize, stride: stride, name: "average pooling")
+        if let argumentProblem { throw LayerShapeError(argumentProblem) }
+        return try pooledShape(shape, kernel: kernelSize, stride: stride, name: "average pooling")
     }
 }
 
@@ -75,6 +79,7 @@ extension Flatten {
 extension BatchNorm {
     /// The same shape, for `[features]` or `[features, height, width]`.
     public func outputShape(forInputShape shape: [Int]) throws(LayerShapeError) -> [Int] {
+        if let argumentProblem { throw LayerShapeError(argumentProblem) }
         guard shape.count == 1 || shape.count == 3, shape[0] == weight.value.count else {
             throw LayerShapeError(
                 reason: "batch normalisation of \(weight.value.count) features cannot take samples of shape \(shape)",

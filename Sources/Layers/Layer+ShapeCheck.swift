@@ -21,8 +21,14 @@ extension Layer {
     /// (nested `Sequential`s opened) checked with `checkInputShape(_:at:sampleShape:)` before it
     /// runs: a layer that cannot take its input throws a `LayerShapeError` naming it instead of
     /// trapping. A custom container is checked as one layer, through its own `outputShape`.
+    /// An `input` of rank 0 (no batch axis) is refused the same way.
     public func checkedOutput(for input: Tensor, context: ForwardContext = ForwardContext(isTraining: false)) throws(LayerShapeError) -> Tensor {
-        try checkedLayerOutput(of: self, for: input, path: "", sampleShape: Array(input.shape.dropFirst()), context: context)
+        guard input.rank >= 1 else {
+            var error = LayerShapeError(reason: "the input is a single value of shape [], with no batch axis", fix: "give [batch, ...sample shape]")
+            (error.layerPath, error.layerType, error.inputShape) = ("", "\(type(of: self))", [])
+            throw error
+        }
+        return try checkedLayerOutput(of: self, for: input, path: "", sampleShape: Array(input.shape.dropFirst()), context: context)
     }
 }
 

@@ -8,11 +8,20 @@ public final class MaxPool2D: Layer {
     /// The step between windows.
     public let stride: Int
 
-    /// Creates the layer; the stride defaults to the kernel size.
+    /// The first unusable argument the layer was created with (a kernel or stride below 1), or
+    /// nil; the layer's `outputShape(forInputShape:)` throws it, so training, evaluation and
+    /// prediction refuse the layer with an error naming it instead of trapping.
+    public let argumentProblem: ArgumentError?
+
+    /// Creates the layer; the stride defaults to the kernel size. An unusable argument does not
+    /// trap: see `argumentProblem`.
     public init(kernelSize: Int, stride: Int? = nil) {
-        precondition(kernelSize > 0 && (stride ?? 1) > 0, "MaxPool2D: kernel and stride must be positive")
+        var arguments = LayerArguments(call: "MaxPool2D(kernelSize:stride:)")
+        arguments.positive(kernelSize, "kernelSize")
+        if let stride { arguments.positive(stride, "stride") }
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
+        argumentProblem = arguments.problem
     }
 
     /// The maximum of each window.
@@ -94,11 +103,20 @@ public final class AvgPool2D: Layer {
     /// The step between windows.
     public let stride: Int
 
-    /// Creates the layer; the stride defaults to the kernel size.
+    /// The first unusable argument the layer was created with (a kernel or stride below 1), or
+    /// nil; the layer's `outputShape(forInputShape:)` throws it, so training, evaluation and
+    /// prediction refuse the layer with an error naming it instead of trapping.
+    public let argumentProblem: ArgumentError?
+
+    /// Creates the layer; the stride defaults to the kernel size. An unusable argument does not
+    /// trap: see `argumentProblem`.
     public init(kernelSize: Int, stride: Int? = nil) {
-        precondition(kernelSize > 0 && (stride ?? 1) > 0, "AvgPool2D: kernel and stride must be positive")
+        var arguments = LayerArguments(call: "AvgPool2D(kernelSize:stride:)")
+        arguments.positive(kernelSize, "kernelSize")
+        if let stride { arguments.positive(stride, "stride") }
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
+        argumentProblem = arguments.problem
     }
 
     /// The mean of each window.
@@ -184,6 +202,9 @@ struct PoolGeometry: Sendable {
     let outputShape: [Int]
 
     init(_ input: Tensor, kernel: Int, stride: Int, name: String) {
+        // Programmer errors, as with `Tensor`'s operations: training, evaluation and prediction
+        // check the layer's arguments and input (`outputShape(forInputShape:)`) first and throw.
+        precondition(kernel > 0 && stride > 0, "\(name): kernel \(kernel) and stride \(stride) must be positive (see argumentProblem)")
         precondition(input.rank == 4, "\(name) expects [batch, channels, height, width], got \(input.shape)")
         planes = input.shape[0] * input.shape[1]
         height = input.shape[2]

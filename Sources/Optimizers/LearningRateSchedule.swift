@@ -1,3 +1,5 @@
+import Tensors
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -28,9 +30,13 @@ public struct StepDecay: LearningRateSchedule {
     public let factor: Float
     /// The number of steps between decays.
     public let interval: Int
-    /// Creates the schedule.
-    public init(initial: Float, factor: Float, interval: Int) {
-        precondition(interval > 0, "StepDecay interval must be positive")
+    /// Creates the schedule; an `interval` below 1 throws an error naming it.
+    public init(initial: Float, factor: Float, interval: Int) throws(ArgumentError) {
+        guard interval > 0 else {
+            throw ArgumentError(
+                call: "StepDecay(initial:factor:interval:)", argument: "interval", reason: "is \(interval), not positive",
+                fix: "give the number of steps between decays, 1 or more")
+        }
         self.initial = initial
         self.factor = factor
         self.interval = interval
@@ -50,9 +56,13 @@ public struct CosineDecay: LearningRateSchedule {
     public let minimum: Float
     /// The length of the decay.
     public let totalSteps: Int
-    /// Creates the schedule.
-    public init(initial: Float, minimum: Float = 0, totalSteps: Int) {
-        precondition(totalSteps > 0, "CosineDecay totalSteps must be positive")
+    /// Creates the schedule; a `totalSteps` below 1 throws an error naming it.
+    public init(initial: Float, minimum: Float = 0, totalSteps: Int) throws(ArgumentError) {
+        guard totalSteps > 0 else {
+            throw ArgumentError(
+                call: "CosineDecay(initial:minimum:totalSteps:)", argument: "totalSteps", reason: "is \(totalSteps), not positive",
+                fix: "give the length of the decay in steps, 1 or more")
+        }
         self.initial = initial
         self.minimum = minimum
         self.totalSteps = totalSteps

@@ -25,9 +25,24 @@ public final class SGD: Optimizer {
     /// The momentum buffers (slot `momentum_buffer`).
     public var state = OptimizerState()
 
-    /// Creates the optimizer.
-    public init(learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
-        precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum needs momentum > 0 and no dampening")
+    /// Creates the optimizer, with heavy-ball momentum when `momentum` is above 0.
+    public init(learningRate: Float, momentum: Float = 0, dampening: Float = 0, weightDecay: Float = 0) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.dampening = dampening
+        self.nesterov = false
+        self.weightDecay = weightDecay
+    }
+
+    /// Creates the optimizer with Nesterov momentum when `nesterov` is true, which needs
+    /// `momentum` above 0 and no `dampening` (as PyTorch); otherwise throws an error naming them.
+    public init(learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool, weightDecay: Float = 0) throws(ArgumentError) {
+        guard !nesterov || (momentum > 0 && dampening == 0) else {
+            throw ArgumentError(
+                call: "SGD(learningRate:momentum:dampening:nesterov:weightDecay:)", argument: "nesterov",
+                reason: "is true with momentum \(momentum) and dampening \(dampening), but Nesterov momentum needs momentum above 0 and dampening 0",
+                fix: "give a momentum such as 0.9 and no dampening, or nesterov: false")
+        }
         self.learningRate = learningRate
         self.momentum = momentum
         self.dampening = dampening

@@ -69,7 +69,7 @@ public struct Evaluation: Codable, Sendable, Equatable {
                     reason: "label \(truth) is not one of the model's \(classes) classes (\(classNames.prefix(10).joined(separator: ", ")))",
                     fix: "evaluate on data with the training classes only")
             }
-            try ModelOutputCheck.check(output, labels: batch.labels, indices: batch.indices, model: model)
+            try ModelOutputCheck.check(output, labels: batch.labels, indices: batch.indices, model: model, loss: loss)
             let batchLoss = Double(loss.evaluate(output, target: batch.labels).value) * Double(batch.count)
             total += batchLoss
             batchLosses += [Double(batch.indexInEpoch * ranks + batch.sliceStart / size), batchLoss]

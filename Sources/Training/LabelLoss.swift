@@ -28,6 +28,11 @@ public struct LabelLoss: ClassificationLoss {
     public func predictions(_ output: Tensor) -> [Int] {
         function.predictions(output)
     }
+
+    /// The function's limit.
+    public func labelLimit(outputWidth width: Int) -> Int {
+        function.labelLimit(outputWidth: width)
+    }
 }
 
 /// A loss of a network's output rows against class labels.
@@ -41,9 +46,16 @@ public protocol LabelLossFunction: Sendable {
 
     /// Nil when output rows of `width` fit `classes` classes, else what width is needed.
     func outputWidthProblem(width: Int, classes: Int) -> String?
+
+    /// How many classes rows of `width` outputs can be scored against (default `max(width, 2)`:
+    /// a single output scores two classes).
+    func labelLimit(outputWidth width: Int) -> Int
 }
 
 extension LabelLossFunction {
+    /// `max(width, 2)`.
+    public func labelLimit(outputWidth width: Int) -> Int { max(width, 2) }
+
     /// The largest output, or the rounded single output.
     public func predictions(_ output: Tensor) -> [Int] {
         (output.shape.last ?? 1) == 1 ? output.withUnsafeBufferPointer { $0.map { $0 >= 0.5 ? 1 : 0 } } : output.argmax(alongAxis: -1)
@@ -53,4 +65,7 @@ extension LabelLossFunction {
 extension SoftmaxCrossEntropy: ClassificationLoss {
     /// The class with the largest output of each row.
     public func predictions(_ output: Tensor) -> [Int] { output.argmax(alongAxis: -1) }
+
+    /// `width`: one logit per class.
+    public func labelLimit(outputWidth width: Int) -> Int { width }
 }

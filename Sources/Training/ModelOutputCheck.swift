@@ -5,12 +5,14 @@ import Tensors
 
 /// Checks a model's output against the class labels it is about to be scored on, so that a
 /// model whose last layer does not fit the data's classes is an error naming that layer instead
-/// of a trap inside the loss: one row of values per sample, and every label below the row's
-/// width (below 2 for a single output, a binary classifier).
+/// of a trap inside the loss: one row of values per sample, and every label below the loss's
+/// `ClassificationLoss.labelLimit(outputWidth:)` (the row's width; 2 for a single output, a
+/// binary classifier, except under cross-entropy, which needs one output per class).
 enum ModelOutputCheck {
-    /// Throws a `DataError` unless `output` (`[batch, width]`) can be scored against `labels`
-    /// (of the samples with dataset indices `indices`).
-    static func check(_ output: Tensor, labels: [Int], indices: [Int], model: any Layer) throws(DataError) {
+    /// Throws a `DataError` unless `output` (`[batch, width]`) can be scored by `loss` against
+    /// `labels` (of the samples with dataset indices `indices`): every label below the loss's
+    /// `labelLimit(outputWidth:)`.
+    static func check(_ output: Tensor, labels: [Int], indices: [Int], model: any Layer, loss: any ClassificationLoss) throws(DataError) {
         guard output.rank == 2 else {
             throw DataError(
                 .inconsistentShape, path: "the model's output",
@@ -19,13 +21,14 @@ enum ModelOutputCheck {
                 fix: "end the model with a Flatten and a Dense layer of one output per class")
         }
         let width = output.shape[1]
-        guard let slot = labels.firstIndex(where: { $0 < 0 || $0 >= max(width, 2) }) else { return }
+        let limit = loss.labelLimit(outputWidth: width)
+        guard let slot = labels.firstIndex(where: { $0 < 0 || $0 >= limit }) else { return }
         let classes = (labels.max() ?? 0) + 1
         throw DataError(
             .unknownLabel, path: "sample \(slot < indices.count ? indices[slot] : slot)",
             reason: "label \(labels[slot]) is beyond the model's \(width) output\(width == 1 ? "" : "s") (\(lastLayer(of: model)) gives "
                 + "samples of shape [\(width)])",
-            fix: "give the last layer one output per class (at least \(classes))")
+            fix: "give the last layer one output per class (at least \(max(classes, 2)))")
     }
 
     /// `the model's last layer, <path> (<type>),` for an error.

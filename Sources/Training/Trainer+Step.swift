@@ -49,7 +49,7 @@ extension Trainer {
         // A unit whose samples were all left out (skipped bad samples) runs no layer: its gradient is 0.
         var (outputs, backward) = try runner.run(model, units: split.rows.map { $0.isEmpty ? nil : batch.features.rows($0) })
         if let output = outputs.first(where: { $0 != nil }) ?? nil {
-            try ModelOutputCheck.check(output, labels: batch.labels, indices: batch.indices, model: model)
+            try ModelOutputCheck.check(output, labels: batch.labels, indices: batch.indices, model: model, loss: loss)
         }
         let (figures, lossGradients) = chunkLosses(outputs, batch: batch, split: split, kept: kept)
         outputs = []

@@ -9,9 +9,17 @@ import Tensors
 public protocol ClassificationLoss: Loss where Target == [Int] {
     /// The predicted class of each row of `output`.
     func predictions(_ output: Tensor) -> [Int]
+
+    /// How many classes rows of `width` outputs can be scored against: labels must be below it.
+    /// Training and evaluation check every label first (a model that does not fit its data is an
+    /// error naming its last layer, not a trap inside the loss).
+    func labelLimit(outputWidth width: Int) -> Int
 }
 
 extension ClassificationLoss {
+    /// `max(width, 2)`: one output per class, or a single output for two classes.
+    public func labelLimit(outputWidth width: Int) -> Int { max(width, 2) }
+
     /// How many rows of `output` predict their label.
     public func correctCount(_ output: Tensor, labels: [Int]) -> Int {
         zip(predictions(output), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }

@@ -83,7 +83,7 @@ public final class TrainingRun {
         memoryEstimate = try TrainingRun.checkMemory(configuration, model: model, data: data, limit: overrides.memoryLimit, path: path)
         loss = try configuration.makeLoss(path: path)
         optimizer = try configuration.makeOptimizer(path: path)
-        schedule = configuration.makeSchedule(batchesPerEpoch: TrainingRun.batchesPerEpoch(configuration, count: data.training.count))
+        schedule = try configuration.makeSchedule(batchesPerEpoch: TrainingRun.batchesPerEpoch(configuration, count: data.training.count), path: path)
         movedAside = try TrainingRun.moveEarlierCheckpointsAside(
             checkpointDirectory: checkpointDirectory, overrides: overrides, isFirstRank: communicator.rank == 0)
         store = try CheckpointStore(directory: checkpointDirectory, retention: configuration.retentionPolicy(hasValidation: data.validation != nil))

@@ -53,8 +53,8 @@ final class GradientChunkTests: XCTestCase {
 
     /// Also the values: the weight gradient Σ_r dy[r][o]·x[r][i] and the bias gradient Σ_r dy[r][o]
     /// in float64, within 1e-5.
-    func testDenseKeepsToChunks() {
-        let dense = Dense(weight: .random([5, 7], seed: 1), bias: .random([5], seed: 2))
+    func testDenseKeepsToChunks() throws {
+        let dense = try Dense(weight: .random([5, 7], seed: 1), bias: .random([5], seed: 2))
         let (x, dy) = (Tensor.random([10, 7], seed: 3), Tensor.random([10, 5], seed: 4))
         let gradients = checkKeepsToChunks(dense, input: x, upstream: dy)
         for o in 0..<5 {
@@ -117,8 +117,8 @@ final class GradientChunkTests: XCTestCase {
     }
 
     /// Chunk k's mask comes from chunk k's generator: the same as that chunk alone with that generator.
-    func testDropoutDrawsEachChunkFromItsOwnGenerator() {
-        let dropout = Dropout(probability: 0.5)
+    func testDropoutDrawsEachChunkFromItsOwnGenerator() throws {
+        let dropout = try Dropout(probability: 0.5)
         let input = Tensor(shape: [10, 6], repeating: 1)
         let generators = (0..<3).map { RandomGenerator(seed: 11, stream: [UInt64($0)]) }
         let whole = dropout.forward(input, context: context(rows: 10, chunkSize: 4, generators: generators)).output

@@ -51,8 +51,8 @@ final class LayerBehaviourTests: XCTestCase {
         XCTAssertGreaterThan(layer.weight.value.scalars.map(abs).max()!, 0.09)
     }
 
-    func testGradientsAccumulateUntilZeroed() {
-        let layer = Dense(weight: Tensor([[1, 2]]), bias: Tensor([0]))
+    func testGradientsAccumulateUntilZeroed() throws {
+        let layer = try Dense(weight: Tensor([[1, 2]]), bias: Tensor([0]))
         let input = Tensor([[3, 4]])
         for _ in 0..<2 { _ = layer.forward(input, context: ForwardContext(isTraining: true)).pullback(Tensor([[1]])) }
         XCTAssertEqual(layer.weight.gradient.scalars, [6, 8])

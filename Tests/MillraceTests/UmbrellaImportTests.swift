@@ -6,7 +6,7 @@ final class UmbrellaImportTests: XCTestCase {
     /// A Dense forward pass and one SGD step, both computed by hand, and one type of each other module.
     func testOneImportReachesEveryModule() throws {
         // Tensors, Layers: [1, 2]·[0.5, -1]ᵀ + 0.25 = 0.5 - 2 + 0.25 = -1.25.
-        let dense = Dense(weight: Tensor([[0.5, -1]]), bias: Tensor([0.25]))
+        let dense = try Dense(weight: Tensor([[0.5, -1]]), bias: Tensor([0.25]))
         XCTAssertEqual(dense(Tensor([[1, 2]])).scalars, [-1.25])
         // Optimizers: w -= 0.5·g with g = [2, 4] and [1] (exact in binary): [-0.5, -3], [-0.25].
         dense.weight.gradient = Tensor([[2, 4]])

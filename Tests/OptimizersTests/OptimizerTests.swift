@@ -52,10 +52,10 @@ final class OptimizerTests: XCTestCase {
         assertClose(optimizer.state.slots["w"]!["momentum_buffer"]!.scalars, (0..<3).map { mu * g1[$0] + g2[$0] })
     }
 
-    func testNesterovClosedForm() {
+    func testNesterovClosedForm() throws {
         // p₁ = p₀ - lr·(g₁ + μ·g₁); buf₂ = μ·g₁ + g₂; p₂ = p₁ - lr·(g₂ + μ·buf₂).
         let (lr, mu) = (0.1, 0.9)
-        let (after1, after2) = twoSteps(SGD(learningRate: Float(lr), momentum: Float(mu), nesterov: true))
+        let (after1, after2) = twoSteps(try SGD(learningRate: Float(lr), momentum: Float(mu), nesterov: true))
         let p1 = (0..<3).map { p0[$0] - lr * (g1[$0] + mu * g1[$0]) }
         assertClose(after1, p1)
         assertClose(after2, (0..<3).map { p1[$0] - lr * (g2[$0] + mu * (mu * g1[$0] + g2[$0])) })
@@ -90,13 +90,13 @@ final class OptimizerTests: XCTestCase {
         assertClose(after1, (0..<3).map { p0[$0] - 0.1 * (g1[$0] + 0.5 * p0[$0]) })
     }
 
-    func testSchedules() {
-        let decay = StepDecay(initial: 0.1, factor: 0.5, interval: 10)
+    func testSchedules() throws {
+        let decay = try StepDecay(initial: 0.1, factor: 0.5, interval: 10)
         XCTAssertEqual(decay.learningRate(atStep: 0), 0.1)
         XCTAssertEqual(decay.learningRate(atStep: 9), 0.1)
         XCTAssertEqual(decay.learningRate(atStep: 10), 0.05)
         XCTAssertEqual(decay.learningRate(atStep: 25), 0.025)
-        let cosine = CosineDecay(initial: 1, minimum: 0.1, totalSteps: 100)
+        let cosine = try CosineDecay(initial: 1, minimum: 0.1, totalSteps: 100)
         XCTAssertEqual(cosine.learningRate(atStep: 0), 1)
         XCTAssertEqual(cosine.learningRate(atStep: 50), 0.55, accuracy: 1e-6)
         XCTAssertEqual(cosine.learningRate(atStep: 100), 0.1, accuracy: 1e-6)

@@ -11,16 +11,16 @@ extension ChunkedStepTests {
     /// of 3 and with one chunk of 10 (the whole batch) give the same loss, weights and
     /// running statistics up to rounding (1e-5).
     func testChunkedStepMatchesTheWholeBatchStep() throws {
-        func makeModel() -> Sequential {
+        func makeModel() throws -> Sequential {
             Sequential(
-                Dense(weight: .random([6, 4], seed: 21), bias: .random([6], seed: 22)),
+                try Dense(weight: .random([6, 4], seed: 21), bias: .random([6], seed: 22)),
                 Sequential(BatchNorm(features: 6), ReLU()),
-                Dense(weight: .random([3, 6], seed: 23), bias: .random([3], seed: 24)))
+                try Dense(weight: .random([3, 6], seed: 23), bias: .random([3], seed: 24)))
         }
         let batch = Batch(features: .random([10, 4], seed: 25, lower: -3, upper: 3), labels: [0, 1, 2, 0, 1, 2, 2, 1, 0, 0])
-        let chunked = Trainer(model: makeModel(), loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.5))
+        let chunked = Trainer(model: try makeModel(), loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.5))
         chunked.chunkSize = 3
-        let whole = Trainer(model: makeModel(), loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.5))
+        let whole = Trainer(model: try makeModel(), loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.5))
         whole.chunkSize = 10
         let chunkedResult = try chunked.step(batch)
         let wholeResult = try whole.step(batch)
@@ -32,7 +32,7 @@ extension ChunkedStepTests {
             // The step moved every parameter but the bias before the normalisation, whose gradient is 0
             // (a per-channel constant is subtracted away); rounding may leave it a few ulps off in either.
             if a.name != "0.bias" {
-                XCTAssertNotEqual(a.parameter.value.scalars, makeModel().namedParameters.first { $0.name == a.name }?.parameter.value.scalars)
+                XCTAssertNotEqual(a.parameter.value.scalars, try makeModel().namedParameters.first { $0.name == a.name }?.parameter.value.scalars)
             }
             for (x, y) in zip(a.parameter.value.scalars, b.parameter.value.scalars) { XCTAssertEqual(x, y, accuracy: 1e-5, a.name) }
         }

@@ -16,7 +16,7 @@ extension ChunkedStepTests {
             plain.names,
             ["0.weight", "0.bias", "1.0.0.weight", "1.0.0.bias", "1.0.1.weight", "1.0.1.bias", "2.weight", "2.bias"])
         XCTAssertEqual(plain.bufferNames, ["1.0.1.running_mean", "1.0.1.running_var"])
-        XCTAssertNotEqual(plain.parameters, ContainerRun.makeModel().namedParameters.map(\.parameter.value.scalars))
+        XCTAssertNotEqual(plain.parameters, try ContainerRun.makeModel().namedParameters.map(\.parameter.value.scalars))
         for ranks in [2, 4] {
             let parallel = try ContainerRun.train(ranks: ranks)
             XCTAssertEqual(parallel.losses, plain.losses, "\(ranks) ranks")
@@ -30,7 +30,7 @@ extension ChunkedStepTests {
     /// pullback (no step machinery), up to rounding, running statistics included.
     func testContainerWithBatchNormUsesTheGlobalBatchStatistics() throws {
         let parallel = try ContainerRun.train(ranks: 4)
-        let model = ContainerRun.makeModel()
+        let model = try ContainerRun.makeModel()
         var losses: [Float] = []
         for step in ContainerRun.steps {
             model.zeroGradients()
@@ -62,9 +62,9 @@ extension ChunkedStepTests {
     /// it and saying to conform to LayerContainer, instead of normalising with a chunk's statistics.
     func testBatchNormInsideAnOpaqueLayerIsRefused() throws {
         let model = Sequential(
-            Dense(weight: .random([5, 4], seed: 71), bias: .random([5], seed: 72)),
-            OpaqueResidual(Sequential(Dense(weight: .random([5, 5], seed: 73), bias: .random([5], seed: 74)), BatchNorm(features: 5), ReLU())),
-            Dense(weight: .random([3, 5], seed: 75), bias: .random([3], seed: 76)))
+            try Dense(weight: .random([5, 4], seed: 71), bias: .random([5], seed: 72)),
+            OpaqueResidual(Sequential(try Dense(weight: .random([5, 5], seed: 73), bias: .random([5], seed: 74)), BatchNorm(features: 5), ReLU())),
+            try Dense(weight: .random([3, 5], seed: 75), bias: .random([3], seed: 76)))
         let before = model.namedParameters.map(\.parameter.value.scalars)
         let trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.5))
         trainer.chunkSize = 3
@@ -77,7 +77,7 @@ extension ChunkedStepTests {
         }
         XCTAssertEqual(model.namedParameters.map(\.parameter.value.scalars), before)
         // The same block as a container trains.
-        let opened = ContainerRun.makeModel()
+        let opened = try ContainerRun.makeModel()
         XCTAssertNoThrow(
             try Trainer(model: opened, loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.5)).step(Batch(features: features, labels: labels))
         )
@@ -89,10 +89,10 @@ extension ChunkedStepTests {
     /// refused at the first step with the container's or layer's name.
     func testContainersThatBreakTheRulesAreRefused() throws {
         let (features, labels) = ContainerRun.globalBatch(step: 0)
-        func refusal(_ middle: any Layer) -> ModelStructureError? {
+        func refusal(_ middle: any Layer) throws -> ModelStructureError? {
             let model = Sequential(
-                Dense(weight: .random([5, 4], seed: 71), bias: .random([5], seed: 72)), middle,
-                Dense(weight: .random([3, 5], seed: 75), bias: .random([3], seed: 76)))
+                try Dense(weight: .random([5, 4], seed: 71), bias: .random([5], seed: 72)), middle,
+                try Dense(weight: .random([3, 5], seed: 75), bias: .random([3], seed: 76)))
             let trainer = Trainer(model: model, loss: SoftmaxCrossEntropy(), optimizer: SGD(learningRate: 0.5))
             do {
                 _ = try trainer.step(Batch(features: features, labels: labels))
@@ -101,12 +101,12 @@ extension ChunkedStepTests {
                 return error as? ModelStructureError
             }
         }
-        let shared = Dense(weight: .random([5, 5], seed: 73), bias: .random([5], seed: 74))
-        XCTAssertEqual(refusal(ScriptedContainer(listing: [], running: [shared])), .unlistedLayer(container: "ScriptedContainer", layer: "Dense"))
-        XCTAssertEqual(refusal(ScriptedContainer(listing: [shared], running: [shared, shared])), .layerRunTwice(layer: "Dense"))
+        let shared = try Dense(weight: .random([5, 5], seed: 73), bias: .random([5], seed: 74))
+        XCTAssertEqual(try refusal(ScriptedContainer(listing: [], running: [shared])), .unlistedLayer(container: "ScriptedContainer", layer: "Dense"))
+        XCTAssertEqual(try refusal(ScriptedContainer(listing: [shared], running: [shared, shared])), .layerRunTwice(layer: "Dense"))
         // A layer without parameters may run twice; the same Dense listed and run once trains.
         let relu = ReLU()
-        XCTAssertNil(refusal(ScriptedContainer(listing: [shared, relu], running: [relu, shared, relu])))
+        XCTAssertNil(try refusal(ScriptedContainer(listing: [shared, relu], running: [relu, shared, relu])))
         XCTAssertTrue("\(ModelStructureError.layerRunTwice(layer: "Dense"))".contains("give each place a layer of its own"))
     }
 }
@@ -127,11 +127,11 @@ private enum ContainerRun {
     }
 
     /// Dense(4→5), TestResidual(Dense(5→5), BatchNorm(5), ReLU), Dense(5→3).
-    static func makeModel() -> Sequential {
+    static func makeModel() throws -> Sequential {
         Sequential(
-            Dense(weight: .random([5, 4], seed: 71), bias: .random([5], seed: 72)),
-            TestResidual(Sequential(Dense(weight: .random([5, 5], seed: 73), bias: .random([5], seed: 74)), BatchNorm(features: 5), ReLU())),
-            Dense(weight: .random([3, 5], seed: 75), bias: .random([3], seed: 76)))
+            try Dense(weight: .random([5, 4], seed: 71), bias: .random([5], seed: 72)),
+            TestResidual(Sequential(try Dense(weight: .random([5, 5], seed: 73), bias: .random([5], seed: 74)), BatchNorm(features: 5), ReLU())),
+            try Dense(weight: .random([3, 5], seed: 75), bias: .random([3], seed: 76)))
     }
 
     /// Step `step`'s global batch: 12 samples, features offset so the batch statistics are far from 0 and 1.
@@ -142,7 +142,7 @@ private enum ContainerRun {
     /// Trains with SGD in chunks of 3 on `ranks` in-process ranks.
     static func train(ranks: Int) throws -> Outcome {
         let outcomes = try InProcessRanks.run(ranks) { communicator in
-            let model = makeModel()
+            let model = try makeModel()
             let optimizer = SGD(learningRate: learningRate)
             var losses: [Float] = []
             for step in steps {

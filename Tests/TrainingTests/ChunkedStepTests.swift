@@ -31,11 +31,11 @@ final class ChunkedStepTests: XCTestCase {
         }
     }
 
-    private func convolutionModel() -> Sequential {
+    private func convolutionModel() throws -> Sequential {
         var generator = RandomGenerator(seed: 12)
         return Sequential(
             Conv2D(inputChannels: 1, outputChannels: 3, kernelSize: 3, padding: 1, generator: &generator), ReLU(),
-            Dropout(probability: 0.25), MaxPool2D(kernelSize: 2), Flatten(), Dense(inputSize: 27, outputSize: 3, generator: &generator))
+            try Dropout(probability: 0.25), MaxPool2D(kernelSize: 2), Flatten(), Dense(inputSize: 27, outputSize: 3, generator: &generator))
     }
 
     private func train(_ model: any Layer) throws -> (losses: [Float], parameters: [[Float]]) {
@@ -47,11 +47,11 @@ final class ChunkedStepTests: XCTestCase {
     }
 
     func testWholeBatchStepMatchesTheChunkByChunkStepBitForBit() throws {
-        let whole = try train(convolutionModel())
-        let byChunk = try train(ChunkByChunk(convolutionModel()))
+        let whole = try train(try convolutionModel())
+        let byChunk = try train(ChunkByChunk(try convolutionModel()))
         XCTAssertEqual(whole.losses, byChunk.losses)
         XCTAssertEqual(whole.parameters, byChunk.parameters)
-        XCTAssertNotEqual(whole.parameters, convolutionModel().namedParameters.map(\.parameter.value.scalars), "the steps moved the weights")
+        XCTAssertNotEqual(whole.parameters, try convolutionModel().namedParameters.map(\.parameter.value.scalars), "the steps moved the weights")
     }
 
     /// With batch normalisation (layer by layer, statistics over the whole batch) and one layer

@@ -62,7 +62,7 @@ final class ModelDescriptionTests: XCTestCase {
     func testAnMLPRebuildsWithTheSameNamesShapesAndOutputs() throws {
         var g = RandomGenerator(seed: 11)
         let model = Sequential(
-            Flatten(), Dense(inputSize: 12, outputSize: 8, generator: &g), ReLU(), Dropout(probability: 0.25),
+            Flatten(), Dense(inputSize: 12, outputSize: 8, generator: &g), ReLU(), try Dropout(probability: 0.25),
             Dense(inputSize: 8, outputSize: 3, generator: &g), Softmax())
         try assertRebuilds(
             model, sampleShape: [3, 2, 2], classes: 3,
@@ -135,7 +135,7 @@ final class ModelDescriptionTests: XCTestCase {
         var g = RandomGenerator(seed: 16)
         let model = Sequential(
             Conv2D(inputChannels: 1, outputChannels: 2, kernelSize: 2, generator: &g), BatchNorm(features: 2, momentum: 0.3, epsilon: 0.01),
-            MaxPool2D(kernelSize: 2, stride: 1), Dropout(probability: 0.1), Flatten(), Dense(inputSize: 8, outputSize: 4, generator: &g),
+            MaxPool2D(kernelSize: 2, stride: 1), try Dropout(probability: 0.1), Flatten(), Dense(inputSize: 8, outputSize: 4, generator: &g),
             Shift(features: 4), Cube(), Dense(inputSize: 4, outputSize: 2, generator: &g))
         let configuration = try Self.configuration(layers: ModelDescription.entries(of: model))
         let decoded = try JSONDecoder().decode(RunConfiguration.self, from: JSONEncoder().encode(configuration))

@@ -89,6 +89,61 @@ final class ShapeMistakeTests: XCTestCase {
                 return Conv2D(inputChannels: 1, outputChannels: 3, kernelSize: 3, generator: &g)
             }, sampleShape: [1, 5, 5], layer: nil,
             fragments: ["the model (Conv2D) gives samples of shape [3, 3, 3]", "one value per class", "Flatten"]),
+        Row(
+            name: "one logit for two classes under cross-entropy",
+            model: {
+                var g = generator()
+                return Sequential(Dense(inputSize: 4, outputSize: 1, generator: &g))
+            }, sampleShape: [4], classes: 2, layer: nil,
+            fragments: ["label 1 is beyond the model's 1 output", "last layer, 0 (Dense)", "at least 2"]),
+        // Unusable constructor arguments: the initialisers do not trap, the shape check refuses.
+        Row(
+            name: "a convolution with a zero kernel",
+            model: {
+                var g = generator()
+                return Sequential(Conv2D(inputChannels: 1, outputChannels: 2, kernelSize: 0, generator: &g), Flatten())
+            }, sampleShape: [1, 5, 5], layer: ("0", "Conv2D", [1, 5, 5]),
+            fragments: [
+                "layer 0 (Conv2D) of the model", "Conv2D(inputChannels:outputChannels:kernelSize:…): kernelSize is 0, not positive", "1 or more",
+            ]),
+        Row(
+            name: "a convolution with a negative padding",
+            model: {
+                var g = generator()
+                return Sequential(Conv2D(inputChannels: 1, outputChannels: 2, kernelSize: 3, padding: -1, generator: &g), Flatten())
+            }, sampleShape: [1, 5, 5], layer: ("0", "Conv2D", [1, 5, 5]),
+            fragments: ["layer 0 (Conv2D)", "padding is -1, a negative padding"]),
+        Row(
+            name: "a pooling stride of 0",
+            model: {
+                var g = generator()
+                return Sequential(MaxPool2D(kernelSize: 2, stride: 0), Flatten(), Dense(inputSize: 16, outputSize: 3, generator: &g))
+            }, sampleShape: [1, 4, 4], layer: ("0", "MaxPool2D", [1, 4, 4]),
+            fragments: ["layer 0 (MaxPool2D)", "MaxPool2D(kernelSize:stride:): stride is 0, not positive"]),
+        Row(
+            name: "an average pooling window of -2",
+            model: { Sequential(AvgPool2D(kernelSize: -2), Flatten()) }, sampleShape: [1, 4, 4], layer: ("0", "AvgPool2D", [1, 4, 4]),
+            fragments: ["AvgPool2D(kernelSize:stride:): kernelSize is -2, not positive"]),
+        Row(
+            name: "a dense layer of a negative size",
+            model: {
+                var g = generator()
+                return Sequential(Flatten(), Dense(inputSize: -16, outputSize: 3, generator: &g))
+            }, sampleShape: [1, 4, 4], layer: ("1", "Dense", [16]),
+            fragments: ["layer 1 (Dense)", "[16]", "Dense(inputSize:outputSize:…): inputSize is -16, a negative size", "give inputSize 0 or more"]),
+        Row(
+            name: "initial weights of the wrong shape",
+            model: {
+                var g = generator()
+                return Dense(inputSize: 4, outputSize: 3, weightInitializer: .values(Tensor(shape: [4, 3])), generator: &g)
+            }, sampleShape: [4], layer: ("", "Dense", [4]),
+            fragments: [
+                "the model (Dense)", "weightInitializer holds values of shape [4, 3], but the parameter is [3, 4]", "give values of shape [3, 4]",
+            ]),
+        Row(
+            name: "batch normalisation of -3 features",
+            model: { Sequential(BatchNorm(features: -3)) }, sampleShape: [3], layer: ("0", "BatchNorm", [3]),
+            fragments: ["layer 0 (BatchNorm)", "BatchNorm(features:momentum:epsilon:): features is -3, a negative size"]),
     ]
 
     /// `count` samples of `shape`, labelled 0, 1, … `classes - 1` in turn.

@@ -56,7 +56,7 @@ final class TrainerModesTests: XCTestCase {
 
     func testFullBatchStepEqualsHandComputedGradientDescent() throws {
         // One step on y = w·x + b with MSE ½(y - t)² averaged: ∂/∂w = mean((y - t)·x).
-        let model = Dense(weight: Tensor([[2]]), bias: Tensor([1]))
+        let model = try Dense(weight: Tensor([[2]]), bias: Tensor([1]))
         // y = [3, 7]; t = [0, 1]; y - t = [3, 6]; ∂w = (3·1 + 6·3) / 2 = 10.5; ∂b = (3 + 6) / 2 = 4.5.
         try train(
             model, loss: LossRegistry.loss(named: "mse")!, optimizer: SGD(learningRate: 0.1), features: Tensor([[1], [3]]), labels: [0, 1],

@@ -35,8 +35,8 @@ final class XORSeedOracleTests: XCTestCase {
     func testLossCurveAndFinalWeightsMatchFloat64Reference() throws {
         let oracle = try JSONDecoder().decode(Oracle.self, from: Fixtures.data("xor-seed.json"))
         // Row-vector convention H = σ(X·m1 + b1): our Dense weight is m1ᵀ.
-        let hidden = Dense(weight: matrix(oracle.initial.m1).transposed(), bias: Tensor(oracle.initial.b1.map(Float.init)))
-        let output = Dense(weight: matrix(oracle.initial.m2).transposed(), bias: Tensor(oracle.initial.b2.map(Float.init)))
+        let hidden = try Dense(weight: matrix(oracle.initial.m1).transposed(), bias: Tensor(oracle.initial.b1.map(Float.init)))
+        let output = try Dense(weight: matrix(oracle.initial.m2).transposed(), bias: Tensor(oracle.initial.b2.map(Float.init)))
         let model = Sequential(hidden, Sigmoid(), output, Sigmoid())
         let inputs = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]])
         let targets = Tensor([[0], [1], [1], [0]])

@@ -35,7 +35,7 @@ public struct DenseSpecification: LayerSpecification, KeyedSettings {
         guard bias.count == units else {
             throw SpecificationError(key: "bias", reason: "has \(bias.count) values for \(units) units", fix: "give one value per unit")
         }
-        return Dense(weight: Tensor(weights).transposed(), bias: Tensor(bias))
+        return try Dense(weight: Tensor(weights).transposed(), bias: Tensor(bias))
     }
 }
 
@@ -126,7 +126,7 @@ public struct DropoutSpecification: LayerSpecification, KeyedSettings {
 
     /// The layer.
     public func makeLayer(in context: inout LayerBuildContext) throws -> any Layer {
-        Dropout(probability: probability ?? 0.5)
+        try Dropout(probability: probability ?? 0.5)
     }
 }
 

@@ -15,6 +15,9 @@ public struct CrossEntropyLabelLoss: LabelLossFunction {
     public func outputWidthProblem(width: Int, classes: Int) -> String? {
         width == max(classes, 2) ? nil : "cross-entropy needs one output per class (\(max(classes, 2)))"
     }
+
+    /// `width`: one logit per class.
+    public func labelLimit(outputWidth width: Int) -> Int { width }
 }
 
 /// A squared error against the label (one output) or its one-hot encoding (one output per class).

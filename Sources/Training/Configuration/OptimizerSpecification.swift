@@ -57,7 +57,7 @@ public struct SGDSpecification: OptimizerSpecification, KeyedSettings {
 
     /// The optimizer.
     public func makeOptimizer(learningRate: Float, weightDecay: Float) throws -> any Optimizer {
-        SGD(learningRate: learningRate, momentum: momentum ?? 0, nesterov: nesterov ?? false, weightDecay: weightDecay)
+        try SGD(learningRate: learningRate, momentum: momentum ?? 0, nesterov: nesterov ?? false, weightDecay: weightDecay)
     }
 }
 

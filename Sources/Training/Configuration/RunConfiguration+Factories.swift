@@ -47,15 +47,20 @@ extension RunConfiguration {
     }
 
     /// The learning-rate schedule (nil: constant) for epochs of `batchesPerEpoch` steps.
-    public func makeSchedule(batchesPerEpoch batches: Int) -> (any LearningRateSchedule)? {
+    public func makeSchedule(batchesPerEpoch batches: Int, path: String = "pipeline") throws(RunConfigurationError) -> (any LearningRateSchedule)? {
         guard let schedule else { return nil }
-        switch schedule.type {
-        case .constant:
-            return nil
-        case .step:
-            return StepDecay(initial: optimizer.learningRate, factor: schedule.factor ?? 0.1, interval: max(1, schedule.every ?? batches * 10))
-        case .cosine:
-            return CosineDecay(initial: optimizer.learningRate, minimum: schedule.minimum ?? 0, totalSteps: max(1, batches * epochs))
+        do {
+            switch schedule.type {
+            case .constant:
+                return nil
+            case .step:
+                return try StepDecay(
+                    initial: optimizer.learningRate, factor: schedule.factor ?? 0.1, interval: max(1, schedule.every ?? batches * 10))
+            case .cosine:
+                return try CosineDecay(initial: optimizer.learningRate, minimum: schedule.minimum ?? 0, totalSteps: max(1, batches * epochs))
+            }
+        } catch {
+            throw RunConfigurationError(path: path, key: "schedule", reason: "\(error.call): \(error.argument) \(error.reason)", fix: error.fix)
         }
     }
 
