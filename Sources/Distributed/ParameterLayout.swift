@@ -8,7 +8,7 @@ package struct ParameterLayout {
     /// as `Sequential`) opened; a layer that appears twice is listed once.
     package let layers: [any Layer]
     /// Each leaf's place in the model, numbered as its parameters are (`2`, `1.0`: a container's
-    /// sublayers by their index in `sublayers`; empty for a model that is one layer), for errors
+    /// sublayers by their `sublayerNames`; empty for a model that is one layer), for errors
     /// that name it.
     package let paths: [String]
     /// Each leaf's parameters, in visiting order.
@@ -39,8 +39,8 @@ package struct ParameterLayout {
                 guard inside == container.parameterCount else {
                     throw ModelStructureError.containerParameters(container: "\(type(of: container))", own: container.parameterCount - inside)
                 }
-                for (position, sublayer) in container.sublayers.enumerated() {
-                    try visit(sublayer, path: path.isEmpty ? "\(position)" : "\(path).\(position)")
+                for (name, sublayer) in zip(container.sublayerNames, container.sublayers) {
+                    try visit(sublayer, path: path.isEmpty ? name : "\(path).\(name)")
                 }
                 return
             }

@@ -28,12 +28,17 @@ public protocol UnitRunner: AnyObject {
 ///     }
 ///
 /// beside its `forward(_:context:)` for inference and plain use, which must compute the same
-/// function. Its parameters and buffers default to its sublayers' (named `<index>.<name>`).
+/// function. Its parameters and buffers default to its sublayers' (named `<index>.<name>`, or
+/// `<sublayer name>.<name>` with `sublayerNames`).
 /// Every rank must run the same sublayers in the same order in every step (never depending on
 /// the data), and the container holds no parameters of its own.
 public protocol LayerContainer: Layer {
     /// The layers it runs, in a fixed order (that of its parameters' names).
     var sublayers: [any Layer] { get }
+
+    /// The name of each sublayer in parameter and buffer names (`<name>.<parameter>`), as many as
+    /// `sublayers` (default: their indices, `0`, `1`, ...; a residual block's `body`, `shortcut`).
+    var sublayerNames: [String] { get }
 
     /// The training forward pass over all of a step's units at once: runs the sublayers through
     /// `runner` and combines their outputs per unit (element-wise work per row only, so each
@@ -43,17 +48,20 @@ public protocol LayerContainer: Layer {
 }
 
 extension LayerContainer {
-    /// Every sublayer's parameters, prefixed with its index in `sublayers`.
+    /// The indices of `sublayers`.
+    public var sublayerNames: [String] { sublayers.indices.map { "\($0)" } }
+
+    /// Every sublayer's parameters, prefixed with its name (`sublayerNames`).
     public func visitParameters(_ visitor: (String, Parameter) -> Void) {
-        for (index, layer) in sublayers.enumerated() {
-            layer.visitParameters { name, parameter in visitor("\(index).\(name)", parameter) }
+        for (prefix, layer) in zip(sublayerNames, sublayers) {
+            layer.visitParameters { name, parameter in visitor("\(prefix).\(name)", parameter) }
         }
     }
 
-    /// Every sublayer's buffers, prefixed with its index in `sublayers`.
+    /// Every sublayer's buffers, prefixed with its name (`sublayerNames`).
     public func visitBuffers(_ visitor: (String, Buffer) -> Void) {
-        for (index, layer) in sublayers.enumerated() {
-            layer.visitBuffers { name, buffer in visitor("\(index).\(name)", buffer) }
+        for (prefix, layer) in zip(sublayerNames, sublayers) {
+            layer.visitBuffers { name, buffer in visitor("\(prefix).\(name)", buffer) }
         }
     }
 

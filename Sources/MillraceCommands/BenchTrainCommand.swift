@@ -13,6 +13,7 @@ struct BenchTrainCommand: ParsableCommand {
     enum Model: String, ExpressibleByArgument, CaseIterable {
         case mlp, cnn
         case cnnBatchNorm = "cnn-batchnorm"
+        case resnet20
     }
 
     static let configuration = CommandConfiguration(
@@ -20,7 +21,8 @@ struct BenchTrainCommand: ParsableCommand {
         abstract: "Measure training steps (forward, loss, backward, SGD with momentum) on random data.",
         discussion: """
             mlp: 784-256-10 with ReLU; cnn: 32x32x3 -> conv3x3(32)+ReLU+maxpool2 -> conv3x3(64)+ReLU+maxpool2 \
-            -> dense(4096->128)+ReLU -> dense(128->10); cnn-batchnorm: cnn with a batchnorm after each conv.
+            -> dense(4096->128)+ReLU -> dense(128->10); cnn-batchnorm: cnn with a batchnorm after each conv; \
+            resnet20: He et al.'s CIFAR ResNet-20 (pipelines/cifar-resnet.json's model, 32x32x3 input).
 
             Softmax cross-entropy, SGD with momentum 0.9. The step is the training loop's own: gradient chunks of \
             --gradient-chunk samples (default as in training: 8, or batch/64) summed in the fixed tree order; \
@@ -30,7 +32,7 @@ struct BenchTrainCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "mlp, cnn or cnn-batchnorm.")
+    @Option(help: "mlp, cnn, cnn-batchnorm or resnet20.")
     var model: Model = .mlp
 
     @Option(help: "Samples per step.", transform: IntegerOption.whole)
@@ -58,8 +60,11 @@ struct BenchTrainCommand: ParsableCommand {
         }
     }
 
-    static func makeModel(_ kind: Model, generator: inout RandomGenerator) -> (Sequential, [Int]) {
+    static func makeModel(_ kind: Model, generator: inout RandomGenerator) throws -> (Sequential, [Int]) {
         switch kind {
+        case .resnet20:
+            let layers = RunConfiguration.LayerEntry.cifarResNet(depth: 20) ?? []
+            return (try ModelBuilder.build(layers, sampleShape: [3, 32, 32], classes: 10, seed: generator.next()), [3, 32, 32])
         case .mlp:
             return (
                 Sequential(
@@ -118,7 +123,7 @@ struct BenchTrainCommand: ParsableCommand {
     func run() throws {
         ComputeThreads.maximum = threads
         var generator = RandomGenerator(seed: 1)
-        let (network, sampleShape) = BenchTrainCommand.makeModel(model, generator: &generator)
+        let (network, sampleShape) = try BenchTrainCommand.makeModel(model, generator: &generator)
         // The step's memory (SGD with momentum: one slot; one fixed batch, nothing prefetched).
         let estimate = MemoryEstimate.training(model: network, sampleShape: sampleShape, batchSize: batchSize, optimizerSlots: 1, prefetch: 0)
         try BenchBudget.check(

@@ -17,7 +17,8 @@ import Layers
 /// with its momentum and epsilon); a layer of your own needs one
 /// `LayerRegistry.register(_:_:describing:)` call (or `register(_:layer:making:)` for a layer
 /// without settings). Initial values are not described (the checkpoint holds the weights), and
-/// dense and convolution layers made with `useBias: false` cannot be (entries always have one).
+/// dense layers made with `useBias: false` cannot be (their entries always have one; a `conv2d`
+/// entry takes `"bias": false`).
 ///
 /// A `Sequential` nested in the model is opened into the flat list when that leaves every
 /// parameter and buffer name as it was (a nested block without parameters, last or of one

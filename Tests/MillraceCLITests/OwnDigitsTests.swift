@@ -6,7 +6,7 @@ import XCTest
 @testable import OwnMillrace
 
 /// Issue 22's acceptance: the digits model built in code from two layers of the user's own (a
-/// layer norm and a residual block, Examples/OwnMillrace) with early stopping, trained through
+/// layer norm and a skip block (a residual block of its own), Examples/OwnMillrace) with early stopping, trained through
 /// the one call (`OwnMillrace fit`, `Fit` run by `MillraceCommand.main(fitting:)`), killed with
 /// SIGKILL, resumed, then evaluated and used for prediction through the user's own command; and
 /// the same model from the pipeline file own-digits.json trains to the same bytes.

@@ -25,6 +25,45 @@ extension ChunkedStepTests {
         }
     }
 
+    /// The built-in residual block, batch norms in body and shortcut: PyTorch's names, and the same
+    /// bits on 1, 2 and 4 ranks; equal, up to rounding, to plain gradient descent through its
+    /// whole-batch forward and pullback (so both branches' batch norms see the global batch).
+    func testBuiltInResidualWithBatchNormsInBothBranchesGivesTheSameBitsOnAnyNumberOfRanks() throws {
+        let plain = try ContainerRun.train(ranks: 1, builtIn: true)
+        XCTAssertEqual(
+            plain.names,
+            [
+                "0.weight", "0.bias", "1.body.0.weight", "1.body.0.bias", "1.body.1.weight", "1.body.1.bias", "1.shortcut.0.weight",
+                "1.shortcut.1.weight", "1.shortcut.1.bias", "2.weight", "2.bias",
+            ])
+        XCTAssertEqual(
+            plain.bufferNames, ["1.body.1.running_mean", "1.body.1.running_var", "1.shortcut.1.running_mean", "1.shortcut.1.running_var"])
+        for ranks in [2, 4] {
+            let parallel = try ContainerRun.train(ranks: ranks, builtIn: true)
+            XCTAssertEqual(parallel.losses, plain.losses, "\(ranks) ranks")
+            XCTAssertEqual(parallel.parameters, plain.parameters, "\(ranks) ranks")
+            XCTAssertEqual(parallel.buffers, plain.buffers, "\(ranks) ranks")
+        }
+        let model = try ContainerRun.makeModel(builtIn: true)
+        var losses: [Float] = []
+        for step in ContainerRun.steps {
+            model.zeroGradients()
+            let (features, labels) = ContainerRun.globalBatch(step: step)
+            let (output, pullback) = model.forward(features, context: ForwardContext(isTraining: true))
+            let (loss, gradient) = SoftmaxCrossEntropy().evaluate(output, target: labels)
+            _ = pullback(gradient)
+            for (_, parameter) in model.namedParameters { parameter.value = parameter.value - parameter.gradient * ContainerRun.learningRate }
+            losses.append(loss)
+        }
+        for (a, b) in zip(plain.losses, losses) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        for (name, (a, b)) in zip(plain.names, zip(plain.parameters, model.namedParameters.map(\.parameter.value.scalars))) {
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, name) }
+        }
+        for (a, b) in zip(plain.buffers, model.namedBuffers.map(\.buffer.value.scalars)) {
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+        }
+    }
+
     /// The batch norm inside the container uses the whole global batch's statistics: the chunked
     /// step on 4 ranks equals plain gradient descent through the layers' own whole-batch forward and
     /// pullback (no step machinery), up to rounding, running statistics included.
@@ -126,11 +165,18 @@ private enum ContainerRun {
         var buffers: [[Float]]
     }
 
-    /// Dense(4→5), TestResidual(Dense(5→5), BatchNorm(5), ReLU), Dense(5→3).
-    static func makeModel() throws -> Sequential {
-        Sequential(
-            try Dense(weight: .random([5, 4], seed: 71), bias: .random([5], seed: 72)),
-            TestResidual(Sequential(try Dense(weight: .random([5, 5], seed: 73), bias: .random([5], seed: 74)), BatchNorm(features: 5), ReLU())),
+    /// Dense(4→5), TestResidual(Dense(5→5), BatchNorm(5), ReLU), Dense(5→3); with `builtIn`, the
+    /// built-in `Residual` in its place, a batch norm in both branches and a tanh after the sum.
+    static func makeModel(builtIn: Bool = false) throws -> Sequential {
+        let body = Sequential(try Dense(weight: .random([5, 5], seed: 73), bias: .random([5], seed: 74)), BatchNorm(features: 5), ReLU())
+        let block: any Layer =
+            builtIn
+            ? Residual(
+                body: body, shortcut: Sequential(try Dense(weight: .random([5, 5], seed: 77), bias: nil), BatchNorm(features: 5)),
+                activation: Tanh())
+            : TestResidual(body)
+        return Sequential(
+            try Dense(weight: .random([5, 4], seed: 71), bias: .random([5], seed: 72)), block,
             try Dense(weight: .random([3, 5], seed: 75), bias: .random([3], seed: 76)))
     }
 
@@ -139,10 +185,10 @@ private enum ContainerRun {
         (Tensor.random([globalCount, 4], seed: UInt64(80 + step), lower: -1, upper: 3), (0..<globalCount).map { ($0 * 7 + step) % 3 })
     }
 
-    /// Trains with SGD in chunks of 3 on `ranks` in-process ranks.
-    static func train(ranks: Int) throws -> Outcome {
+    /// Trains with SGD in chunks of 3 on `ranks` in-process ranks (the built-in residual block with `builtIn`).
+    static func train(ranks: Int, builtIn: Bool = false) throws -> Outcome {
         let outcomes = try InProcessRanks.run(ranks) { communicator in
-            let model = try makeModel()
+            let model = try makeModel(builtIn: builtIn)
             let optimizer = SGD(learningRate: learningRate)
             var losses: [Float] = []
             for step in steps {

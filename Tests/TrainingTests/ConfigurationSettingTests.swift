@@ -158,7 +158,7 @@ final class ConfigurationSettingTests: XCTestCase {
         XCTAssertEqual(
             RunConfiguration.Pipeline.settingKeys,
             ["batch_size", "shuffle", "threads", "prefetch", "window_chunks", "augmentations", "skip_bad_fraction"])
-        XCTAssertEqual(Conv2DSpecification.settingKeys, ["filters", "kernel", "stride", "padding", "initializer"])
+        XCTAssertEqual(Conv2DSpecification.settingKeys, ["filters", "kernel", "stride", "padding", "initializer", "bias"])
         XCTAssertEqual(AdamSpecification.settingKeys, ["beta1", "beta2", "epsilon"])
     }
 }

@@ -50,10 +50,6 @@ final class ModelDescriptionErrorTests: XCTestCase {
             name: "a dense layer without a bias", model: { Sequential(Dense(inputSize: 2, outputSize: 2, useBias: false, generator: &$0)) },
             position: "0", type: "Dense", fragments: ["layer 0 (Dense): as a dense entry: it has no bias", "useBias: true"]),
         Row(
-            name: "a convolution without a bias",
-            model: { Sequential(Conv2D(inputChannels: 1, outputChannels: 2, kernelSize: 3, useBias: false, generator: &$0)) },
-            position: "0", type: "Conv2D", fragments: ["as a conv2d entry: it has no bias"]),
-        Row(
             name: "a batch norm whose epsilon a pipeline file refuses", model: { _ in Sequential(Flatten(), BatchNorm(features: 4, epsilon: 0)) },
             position: "1", type: "BatchNorm", fragments: ["layer 1 (BatchNorm): as a batchnorm entry: key 'epsilon': 0.0 is not allowed"]),
         Row(

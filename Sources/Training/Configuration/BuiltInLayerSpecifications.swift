@@ -51,6 +51,8 @@ public struct Conv2DSpecification: LayerSpecification, KeyedSettings {
     @Setting("padding", .atLeast(0)) public var padding: Int? = nil
     /// The weight initializer.
     @Setting("initializer") public var initializer: WeightInitializer? = nil
+    /// Whether it adds a bias per filter (default true; false before a batch norm, as ResNets do).
+    @Setting("bias") public var bias: Bool? = nil
 
     /// One filter (the placeholder).
     public init() {}
@@ -70,7 +72,7 @@ public struct Conv2DSpecification: LayerSpecification, KeyedSettings {
         try context.requireImageInput("conv2d")
         return Conv2D(
             inputChannels: context.inputShape[0], outputChannels: filters, kernelSize: kernel ?? 3, stride: stride ?? 1, padding: padding ?? 0,
-            weightInitializer: initializer?.initializer, generator: &context.generator)
+            useBias: bias ?? true, weightInitializer: initializer?.initializer, generator: &context.generator)
     }
 }
 

@@ -38,6 +38,7 @@ struct LayerDescriber: Sendable {
         }
         add("dense", dense)
         add("conv2d", convolution)
+        add("residual", residual)
         add("maxpool") { (layer: MaxPool2D) in
             var specification = MaxPoolSpecification()
             (specification.kernel, specification.stride) = (layer.kernelSize, layer.stride)
@@ -76,10 +77,26 @@ struct LayerDescriber: Sendable {
     /// `conv2d` with the layer's filters, kernel, stride and padding (its input channels follow
     /// from the layer before it).
     private static func convolution(_ layer: Conv2D) throws -> Conv2DSpecification {
-        guard layer.bias != nil else { throw missingBias("conv2d") }
         var specification = Conv2DSpecification()
         specification.filters = layer.outputChannels
         (specification.kernel, specification.stride, specification.padding) = (layer.kernelSize, layer.stride, layer.padding)
+        if layer.bias == nil { specification.bias = false }
+        return specification
+    }
+
+    /// `residual` with its branches' entries and its activation.
+    private static func residual(_ layer: Residual) throws -> ResidualSpecification {
+        var specification = ResidualSpecification()
+        specification.layers = try ModelDescription.entries(of: layer.body)
+        if !layer.shortcut.layers.isEmpty { specification.shortcut = try ModelDescription.entries(of: layer.shortcut) }
+        if let activation = layer.activation {
+            guard let choice = ResidualActivation(activation) else {
+                throw SpecificationError(
+                    key: "activation", reason: "its activation is a \(Swift.type(of: activation)), not one of \(ResidualActivation.allowedWords)",
+                    fix: "use one of those, or put the activation after the block")
+            }
+            specification.activation = choice
+        }
         return specification
     }
 

@@ -71,6 +71,7 @@ public enum LayerRegistry {
             "avgpool": decoder(for: AvgPoolSpecification.self),
             "dropout": decoder(for: DropoutSpecification.self),
             "batchnorm": decoder(for: BatchNormSpecification.self),
+            "residual": decoder(for: ResidualSpecification.self),
         ]
         for (name, _, make) in parameterlessBuiltIns() { entries[name] = parameterless(name, make) }
         return entries

@@ -11,8 +11,9 @@ extension RunConfiguration.LayerEntry {
         .layer("dense", DenseSpecification { $0.units = units })
     }
 
-    /// `conv2d`: `filters` output channels, a `kernel` x `kernel` window, `stride` and zero `padding`.
-    public static func conv2d(filters: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 0) -> Self {
+    /// `conv2d`: `filters` output channels, a `kernel` x `kernel` window, `stride`, zero `padding`,
+    /// and a bias per filter unless `bias` is false.
+    public static func conv2d(filters: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 0, bias: Bool = true) -> Self {
         .layer(
             "conv2d",
             Conv2DSpecification {
@@ -20,6 +21,20 @@ extension RunConfiguration.LayerEntry {
                 $0.kernel = kernel
                 $0.stride = stride
                 $0.padding = padding
+                $0.bias = bias ? nil : false
+            })
+    }
+
+    /// `residual`: `activation(body(x) + shortcut(x))`, the shortcut the identity when empty.
+    public static func residual(
+        _ layers: [Self], shortcut: [Self] = [], activation: ResidualActivation? = nil
+    ) -> Self {
+        .layer(
+            "residual",
+            ResidualSpecification {
+                $0.layers = layers
+                $0.shortcut = shortcut.isEmpty ? nil : shortcut
+                $0.activation = activation
             })
     }
 

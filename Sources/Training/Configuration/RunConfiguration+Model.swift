@@ -10,11 +10,7 @@ extension RunConfiguration {
         /// At least one layer, each with values in range.
         public func validate() throws(SpecificationError) {
             guard !layers.isEmpty else { throw SpecificationError(key: "layers", reason: "no layers", fix: "list at least one layer") }
-            for (index, layer) in layers.enumerated() {
-                try SpecificationError.within("layers[\(index)]") { () throws(SpecificationError) in
-                    do { try layer.specification.validate() } catch { throw SpecificationError(error) }
-                }
-            }
+            try layers.validate(key: "layers")
         }
     }
 
@@ -61,6 +57,18 @@ extension SpecificationError {
             self = error.error
         } else {
             self.init(key: nil, reason: "\(error)", fix: "see pipelines/README.md")
+        }
+    }
+}
+
+extension Array where Element == RunConfiguration.LayerEntry {
+    /// Validates each entry's specification; an error names the entry as `<key>[index]` (a
+    /// container's specification validates its inner layers with this: `layers`, `shortcut`).
+    public func validate(key: String) throws(SpecificationError) {
+        for (index, layer) in enumerated() {
+            try SpecificationError.within("\(key)[\(index)]") { () throws(SpecificationError) in
+                do { try layer.specification.validate() } catch { throw SpecificationError(error) }
+            }
         }
     }
 }

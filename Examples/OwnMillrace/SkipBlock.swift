@@ -1,8 +1,9 @@
 import Millrace
 
-/// A residual block, `y = x + body(x)`, as a layer container: training opens it, so a batch norm
+/// A skip connection, `y = x + body(x)`, as a layer container of your own (the built-in `residual`
+/// does this and more: a shortcut branch, an activation): training opens it, so a batch norm
 /// in its body normalises over the whole batch on any number of ranks.
-final class Residual: LayerContainer {
+final class SkipBlock: LayerContainer {
     let body: Sequential
     var sublayers: [any Layer] { [body] }
 
@@ -25,11 +26,11 @@ final class Residual: LayerContainer {
     }
 }
 
-/// `{"type": "residual", "layers": [...]}`: the body's layers, as `model.layers` lists them.
-struct ResidualSpecification: LayerSpecification, KeyedSettings {
+/// `{"type": "skip-block", "layers": [...]}`: the body's layers, as `model.layers` lists them.
+struct SkipBlockSpecification: LayerSpecification, KeyedSettings {
     @Setting("layers") var layers: [RunConfiguration.LayerEntry] = []
 
     func makeLayer(in context: inout LayerBuildContext) throws -> any Layer {
-        Residual(try context.build(layers).layers)
+        SkipBlock(try context.build(layers).layers)
     }
 }
