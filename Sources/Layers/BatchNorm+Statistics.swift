@@ -102,6 +102,7 @@ extension BatchNorm {
             let unbiased = count > 1 ? squaredDeviations[c] / Double(count - 1) : variance
             runningVariance.value[flat: c] = (1 - momentum) * runningVariance.value[flat: c] + momentum * Float(unbiased)
         }
+        batchesTracked.value[flat: 0] += 1
         return (means, inverse)
     }
 

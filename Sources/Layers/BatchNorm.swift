@@ -4,7 +4,8 @@ import Tensors
 /// PyTorch's `BatchNorm1d`/`BatchNorm2d`: in training, normalises with the batch's mean and
 /// (biased) variance and updates the running statistics with `momentum` (using the unbiased
 /// variance); in inference, normalises with the running statistics. Parameters `weight` (γ, 1)
-/// and `bias` (β, 0); buffers `running_mean` and `running_var`, saved in checkpoints.
+/// and `bias` (β, 0); buffers `running_mean`, `running_var` and `num_batches_tracked`, saved in
+/// checkpoints under PyTorch's names (so a `state_dict` loads them with `strict=True`).
 public final class BatchNorm: Layer {
     /// γ, per channel.
     public let weight: Parameter
@@ -14,6 +15,9 @@ public final class BatchNorm: Layer {
     public let runningMean: Buffer
     /// The running variance, per channel.
     public let runningVariance: Buffer
+    /// How many training batches updated the running statistics (a scalar, PyTorch's
+    /// `num_batches_tracked`; exact up to 2^24 batches, kept as a float like every tensor here).
+    public let batchesTracked: Buffer
     /// The weight of a new batch's statistics in the running ones.
     public let momentum: Float
     /// Added to the variance.
@@ -34,6 +38,7 @@ public final class BatchNorm: Layer {
         bias = Parameter(Tensor(shape: [features], repeating: 0))
         runningMean = Buffer(Tensor(shape: [features], repeating: 0))
         runningVariance = Buffer(Tensor(shape: [features], repeating: 1))
+        batchesTracked = Buffer(Tensor(0))
         self.momentum = momentum
         self.epsilon = epsilon
     }
@@ -76,9 +81,10 @@ public final class BatchNorm: Layer {
         visitor("bias", bias)
     }
 
-    /// Lists `running_mean` and `running_var` (PyTorch's names).
+    /// Lists `running_mean`, `running_var` and `num_batches_tracked` (PyTorch's names).
     public func visitBuffers(_ visitor: (String, Buffer) -> Void) {
         visitor("running_mean", runningMean)
         visitor("running_var", runningVariance)
+        visitor("num_batches_tracked", batchesTracked)
     }
 }

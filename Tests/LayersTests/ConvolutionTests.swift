@@ -156,7 +156,8 @@ final class ConvolutionTests: XCTestCase {
         // Running statistics: 0.9 · 0 + 0.1 · mean, and 0.9 · 1 + 0.1 · unbiased variance (2 and 0).
         XCTAssertEqual(layer.runningMean.value.scalars, [0.2, 0.2])
         XCTAssertEqual(layer.runningVariance.value.scalars, [1.1, 0.9])
-        XCTAssertEqual(layer.namedBuffers.map(\.name), ["running_mean", "running_var"])
+        XCTAssertEqual(layer.namedBuffers.map(\.name), ["running_mean", "running_var", "num_batches_tracked"])
+        XCTAssertEqual(layer.batchesTracked.value, Tensor(1), "one training batch")
         // Inference uses the running statistics: (1 - 0.2) / sqrt(1.1 + 1e-5).
         XCTAssertEqual(layer(input)[0, 0], 0.8 / (1.1 + 1e-5).squareRoot(), accuracy: 1e-6)
         for shape in [[4, 3], [2, 3, 3, 3], [1, 2, 4, 4]] {

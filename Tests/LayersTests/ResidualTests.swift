@@ -53,7 +53,11 @@ final class ResidualTests: XCTestCase {
             block.namedParameters.map(\.name),
             ["body.0.weight", "body.1.weight", "body.1.bias", "shortcut.0.weight", "shortcut.1.weight", "shortcut.1.bias"])
         XCTAssertEqual(
-            block.namedBuffers.map(\.name), ["body.1.running_mean", "body.1.running_var", "shortcut.1.running_mean", "shortcut.1.running_var"])
+            block.namedBuffers.map(\.name),
+            [
+                "body.1.running_mean", "body.1.running_var", "body.1.num_batches_tracked", "shortcut.1.running_mean", "shortcut.1.running_var",
+                "shortcut.1.num_batches_tracked",
+            ])
         XCTAssertEqual(Sequential(block).namedParameters.first?.name, "0.body.0.weight")
     }
 

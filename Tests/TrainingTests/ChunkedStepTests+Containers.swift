@@ -15,7 +15,8 @@ extension ChunkedStepTests {
         XCTAssertEqual(
             plain.names,
             ["0.weight", "0.bias", "1.0.0.weight", "1.0.0.bias", "1.0.1.weight", "1.0.1.bias", "2.weight", "2.bias"])
-        XCTAssertEqual(plain.bufferNames, ["1.0.1.running_mean", "1.0.1.running_var"])
+        XCTAssertEqual(plain.bufferNames, ["1.0.1.running_mean", "1.0.1.running_var", "1.0.1.num_batches_tracked"])
+        XCTAssertEqual(plain.buffers.last, [2], "two steps: two batches tracked")
         XCTAssertNotEqual(plain.parameters, try ContainerRun.makeModel().namedParameters.map(\.parameter.value.scalars))
         for ranks in [2, 4] {
             let parallel = try ContainerRun.train(ranks: ranks)
@@ -37,7 +38,11 @@ extension ChunkedStepTests {
                 "1.shortcut.1.weight", "1.shortcut.1.bias", "2.weight", "2.bias",
             ])
         XCTAssertEqual(
-            plain.bufferNames, ["1.body.1.running_mean", "1.body.1.running_var", "1.shortcut.1.running_mean", "1.shortcut.1.running_var"])
+            plain.bufferNames,
+            [
+                "1.body.1.running_mean", "1.body.1.running_var", "1.body.1.num_batches_tracked", "1.shortcut.1.running_mean",
+                "1.shortcut.1.running_var", "1.shortcut.1.num_batches_tracked",
+            ])
         for ranks in [2, 4] {
             let parallel = try ContainerRun.train(ranks: ranks, builtIn: true)
             XCTAssertEqual(parallel.losses, plain.losses, "\(ranks) ranks")
@@ -89,7 +94,7 @@ extension ChunkedStepTests {
             for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, name) }
         }
         let buffers = model.namedBuffers.map(\.buffer.value.scalars)
-        XCTAssertEqual(parallel.buffers.map(\.count), [5, 5])
+        XCTAssertEqual(parallel.buffers.map(\.count), [5, 5, 1])
         for (a, b) in zip(parallel.buffers, buffers) {
             for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5) }
         }

@@ -91,7 +91,7 @@ final class ModelDescriptionTests: XCTestCase {
             ],
             tensors: [
                 ("0.weight", [4, 2, 3, 3]), ("0.bias", [4]), ("1.weight", [4]), ("1.bias", [4]), ("5.weight", [5, 36]), ("5.bias", [5]),
-                ("1.running_mean", [4]), ("1.running_var", [4]),
+                ("1.running_mean", [4]), ("1.running_var", [4]), ("1.num_batches_tracked", []),
             ],
             input: .random([3, 2, 6, 6], seed: 6))
     }
