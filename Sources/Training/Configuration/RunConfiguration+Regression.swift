@@ -44,7 +44,9 @@ extension RunConfiguration {
         if !regressionLoss && dataset.isRegression {
             throw SpecificationError(
                 key: "loss",
-                reason: "\(loss) is a loss for class labels, but the \(dataset.kind.rawValue) dataset has regression targets (dataset.target_columns)",
+                reason:
+                    "\(loss) is a loss for class labels, but the \(dataset.kind.rawValue) dataset has regression targets "
+                    + "(dataset.target_columns)",
                 fix: "use mean-squared-error, mean-absolute-error or huber")
         }
     }
