@@ -21,14 +21,28 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let trained = try TrainedModel.load(checkpoint)
-        let evaluation = try Evaluation.run(
-            model: trained.model, source: try trained.evaluationData(data),
-            loss: try trained.configuration.makeLoss(path: trained.checkpoint.path), classNames: trained.classNames, threads: 2)
+        let evaluation =
+            if let regression = trained.regression {
+                try Evaluation.run(
+                    model: trained.model, source: try trained.evaluationData(data), loss: try trained.regressionLoss(), regression: regression,
+                    threads: 2)
+            } else {
+                try Evaluation.run(
+                    model: trained.model, source: try trained.evaluationData(data),
+                    loss: try trained.configuration.makeLoss(path: trained.checkpoint.path), classNames: trained.classNames, threads: 2)
+            }
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.sortedKeys]
             try ResultOutput.print(String(decoding: try encoder.encode(evaluation), as: UTF8.self))
+            return
+        }
+        if let figures = evaluation.regression {
+            try ResultOutput.print(
+                String(
+                    format: "%d samples: rmse %.6g, mae %.6g, r2 %.4f, loss %.4f (checkpoint %@)", evaluation.count, figures.rmse, figures.mae,
+                    figures.r2, evaluation.loss, trained.checkpoint.path))
             return
         }
         try ResultOutput.print(

@@ -35,6 +35,10 @@ struct PredictCommand: ParsableCommand {
         var results: [[String: Any]] = []
         for file in files {
             let (features, origins) = try trained.predictionInputs(file)
+            if trained.regression != nil {
+                results += try predictValues(trained, features: features, origins: origins)
+                continue
+            }
             let probabilities = try trained.probabilities(features)
             let width = probabilities.shape.last ?? 1
             let all = probabilities.scalars
@@ -59,5 +63,22 @@ struct PredictCommand: ParsableCommand {
         if json {
             try JSONOutput.print(["results": results])
         }
+    }
+
+    /// A regression model's predicted values (in the targets' units) for each row.
+    private func predictValues(_ trained: TrainedModel, features: Tensor, origins: [String]) throws -> [[String: Any]] {
+        let values = try trained.predictedValues(features)
+        let names = trained.classNames
+        let width = max(values.shape.last ?? 1, 1)
+        let all = values.scalars
+        var results: [[String: Any]] = []
+        for (row, origin) in origins.enumerated() {
+            let predicted = (0..<width).map { (names.indices.contains($0) ? names[$0] : "\($0)", Double(all[row * width + $0])) }
+            results.append(["input": origin, "values": Dictionary(uniqueKeysWithValues: predicted)])
+            if !json {
+                try ResultOutput.print("\(origin): " + predicted.map { "\($0.0) \(String(format: "%.6g", $0.1))" }.joined(separator: ", "))
+            }
+        }
+        return results
     }
 }

@@ -21,7 +21,10 @@ extension CSVChunkParser {
             case .value(let value):
                 row[role] = value
             case .empty:
-                guard let fill = options.fillValue else { return problem(.emptyField) }
+                // A target (the row's last values) is never filled in.
+                guard let fill = options.fillValue, role < layout.featureNames.count - options.targetColumns.count else {
+                    return problem(.emptyField)
+                }
                 row[role] = fill
             case .nonFinite(let value):
                 guard options.nonFinite == .allow else { return problem(.nonFinite) }

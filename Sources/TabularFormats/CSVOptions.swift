@@ -47,6 +47,11 @@ public struct CSVOptions: Sendable, Equatable {
     public var featureColumns: [ColumnReference]?
     /// Columns left out when `featureColumns` is nil (an `id` column, say).
     public var ignoredColumns: [ColumnReference] = []
+    /// Numeric regression targets: these columns are parsed like features (a missing or
+    /// non-numeric cell is an error naming the file, line and column) and placed after the
+    /// features, in this order, as each row's last `targetColumns.count` values. Empty: none.
+    /// Exclusive with `labelColumn` (set that to nil).
+    public var targetColumns: [ColumnReference] = []
     /// How labels become class indices.
     public var labelMapping: LabelMapping = .numeric
     /// The most classes numeric labels may make: a label must be below it (a label of 2^31 would
@@ -147,6 +152,19 @@ struct CSVLayout: Sendable, Equatable {
             roles[index] = .label
             labelIndex = index
         }
+        if labelIndex != nil && !options.targetColumns.isEmpty {
+            throw DataError(
+                .invalidOption, path: path, reason: "both a label column and target columns are given",
+                fix: "give either a label column (classification) or target columns (regression)")
+        }
+        var targetIndices: [Int] = []
+        for reference in options.targetColumns {
+            let index = try resolve(reference)
+            guard !targetIndices.contains(index) else {
+                throw DataError(.invalidOption, path: path, reason: "target column \(reference) is given twice", fix: "name each target column once")
+            }
+            targetIndices.append(index)
+        }
         var featureIndices: [Int] = []
         if let features = options.featureColumns {
             for reference in features {
@@ -156,19 +174,25 @@ struct CSVLayout: Sendable, Equatable {
                         .invalidOption, path: path, reason: "column \(reference) is both the label and a feature",
                         fix: "remove it from the feature columns")
                 }
+                guard !targetIndices.contains(index) else {
+                    throw DataError(
+                        .invalidOption, path: path, reason: "column \(reference) is both a target and a feature",
+                        fix: "remove it from the feature columns")
+                }
                 featureIndices.append(index)
             }
         } else {
             var ignored = Set<Int>()
             for reference in options.ignoredColumns { ignored.insert(try resolve(reference)) }
-            featureIndices = (0..<columnNames.count).filter { $0 != labelIndex && !ignored.contains($0) }
+            featureIndices = (0..<columnNames.count).filter { $0 != labelIndex && !ignored.contains($0) && !targetIndices.contains($0) }
         }
         guard !featureIndices.isEmpty else {
             throw DataError(.invalidOption, path: path, reason: "no feature columns selected", fix: "select at least one feature column")
         }
-        for (slot, index) in featureIndices.enumerated() { roles[index] = .feature(slot) }
+        // Targets are parsed as the last values of each row.
+        for (slot, index) in (featureIndices + targetIndices).enumerated() { roles[index] = .feature(slot) }
         self.roles = roles
-        featureNames = featureIndices.map { columnNames[$0] }
+        featureNames = (featureIndices + targetIndices).map { columnNames[$0] }
         hasLabel = labelIndex != nil
     }
 }

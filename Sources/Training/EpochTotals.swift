@@ -10,6 +10,8 @@ public struct EpochTotals: Codable, Sendable, Equatable {
     public var samples = 0
     /// Steps taken.
     public var steps = 0
+    /// A regression epoch's error sums (nil for class labels; optional so older checkpoints load).
+    public var regression: RegressionSums?
 
     /// Nothing yet (an epoch's start).
     public init() {}

@@ -31,6 +31,9 @@ public struct Evaluation: Codable, Sendable, Equatable {
     /// Why each sample left out under the `.skip` policy could not be read (this process's; nil
     /// when none was).
     public var leftOut: [String]?
+    /// A regression's figures in the targets' own units (nil for class labels; accuracy, the
+    /// per-class figures and the confusion matrix are then empty).
+    public var regression: RegressionFigures? = nil
 
     /// Runs `model` in inference mode over `source` in batches (in order, no augmentation). A
     /// label outside the class names is an error (the data has a class the model never saw), and
@@ -43,17 +46,9 @@ public struct Evaluation: Codable, Sendable, Equatable {
         model: any Layer, source: DataSource, loss: any ClassificationLoss, classNames: [String],
         batchSize: Int = 256, threads: Int = 1, communicator: any Communicator = SingleProcess(), badInput: BadInputPolicy = .fail
     ) throws -> Evaluation {
-        var configuration = PipelineConfiguration()
         let size = max(1, min(batchSize, max(source.count, 1)))
         let ranks = communicator.rankCount
-        configuration.batchSize = size * ranks
-        if ranks > 1 { configuration.slicing = BatchSlicing(chunkSize: size, rank: communicator.rank, rankCount: ranks) }
-        configuration.shuffle = false
-        configuration.epochs = 1
-        configuration.threads = threads
-        configuration.waitTimeout = 600
-        configuration.badInput = badInput
-        let pipeline = try BatchPipeline(source: source, configuration: configuration)
+        let pipeline = try evaluationPipeline(source, size: size, threads: threads, communicator: communicator, badInput: badInput)
         let classes = max(classNames.count, 1)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var total = 0.0
@@ -110,6 +105,22 @@ public struct Evaluation: Codable, Sendable, Equatable {
 }
 
 extension Evaluation {
+    /// The pipeline of an evaluation: batches of `size` per rank, in order, one epoch.
+    static func evaluationPipeline(
+        _ source: DataSource, size: Int, threads: Int, communicator: any Communicator, badInput: BadInputPolicy
+    ) throws -> BatchPipeline {
+        var configuration = PipelineConfiguration()
+        let ranks = communicator.rankCount
+        configuration.batchSize = size * ranks
+        if ranks > 1 { configuration.slicing = BatchSlicing(chunkSize: size, rank: communicator.rank, rankCount: ranks) }
+        configuration.shuffle = false
+        configuration.epochs = 1
+        configuration.threads = threads
+        configuration.waitTimeout = 600
+        configuration.badInput = badInput
+        return try BatchPipeline(source: source, configuration: configuration)
+    }
+
     /// Every rank's figures combined: the batch loss sums added in batch order, counts summed.
     static func reduce(_ batchLosses: [Double], count: Int, confusion: [[Int]], communicator: any Communicator) throws -> (Double, Int, [[Int]]) {
         var counts = [Double](repeating: 0, count: communicator.rankCount)

@@ -25,6 +25,14 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public var textLabels: Bool?
     /// The shape of one sample as the model sees it (filled in from the training data).
     public var sampleShape: [Int]?
+    /// CSV regression: the target columns' names (nil: class labels). `classNames` then holds
+    /// them too (one model output per target).
+    public var targetColumns: [String]?
+    /// CSV regression: whether targets are scaled (nil: yes).
+    public var normalizesTargets: Bool?
+    /// CSV regression: each target's mean and standard deviation in the training split (filled in
+    /// when the data is opened; undone on the model's outputs by `predict`).
+    public var targetNormalization: Normalization?
 
     /// Creates a preprocessing; every part is optional.
     public init(
@@ -41,6 +49,11 @@ public struct Preprocessing: Codable, Sendable, Equatable {
         self.ignoredColumns = ignoredColumns
         self.textLabels = textLabels
         self.sampleShape = sampleShape
+    }
+
+    /// The regression targets (nil for class labels).
+    public var regressionTargets: RegressionTargets? {
+        targetColumns.map { RegressionTargets(count: $0.count, normalization: targetNormalization) }
     }
 
     /// The fixed image size as (width, height), if set.

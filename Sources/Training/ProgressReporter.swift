@@ -50,16 +50,18 @@ public final class ProgressReporter {
     }
 
     /// Progress within an epoch; `remainingSeconds` is the epoch's estimate, `runRemainingSeconds`
-    /// the whole run's.
+    /// the whole run's. A regression shows `rootMeanSquaredError` in place of the accuracy.
     public func step(
         epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Double, accuracy: Double,
-        samplesPerSecond: Double, waitShare: Double, remainingSeconds: Double, runRemainingSeconds: Double? = nil
+        samplesPerSecond: Double, waitShare: Double, remainingSeconds: Double, runRemainingSeconds: Double? = nil,
+        rootMeanSquaredError: Double? = nil
     ) {
         guard verbosity != .quiet else { return }
         let run = runRemainingSeconds.map { "  run ETA \(ProgressReporter.duration($0))" } ?? ""
+        let quality = rootMeanSquaredError.map { String(format: "rmse %.4g", $0) } ?? String(format: "acc %5.1f%%", accuracy * 100)
         let figures = String(
-            format: "loss %.4f  acc %5.1f%%  %6.0f samples/s  data wait %4.1f%%  epoch ETA %@%@",
-            loss, accuracy * 100, samplesPerSecond, waitShare * 100, ProgressReporter.duration(remainingSeconds), run)
+            format: "loss %.4f  %@  %6.0f samples/s  data wait %4.1f%%  epoch ETA %@%@",
+            loss, quality, samplesPerSecond, waitShare * 100, ProgressReporter.duration(remainingSeconds), run)
         if isTerminal {
             let width = 24
             let filled = batches > 0 ? min(width, width * batch / batches) : width

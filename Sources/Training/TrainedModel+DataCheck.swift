@@ -29,7 +29,9 @@ extension TrainedModel {
     }
 
     /// Throws unless samples of `shape` (as the data at `path` holds them) fit the model.
-    func checkShape(_ shape: [Int], of path: String) throws(DataError) {
+    func checkShape(_ stored: [Int], of path: String) throws(DataError) {
+        // A regression's rows end with the targets, which the model does not see.
+        let shape = preprocessing.targetColumns.map { stored.count == 1 ? [stored[0] - $0.count] : stored } ?? stored
         guard shape != sampleShape else { return }
         throw DataError(
             .inconsistentShape, path: path,

@@ -24,14 +24,19 @@ extension Trainer {
     /// rank's (loss sum, correct) per chunk in order: gathered, and added in chunk order.
     func globalFigures(_ figures: [Double], plan: ChunkPlan, samples: Int) throws -> (loss: Float, correct: Int) {
         let began = DispatchTime.now().uptimeNanoseconds
-        let all = try exchange.communicator.allGather(figures, counts: (0..<plan.rankCount).map { plan.chunks(ofRank: $0).count * 2 })
+        // A regression chunk's figures also hold its `RegressionSums` (5 more).
+        let stride = regression == nil ? 2 : 7
+        let all = try exchange.communicator.allGather(figures, counts: (0..<plan.rankCount).map { plan.chunks(ofRank: $0).count * stride })
         coordinationSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
         var lossSum = 0.0
         var correct = 0.0
+        var sums = RegressionSums()
         for chunk in 0..<plan.chunkCount {
-            lossSum += all[2 * chunk]
-            correct += all[2 * chunk + 1]
+            lossSum += all[stride * chunk]
+            correct += all[stride * chunk + 1]
+            if stride == 7 { sums = sums + RegressionSums(figures: all, start: stride * chunk + 2) }
         }
+        lastStepRegression = stride == 7 ? sums : nil
         return (Float(lossSum / Double(max(samples, 1))), Int(correct))
     }
 }

@@ -34,6 +34,8 @@ extension Trainer {
         let kept = try keptSampleCount(batch, plan: plan)
         lastStepSamples = kept
         guard kept > 0 else { return (0, 0) }  // every rank knows the global count: all skip the step
+        // A regression batch's rows end with the targets: the model sees the columns before them.
+        let (inputs, targets) = regression.map { $0.split(batch.features) } ?? (batch.features, Tensor(shape: [0]))
         let step = StepLayout(plan: plan, rank: communicator.rank, batch: batch)
         let split = step.split
         let layout = try parameterLayout()
@@ -41,17 +43,23 @@ extension Trainer {
         let direct = step.claims.count == 1 && communicator.rankCount == 1
         let runner = StepRunner(
             layout: layout, step: step, context: context, generators: StepGenerators(seed: seed, step: stepCount, split: split),
-            communicator: communicator, exchange: exchange, direct: direct, sampleShape: Array(batch.features.shape.dropFirst()))
+            communicator: communicator, exchange: exchange, direct: direct, sampleShape: Array(inputs.shape.dropFirst()))
         defer {
             context.chunkRows = nil
             context.chunkGenerators = []
         }
         // A unit whose samples were all left out (skipped bad samples) runs no layer: its gradient is 0.
-        var (outputs, backward) = try runner.run(model, units: split.rows.map { $0.isEmpty ? nil : batch.features.rows($0) })
+        var (outputs, backward) = try runner.run(model, units: split.rows.map { $0.isEmpty ? nil : inputs.rows($0) })
         if let output = outputs.first(where: { $0 != nil }) ?? nil {
-            try ModelOutputCheck.check(output, labels: batch.labels, indices: batch.indices, model: model, loss: loss)
+            if let regression {
+                try ModelOutputCheck.check(output, targets: regression.count, model: model)
+            } else {
+                try ModelOutputCheck.check(output, labels: batch.labels, indices: batch.indices, model: model, loss: loss)
+            }
         }
-        let (figures, lossGradients) = chunkLosses(outputs, batch: batch, split: split, kept: kept)
+        let (figures, lossGradients) =
+            regression.map { regressionLosses(outputs, targets: targets, regression: $0, split: split, kept: kept) }
+            ?? chunkLosses(outputs, batch: batch, split: split, kept: kept)
         outputs = []
         _ = try backward(lossGradients)
         backward = { $0 }  // releases the forward pass's pullbacks before the update

@@ -85,6 +85,12 @@ public final class Trainer {
     /// the stop vote) so far.
     public internal(set) var coordinationSeconds = 0.0
 
+    /// The targets of a regression run (nil: class labels): the last `count` values of each
+    /// batch row are split off as targets, and the loss must be a `RegressionLossFunction`.
+    public var regression: RegressionTargets?
+    /// The regression sums of the last step's global batch (nil for class labels).
+    public internal(set) var lastStepRegression: RegressionSums?
+
     let context = ForwardContext(isTraining: true)
     /// The model's leaf layers and where their parameters lie in the flat gradient, worked out at
     /// the first step (the model never changes).
@@ -189,6 +195,7 @@ public final class Trainer {
             epochTotals.correct += correct
             epochTotals.samples += count
             epochTotals.steps += 1
+            if let sums = lastStepRegression { epochTotals.regression = (epochTotals.regression ?? RegressionSums()) + sums }
             epochSamples += count
             pipelineState = batch.stateAfter
             let waitFraction = pipeline.statistics.waitFraction
@@ -207,6 +214,7 @@ public final class Trainer {
                 epochLosses.append(meanLoss)
                 epochMetrics["loss"] = meanLoss
                 epochMetrics["accuracy"] = accuracy
+                if let sums = epochTotals.regression { epochMetrics.merge(sums.metrics()) { $1 } }
                 epochsCompleted = event.epoch + 1
                 try announce(
                     .epochEnded(

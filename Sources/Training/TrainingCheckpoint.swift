@@ -76,6 +76,14 @@ public enum TrainingCheckpoint {
         checkpoints.max { ($0.metrics["validation_accuracy"] ?? -1, $0.step) < ($1.metrics["validation_accuracy"] ?? -1, $1.step) }
     }
 
+    /// The checkpoint with the lowest recorded validation loss (the latest among equals), if any
+    /// recorded one: a regression's best.
+    package static func lowestValidationLoss(among checkpoints: [CheckpointSummary]) -> CheckpointSummary? {
+        checkpoints.filter { $0.metrics["validation_loss"] != nil }.min {
+            ($0.metrics["validation_loss"] ?? 0, -$0.step) < ($1.metrics["validation_loss"] ?? 0, -$1.step)
+        }
+    }
+
     /// `value` (a manifest entry) decoded, nil when absent; `corrupt` naming `what` when unreadable.
     private static func decode<Value: Decodable>(_ value: JSONValue?, as type: Value.Type, what: String, path: String) throws(CheckpointError)
         -> Value?

@@ -115,9 +115,15 @@ public struct TrainingData: Sendable {
             return TrainingData(training: .chunked(packed), validation: validation, preprocessing: preprocessing, stager: stager, quarantined: [])
         case .csv:
             let path = location.path ?? ""
-            let dataset = try CSVDataset(path: path, options: csvOptions(preprocessing, options: options), normalization: preprocessing.normalization)
+            let dataset = try CSVDataset(
+                path: path, options: csvOptions(preprocessing, options: options), normalization: rowNormalization(preprocessing, path: path))
             preprocessing.classNames = dataset.classNames
             preprocessing.sampleShape = dataset.sampleShape
+            if let targets = preprocessing.targetColumns {
+                // The model sees the features; each row's targets follow them (`RegressionTargets`).
+                preprocessing.classNames = targets
+                preprocessing.sampleShape = [dataset.sampleShape[0] - targets.count]
+            }
             let training: DataSource
             let validation: DataSource?
             if let validationPath = location.validationPath {
@@ -129,6 +135,9 @@ public struct TrainingData: Sendable {
                 validation = .chunked(ChunkedRowSplit(base: dataset, split: split, heldOut: true))
             } else {
                 (training, validation) = (.chunked(dataset), nil)
+            }
+            if let targets = preprocessing.targetColumns, preprocessing.normalizesTargets != false, preprocessing.targetNormalization == nil {
+                preprocessing.targetNormalization = try RegressionTargets.statistics(of: training, count: targets.count)
             }
             return TrainingData(
                 training: training, validation: validation, preprocessing: preprocessing, stager: nil, quarantined: dataset.quarantined)
@@ -180,7 +189,7 @@ public struct TrainingData: Sendable {
             let classes = preprocessing.classNames ?? []
             if case .numeric = csv.labelMapping, !classes.isEmpty { csv.maximumClasses = classes.count }
             do {
-                return .chunked(try CSVDataset(path: path, options: csv, normalization: preprocessing.normalization))
+                return .chunked(try CSVDataset(path: path, options: csv, normalization: rowNormalization(preprocessing, path: path)))
             } catch {
                 guard error.kind == .unknownLabel, !classes.isEmpty else { throw error }
                 let listed = classes.prefix(10).joined(separator: ", ") + (classes.count > 10 ? ", ..." : "")
@@ -207,10 +216,15 @@ public struct TrainingData: Sendable {
         } else {
             csv.labelMapping = .numeric
         }
+        if let targets = preprocessing.targetColumns {
+            csv.labelColumn = nil
+            csv.targetColumns = targets.map { .name($0) }
+            csv.labelMapping = .numeric
+        }
         csv.badInput = options.badInput
         csv.threads = max(1, options.threads)
         // Training data must make a classification problem (`source` turns this off).
-        csv.checksClasses = true
+        csv.checksClasses = preprocessing.targetColumns == nil
         return csv
     }
 

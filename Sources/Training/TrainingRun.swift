@@ -104,10 +104,13 @@ public final class TrainingRun {
     static func preprocessing(_ configuration: RunConfiguration) -> Preprocessing {
         let dataset = configuration.dataset
         let normalize = configuration.pipeline.augmentations?.first?.normalize
-        return Preprocessing(
+        var preprocessing = Preprocessing(
             channels: dataset.channelMode, size: dataset.size, sizing: dataset.imageSizing,
             normalization: normalize.map { Normalization(mean: $0.mean, standardDeviation: $0.std) },
             labelColumn: dataset.labelColumn, ignoredColumns: dataset.ignoreColumns, textLabels: dataset.labels == .text)
+        preprocessing.targetColumns = dataset.targetColumns
+        preprocessing.normalizesTargets = dataset.normalizeTargets
+        return preprocessing
     }
 
     /// The random augmentations (training only; a leading normalisation is preprocessing).
@@ -232,6 +235,7 @@ public final class TrainingRun {
             model: model, loss: loss, optimizer: optimizer, schedule: schedule, seed: configuration.seed, stepCount: step,
             callbacks: callbacks)
         trainer.chunkSize = chunk
+        trainer.regression = data.preprocessing.regressionTargets
         if let resumedFrom { try TrainingCheckpoint.restoreStates(of: trainer, from: resumedFrom.manifest, path: resumedFrom.path) }
         trainer.exchange =
             overrides.allReduce
@@ -272,7 +276,9 @@ public final class TrainingRun {
         try store.waitUntilSaved()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let saved = store.checkpoints()
-        let bestName = TrainingCheckpoint.highestValidationAccuracy(among: saved)?.name
+        let bestName =
+            (trainer.regression == nil
+            ? TrainingCheckpoint.highestValidationAccuracy(among: saved) : TrainingCheckpoint.lowestValidationLoss(among: saved))?.name
         return RunSummary(
             finalLoss: summary.unfinishedEpochLoss ?? summary.epochLosses.last,
             stoppedEpochSteps: summary.unfinishedEpochLoss == nil ? nil : summary.unfinishedEpochSteps,

@@ -107,7 +107,10 @@ final class ConfigurationErrorTests: XCTestCase {
         ("momentum negative", false, section("optimizer", "momentum", -0.9), ["optimizer.momentum", "-0.9"]),
         ("weight decay negative", false, section("optimizer", "weight_decay", -0.01), ["optimizer.weight_decay", "-0.01"]),
         ("unknown optimizer", false, section("optimizer", "type", "sgdd"), ["optimizer.type", "sgdd", "adam, sgd"]),
-        ("unknown loss", false, { $0["loss"] = "hinge" }, ["loss", "hinge", "cross-entropy, mse, sum-of-squares"]),
+        (
+            "unknown loss", false, { $0["loss"] = "hinge" },
+            ["loss", "hinge", "cross-entropy, huber, mean-absolute-error, mean-squared-error, mse, sum-of-squares"]
+        ),
         ("unknown schedule", false, { $0["schedule"] = ["type": "linear"] }, ["schedule.type", "linear", "constant, step, cosine"]),
         ("unknown dataset kind", false, section("dataset", "kind", "folder"), ["dataset.kind", "folder", "image-folder, csv, packed, xor"]),
         ("unknown channels", false, section("dataset", "channels", "grey"), ["dataset.channels", "grey", "gray, rgb, rgba"]),

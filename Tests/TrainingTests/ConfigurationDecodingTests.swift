@@ -31,7 +31,8 @@ final class ConfigurationDecodingTests: XCTestCase {
         let cases: [(String, String, String)] = [
             (
                 valid.replacingOccurrences(of: #""kind": "xor""#, with: #""kind": "xor", "colour": 1"#), "dataset.colour",
-                "channels, ignore_columns, kind, label_column, labels, path, size, sizing, validation_path, validation_split"
+                "channels, ignore_columns, kind, label_column, labels, normalize_targets, path, size, sizing, target_columns, validation_path, "
+                    + "validation_split"
             ),
             (
                 valid.replacingOccurrences(of: #"{"type": "dense", "units": 3}"#, with: #"{"type": "dense", "units": 3, "kernel": 3}"#),
@@ -62,7 +63,7 @@ final class ConfigurationDecodingTests: XCTestCase {
             (#""kind": "xor""#, #""kind": "xor", "sizing": "crop""#, "dataset.sizing", "resize, center-crop"),
             (#""kind": "xor""#, #""kind": "xor", "labels": "names""#, "dataset.labels", "numeric, text"),
             (#""kind": "xor""#, #""kind": "folder""#, "dataset.kind", "image-folder, csv, packed, xor"),
-            (#""loss": "mse""#, #""loss": "hinge""#, "loss", "cross-entropy, mse, sum-of-squares"),
+            (#""loss": "mse""#, #""loss": "hinge""#, "loss", "cross-entropy, huber, mean-absolute-error, mean-squared-error, mse, sum-of-squares"),
             (#""type": "sgd""#, #""type": "rmsprop""#, "optimizer.type", "adam, sgd"),
             (#""epochs": 1"#, #""epochs": 1, "schedule": {"type": "linear"}"#, "schedule.type", "constant, step, cosine"),
             (

@@ -37,10 +37,17 @@ public final class ProgressCallback: TrainingCallback {
                 epoch: step.epoch, epochs: totalEpochs, batch: step.batchInEpoch + 1, batches: step.batchesPerEpoch,
                 loss: step.epochLoss, accuracy: step.epochAccuracy,
                 samplesPerSecond: Double(step.epochSamples) / max(step.epochSeconds, 1e-9), waitShare: step.dataWaitFraction,
-                remainingSeconds: epochRemaining, runRemainingSeconds: max(0, runRemaining))
+                remainingSeconds: epochRemaining, runRemainingSeconds: max(0, runRemaining),
+                rootMeanSquaredError: trainer.epochTotals.regression?.rootMeanSquaredError)
         case .epochEnded(let epoch):
             var text = String(format: "epoch %d/%d  loss %.4f  acc %.1f%%", epoch.epoch + 1, totalEpochs, epoch.loss, epoch.accuracy * 100)
-            if let loss = trainer.epochMetrics["validation_loss"], let accuracy = trainer.epochMetrics["validation_accuracy"] {
+            let metrics = trainer.epochMetrics
+            if let rmse = metrics["rmse"], let mae = metrics["mae"], let r2 = metrics["r2"] {
+                text = String(format: "epoch %d/%d  loss %.4f  rmse %.4g  mae %.4g  r2 %.4f", epoch.epoch + 1, totalEpochs, epoch.loss, rmse, mae, r2)
+                if let loss = metrics["validation_loss"], let rmse = metrics["validation_rmse"], let r2 = metrics["validation_r2"] {
+                    text += String(format: "  validation loss %.4f  rmse %.4g  r2 %.4f", loss, rmse, r2)
+                }
+            } else if let loss = trainer.epochMetrics["validation_loss"], let accuracy = trainer.epochMetrics["validation_accuracy"] {
                 text += String(format: "  validation loss %.4f  acc %.1f%%", loss, accuracy * 100)
             }
             text += String(format: "  (%.1f s, %.0f samples/s)", epoch.seconds, epoch.samplesPerSecond)

@@ -29,6 +29,10 @@ public final class ValidationCallback: TrainingCallback {
     /// Runs the evaluation when an epoch ends.
     public func handle(_ event: TrainingEvent, trainer: Trainer) throws {
         guard case .epochEnded(let epoch) = event else { return }
+        if let regression = trainer.regression {
+            try validateRegression(regression, epoch: epoch, trainer: trainer)
+            return
+        }
         let evaluation = try Evaluation.run(
             model: trainer.model, source: source, loss: trainer.loss, classNames: classNames, threads: threads,
             communicator: trainer.exchange.communicator, badInput: badInput)
@@ -36,6 +40,23 @@ public final class ValidationCallback: TrainingCallback {
         bestAccuracy = max(bestAccuracy ?? evaluation.accuracy, evaluation.accuracy)
         trainer.epochMetrics["validation_loss"] = evaluation.loss
         trainer.epochMetrics["validation_accuracy"] = evaluation.accuracy
+        try trainer.announce(.validated(ValidationEvent(epoch: epoch.epoch, step: epoch.step, evaluation: evaluation)))
+    }
+
+    /// A regression's validation: `validation_loss`, `validation_rmse`, `validation_mae` and
+    /// `validation_r2` (no accuracy; the best checkpoint is the lowest validation loss).
+    private func validateRegression(_ regression: RegressionTargets, epoch: EpochEvent, trainer: Trainer) throws {
+        let function = (trainer.loss as? LabelLoss)?.function as? any RegressionLossFunction ?? MeanSquaredErrorLoss()
+        let evaluation = try Evaluation.run(
+            model: trainer.model, source: source, loss: function, regression: regression, threads: threads,
+            communicator: trainer.exchange.communicator, badInput: badInput)
+        latest = evaluation
+        trainer.epochMetrics["validation_loss"] = evaluation.loss
+        if let figures = evaluation.regression {
+            trainer.epochMetrics["validation_rmse"] = figures.rmse
+            trainer.epochMetrics["validation_mae"] = figures.mae
+            trainer.epochMetrics["validation_r2"] = figures.r2
+        }
         try trainer.announce(.validated(ValidationEvent(epoch: epoch.epoch, step: epoch.step, evaluation: evaluation)))
     }
 }

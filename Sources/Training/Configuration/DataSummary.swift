@@ -34,6 +34,10 @@ public struct DataSummary: Sendable, Equatable {
         if let validationPath, let validation = data.validation {
             self.validationPath = validationPath
             validationShape = DataSummary.fileShape(of: validation)
+            // A regression's rows end with the targets, which the model does not see.
+            if let targets = data.preprocessing.targetColumns, let shape = validationShape, shape.count == 1 {
+                validationShape = [shape[0] - targets.count]
+            }
         }
     }
 

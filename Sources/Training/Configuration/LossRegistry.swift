@@ -60,6 +60,10 @@ public enum LossRegistry {
             "cross-entropy": { CrossEntropyLabelLoss() },
             "sum-of-squares": { SquaredErrorLabelLoss(averaged: false) },
             "mse": { SquaredErrorLabelLoss(averaged: true) },
+            // Regression (`target_columns`; RegressionLoss.swift): PyTorch's MSELoss, L1Loss, HuberLoss.
+            "mean-squared-error": { MeanSquaredErrorLoss() },
+            "mean-absolute-error": { MeanAbsoluteErrorLoss() },
+            "huber": { HuberLoss() },
         ], registrar: "LossRegistry")
 
     /// Makes `name` a loss.

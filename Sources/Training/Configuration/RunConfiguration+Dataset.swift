@@ -25,6 +25,12 @@ extension RunConfiguration {
         @Setting("ignore_columns") public var ignoreColumns: [String]? = nil
         /// CSV: `numeric` (class indices, the default) or `text` (labels by first appearance).
         @Setting("labels") public var labels: LabelEncoding? = nil
+        /// CSV regression: the numeric target columns' names (exclusive with `label_column`).
+        @Setting("target_columns", .require("a list of one or more distinct column names") { !$0.isEmpty && Set($0).count == $0.count })
+        public var targetColumns: [String]? = nil
+        /// CSV regression: whether targets are scaled to mean 0 and standard deviation 1 by the
+        /// training split's figures (default true; predictions are scaled back).
+        @Setting("normalize_targets") public var normalizeTargets: Bool? = nil
 
         /// No data yet (xor, the placeholder).
         public init() {}
@@ -35,6 +41,7 @@ extension RunConfiguration {
                 throw SpecificationError(key: "path", reason: "a path is required for \(kind.rawValue) data", fix: "give the data's path")
             }
             try validateSettings()
+            try checkTargets()
         }
 
         /// How images are decoded (rgb unless `channels` says otherwise).

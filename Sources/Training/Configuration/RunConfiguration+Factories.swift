@@ -65,9 +65,10 @@ extension RunConfiguration {
     }
 
     /// Which checkpoints to keep: `keep_last` (default 3), `keep_best` (default 1) by `metric`
-    /// (default validation accuracy with validation data, else the training loss).
+    /// (default validation accuracy with validation data, validation loss for a regression, else
+    /// the training loss).
     public func retentionPolicy(hasValidation: Bool) -> RetentionPolicy {
-        let metric = checkpoint?.metric ?? (hasValidation ? .validationAccuracy : .loss)
+        let metric = checkpoint?.metric ?? (hasValidation ? (dataset.isRegression ? .validationLoss : .validationAccuracy) : .loss)
         return RetentionPolicy(
             keepLast: checkpoint?.keepLast ?? 3, keepBest: checkpoint?.keepBest ?? 1, metric: metric.rawValue,
             goal: metric.rawValue.hasSuffix("accuracy") ? .maximize : .minimize)
