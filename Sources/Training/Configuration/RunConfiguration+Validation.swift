@@ -11,6 +11,7 @@ extension RunConfiguration {
         do {
             try validateSettings()
             try checkEarlyStopping()
+            try checkLabelSmoothing()
         } catch { throw RunConfigurationError(path: path, error) }
     }
 
