@@ -34,10 +34,14 @@ public struct OneCycle: LearningRateSchedule {
             ("totalSteps", totalSteps < 2 ? "is \(totalSteps), below 2" : nil, "give the run's steps, 2 or more"),
             ("warmupFraction", warmupFraction > 0 && warmupFraction < 1 ? nil : "is \(warmupFraction), not in (0, 1)", "give a share such as 0.3"),
             (
-                "warmupFraction", warmupFraction * Double(totalSteps) > 1 ? nil : "of \(totalSteps) steps is \(warmupFraction * Double(totalSteps)) steps, not above 1",
+                "warmupFraction",
+                warmupFraction * Double(totalSteps) > 1 ? nil : "of \(totalSteps) steps is \(warmupFraction * Double(totalSteps)) steps, not above 1",
                 "give a larger share or more steps (the rise ends at warmupFraction * totalSteps - 1, after step 0)"
             ),
-            ("initialDivisor", initialDivisor > 0 && initialDivisor.isFinite ? nil : "is \(initialDivisor), not positive", "give a divisor such as 25"),
+            (
+                "initialDivisor", initialDivisor > 0 && initialDivisor.isFinite ? nil : "is \(initialDivisor), not positive",
+                "give a divisor such as 25"
+            ),
             ("finalDivisor", finalDivisor > 0 && finalDivisor.isFinite ? nil : "is \(finalDivisor), not positive", "give a divisor such as 1e4"),
         ]
         if let problem = problems.first(where: { $0.reason != nil }), let reason = problem.reason {
