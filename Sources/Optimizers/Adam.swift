@@ -7,7 +7,9 @@ import Tensors
 ///     m = beta1 * m + (1 - beta1) * g
 ///     v = beta2 * v + (1 - beta2) * g²
 ///     p -= learningRate / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + epsilon)
-public final class Adam: Optimizer {
+///
+/// Parameters named in `undecayedParameters` get no weight decay (`WeightDecayGrouping`).
+public final class Adam: WeightDecayGrouping {
     /// The learning rate of the next step.
     public var learningRate: Float
     /// The decay rate of the first-moment estimate.
@@ -18,6 +20,8 @@ public final class Adam: Optimizer {
     public let epsilon: Float
     /// The L2 penalty added to the gradient.
     public let weightDecay: Float
+    /// The parameters updated without weight decay (none unless set).
+    public var undecayedParameters: Set<String> = []
     /// The moment estimates (slots `exp_avg` and `exp_avg_sq`).
     public var state = OptimizerState()
 
@@ -30,8 +34,32 @@ public final class Adam: Optimizer {
         self.weightDecay = weightDecay
     }
 
-    /// Updates one parameter.
+    /// Updates one parameter with the weight decay.
     public func update(_ parameter: Parameter, slots: inout [String: Tensor], step: Int) {
+        moments.update(parameter, slots: &slots, step: step, penalty: weightDecay, shrink: 1)
+    }
+
+    /// Updates the parameter called `name`, without weight decay when it is undecayed.
+    public func update(_ parameter: Parameter, named name: String, slots: inout [String: Tensor], step: Int) {
+        moments.update(parameter, slots: &slots, step: step, penalty: weightDecay(of: name), shrink: 1)
+    }
+
+    private var moments: AdamMoments {
+        AdamMoments(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+    }
+}
+
+/// The moment update Adam and AdamW share, with the L2 `penalty` added to the gradient (Adam)
+/// and the parameter first multiplied by `shrink` (AdamW's `1 - learningRate * weightDecay`).
+struct AdamMoments {
+    let learningRate: Float
+    let beta1: Float
+    let beta2: Float
+    let epsilon: Float
+
+    /// Updates one parameter and its slots `exp_avg` and `exp_avg_sq`. A `penalty` of 0 adds
+    /// exactly nothing and a `shrink` of 1 changes nothing (the same bits as without them).
+    func update(_ parameter: Parameter, slots: inout [String: Tensor], step: Int, penalty: Float, shrink: Float) {
         let shape = parameter.value.shape
         var first = slots.removeValue(forKey: "exp_avg") ?? Tensor.zeros(shape)
         var second = slots.removeValue(forKey: "exp_avg_sq") ?? Tensor.zeros(shape)
@@ -39,13 +67,13 @@ public final class Adam: Optimizer {
         let correction2 = 1 - Double(beta2).power(step)
         let stepSize = Float(Double(learningRate) / correction1)
         let root2 = Float(correction2.squareRoot())
-        let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
         ParameterBuffers.withBuffers(parameter, &first, &second) { p, g, m, v in
             for i in 0..<p.count {
-                let gradient = g[i] + decay * p[i]
+                let gradient = g[i] + penalty * p[i]
                 m[i] = b1 * m[i] + (1 - b1) * gradient
                 v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
-                p[i] -= stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
+                p[i] = p[i] * shrink - stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
             }
         }
         slots["exp_avg"] = first

@@ -30,16 +30,26 @@ public protocol Optimizer: AnyObject {
     /// Updates `parameter` from its gradient. `slots` is this parameter's state, to read and
     /// write; `step` is the 1-based number of the update being made.
     func update(_ parameter: Parameter, slots: inout [String: Tensor], step: Int)
+
+    /// Updates the parameter called `name` (its dotted name in the model); `step(_:)` calls
+    /// this. By default `update(_:slots:step:)`; an optimizer whose settings differ between
+    /// parameters (`WeightDecayGrouping`) looks the name up.
+    func update(_ parameter: Parameter, named name: String, slots: inout [String: Tensor], step: Int)
 }
 
 extension Optimizer {
+    /// `update(_:slots:step:)`: the same update for every parameter.
+    public func update(_ parameter: Parameter, named name: String, slots: inout [String: Tensor], step: Int) {
+        update(parameter, slots: &slots, step: step)
+    }
+
     /// Applies one update to every parameter of `model`, in its visiting order.
     public func step(_ model: some Layer) {
         state.step += 1
         let step = state.step
         model.visitParameters { name, parameter in
             var slots = state.slots.removeValue(forKey: name) ?? [:]
-            update(parameter, slots: &slots, step: step)
+            update(parameter, named: name, slots: &slots, step: step)
             state.slots[name] = slots
         }
     }

@@ -10,8 +10,9 @@ import Tensors
 ///     g = nesterov ? g + momentum * buf : buf
 ///     p -= learningRate * g
 ///
-/// With `momentum == 0` this is plain gradient descent and keeps no state.
-public final class SGD: Optimizer {
+/// With `momentum == 0` this is plain gradient descent and keeps no state. Parameters named in
+/// `undecayedParameters` get no weight decay (`WeightDecayGrouping`).
+public final class SGD: WeightDecayGrouping {
     /// The learning rate of the next step.
     public var learningRate: Float
     /// The momentum factor (0 for plain gradient descent).
@@ -22,6 +23,8 @@ public final class SGD: Optimizer {
     public let nesterov: Bool
     /// The L2 penalty added to the gradient.
     public let weightDecay: Float
+    /// The parameters updated without weight decay (none unless set).
+    public var undecayedParameters: Set<String> = []
     /// The momentum buffers (slot `momentum_buffer`).
     public var state = OptimizerState()
 
@@ -50,9 +53,18 @@ public final class SGD: Optimizer {
         self.weightDecay = weightDecay
     }
 
-    /// Updates one parameter.
+    /// Updates one parameter with the weight decay.
     public func update(_ parameter: Parameter, slots: inout [String: Tensor], step: Int) {
-        let (rate, decay, mu, damp, nesterov) = (learningRate, weightDecay, momentum, dampening, nesterov)
+        update(parameter, slots: &slots, decay: weightDecay)
+    }
+
+    /// Updates the parameter called `name`, without weight decay when it is undecayed.
+    public func update(_ parameter: Parameter, named name: String, slots: inout [String: Tensor], step: Int) {
+        update(parameter, slots: &slots, decay: weightDecay(of: name))
+    }
+
+    private func update(_ parameter: Parameter, slots: inout [String: Tensor], decay: Float) {
+        let (rate, mu, damp, nesterov) = (learningRate, momentum, dampening, nesterov)
         var unused = Tensor.zeros([0])
         var alsoUnused = Tensor.zeros([0])
         guard mu != 0 else {

@@ -36,6 +36,8 @@ public final class TrainingRun {
     private let locks: HeldLocks
     private let optimizer: any Optimizer
     private let schedule: (any LearningRateSchedule)?
+    /// The recipes' callbacks (gradient clipping), run first on every rank.
+    private let recipeCallbacks: [any TrainingCallback]
 
     /// Builds everything the run needs (reading the data's listing or index, not its samples).
     /// `model`: a model built in code, trained as it is (its weights too); the configuration's
@@ -82,8 +84,9 @@ public final class TrainingRun {
         model = code ?? assembled
         memoryEstimate = try TrainingRun.checkMemory(configuration, model: model, data: data, limit: overrides.memoryLimit, path: path)
         loss = try configuration.makeLoss(path: path)
-        optimizer = try configuration.makeOptimizer(path: path)
+        optimizer = try configuration.makeOptimizer(for: model, path: path)
         schedule = try configuration.makeSchedule(batchesPerEpoch: TrainingRun.batchesPerEpoch(configuration, count: data.training.count), path: path)
+        recipeCallbacks = try configuration.makeRecipeCallbacks(path: path)
         movedAside = try TrainingRun.moveEarlierCheckpointsAside(
             checkpointDirectory: checkpointDirectory, overrides: overrides, isFirstRank: communicator.rank == 0)
         store = try CheckpointStore(directory: checkpointDirectory, retention: configuration.retentionPolicy(hasValidation: data.validation != nil))
@@ -218,7 +221,8 @@ public final class TrainingRun {
             ],
             validation: validation)
         let logEvery = configuration.logging?.everySteps ?? max(1, pipeline.batchesPerEpoch / 4)
-        var callbacks: [any TrainingCallback] = []
+        // The recipes' callbacks (gradient clipping) first: every other callback sees the clipped gradients.
+        var callbacks = recipeCallbacks
         if let validation { callbacks.append(validation) }
         // On every rank: its figures are global, so all ranks stop at the same step.
         if let settings = configuration.earlyStopping { callbacks.append(EarlyStopping(settings)) }

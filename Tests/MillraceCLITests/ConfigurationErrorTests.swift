@@ -106,7 +106,7 @@ final class ConfigurationErrorTests: XCTestCase {
         ("learning rate beyond Float", false, section("optimizer", "learning_rate", 1e39), ["optimizer.learning_rate", "1e+39"]),
         ("momentum negative", false, section("optimizer", "momentum", -0.9), ["optimizer.momentum", "-0.9"]),
         ("weight decay negative", false, section("optimizer", "weight_decay", -0.01), ["optimizer.weight_decay", "-0.01"]),
-        ("unknown optimizer", false, section("optimizer", "type", "sgdd"), ["optimizer.type", "sgdd", "adam, sgd"]),
+        ("unknown optimizer", false, section("optimizer", "type", "sgdd"), ["optimizer.type", "sgdd", "adam, adamw, sgd"]),
         (
             "unknown loss", false, { $0["loss"] = "hinge" },
             ["loss", "hinge", "cross-entropy, huber, mean-absolute-error, mean-squared-error, mse, sum-of-squares"]

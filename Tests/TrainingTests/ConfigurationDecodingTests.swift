@@ -41,11 +41,11 @@ final class ConfigurationDecodingTests: XCTestCase {
             (valid.replacingOccurrences(of: #"{"type": "sigmoid"}"#, with: #"{"type": "sigmoid", "units": 3}"#), "model.layers[1].units", "type"),
             (
                 valid.replacingOccurrences(of: #""learning_rate": 1"#, with: #""learning_rate": 1, "beta1": 0.9"#), "optimizer.beta1",
-                "learning_rate, momentum, nesterov, type, weight_decay"
+                "gradient_clipping, learning_rate, momentum, nesterov, no_weight_decay, type, weight_decay"
             ),
             (
                 valid.replacingOccurrences(of: #""epochs": 1"#, with: #""epoch": 1, "epochs": 1"#), "epoch",
-                "checkpoint, dataset, early_stopping, epochs, logging, loss, model, name, optimizer, pipeline, schedule, seed"
+                "checkpoint, dataset, early_stopping, epochs, label_smoothing, logging, loss, model, name, optimizer, pipeline, schedule, seed"
             ),
         ]
         for (text, key, allowed) in cases {
@@ -64,8 +64,8 @@ final class ConfigurationDecodingTests: XCTestCase {
             (#""kind": "xor""#, #""kind": "xor", "labels": "names""#, "dataset.labels", "numeric, text"),
             (#""kind": "xor""#, #""kind": "folder""#, "dataset.kind", "image-folder, csv, packed, xor"),
             (#""loss": "mse""#, #""loss": "hinge""#, "loss", "cross-entropy, huber, mean-absolute-error, mean-squared-error, mse, sum-of-squares"),
-            (#""type": "sgd""#, #""type": "rmsprop""#, "optimizer.type", "adam, sgd"),
-            (#""epochs": 1"#, #""epochs": 1, "schedule": {"type": "linear"}"#, "schedule.type", "constant, step, cosine"),
+            (#""type": "sgd""#, #""type": "rmsprop""#, "optimizer.type", "adam, adamw, sgd"),
+            (#""epochs": 1"#, #""epochs": 1, "schedule": {"type": "linear"}"#, "schedule.type", "constant, step, cosine, one-cycle"),
             (
                 #""epochs": 1"#, #""epochs": 1, "checkpoint": {"metric": "accuracy_validation"}"#, "checkpoint.metric",
                 "validation_accuracy, validation_loss, loss, accuracy"

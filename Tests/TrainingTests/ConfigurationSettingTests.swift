@@ -153,7 +153,10 @@ final class ConfigurationSettingTests: XCTestCase {
     func testBuiltInSectionsListTheirKeys() {
         XCTAssertEqual(
             RunConfiguration.settingKeys,
-            ["name", "dataset", "pipeline", "model", "loss", "optimizer", "schedule", "epochs", "seed", "checkpoint", "logging", "early_stopping"])
+            [
+                "name", "dataset", "pipeline", "model", "loss", "label_smoothing", "optimizer", "schedule", "epochs", "seed", "checkpoint", "logging",
+                "early_stopping",
+            ])
         XCTAssertEqual(RunConfiguration.EarlyStopping.settingKeys, ["metric", "patience", "min_delta"])
         XCTAssertEqual(
             RunConfiguration.Pipeline.settingKeys,

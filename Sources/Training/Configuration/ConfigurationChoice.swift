@@ -55,6 +55,16 @@ public enum ScheduleKind: String, ConfigurationChoice {
     case step
     /// Cosine annealing to `minimum` over the run.
     case cosine
+    /// PyTorch's `OneCycleLR`: up to the optimizer's rate and down to far below it.
+    case oneCycle = "one-cycle"
+}
+
+/// `optimizer.no_weight_decay`: parameters left out of weight decay (a second parameter group).
+public enum WeightDecayExemptionChoice: String, ConfigurationChoice {
+    /// Every parameter named `bias`.
+    case bias
+    /// The weight and bias of every batchnorm layer.
+    case batchnorm
 }
 
 /// `initializer` of dense and conv2d layers.

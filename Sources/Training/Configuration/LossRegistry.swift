@@ -3,12 +3,17 @@ import Tensors
 
 /// Softmax cross-entropy: one output per class.
 public struct CrossEntropyLabelLoss: LabelLossFunction {
-    /// Creates the loss.
-    public init() {}
+    /// The loss it applies (with its label smoothing).
+    public let crossEntropy: SoftmaxCrossEntropy
+
+    /// Creates the loss (label smoothing: `SoftmaxCrossEntropy(labelSmoothing:)`).
+    public init(_ crossEntropy: SoftmaxCrossEntropy = SoftmaxCrossEntropy()) {
+        self.crossEntropy = crossEntropy
+    }
 
     /// Softmax cross-entropy averaged over the batch.
     public func evaluate(_ output: Tensor, labels: [Int]) -> (value: Float, gradient: Tensor) {
-        SoftmaxCrossEntropy().evaluate(output, target: labels)
+        crossEntropy.evaluate(output, target: labels)
     }
 
     /// One output per class, at least two.

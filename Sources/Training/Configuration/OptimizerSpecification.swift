@@ -13,11 +13,17 @@ public protocol OptimizerSpecification: Encodable, Sendable, Equatable {
 
     /// The optimizer.
     func makeOptimizer(learningRate: Float, weightDecay: Float) throws -> any Optimizer
+
+    /// The weight decay when the file gives none.
+    var defaultWeightDecay: Float { get }
 }
 
 extension OptimizerSpecification {
     /// No checks.
     public func validate() throws {}
+
+    /// 0: no weight decay unless asked.
+    public var defaultWeightDecay: Float { 0 }
 
     /// Whether `other` is the same specification.
     func isEqual(to other: any OptimizerSpecification) -> Bool {
@@ -79,14 +85,38 @@ public struct AdamSpecification: OptimizerSpecification, KeyedSettings {
     }
 }
 
-/// The optimizer kinds pipeline files can name in `optimizer.type` (built-in: `sgd`, `adam`).
-/// Thread-safe.
+/// `adamw`: Adam with decoupled weight decay (`weight_decay` default 0.01, as PyTorch's `AdamW`).
+public struct AdamWSpecification: OptimizerSpecification, KeyedSettings {
+    /// The first moment's decay (default 0.9).
+    @Setting("beta1", .within(0..<1)) public var beta1: Float? = nil
+    /// The second moment's decay (default 0.999).
+    @Setting("beta2", .within(0..<1)) public var beta2: Float? = nil
+    /// The denominator's guard (default 1e-8).
+    @Setting("epsilon", .positive()) public var epsilon: Float? = nil
+
+    /// The defaults.
+    public init() {}
+
+    /// 0.01, as PyTorch's `AdamW`.
+    public var defaultWeightDecay: Float { 0.01 }
+
+    /// The optimizer.
+    public func makeOptimizer(learningRate: Float, weightDecay: Float) throws -> any Optimizer {
+        AdamW(learningRate: learningRate, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, epsilon: epsilon ?? 1e-8, weightDecay: weightDecay)
+    }
+}
+
+/// The optimizer kinds pipeline files can name in `optimizer.type` (built-in: `sgd`, `adam`,
+/// `adamw`). Thread-safe.
 public enum OptimizerRegistry {
     /// Decodes the optimizer's own settings (after the key check).
     typealias Decode = @Sendable (any Decoder) throws -> any OptimizerSpecification
 
     static let table = NameRegistry<Decode>(
-        ["sgd": decoder(for: SGDSpecification.self), "adam": decoder(for: AdamSpecification.self)], registrar: "OptimizerRegistry")
+        [
+            "sgd": decoder(for: SGDSpecification.self), "adam": decoder(for: AdamSpecification.self),
+            "adamw": decoder(for: AdamWSpecification.self),
+        ], registrar: "OptimizerRegistry")
 
     /// Makes `name` decode into `specification` (its settings are the allowed keys besides the common ones).
     public static func register<Specification: OptimizerSpecification & KeyedSettings>(_ name: String, _ specification: Specification.Type) {

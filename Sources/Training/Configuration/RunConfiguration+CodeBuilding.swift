@@ -139,4 +139,30 @@ extension RunConfiguration.Optimizer {
             }
         }
     }
+
+    /// AdamW (decoupled weight decay, default 0.01) with the default betas and epsilon unless
+    /// given; `noWeightDecay` leaves biases or batch-norm parameters out of the decay.
+    public static func adamW(
+        learningRate: Float, beta1: Float? = nil, beta2: Float? = nil, epsilon: Float? = nil, weightDecay: Float? = nil,
+        noWeightDecay: [WeightDecayExemptionChoice]? = nil
+    ) -> Self {
+        Self {
+            $0.type = "adamw"
+            $0.learningRate = learningRate
+            $0.weightDecay = weightDecay
+            $0.noWeightDecay = noWeightDecay
+            $0.settings = AdamWSpecification {
+                $0.beta1 = beta1
+                $0.beta2 = beta2
+                $0.epsilon = epsilon
+            }
+        }
+    }
+
+    /// The optimizer with its gradients' global norm clipped to `maxNorm` before each update.
+    public func clippingGradients(maxNorm: Float) -> Self {
+        var copy = self
+        copy.gradientClipping = RunConfiguration.GradientClipping { $0.maxNorm = maxNorm }
+        return copy
+    }
 }

@@ -31,7 +31,7 @@ extension RunConfiguration {
     public func makeLoss(path: String = "pipeline") throws(RunConfigurationError) -> LabelLoss {
         do throws(SpecificationError) {
             let make = try LossRegistry.table.entry(named: loss, key: "loss", what: "loss")
-            return LabelLoss(kind: loss, function: make())
+            return LabelLoss(kind: loss, function: try applyingLabelSmoothing(to: make()))
         } catch {
             throw RunConfigurationError(path: path, error)
         }
@@ -40,27 +40,10 @@ extension RunConfiguration {
     /// The optimizer the `optimizer` section describes.
     public func makeOptimizer(path: String = "pipeline") throws(RunConfigurationError) -> any Optimizers.Optimizer {
         do {
-            return try optimizer.settings.makeOptimizer(learningRate: optimizer.learningRate, weightDecay: optimizer.weightDecay ?? 0)
+            return try optimizer.settings.makeOptimizer(
+                learningRate: optimizer.learningRate, weightDecay: optimizer.weightDecay ?? optimizer.settings.defaultWeightDecay)
         } catch {
             throw RunConfigurationError(path: path, SpecificationError(error).within("optimizer"))
-        }
-    }
-
-    /// The learning-rate schedule (nil: constant) for epochs of `batchesPerEpoch` steps.
-    public func makeSchedule(batchesPerEpoch batches: Int, path: String = "pipeline") throws(RunConfigurationError) -> (any LearningRateSchedule)? {
-        guard let schedule else { return nil }
-        do {
-            switch schedule.type {
-            case .constant:
-                return nil
-            case .step:
-                return try StepDecay(
-                    initial: optimizer.learningRate, factor: schedule.factor ?? 0.1, interval: max(1, schedule.every ?? batches * 10))
-            case .cosine:
-                return try CosineDecay(initial: optimizer.learningRate, minimum: schedule.minimum ?? 0, totalSteps: max(1, batches * epochs))
-            }
-        } catch {
-            throw RunConfigurationError(path: path, key: "schedule", reason: "\(error.call): \(error.argument) \(error.reason)", fix: error.fix)
         }
     }
 

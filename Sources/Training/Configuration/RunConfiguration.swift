@@ -16,6 +16,8 @@ public struct RunConfiguration: KeyedSettings, Equatable {
     @Setting("model") public var model = Model()
     /// A registered loss (`LossRegistry`): `cross-entropy`, `sum-of-squares` or `mse` (the ½-mean squared error).
     @Setting("loss", .registered(in: LossRegistry.table, "loss")) public var loss = "cross-entropy"
+    /// Cross-entropy's label smoothing ε in [0, 1] (none when absent; `RunConfiguration+Recipes`).
+    @Setting("label_smoothing", .within(0...1)) public var labelSmoothing: Float? = nil
     /// The optimizer.
     @Setting("optimizer") public var optimizer = Optimizer()
     /// The schedule (constant when absent).
