@@ -130,4 +130,35 @@ final class FitTests: XCTestCase {
             XCTAssertFalse("\(error)".contains("--resume") || "\(error)".contains("--learning-rate"), "\(error)")
         }
     }
+
+    /// A regression from code (`.csv(targetColumns:)`, a regression loss) is the shipped
+    /// pipelines/regression-housing.json run through the command: the same bytes.
+    func testARegressionFromCodeMatchesItsPipelineFile() throws {
+        let root = Fixtures.repositoryRoot.path
+        var fit = Fit(
+            model: [.dense(units: 32), .tanh, .dense()],
+            data: .csv("\(root)/datasets/housing.csv", targetColumns: ["price"], validationSplit: 0.2), loss: "mean-squared-error",
+            optimizer: .adam(learningRate: 0.01), epochs: 2, batchSize: 32, seed: 1, runDirectory: directory.path("code").path)
+        fit.reporter = ProgressReporter(isTerminal: false, verbosity: .quiet)
+        fit.configuration.pipeline.threads = 2
+        fit.configuration.pipeline.augmentations = [
+            RunConfiguration.Augmentation {
+                $0.normalize = RunConfiguration.Augmentation.Normalize {
+                    $0.mean = [120, 30, 3.5]
+                    $0.std = [46, 17, 1.7]
+                }
+            }
+        ]
+        let result = try fit.run()
+        XCTAssertEqual(result.summary.epochs, 2)
+        let file = try BuiltProducts.run(
+            millrace,
+            ["train", "\(root)/pipelines/regression-housing.json", "--epochs", "2", "--run-dir", directory.path("file").path, "--quiet"])
+        XCTAssertEqual(file.status, 0, file.errors)
+        let fromCode = try CommittedCheckpoint.latest(in: directory.path("code/checkpoints"))
+        let fromFile = try CommittedCheckpoint.latest(in: directory.path("file/checkpoints"))
+        XCTAssertEqual(fromCode.step, fromFile.step)
+        XCTAssertEqual(fromCode.model, fromFile.model, "model.safetensors")
+        XCTAssertEqual(fromCode.optimizer, fromFile.optimizer, "the optimizer's tensors")
+    }
 }

@@ -96,10 +96,14 @@ extension RunConfiguration.Dataset {
         return dataset
     }
 
-    /// A CSV file whose `labelColumn` holds the labels (nil: the last column).
-    public static func csv(_ path: String, labelColumn: String? = nil, validationSplit: Double? = nil, validationPath: String? = nil) -> Self {
+    /// A CSV file whose `labelColumn` holds the labels (nil: the last column), or whose
+    /// `targetColumns` hold numeric targets (a regression; with a regression loss).
+    public static func csv(
+        _ path: String, labelColumn: String? = nil, targetColumns: [String]? = nil, validationSplit: Double? = nil, validationPath: String? = nil
+    ) -> Self {
         var dataset = located(.csv, path, validationSplit: validationSplit, validationPath: validationPath)
         dataset.labelColumn = labelColumn
+        dataset.targetColumns = targetColumns
         return dataset
     }
 
