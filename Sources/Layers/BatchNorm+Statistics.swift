@@ -4,9 +4,10 @@ import Tensors
 /// step that normalises a batch cut into chunks (possibly on several processes) with the
 /// statistics of the whole batch: per-channel sums of a piece, the normalisation constants from
 /// the whole batch's sums, normalising a piece, and the backward pass given the whole batch's
-/// gradient sums. Sums are in `Double`: each sample's positions in four interleaved partial sums
-/// (added (0 + 1) + (2 + 3)), samples in order. Channels run in parallel, each on one thread, so
-/// the bits never depend on the thread count.
+/// gradient sums. Sums are in `Double`: each sample's positions in eight interleaved partial sums
+/// (`laneSums`, added in a fixed tree), samples in order. Channels run in parallel, each on one
+/// thread, so the bits never depend on the thread count (nor on the instruction set: the lanes
+/// are exact per-lane IEEE additions whatever the vector width).
 extension BatchNorm {
     /// The samples, channels and positions per channel (1 for `[N, C]`) of `input`.
     func layout(of input: Tensor) -> (batch: Int, channels: Int, plane: Int) {
@@ -25,14 +26,23 @@ extension BatchNorm {
 
     /// Σx per channel, over the samples `rows` (default: all).
     public func channelSums(of input: Tensor, rows: Range<Int>? = nil) -> [Double] {
-        channelReduction(input, rows: rows) { x, _, count in BatchNorm.laneSum(count) { Double(x[$0]) } }
+        channelReduction(input, rows: rows) { x, _, count in
+            BatchNorm.laneSums(count, { BatchNorm.doubles(x, $0) }, { Double(x[$0]) }).first
+        }
     }
 
     /// Σ(x - mean)² per channel, `mean` per channel, over the samples `rows` (default: all).
     public func channelSquaredDeviations(of input: Tensor, rows: Range<Int>? = nil, from mean: [Double]) -> [Double] {
         channelReduction(input, rows: rows) { x, channel, count in
             let m = mean[channel]
-            return BatchNorm.laneSum(count) { (Double(x[$0]) - m) * (Double(x[$0]) - m) }
+            let lanesOfM = SIMD8<Double>(repeating: m)
+            return BatchNorm.laneSums(
+                count,
+                { index in
+                    let deviation = BatchNorm.doubles(x, index) - lanesOfM
+                    return deviation * deviation
+                }, { (Double(x[$0]) - m) * (Double(x[$0]) - m) }
+            ).first
         }
     }
 
@@ -68,22 +78,53 @@ extension BatchNorm {
         elements < 1 << 16 ? 1 : ComputeThreads.maximum
     }
 
-    /// Σ value(i) for i in 0..<count, in four interleaved partial sums added (0 + 1) + (2 + 3).
+    /// Σ over i in 0..<count: `vector(i)` gives the values of the eight positions from i on,
+    /// `scalar(i)` one position's (the tail); in eight interleaved partial sums added
+    /// ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)). `second` is 0.
     @inline(__always)
-    static func laneSum(_ count: Int, _ value: (Int) -> Double) -> Double {
-        var lanes = (0.0, 0.0, 0.0, 0.0)
+    static func laneSums(
+        _ count: Int, _ vector: (Int) -> SIMD8<Double>, _ scalar: (Int) -> Double
+    ) -> (first: Double, second: Double) {
+        let (first, _) = laneSums(count, { (vector($0), SIMD8<Double>()) }, { (scalar($0), 0) })
+        return (first, 0)
+    }
+
+    /// Two sums at once, in one pass (`vector` gives both sums' eight values, `scalar` both
+    /// values of one position), each as the one-sum form adds it.
+    @inline(__always)
+    static func laneSums(
+        _ count: Int, _ vector: (Int) -> (SIMD8<Double>, SIMD8<Double>), _ scalar: (Int) -> (Double, Double)
+    ) -> (first: Double, second: Double) {
+        var first = SIMD8<Double>()
+        var second = SIMD8<Double>()
         var index = 0
-        while index + 4 <= count {
-            lanes.0 += value(index)
-            lanes.1 += value(index + 1)
-            lanes.2 += value(index + 2)
-            lanes.3 += value(index + 3)
-            index += 4
+        while index + 8 <= count {
+            let (a, b) = vector(index)
+            first += a
+            second += b
+            index += 8
         }
-        if index < count { lanes.0 += value(index) }
-        if index + 1 < count { lanes.1 += value(index + 1) }
-        if index + 2 < count { lanes.2 += value(index + 2) }
-        return (lanes.0 + lanes.1) + (lanes.2 + lanes.3)
+        var lane = 0
+        while index < count {
+            let (a, b) = scalar(index)
+            first[lane] += a
+            second[lane] += b
+            index += 1
+            lane += 1
+        }
+        return (tree(first), tree(second))
+    }
+
+    /// The eight lanes added ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)).
+    @inline(__always)
+    static func tree(_ lanes: SIMD8<Double>) -> Double {
+        ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+    }
+
+    /// The eight floats at `pointer + index`, as doubles.
+    @inline(__always)
+    static func doubles(_ pointer: UnsafePointer<Float>, _ index: Int) -> SIMD8<Double> {
+        SIMD8<Double>(UnsafeRawPointer(pointer + index).loadUnaligned(as: SIMD8<Float>.self))
     }
 
     /// The batch's mean and 1/√(variance + ε) per channel from its mean and Σ(x - mean)² over
@@ -118,15 +159,18 @@ extension BatchNorm {
                 input.withUnsafeBufferPointer { x in
                     normalized.withUnsafeMutableBufferPointer { xhat in
                         let shared = UncheckedSendable((x.baseAddress!, xhat.baseAddress!, out.baseAddress!))
-                        ComputeThreads.forEachChunk(batch * channels, threads: BatchNorm.threads(for: input.count)) { _, row in
+                        // A chunk per sample (all its channels): element-wise, so any split gives the same bits,
+                        // and fewer, larger chunks than one per channel row cost less to hand out.
+                        ComputeThreads.forEachChunk(batch, threads: BatchNorm.threads(for: input.count)) { _, sample in
                             let (x, xhat, out) = shared.value
-                            let c = row % channels
-                            let (m, s, g, b) = (mean[c], inverse[c], gamma[c], beta[c])
-                            let base = row * plane
-                            for p in base..<(base + plane) {
-                                let value = (x[p] - m) * s
-                                xhat[p] = value
-                                out[p] = g * value + b
+                            for c in 0..<channels {
+                                let (m, s, g, b) = (mean[c], inverse[c], gamma[c], beta[c])
+                                let base = (sample * channels + c) * plane
+                                for p in base..<(base + plane) {
+                                    let value = (x[p] - m) * s
+                                    xhat[p] = value
+                                    out[p] = g * value + b
+                                }
                             }
                         }
                     }
@@ -151,9 +195,15 @@ extension BatchNorm {
                             let (dy, xhat, outBeta, outGamma) = shared.value
                             var (sumDy, sumDyX) = (0.0, 0.0)
                             for n in samples {
-                                let base = (n * channels + c) * plane
-                                sumDy += BatchNorm.laneSum(plane) { Double(dy[base + $0]) }
-                                sumDyX += BatchNorm.laneSum(plane) { Double(dy[base + $0]) * Double(xhat[base + $0]) }
+                                let (dy, xhat) = (dy + (n * channels + c) * plane, xhat + (n * channels + c) * plane)
+                                let sums = BatchNorm.laneSums(
+                                    plane,
+                                    { index in
+                                        let gradient = BatchNorm.doubles(dy, index)
+                                        return (gradient, gradient * BatchNorm.doubles(xhat, index))
+                                    }, { (Double(dy[$0]), Double(dy[$0]) * Double(xhat[$0])) })
+                                sumDy += sums.first
+                                sumDyX += sums.second
                             }
                             outBeta[c] = sumDy
                             outGamma[c] = sumDyX
@@ -184,12 +234,13 @@ extension BatchNorm {
                 gradient.withUnsafeBufferPointer { dy in
                     normalized.withUnsafeBufferPointer { xhat in
                         let shared = UncheckedSendable((dy.baseAddress!, xhat.baseAddress!, dx.baseAddress!))
-                        ComputeThreads.forEachChunk(batch * channels, threads: BatchNorm.threads(for: gradient.count)) { _, row in
+                        ComputeThreads.forEachChunk(batch, threads: BatchNorm.threads(for: gradient.count)) { _, sample in
                             let (dy, xhat, dx) = shared.value
-                            let c = row % channels
-                            let (scale, a, b) = (scales[c], meanDy[c], meanDyX[c])
-                            let base = row * plane
-                            for p in base..<(base + plane) { dx[p] = scale * ((dy[p] - a) - xhat[p] * b) }
+                            for c in 0..<channels {
+                                let (scale, a, b) = (scales[c], meanDy[c], meanDyX[c])
+                                let base = (sample * channels + c) * plane
+                                for p in base..<(base + plane) { dx[p] = scale * ((dy[p] - a) - xhat[p] * b) }
+                            }
                         }
                     }
                 }
