@@ -23,6 +23,9 @@ Conventions in README.md:
 - Compiler messages point at README.md's own lines (#sourceLocation).
 - <!-- continues --> directly above a block compiles it in the previous block's scope (its
   declarations visible), for a text that builds one example over several blocks.
+- <!-- same-as: Examples/OwnMillrace/main.swift --> directly above a block: the block shows that
+  file (which is compiled where it lives), not compiled here; its text must equal the file's
+  without the file's leading comment lines and blank lines, or the check fails (a stale copy).
 - A comment marker that is not followed by a ```swift block is an error (a stale marker).
 """
 
@@ -76,6 +79,29 @@ def bracket_balance(text, in_block_string):
     return depth, in_block_string
 
 
+def same_as(path, code, line):
+    """Raises unless the block `code` (numbered lines) is the file at `path` (relative to the
+    repository) without its leading comment and blank lines and its trailing blank lines."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        with open(os.path.join(root, path), encoding="utf-8") as file:
+            text = file.read().split("\n")
+    except OSError as error:
+        raise ReadmeError(f"line {line}: same-as names {path}, which cannot be read: {error.strerror}")
+    while text and (not text[0].strip() or text[0].lstrip().startswith("//")):
+        text.pop(0)
+    while text and not text[-1].strip():
+        text.pop()
+    shown = [content for _, content in code]
+    while shown and not shown[-1].strip():
+        shown.pop()
+    if shown != text:
+        differing = next((i for i, (a, b) in enumerate(zip(shown, text)) if a != b), min(len(shown), len(text)))
+        raise ReadmeError(
+            f"line {line + 1 + differing}: the block differs from {path} (its line after the leading comments: "
+            f"{text[differing] if differing < len(text) else '(end)'!r}); copy the file into the block")
+
+
 def blocks(lines):
     """Yields (line number, whether it continues the previous block, prelude lines [(number,
     text)], code lines [(number, text)]) for each ```swift block to compile, 1-based line numbers."""
@@ -92,7 +118,7 @@ def blocks(lines):
                     raise ReadmeError(f"line {start + 1}: an HTML comment is never closed")
             text = "\n".join(lines[start : index + 1]).strip()[4:]
             text = text[: text.rindex("-->")]
-            match = re.match(r"\s*(prelude:|not-compiled:|continues\s*$)", text)
+            match = re.match(r"\s*(prelude:|not-compiled:|same-as:|continues\s*$)", text)
             if match:
                 body = text[match.end() :]
                 if match.group(1) == "not-compiled" and not body.strip():
@@ -116,7 +142,10 @@ def blocks(lines):
             kinds = [kind for kind, _, _ in pending]
             if language != "swift" and pending:
                 raise ReadmeError(f"line {pending[0][1]}: a {kinds[0]} marker stands above a ```{language} block, not ```swift")
-            if language == "swift" and "not-compiled" not in kinds:
+            if language == "swift" and "same-as" in kinds:
+                path = next(body for kind, _, body in pending if kind == "same-as").strip()
+                same_as(path, code, start + 1)
+            elif language == "swift" and "not-compiled" not in kinds:
                 prelude = []
                 for kind, comment_line, body in pending:
                     first, _, rest = body.partition("\n")
