@@ -6,7 +6,7 @@ import XCTest
 extension RegressionReportTests {
     /// A pipeline of `pipelines/regression-housing.json`'s model on the two halves of the
     /// housing file, with `extra` keys (JSON text) added.
-    private func housingPipeline(_ extra: String) throws -> String {
+    func housingPipeline(_ extra: String) throws -> String {
         let (training, validation) = try housingFiles()
         let path = directory.path("pipeline-\(UUID().uuidString).json").path
         try """
