@@ -63,7 +63,7 @@ let package = Package(
             ]
         ),
         // The HTML/SVG run report, read back from a run directory (metrics, checkpoints, configuration).
-        .target(name: "Reports", dependencies: ["Training", "Checkpoints", "DataPipeline", "SystemIO"]),
+        .target(name: "Reports", dependencies: ["Training", "Checkpoints", "DataPipeline", "SystemIO", "Tensors"]),
         .target(
             name: "Millrace",
             dependencies: [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Renders the report a real run writes (train's <run-dir>/report.html) in headless Chromium and
-# checks what a browser sees: no console errors, a screenshot that is not blank, and every inline
-# <svg> well-formed XML.
+# Renders the reports real runs write (train's <run-dir>/report.html: a classifier's and a
+# regression's) in headless Chromium and checks what a browser sees: no console errors, a
+# screenshot that is not blank, and every inline <svg> well-formed XML.
 # Usage: scripts/check-report.sh [MILLRACE_BINARY] (default: .build/debug/millrace, built if absent).
 # Skips (exit 0, with a message) only when no chromium is installed and none can be installed.
 set -euo pipefail
@@ -22,8 +22,8 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$millrace" train pipelines/digits-mlp.json --epochs 3 --run-dir "$work/run" --json --quiet >"$work/summary.json"
+"$millrace" train pipelines/regression-housing.json --epochs 3 --run-dir "$work/regression" --json --quiet >"$work/regression.json"
 # train writes the report itself (the same bytes as `millrace report`: ReportCommandTests).
-report="$work/run/report.html"
 # A page with a console error must fail this script: prove the detection works on one first.
 printf '<!DOCTYPE html><html><body><p>x</p><script>console.error("planted-console-error")</script></body></html>' >"$work/bad.html"
 render() { # page.html screenshot.png log
@@ -35,17 +35,23 @@ if ! grep -q "planted-console-error" "$work/bad.log"; then
     echo "check-report: this chromium does not log console messages to stderr; cannot check for console errors" >&2
     exit 1
 fi
-render "$report" "$work/report.png" "$work/report.log"
-if grep -E "CONSOLE|console" "$work/report.log" | grep -qiE "error|uncaught"; then
-    echo "check-report: console errors on the report page:" >&2
-    grep -iE "console" "$work/report.log" >&2
-    exit 1
-fi
-"$python" - "$report" "$work/report.png" <<'PY'
+# A classifier: five charts and a confusion matrix; a regression of one target: seven charts
+# (RMSE, MAE and R² in accuracy's place) and one predicted-vs-true scatter, and no accuracy.
+check() { # run-folder svg-count description kind
+    local name="$1" svgs="$2" what="$3" kind="$4"
+    local report="$work/$name/report.html"
+    render "$report" "$work/$name.png" "$work/$name.log"
+    if grep -E "CONSOLE|console" "$work/$name.log" | grep -qiE "error|uncaught"; then
+        echo "check-report: console errors on the report page:" >&2
+        grep -iE "console" "$work/$name.log" >&2
+        exit 1
+    fi
+    "$python" - "$report" "$work/$name.png" "$svgs" "$what" "$kind" <<'PY'
 import re, sys, xml.etree.ElementTree as ET
 page = open(sys.argv[1], encoding="utf-8").read()
 svgs = re.findall(r"<svg\b.*?</svg>", page, re.S)
-assert len(svgs) == 6, f"expected 5 charts and a confusion matrix, found {len(svgs)} <svg> elements"
+assert len(svgs) == int(sys.argv[3]), f"expected {sys.argv[4]}, found {len(svgs)} <svg> elements"
+assert sys.argv[5] != "regression" or "accuracy" not in page.lower(), "a regression's report mentions accuracy"
 for svg in svgs:
     ET.fromstring(svg)  # raises on malformed XML
 try:
@@ -55,7 +61,10 @@ except ImportError:
 image = Image.open(sys.argv[2]).convert("L")
 dark = sum(image.histogram()[:200])  # pixels darker than near-white
 share = dark / (image.width * image.height)
-# The page draws text, lines and the confusion matrix: far more than 1% of the pixels are not white.
+# The page draws text, lines and the confusion matrix or scatter: far more than 1% of the pixels are not white.
 assert share > 0.01, f"the screenshot is blank ({dark} non-white pixels)"
-print(f"check-report: ok: {len(svgs)} well-formed SVGs, no console errors, {share:.1%} of the screenshot drawn ({image.width}x{image.height})")
+print(f"check-report: ok: {sys.argv[1].split('/')[-2]}: {len(svgs)} well-formed SVGs, no console errors, {share:.1%} of the screenshot drawn ({image.width}x{image.height})")
 PY
+}
+check run 6 "5 charts and a confusion matrix" classification
+check regression 8 "7 charts and a predicted-vs-true scatter" regression

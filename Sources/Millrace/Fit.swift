@@ -120,8 +120,13 @@ public struct Fit {
     /// configuration and the data's fit with the model, `DataError` for bad input, ...).
     public func run() throws -> FitResult {
         let run = try TrainingRun(configuration: configuration, overrides: overrides, path: path, communicator: communicator, model: model)
+        let names = run.data.classNames
+        // A regression's "class names" are its target columns.
+        let outputs =
+            configuration.dataset.isRegression
+            ? "\(names.count) target\(names.count == 1 ? "" : "s") (\(names.joined(separator: ", ")))" : "\(names.count) classes"
         reporter.line(
-            "training \(configuration.name): \(run.data.training.count) samples, \(run.data.classNames.count) classes, "
+            "training \(configuration.name): \(run.data.training.count) samples, \(outputs), "
                 + "\(run.model.parameterCount) parameters; logs in \(run.runDirectory)"
                 + (communicator.rankCount > 1 ? "; \(communicator.rankCount) ranks" : ""))
         let summary = try run.run(reporter: reporter, stop: stop, callbacks: callbacks)

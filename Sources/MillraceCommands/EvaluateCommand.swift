@@ -31,6 +31,15 @@ struct EvaluateCommand: ParsableCommand {
                     model: trained.model, source: try trained.evaluationData(data),
                     loss: try trained.configuration.makeLoss(path: trained.checkpoint.path), classNames: trained.classNames, threads: 2)
             }
+        if json, let figures = evaluation.regression {
+            // A regression has no accuracy, classes or confusion matrix: its figures in the targets' units.
+            var object: [String: Any] = [
+                "count": evaluation.count, "loss": evaluation.loss, "rmse": figures.rmse, "mae": figures.mae, "r2": figures.r2,
+            ]
+            if let leftOut = evaluation.leftOut { object["left_out"] = leftOut }
+            try JSONOutput.print(object)
+            return
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -17,7 +17,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "A checkpoint directory or a run's checkpoints directory.")
     var checkpoint: String
 
-    @Argument(help: "PNG files, or CSV files with the training file's columns.")
+    @Argument(help: "PNG files, or CSV files with the training file's columns (a regression's target columns may be left out).")
     var files: [String]
 
     @Option(help: "How many classes to show per input.", transform: IntegerOption.atLeast(1))

@@ -7,7 +7,8 @@ import Training
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write a run directory's report: one self-contained HTML file (curves, confusion matrix, configuration, checkpoints).",
+        abstract:
+            "Write a run directory's report: one self-contained HTML file (curves, confusion matrix or predicted-vs-true scatter, configuration, checkpoints).",
         discussion: """
             Reads metrics.jsonl, configuration.json and the checkpoints, and evaluates the best checkpoint on the \
             run's validation data (a validation_split is rebuilt exactly as training split it). The page has inline \
@@ -27,7 +28,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The checkpoint directory, if not the configuration's (default: <run dir>/checkpoints).")
     var checkpoints: String?
 
-    @Flag(help: "Print one JSON object (the page's path and the evaluation).")
+    @Flag(help: "Print one JSON object (the page's path and the evaluation: validation accuracy, or a regression's loss, RMSE, MAE and R²).")
     var json = false
 
     func run() throws {
@@ -35,10 +36,21 @@ struct ReportCommand: ParsableCommand {
         let path = output ?? "\(runDirectory)/report.html"
         try report.write(to: path)
         if json {
-            try JSONOutput.print([
+            var object: [String: Any] = [
                 "report": path, "best_checkpoint": report.bestCheckpoint.map { $0 as Any } ?? NSNull(), "epochs": report.history.epochs.count,
-                "validation_accuracy": report.evaluation.map { $0.accuracy as Any } ?? NSNull(), "evaluation": report.evaluationNote,
-            ])
+                "evaluation": report.evaluationNote,
+            ]
+            if report.isRegression {
+                // A regression has no accuracy: its validation figures instead (null without an evaluation).
+                let figures = report.evaluation?.regression
+                object["validation_loss"] = report.evaluation.map { $0.loss as Any } ?? NSNull()
+                object["validation_rmse"] = figures.map { $0.rmse as Any } ?? NSNull()
+                object["validation_mae"] = figures.map { $0.mae as Any } ?? NSNull()
+                object["validation_r2"] = figures.map { $0.r2 as Any } ?? NSNull()
+            } else {
+                object["validation_accuracy"] = report.evaluation.map { $0.accuracy as Any } ?? NSNull()
+            }
+            try JSONOutput.print(object)
         } else {
             Diagnostics.print(report.evaluationNote)
             try ResultOutput.print("report written to \(path)")

@@ -34,9 +34,15 @@ extension RunReport {
             ("epochs", "\(history.epochs.count)"), ("steps", "\(history.epochs.last?.step ?? history.steps.last?.step ?? 0)"),
         ]
         if let loss = last["loss"] { figures.append(("final training loss", String(format: "%.4f", loss))) }
-        if let accuracy = last["accuracy"] { figures.append(("final training accuracy", String(format: "%.2f%%", accuracy * 100))) }
-        if let accuracy = last["validation_accuracy"] { figures.append(("final validation accuracy", String(format: "%.2f%%", accuracy * 100))) }
-        if let bestAccuracy { figures.append(("best validation accuracy", String(format: "%.2f%%", bestAccuracy * 100))) }
+        if isRegression {
+            figures += regressionFigures
+        } else {
+            if let accuracy = last["accuracy"] { figures.append(("final training accuracy", String(format: "%.2f%%", accuracy * 100))) }
+            if let accuracy = last["validation_accuracy"] {
+                figures.append(("final validation accuracy", String(format: "%.2f%%", accuracy * 100)))
+            }
+            if let bestAccuracy { figures.append(("best validation accuracy", String(format: "%.2f%%", bestAccuracy * 100))) }
+        }
         if let speed = last["samples_per_second"] { figures.append(("last epoch", String(format: "%.0f samples/s", speed))) }
         var out = "<section id=\"summary\"><h2>Summary</h2><dl class=\"figures\">"
         for (label, value) in figures { out += "<div><dt>\(label)</dt><dd>\(HTMLText.escape(value))</dd></div>" }
@@ -87,7 +93,7 @@ extension RunReport {
             ], fromZero: true)
         wait.format = SVGLineChart.percent
         var out = "<section id=\"curves\"><h2>Training curves</h2><div class=\"charts\">"
-        for chart in [loss, accuracy, rate, speed, wait] { out += "<figure>\(chart.svg())</figure>" }
+        for chart in [loss] + (isRegression ? regressionCharts : [accuracy]) + [rate, speed, wait] { out += "<figure>\(chart.svg())</figure>" }
         return out + "</div></section>"
     }
 
@@ -95,6 +101,7 @@ extension RunReport {
         var out = "<section id=\"evaluation\"><h2>Best checkpoint on the validation data</h2>"
         out += "<p>\(HTMLText.escape(evaluationNote))</p>"
         guard let evaluation else { return out + "</section>" }
+        if let figures = evaluation.regression { return out + regressionEvaluation(evaluation, figures: figures) + "</section>" }
         out += String(
             format: "<p class=\"lead\">%d samples: accuracy <strong>%.2f%%</strong>, mean loss %.4f.</p>", evaluation.count,
             evaluation.accuracy * 100, evaluation.loss)
@@ -114,7 +121,8 @@ extension RunReport {
         var out = "<section id=\"checkpoints\"><h2>Checkpoints kept</h2>"
         out += "<p>In <code>\(HTMLText.escape(checkpointDirectory))</code>.</p>"
         guard !checkpoints.isEmpty else { return out + "<p>None.</p></section>" }
-        let keys = Array(Set(checkpoints.flatMap { $0.metrics.keys })).sorted()
+        // A regression's checkpoints of earlier versions recorded an accuracy of 0: not shown.
+        let keys = Array(Set(checkpoints.flatMap { $0.metrics.keys })).filter { !isRegression || !$0.hasSuffix("accuracy") }.sorted()
         out += "<table><thead><tr><th>checkpoint</th><th>step</th>"
         for key in keys { out += "<th>\(HTMLText.escape(key.replacingOccurrences(of: "_", with: " ")))</th>" }
         out += "</tr></thead><tbody>"
@@ -149,7 +157,7 @@ extension RunReport {
         .chart-title{font-size:14px;font-weight:600;fill:#18181b}.tick{font-size:11px;fill:#52525b}.label{font-size:12px;fill:#3f3f46}
         .legend{font-size:11px;fill:#3f3f46}.chart-empty{font-size:13px;fill:#a1a1aa}.cell{font-size:11px}
         .grid{stroke:#f4f4f5;stroke-width:1}.axis{stroke:#a1a1aa;stroke-width:1}
-        figcaption{font-size:.85em;color:#52525b}
+        figcaption{font-size:.85em;color:#52525b}svg.scatter{max-width:460px}
         @page{size:A4;margin:14mm}
         @media print{body{max-width:none;padding:0;font-size:10pt}.charts{grid-template-columns:1fr 1fr}
         section,figure,table{break-inside:avoid}h2{break-after:avoid}pre{white-space:pre-wrap;background:none;border:1px solid #e4e4e7}

@@ -5,10 +5,12 @@ import SystemIO
 import Training
 
 /// A run directory summarised as one self-contained HTML page (`millrace report`, and the end of
-/// every `millrace train`): loss, accuracy, learning rate, throughput and data wait over the steps
-/// (from `metrics.jsonl`), the best checkpoint evaluated again on the validation data (confusion
-/// matrix, per-class precision and recall), the configuration and the checkpoints kept. Inline SVG
-/// and CSS only: no scripts, fonts or anything else fetched, so it opens offline and prints.
+/// every `millrace train`): loss, accuracy (a regression: RMSE, MAE and R²), learning rate,
+/// throughput and data wait over the steps (from `metrics.jsonl`), the best checkpoint evaluated
+/// again on the validation data (confusion matrix and per-class precision and recall; a
+/// regression: a predicted-vs-true scatter and the figures per target), the configuration and the
+/// checkpoints kept. Inline SVG and CSS only: no scripts, fonts or anything else fetched, so it
+/// opens offline and prints.
 public struct RunReport {
     /// The run directory.
     public var runDirectory: String
@@ -22,10 +24,14 @@ public struct RunReport {
     public var history: RunHistory
     /// The checkpoints kept, oldest first.
     public var checkpoints: [CheckpointSummary]
-    /// The best checkpoint's name (by validation accuracy, else the lowest training loss).
+    /// The best checkpoint's name (by validation accuracy, a regression's by the lowest
+    /// validation loss, else the lowest training loss).
     public var bestCheckpoint: String?
     /// The best checkpoint evaluated on the validation data.
     public var evaluation: Evaluation?
+    /// A regression's validation samples, one entry per target column, in sample order (empty
+    /// for a classifier): the points of the predicted-vs-true scatter.
+    public var predictions: [TargetPredictions] = []
     /// What the evaluation was run on, or why there is none.
     public var evaluationNote: String
 
@@ -56,17 +62,22 @@ public struct RunReport {
                 .notFound, path: runDirectory, reason: "not a run folder: it holds no metrics.jsonl, no configuration.json and no checkpoints",
                 fix: "give the folder millrace train wrote (runs/<name>, holding metrics.jsonl, configuration.json and checkpoints/)")
         }
+        let lowestLoss = checkpoints.min { ($0.metrics["loss"] ?? .infinity, -$0.step) < ($1.metrics["loss"] ?? .infinity, -$1.step) }
         let best =
-            checkpoints.contains { $0.metrics["validation_accuracy"] != nil }
-            ? TrainingCheckpoint.highestValidationAccuracy(among: checkpoints)
-            : checkpoints.min { ($0.metrics["loss"] ?? .infinity, -$0.step) < ($1.metrics["loss"] ?? .infinity, -$1.step) }
+            if configuration?.dataset.isRegression == true {
+                TrainingCheckpoint.lowestValidationLoss(among: checkpoints) ?? lowestLoss
+            } else if checkpoints.contains(where: { $0.metrics["validation_accuracy"] != nil }) {
+                TrainingCheckpoint.highestValidationAccuracy(among: checkpoints)
+            } else {
+                lowestLoss
+            }
         var report = RunReport(
             runDirectory: runDirectory, checkpointDirectory: directory, configuration: configuration, configurationText: text,
             history: RunHistory.parse(Data(metrics ?? [])), checkpoints: checkpoints, bestCheckpoint: best?.name,
             evaluation: nil, evaluationNote: "")
         if let best {
             do {
-                (report.evaluation, report.evaluationNote) = try evaluate(
+                (report.evaluation, report.predictions, report.evaluationNote) = try evaluate(
                     checkpoint: "\(directory)/\(best.name)", configuration: configuration, threads: threads)
             } catch {
                 report.evaluationNote = "The best checkpoint could not be evaluated: \(error)"
@@ -77,8 +88,11 @@ public struct RunReport {
         return report
     }
 
-    /// Evaluates a checkpoint on the run's validation data, saying what that data was.
-    static func evaluate(checkpoint: String, configuration saved: RunConfiguration?, threads: Int) throws -> (Evaluation?, String) {
+    /// Evaluates a checkpoint on the run's validation data, saying what that data was; for a
+    /// regression also each target's true and predicted values.
+    static func evaluate(
+        checkpoint: String, configuration saved: RunConfiguration?, threads: Int
+    ) throws -> (Evaluation?, [TargetPredictions], String) {
         let trained = try TrainedModel.load(checkpoint)
         // The run directory's configuration holds the overrides (--data, --validation, --seed); a
         // checkpoint's copy is the same text, kept as the fallback.
@@ -94,18 +108,33 @@ public struct RunReport {
             options.seed = configuration.seed
             options.threads = threads
             guard let validation = try TrainingData.open(location, preprocessing: trained.preprocessing, options: options).validation else {
-                return (nil, "The run has no validation data.")
+                return (nil, [], "The run has no validation data.")
             }
             source = validation
             what =
                 "the \(Int((fraction * 100).rounded()))% of \(location.path ?? "the data") held out for validation, split again as training split it (seed \(configuration.seed))"
         } else {
-            return (nil, "The run has no validation data (no validation_path or validation_split), so the best checkpoint was not evaluated.")
+            return (nil, [], "The run has no validation data (no validation_path or validation_split), so the best checkpoint was not evaluated.")
+        }
+        let note = "Checkpoint \(URL(fileURLWithPath: checkpoint).lastPathComponent) evaluated on \(what)."
+        if let regression = trained.regression {
+            // The rows as `predict` reads them, through the model as `evaluate` runs it.
+            var targets = (0..<regression.count).map {
+                TargetPredictions(name: $0 < trained.classNames.count ? trained.classNames[$0] : "target \($0)")
+            }
+            let evaluation = try Evaluation.run(
+                model: trained.model, source: source, loss: try trained.regressionLoss(), regression: regression, threads: threads
+            ) { _, truth, predicted in
+                for column in targets.indices {
+                    targets[column].add(targets: truth, predictions: predicted, column: column, columns: targets.count)
+                }
+            }
+            return (evaluation, targets, note)
         }
         let evaluation = try Evaluation.run(
             model: trained.model, source: source, loss: try trained.configuration.makeLoss(path: checkpoint), classNames: trained.classNames,
             threads: threads)
-        return (evaluation, "Checkpoint \(URL(fileURLWithPath: checkpoint).lastPathComponent) evaluated on \(what).")
+        return (evaluation, [], note)
     }
 
     /// Writes the page to `path` through a temporary file and a rename, so a half-written report

@@ -26,9 +26,12 @@ extension Evaluation {
     /// `regression.count` values are the targets) and reports the mean loss (on the scaled targets,
     /// as training computes it) and RMSE, MAE and R² in the targets' own units. With several ranks
     /// each evaluates its share of the batches and the figures are added in batch order.
+    /// `observe`, if given, sees each batch of this rank in order: its sample indices, its targets
+    /// and the predictions (both `[rows, regression.count]`, in the targets' own units).
     public static func run(
         model: any Layer, source: DataSource, loss: any RegressionLossFunction, regression: RegressionTargets,
-        batchSize: Int = 256, threads: Int = 1, communicator: any Communicator = SingleProcess(), badInput: BadInputPolicy = .fail
+        batchSize: Int = 256, threads: Int = 1, communicator: any Communicator = SingleProcess(), badInput: BadInputPolicy = .fail,
+        observe: ((_ indices: [Int], _ targets: Tensor, _ predictions: Tensor) -> Void)? = nil
     ) throws -> Evaluation {
         let size = max(1, min(batchSize, max(source.count, 1)))
         let ranks = communicator.rankCount
@@ -42,7 +45,9 @@ extension Evaluation {
             let output = try model.checkedOutput(for: inputs, context: context)
             try ModelOutputCheck.check(output, targets: regression.count, model: model)
             let value = loss.evaluate(output, targets: regression.normalized(targets)).value
-            let sums = RegressionSums(predictions: regression.originalUnits(output), targets: targets)
+            let predictions = regression.originalUnits(output)
+            observe?(batch.indices, targets, predictions)
+            let sums = RegressionSums(predictions: predictions, targets: targets)
             rows += [Double(batch.indexInEpoch * ranks + batch.sliceStart / size), Double(value) * Double(batch.count), Double(batch.count)]
             rows += sums.figures
             pipeline.recycle(batch)

@@ -77,10 +77,13 @@ public struct TrainedModel {
     }
 
     /// The samples of one file to predict on, prepared as in training: a PNG image as a batch of
-    /// one, or every row of a CSV file; with each row's origin (`file` or `file:line`).
+    /// one, or every row of a CSV file; with each row's origin (`file` or `file:line`). For a
+    /// regression the rows hold the features alone: the target columns may be missing from the
+    /// file (what a user has at prediction time) or present (they are not read).
     /// Data of another kind or sample shape than the model's is refused before the model runs.
     public func predictionInputs(_ path: String) throws -> (features: Tensor, origins: [String]) {
         try checkKind(of: path)
+        if regression != nil, !path.lowercased().hasSuffix(".png") { return try regressionPredictionInputs(path) }
         if path.lowercased().hasSuffix(".png") {
             let features = try ImageFolder.sample(file: path, options: TrainingData.imageOptions(readingPreprocessing))
             try checkShape(features.shape, of: path)
@@ -90,6 +93,11 @@ public struct TrainedModel {
             throw DataError(.invalidOption, path: path, reason: "not a PNG or CSV file", fix: "give .png or .csv files")
         }
         try checkShape(table.sampleShape, of: path)
+        return try TrainedModel.rows(of: table)
+    }
+
+    /// Every row of `table` and its origin (`file:line`).
+    static func rows(of table: any ChunkedDataset) throws -> (features: Tensor, origins: [String]) {
         var rows: [Float] = []
         var origins: [String] = []
         var count = 0

@@ -213,7 +213,8 @@ public final class Trainer {
             if event.isLastInEpoch {
                 epochLosses.append(meanLoss)
                 epochMetrics["loss"] = meanLoss
-                epochMetrics["accuracy"] = accuracy
+                // A regression has no accuracy (its figures are RMSE, MAE and R²).
+                if regression == nil { epochMetrics["accuracy"] = accuracy }
                 if let sums = epochTotals.regression { epochMetrics.merge(sums.metrics()) { $1 } }
                 epochsCompleted = event.epoch + 1
                 try announce(

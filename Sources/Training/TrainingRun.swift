@@ -283,10 +283,10 @@ public final class TrainingRun {
         let bestName =
             (trainer.regression == nil
             ? TrainingCheckpoint.highestValidationAccuracy(among: saved) : TrainingCheckpoint.lowestValidationLoss(among: saved))?.name
-        return RunSummary(
+        var result = RunSummary(
             finalLoss: summary.unfinishedEpochLoss ?? summary.epochLosses.last,
             stoppedEpochSteps: summary.unfinishedEpochLoss == nil ? nil : summary.unfinishedEpochSteps,
-            finalValidationAccuracy: validation?.latest?.accuracy,
+            finalValidationAccuracy: trainer.regression == nil ? validation?.latest?.accuracy : nil,
             bestValidationAccuracy: validation?.bestAccuracy, steps: summary.totalSteps, stepsTaken: summary.steps,
             epochs: summary.epochsCompleted,
             samplesPerSecond: Double(summary.samples) / max(seconds, 1e-9),
@@ -298,5 +298,12 @@ public final class TrainingRun {
             stepMilliseconds: trainer.stepSeconds * 1000 / Double(max(summary.steps, 1)),
             exchangeMilliseconds: trainer.exchange.communicationSeconds * 1000 / Double(max(summary.steps, 1)),
             exchangeBytesPerStep: trainer.exchange.bytesSent / max(summary.steps, 1))
+        if trainer.regression != nil, let latest = validation?.latest {
+            result.finalValidationLoss = latest.loss
+            result.finalValidationRmse = latest.regression?.rmse
+            result.finalValidationMae = latest.regression?.mae
+            result.finalValidationR2 = latest.regression?.r2
+        }
+        return result
     }
 }

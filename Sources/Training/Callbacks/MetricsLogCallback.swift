@@ -3,6 +3,7 @@ import SystemIO
 
 /// Writes `metrics.jsonl`: one JSON object every `everySteps` steps (`"kind": "step"`) and one per
 /// epoch (`"kind": "epoch"`, with the epoch metrics other callbacks added, such as validation).
+/// A regression's records have `rmse` and `mae` (epochs also `r2`) where a classifier's have `accuracy`.
 public final class MetricsLogCallback: TrainingCallback {
     private let log: MetricsLog
     /// Log a step line every this many steps.
@@ -18,11 +19,20 @@ public final class MetricsLogCallback: TrainingCallback {
     public func handle(_ event: TrainingEvent, trainer: Trainer) throws {
         switch event {
         case .stepEnded(let step) where step.step % everySteps == 0:
-            log.append([
-                "kind": "step", "step": step.step, "epoch": step.epoch, "loss": Double(step.loss),
-                "accuracy": Double(step.correct) / Double(max(step.samples, 1)), "learning_rate": Double(step.learningRate),
+            var record: [String: Any] = [
+                "kind": "step", "step": step.step, "epoch": step.epoch, "loss": Double(step.loss), "learning_rate": Double(step.learningRate),
                 "samples_per_second": Double(step.epochSamples) / max(step.epochSeconds, 1e-9), "data_wait": step.dataWaitFraction,
-            ])
+            ]
+            if trainer.regression != nil {
+                // A regression's step: the RMSE and MAE of its batch (in the targets' units), no accuracy.
+                if let sums = trainer.lastStepRegression {
+                    record["rmse"] = sums.rootMeanSquaredError
+                    record["mae"] = sums.meanAbsoluteError
+                }
+            } else {
+                record["accuracy"] = Double(step.correct) / Double(max(step.samples, 1))
+            }
+            log.append(record)
         case .epochEnded(let epoch):
             var record: [String: Any] = [
                 "kind": "epoch", "step": epoch.step, "epoch": epoch.epoch, "learning_rate": Double(epoch.learningRate),

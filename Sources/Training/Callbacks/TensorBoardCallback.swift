@@ -1,5 +1,6 @@
-/// Writes TensorBoard scalars: the step loss and learning rate every `everySteps` steps, and the
-/// epoch metrics (training and validation loss and accuracy) at each epoch's end.
+/// Writes TensorBoard scalars: the step loss and learning rate (a regression's also its batch's
+/// RMSE) every `everySteps` steps, and the epoch metrics (training and validation loss and
+/// accuracy, or a regression's RMSE, MAE and R²) at each epoch's end.
 public final class TensorBoardCallback: TrainingCallback {
     private let writer: TensorBoardWriter
     /// Log every this many steps.
@@ -15,7 +16,9 @@ public final class TensorBoardCallback: TrainingCallback {
     public func handle(_ event: TrainingEvent, trainer: Trainer) throws {
         switch event {
         case .stepEnded(let step) where step.step % everySteps == 0:
-            try writer.add(scalars: [("train/loss", step.loss), ("train/learning_rate", step.learningRate)], step: step.step)
+            var scalars = [("train/loss", step.loss), ("train/learning_rate", step.learningRate)]
+            if let sums = trainer.lastStepRegression { scalars.append(("train/rmse", Float(sums.rootMeanSquaredError))) }
+            try writer.add(scalars: scalars, step: step.step)
         case .epochEnded(let epoch):
             let scalars = trainer.epochMetrics.keys.sorted().compactMap { key -> (tag: String, value: Float)? in
                 guard let value = trainer.epochMetrics[key] else { return nil }

@@ -2,7 +2,7 @@ extension RunConfiguration {
     /// `early_stopping`: stop when a metric has stopped improving (`EarlyStopping`).
     public struct EarlyStopping: KeyedSettings, Equatable {
         /// The metric watched: `validation_loss` (the default) or `loss` (minimised),
-        /// `validation_accuracy` or `accuracy` (maximised).
+        /// `validation_accuracy` or `accuracy` (maximised; refused for a regression).
         @Setting("metric") public var metric: CheckpointMetric? = nil
         /// Epochs without improvement after which training stops.
         @Setting("patience", .atLeast(1)) public var patience = 3

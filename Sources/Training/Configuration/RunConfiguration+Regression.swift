@@ -50,4 +50,16 @@ extension RunConfiguration {
                 fix: "use mean-squared-error, mean-absolute-error or huber")
         }
     }
+
+    /// A regression has no accuracy to rank checkpoints by or to watch (it would be 0 every
+    /// epoch): `checkpoint.metric` and `early_stopping.metric` must be a loss.
+    func checkRegressionMetrics() throws(SpecificationError) {
+        guard dataset.isRegression else { return }
+        for (key, metric) in [("checkpoint.metric", checkpoint?.metric), ("early_stopping.metric", earlyStopping?.metric)] {
+            guard let metric, metric.isMaximized else { continue }
+            throw SpecificationError(
+                key: key, reason: "\(metric.rawValue) is a classifier's figure, but the dataset has regression targets (dataset.target_columns)",
+                fix: "use validation_loss (the default with validation data) or loss")
+        }
+    }
 }

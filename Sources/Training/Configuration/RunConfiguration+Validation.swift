@@ -12,6 +12,7 @@ extension RunConfiguration {
             try validateSettings()
             try checkEarlyStopping()
             try checkLossKind()
+            try checkRegressionMetrics()
             try checkLabelSmoothing()
         } catch { throw RunConfigurationError(path: path, error) }
     }
