@@ -116,6 +116,15 @@ public final class TrainingRun {
         return preprocessing
     }
 
+    /// The warning for samples left out under skip_bad_fraction: how many, of which data, and
+    /// the first five reasons (each naming its file and position).
+    static func leftOut(_ reasons: [String], of kind: String) -> String {
+        var text = "left out \(reasons.count) \(kind) sample(s) that could not be read (skip_bad_fraction):"
+        for reason in reasons.prefix(5) { text += "\n  \(reason)" }
+        if reasons.count > 5 { text += "\n  ... and \(reasons.count - 5) more" }
+        return text
+    }
+
     /// The random augmentations (training only; a leading normalisation is preprocessing).
     static func augmentations(_ configuration: RunConfiguration) -> [SampleTransform] {
         configuration.pipeline.sampleTransforms.filter(\.isRandom)
@@ -205,6 +214,12 @@ public final class TrainingRun {
         }
         pipeline.onWarning = warn
         for note in data.notes { warn(note) }
+        // Rows a CSV reader left out while it read the file (skip_bad_fraction) are named now.
+        if !data.quarantined.isEmpty {
+            warn(
+                TrainingRun.leftOut(
+                    data.quarantined.map { $0.reason.hasPrefix($0.origin) ? $0.reason : "\($0.origin): \($0.reason)" }, of: "training"))
+        }
         let threads = pipelineConfiguration.threads
         let validation = data.validation.map {
             ValidationCallback(
@@ -272,10 +287,7 @@ public final class TrainingRun {
         // Samples left out under skip_bad_fraction are never silent: each rank names those it met.
         for (kind, leftOut) in [("training", pipeline.quarantine.entries.map(\.reason)), ("validation", validation?.latest?.leftOut ?? [])]
         where !leftOut.isEmpty {
-            var text = "left out \(leftOut.count) \(kind) sample(s) that could not be read (skip_bad_fraction):"
-            for reason in leftOut.prefix(5) { text += "\n  \(reason)" }
-            if leftOut.count > 5 { text += "\n  ... and \(leftOut.count - 5) more" }
-            warn(text)
+            warn(TrainingRun.leftOut(leftOut, of: kind))
         }
         try store.waitUntilSaved()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

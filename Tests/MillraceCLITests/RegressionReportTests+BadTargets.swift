@@ -38,5 +38,9 @@ extension RegressionReportTests {
         let skipped = try BuiltProducts.run(millrace, ["train", pipeline, "--run-dir", directory.path("skipped").path])
         XCTAssertEqual(skipped.status, 0, skipped.errors)
         XCTAssertTrue(skipped.errors.contains("training housing: 479 samples, 1 target (price)"), skipped.errors)
+        // Never silent: the row left out is named, with its file and line, before training.
+        XCTAssertTrue(
+            skipped.errors.contains("warning: left out 1 training sample(s) that could not be read (skip_bad_fraction):\n  \(training):3"),
+            skipped.errors)
     }
 }
