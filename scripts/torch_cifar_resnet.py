@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch's run of pipelines/cifar-resnet.json, for the end-to-end comparison in the README: the
-same ResNet-20 (He et al. 2016, as Tests/Fixtures/torch_resnet20_predict.py defines it), the same
+same ResNet-20 (He et al. 2016, imported from Tests/Fixtures/torch_resnet20_predict.py), the same
 recipe (SGD, learning rate 0.1, momentum 0.9, weight decay 5e-4 on every parameter, a cosine decay
 to 0 stepped every batch over the whole run, batch 128, shuffled), the same preprocessing (pixels
 / 255, then normalised per channel; a random crop of the normalised image padded with 4 zeros, as
@@ -20,6 +20,10 @@ import numpy as np
 import torch
 from PIL import Image
 from torch import nn
+
+# The model, as the checkpoint interoperability test defines it (one definition of ResNet-20 in Python).
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "Tests" / "Fixtures"))
+from torch_resnet20_predict import resnet20  # noqa: E402
 
 MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32).reshape(3, 1, 1)
 STD = np.array([0.247, 0.2435, 0.2616], dtype=np.float32).reshape(3, 1, 1)
@@ -46,28 +50,6 @@ class Folder(torch.utils.data.Dataset):
             if np.random.rand() < 0.5:
                 image = image[:, :, ::-1]
         return torch.from_numpy(np.ascontiguousarray(image)), label
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, inputs, outputs, stride):
-        super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(inputs, outputs, 3, stride, 1, bias=False), nn.BatchNorm2d(outputs), nn.ReLU(),
-            nn.Conv2d(outputs, outputs, 3, 1, 1, bias=False), nn.BatchNorm2d(outputs))
-        projects = stride != 1 or inputs != outputs
-        self.shortcut = nn.Sequential(nn.Conv2d(inputs, outputs, 1, stride, bias=False), nn.BatchNorm2d(outputs)) if projects else nn.Sequential()
-
-    def forward(self, x):
-        return torch.relu(self.body(x) + self.shortcut(x))
-
-
-def resnet20(classes):
-    layers, width = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()], 16
-    for outputs, stride in ((16, 1), (32, 2), (64, 2)):
-        for block in range(3):
-            layers.append(BasicBlock(width, outputs, stride if block == 0 else 1))
-            width = outputs
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, classes))
 
 
 def main():

@@ -5,6 +5,7 @@ probable class and its probability, as JSON: [[index, probability], ...]. Prepro
 pipeline's: pixels / 255, then (x - mean) / std per channel with the pipeline's values.
 
 usage: <python with torch, safetensors, Pillow> torch_resnet20_predict.py MODEL.safetensors IMAGE...
+(scripts/torch_cifar_resnet.py imports its `resnet20`.)
 """
 import json
 import sys
@@ -40,19 +41,24 @@ def resnet20(classes):
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, classes))
 
 
-tensors = load_file(sys.argv[1])
-classes = tensors["14.bias"].shape[0]
-model = resnet20(classes)
-state = {name: torch.from_numpy(value.copy()) for name, value in tensors.items()}
-for name, value in model.state_dict().items():
-    if name.endswith("num_batches_tracked"):
-        state[name] = state[name].to(value.dtype).reshape(value.shape)
-model.load_state_dict(state, strict=True)
-model.eval()
-mean = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32).reshape(3, 1, 1)
-std = np.array([0.247, 0.2435, 0.2616], dtype=np.float32).reshape(3, 1, 1)
-images = [(np.asarray(Image.open(path).convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255 - mean) / std for path in sys.argv[2:]]
-with torch.no_grad():
-    probabilities = torch.softmax(model(torch.from_numpy(np.stack(images))), dim=1)
-best = probabilities.max(dim=1)
-print(json.dumps([[int(i), float(p)] for p, i in zip(best.values, best.indices)]))
+def main():
+    tensors = load_file(sys.argv[1])
+    classes = tensors["14.bias"].shape[0]
+    model = resnet20(classes)
+    state = {name: torch.from_numpy(value.copy()) for name, value in tensors.items()}
+    for name, value in model.state_dict().items():
+        if name.endswith("num_batches_tracked"):
+            state[name] = state[name].to(value.dtype).reshape(value.shape)
+    model.load_state_dict(state, strict=True)
+    model.eval()
+    mean = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32).reshape(3, 1, 1)
+    std = np.array([0.247, 0.2435, 0.2616], dtype=np.float32).reshape(3, 1, 1)
+    images = [(np.asarray(Image.open(path).convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255 - mean) / std for path in sys.argv[2:]]
+    with torch.no_grad():
+        probabilities = torch.softmax(model(torch.from_numpy(np.stack(images))), dim=1)
+    best = probabilities.max(dim=1)
+    print(json.dumps([[int(i), float(p)] for p, i in zip(best.values, best.indices)]))
+
+
+if __name__ == "__main__":
+    main()

@@ -49,24 +49,7 @@ extension ChunkedStepTests {
             XCTAssertEqual(parallel.parameters, plain.parameters, "\(ranks) ranks")
             XCTAssertEqual(parallel.buffers, plain.buffers, "\(ranks) ranks")
         }
-        let model = try ContainerRun.makeModel(builtIn: true)
-        var losses: [Float] = []
-        for step in ContainerRun.steps {
-            model.zeroGradients()
-            let (features, labels) = ContainerRun.globalBatch(step: step)
-            let (output, pullback) = model.forward(features, context: ForwardContext(isTraining: true))
-            let (loss, gradient) = SoftmaxCrossEntropy().evaluate(output, target: labels)
-            _ = pullback(gradient)
-            for (_, parameter) in model.namedParameters { parameter.value = parameter.value - parameter.gradient * ContainerRun.learningRate }
-            losses.append(loss)
-        }
-        for (a, b) in zip(plain.losses, losses) { XCTAssertEqual(a, b, accuracy: 1e-5) }
-        for (name, (a, b)) in zip(plain.names, zip(plain.parameters, model.namedParameters.map(\.parameter.value.scalars))) {
-            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, name) }
-        }
-        for (a, b) in zip(plain.buffers, model.namedBuffers.map(\.buffer.value.scalars)) {
-            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5) }
-        }
+        try ContainerRun.assertEqualsPlainDescent(plain, builtIn: true)
     }
 
     /// The batch norm inside the container uses the whole global batch's statistics: the chunked
@@ -74,30 +57,8 @@ extension ChunkedStepTests {
     /// pullback (no step machinery), up to rounding, running statistics included.
     func testContainerWithBatchNormUsesTheGlobalBatchStatistics() throws {
         let parallel = try ContainerRun.train(ranks: 4)
-        let model = try ContainerRun.makeModel()
-        var losses: [Float] = []
-        for step in ContainerRun.steps {
-            model.zeroGradients()
-            let (features, labels) = ContainerRun.globalBatch(step: step)
-            let (output, pullback) = model.forward(features, context: ForwardContext(isTraining: true))
-            let (loss, gradient) = SoftmaxCrossEntropy().evaluate(output, target: labels)
-            _ = pullback(gradient)
-            for (_, parameter) in model.namedParameters {
-                parameter.value = parameter.value - parameter.gradient * ContainerRun.learningRate
-            }
-            losses.append(loss)
-        }
-        for (a, b) in zip(parallel.losses, losses) { XCTAssertEqual(a, b, accuracy: 1e-5) }
-        let expected = model.namedParameters.map(\.parameter.value.scalars)
-        XCTAssertEqual(parallel.parameters.map(\.count), expected.map(\.count))
-        for (name, (a, b)) in zip(parallel.names, zip(parallel.parameters, expected)) {
-            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, name) }
-        }
-        let buffers = model.namedBuffers.map(\.buffer.value.scalars)
         XCTAssertEqual(parallel.buffers.map(\.count), [5, 5, 1])
-        for (a, b) in zip(parallel.buffers, buffers) {
-            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5) }
-        }
+        try ContainerRun.assertEqualsPlainDescent(parallel)
         // Moved from their start (mean 0, variance 1) by both steps' statistics.
         XCTAssertNotEqual(parallel.buffers[0], [Float](repeating: 0, count: 5))
     }
@@ -188,6 +149,31 @@ private enum ContainerRun {
     /// Step `step`'s global batch: 12 samples, features offset so the batch statistics are far from 0 and 1.
     static func globalBatch(step: Int) -> (features: Tensor, labels: [Int]) {
         (Tensor.random([globalCount, 4], seed: UInt64(80 + step), lower: -1, upper: 3), (0..<globalCount).map { ($0 * 7 + step) % 3 })
+    }
+
+    /// Asserts that `outcome` equals, up to rounding, plain gradient descent through the model's
+    /// own whole-batch forward and pullback (no step machinery), running statistics included.
+    static func assertEqualsPlainDescent(_ outcome: Outcome, builtIn: Bool = false, line: UInt = #line) throws {
+        let model = try makeModel(builtIn: builtIn)
+        var losses: [Float] = []
+        for step in steps {
+            model.zeroGradients()
+            let (features, labels) = globalBatch(step: step)
+            let (output, pullback) = model.forward(features, context: ForwardContext(isTraining: true))
+            let (loss, gradient) = SoftmaxCrossEntropy().evaluate(output, target: labels)
+            _ = pullback(gradient)
+            for (_, parameter) in model.namedParameters { parameter.value = parameter.value - parameter.gradient * learningRate }
+            losses.append(loss)
+        }
+        for (a, b) in zip(outcome.losses, losses) { XCTAssertEqual(a, b, accuracy: 1e-5, line: line) }
+        let expected = model.namedParameters.map(\.parameter.value.scalars)
+        XCTAssertEqual(outcome.parameters.map(\.count), expected.map(\.count), line: line)
+        for (name, (a, b)) in zip(outcome.names, zip(outcome.parameters, expected)) {
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, name, line: line) }
+        }
+        for (a, b) in zip(outcome.buffers, model.namedBuffers.map(\.buffer.value.scalars)) {
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, line: line) }
+        }
     }
 
     /// Trains with SGD in chunks of 3 on `ranks` in-process ranks (the built-in residual block with `builtIn`).
