@@ -43,26 +43,68 @@ public struct MemoryEstimate: Sendable, Equatable {
         let parameters = model.parameterCount
         // Values, gradients and slots; the checkpoint writer's copy of values and slots.
         let parameterFloats = multiply(parameters, 2 + optimizerSlots + 1 + optimizerSlots)
-        var savedPerSample = count(sampleShape)
-        var largest = savedPerSample
-        var shape = sampleShape
-        for layer in model.layers {
-            guard let output = try? layer.outputShape(forInputShape: shape) else { break }
-            let elements = count(output)
-            largest = max(largest, elements)
-            savedPerSample = add(savedPerSample, multiply(elements, 1 + stateFactor(of: layer)))
-            if let convolution = layer as? Conv2D, shape.count == 3, output.count == 3 {
-                // The unfolded columns: channels x kernel x kernel per output position.
-                let patch = multiply(multiply(convolution.inputChannels, convolution.kernelSize), convolution.kernelSize)
-                savedPerSample = add(savedPerSample, multiply(patch, multiply(output[1], output[2])))
-            }
-            shape = output
-        }
-        let perSample = add(savedPerSample, multiply(largest, 2))
+        var saved = Saved(floats: count(sampleShape), largest: count(sampleShape))
+        _ = saved.add(model, input: sampleShape)
+        let perSample = add(saved.floats, multiply(saved.largest, 2))
         let batchFloats = multiply(count(sampleShape), multiply(batchSize, add(prefetch, 2)))
         return MemoryEstimate(
             parameterBytes: multiply(parameterFloats, 4), activationBytes: multiply(multiply(perSample, batchSize), 4),
             batchBytes: multiply(batchFloats, 4))
+    }
+
+    /// What one sample's forward pass keeps for the backward pass, in floats, and its largest
+    /// single tensor (gradients of that size exist at once during the backward pass).
+    private struct Saved {
+        var floats: Int
+        var largest: Int
+
+        /// Adds what `layer` keeps for an input of `input` (one sample) and returns its output
+        /// shape, or nil when it cannot take that input. Containers are opened: a `Sequential`'s
+        /// layers in a chain, a residual block's body and shortcut from the same input (its sum
+        /// and activation kept too), another container's sublayers as a chain when they chain.
+        mutating func add(_ layer: any Layer, input: [Int]) -> [Int]? {
+            switch layer {
+            case let chain as Sequential:
+                return addChain(chain.layers, input: input)
+            case let block as Residual:
+                guard let main = addChain(block.body.layers, input: input), addChain(block.shortcut.layers, input: input) != nil else { return nil }
+                keep(main, factor: 1)  // the sum
+                guard let activation = block.activation else { return main }
+                return add(activation, input: main)
+            case let container as any LayerContainer:
+                if let output = addChain(container.sublayers, input: input) { return output }
+                guard let output = try? container.outputShape(forInputShape: input) else { return nil }
+                keep(output, factor: 1)
+                return output
+            default:
+                guard let output = try? layer.outputShape(forInputShape: input) else { return nil }
+                keep(output, factor: 1 + MemoryEstimate.stateFactor(of: layer))
+                if let convolution = layer as? Conv2D, input.count == 3, output.count == 3 {
+                    // The unfolded columns: channels x kernel x kernel per output position.
+                    let patch = MemoryEstimate.multiply(
+                        MemoryEstimate.multiply(convolution.inputChannels, convolution.kernelSize), convolution.kernelSize)
+                    floats = MemoryEstimate.add(floats, MemoryEstimate.multiply(patch, MemoryEstimate.multiply(output[1], output[2])))
+                }
+                return output
+            }
+        }
+
+        /// Adds `layers` applied one after another; nil when one cannot take its input.
+        private mutating func addChain(_ layers: [any Layer], input: [Int]) -> [Int]? {
+            var shape = input
+            for layer in layers {
+                guard let output = add(layer, input: shape) else { return nil }
+                shape = output
+            }
+            return shape
+        }
+
+        /// Keeps `factor` floats per element of a tensor of `shape`.
+        private mutating func keep(_ shape: [Int], factor: Int) {
+            let elements = MemoryEstimate.count(shape)
+            largest = max(largest, elements)
+            floats = MemoryEstimate.add(floats, MemoryEstimate.multiply(elements, factor))
+        }
     }
 
     /// Per-element state a layer keeps besides its output (in floats per output element).
