@@ -100,6 +100,47 @@ final class OwnDigitsTests: XCTestCase {
         XCTAssertNotNil(killedAfter, "every run ended before its kill")
     }
 
+    /// `MillraceCommand.main(fitting:)` handles signals as `millrace train` does: SIGTERM after the
+    /// first commit saves a checkpoint of the last step taken and exits 143, and the next run
+    /// resumes from it to the uninterrupted run's bytes.
+    func testSIGTERMSavesAndExits143AndTheNextRunResumesToTheSameBytes() throws {
+        let reference = try fit("reference")
+        XCTAssertEqual(reference.status, 0, reference.errors)
+        let expected = try latest("reference")
+        var stopped = false
+        for attempt in 1...3 where !stopped {
+            let name = "terminated-\(attempt)"
+            let errors = directory.path("\(name).err")
+            XCTAssertTrue(FileManager.default.createFile(atPath: errors.path, contents: nil))
+            let process = try BuiltProducts.start(
+                own, ["fit", digits, directory.path(name).path], standardError: try FileHandle(forWritingTo: errors))
+            let polled = waitUntil {
+                guard process.isRunning else { return true }
+                guard (try? latest(name).step) != nil else { return false }
+                kill(process.processIdentifier, SIGTERM)
+                return true
+            }
+            XCTAssertTrue(polled, "\(name) neither committed nor ended within the hang guard")
+            process.waitUntilExit()
+            guard process.terminationStatus == 143 else {
+                // It ended before the signal came: nothing tested; try again.
+                XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+                continue
+            }
+            stopped = true
+            let text = try String(contentsOf: errors, encoding: .utf8)
+            XCTAssertTrue(text.contains("interrupted by SIGTERM: checkpoint saved in"), text)
+            XCTAssertTrue(text.contains("continue with start: .latest"), text)
+            let resumed = try fit(name)
+            XCTAssertEqual(resumed.status, 0, resumed.errors)
+            let final = try latest(name)
+            XCTAssertEqual(final.step, expected.step)
+            XCTAssertEqual(final.model, expected.model, "weights after SIGTERM and resume")
+            XCTAssertEqual(final.optimizer, expected.optimizer, "optimizer state after SIGTERM and resume")
+        }
+        XCTAssertTrue(stopped, "every run ended before its SIGTERM")
+    }
+
     /// The example's layer norm against values worked out by hand (Python: mean 2.5, variance
     /// 1.25 of the row 1, 2, 3, 4; `(x - 2.5) / sqrt(1.25 + 1e-5) * gain + bias`) and its
     /// gradients against central finite differences.
