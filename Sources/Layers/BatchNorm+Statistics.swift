@@ -5,7 +5,7 @@ import Tensors
 /// statistics of the whole batch: per-channel sums of a piece, the normalisation constants from
 /// the whole batch's sums, normalising a piece, and the backward pass given the whole batch's
 /// gradient sums. Sums are in `Double`: each sample's positions in eight interleaved partial sums
-/// (`laneSums`, added in a fixed tree), samples in order. Channels run in parallel, each on one
+/// (`laneSum`, added in a fixed tree), samples in order. Channels run in parallel, each on one
 /// thread, so the bits never depend on the thread count (nor on the instruction set: the lanes
 /// are exact per-lane IEEE additions whatever the vector width).
 extension BatchNorm {
@@ -27,7 +27,7 @@ extension BatchNorm {
     /// Σx per channel, over the samples `rows` (default: all).
     public func channelSums(of input: Tensor, rows: Range<Int>? = nil) -> [Double] {
         channelReduction(input, rows: rows) { x, _, count in
-            BatchNorm.laneSums(count, { BatchNorm.doubles(x, $0) }, { Double(x[$0]) }).first
+            BatchNorm.laneSum(count, { BatchNorm.doubles(x, $0) }, { Double(x[$0]) })
         }
     }
 
@@ -36,13 +36,12 @@ extension BatchNorm {
         channelReduction(input, rows: rows) { x, channel, count in
             let m = mean[channel]
             let lanesOfM = SIMD8<Double>(repeating: m)
-            return BatchNorm.laneSums(
+            return BatchNorm.laneSum(
                 count,
                 { index in
                     let deviation = BatchNorm.doubles(x, index) - lanesOfM
                     return deviation * deviation
-                }, { (Double(x[$0]) - m) * (Double(x[$0]) - m) }
-            ).first
+                }, { (Double(x[$0]) - m) * (Double(x[$0]) - m) })
         }
     }
 
@@ -80,17 +79,26 @@ extension BatchNorm {
 
     /// Σ over i in 0..<count: `vector(i)` gives the values of the eight positions from i on,
     /// `scalar(i)` one position's (the tail); in eight interleaved partial sums added
-    /// ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)). `second` is 0.
+    /// ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)).
     @inline(__always)
-    static func laneSums(
-        _ count: Int, _ vector: (Int) -> SIMD8<Double>, _ scalar: (Int) -> Double
-    ) -> (first: Double, second: Double) {
-        let (first, _) = laneSums(count, { (vector($0), SIMD8<Double>()) }, { (scalar($0), 0) })
-        return (first, 0)
+    static func laneSum(_ count: Int, _ vector: (Int) -> SIMD8<Double>, _ scalar: (Int) -> Double) -> Double {
+        var lanes = SIMD8<Double>()
+        var index = 0
+        while index + 8 <= count {
+            lanes += vector(index)
+            index += 8
+        }
+        var lane = 0
+        while index < count {
+            lanes[lane] += scalar(index)
+            index += 1
+            lane += 1
+        }
+        return tree(lanes)
     }
 
     /// Two sums at once, in one pass (`vector` gives both sums' eight values, `scalar` both
-    /// values of one position), each as the one-sum form adds it.
+    /// values of one position), each added as `laneSum` adds its values (the same bits).
     @inline(__always)
     static func laneSums(
         _ count: Int, _ vector: (Int) -> (SIMD8<Double>, SIMD8<Double>), _ scalar: (Int) -> (Double, Double)

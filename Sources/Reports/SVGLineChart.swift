@@ -54,14 +54,8 @@ struct SVGLineChart {
         }
         let minX = min(0, firstX)  // steps count from 0
         if fromZero { minY = min(0, minY) }
-        if maxY - minY < 1e-12 {
-            let pad = max(abs(maxY) * 0.1, 1e-3)
-            minY -= pad
-            maxY += pad
-        }
-        let yTicks = SVGLineChart.ticks(minY, maxY)
-        minY = min(minY, yTicks.first ?? minY)
-        maxY = max(maxY, yTicks.last ?? maxY)
+        let yTicks: [Double]
+        (minY, maxY, yTicks) = SVGLineChart.axis(minY, maxY)
         let xTicks = SVGLineChart.ticks(minX, maxX == minX ? minX + 1 : maxX).filter { $0 >= minX && $0 <= max(maxX, minX + 1) }
         let spanX = max(maxX - minX, 1)
         func px(_ x: Double) -> Double { left + (x - minX) / spanX * (width - left - right) }
@@ -98,6 +92,19 @@ struct SVGLineChart {
             out += #"<text x="\#(c(legendX + 16))" y="18" class="legend">\#(label)</text>"#
         }
         return out + "</svg>"
+    }
+
+    /// An axis over `[low, high]`: widened when the range is empty (by a tenth of the value, at
+    /// least 1e-3, each way), then to its round ticks' ends; returns the bounds and the ticks.
+    static func axis(_ low: Double, _ high: Double) -> (low: Double, high: Double, ticks: [Double]) {
+        var (low, high) = (low, high)
+        if high - low < 1e-12 {
+            let pad = max(abs(high) * 0.1, 1e-3)
+            low -= pad
+            high += pad
+        }
+        let marks = ticks(low, high)
+        return (min(low, marks.first ?? low), max(high, marks.last ?? high), marks)
     }
 
     /// Round tick values covering `[low, high]`: steps of 1, 2 or 5 times a power of ten, about five.

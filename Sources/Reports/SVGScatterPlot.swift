@@ -38,18 +38,11 @@ struct SVGScatterPlot {
         out += "<title>\(name)</title>"
         out += #"<text x="\#(Int(left))" y="20" class="chart-title">\#(name)</text>"#
         let values = points.flatMap { [$0.0, $0.1] }
-        guard var low = values.min(), var high = values.max() else {
+        guard let lowest = values.min(), let highest = values.max() else {
             out += #"<text x="\#(Int(width / 2))" y="\#(Int(height / 2))" text-anchor="middle" class="chart-empty">no samples</text></svg>"#
             return out
         }
-        if high - low < 1e-12 {
-            let pad = max(abs(high) * 0.1, 1e-3)
-            low -= pad
-            high += pad
-        }
-        let ticks = SVGLineChart.ticks(low, high)
-        low = min(low, ticks.first ?? low)
-        high = max(high, ticks.last ?? high)
+        let (low, high, ticks) = SVGLineChart.axis(lowest, highest)
         let plotWidth = width - left - right
         let plotHeight = height - top - bottom
         func px(_ x: Double) -> Double { left + (x - low) / (high - low) * plotWidth }

@@ -187,11 +187,7 @@ private enum ContainerRun {
                 trainer.chunkSize = 3
                 if ranks > 1 { trainer.exchange = OrderedGradientExchange(communicator: communicator) }
                 let (features, labels) = globalBatch(step: step)
-                let plan = ChunkPlan(sampleCount: globalCount, chunkSize: 3, rankCount: ranks)
-                let samples = plan.samples(ofChunks: plan.chunks(ofRank: communicator.rank))
-                var batch = Batch(features: features.gathering(rows: Array(samples)), labels: Array(labels[samples]))
-                batch.globalCount = globalCount
-                batch.sliceStart = samples.lowerBound
+                let batch = Batch.rankSlice(features: features, labels: labels, chunkSize: 3, rank: communicator.rank, rankCount: ranks)
                 losses.append(try trainer.step(batch).loss)
             }
             return Outcome(

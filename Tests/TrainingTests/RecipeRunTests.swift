@@ -143,11 +143,7 @@ final class RecipeRunTests: XCTestCase {
                 optimizer.learningRate = schedule.learningRate(atStep: step)
                 let features = Tensor.random([globalCount, 4], seed: UInt64(95 + step), lower: -1, upper: 3)
                 let labels = (0..<globalCount).map { ($0 * 5 + step) % 3 }
-                let plan = ChunkPlan(sampleCount: globalCount, chunkSize: 3, rankCount: ranks)
-                let samples = plan.samples(ofChunks: plan.chunks(ofRank: communicator.rank))
-                var batch = Batch(features: features.gathering(rows: Array(samples)), labels: Array(labels[samples]))
-                batch.globalCount = globalCount
-                batch.sliceStart = samples.lowerBound
+                let batch = Batch.rankSlice(features: features, labels: labels, chunkSize: 3, rank: communicator.rank, rankCount: ranks)
                 losses.append(try trainer.step(batch).loss)
             }
             return Outcome(
