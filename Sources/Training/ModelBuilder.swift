@@ -33,8 +33,7 @@ public enum ModelBuilder {
         _ layers: [RunConfiguration.LayerEntry], sampleShape: [Int], classes: Int, seed: UInt64,
         path: String = "pipeline", memoryLimit: Int? = nil
     ) throws(RunConfigurationError) -> Assembly {
-        let limit = memoryLimit.map { MemoryAvailable(source: "--memory-limit", bytes: $0) } ?? MemoryAvailable.current()
-        var parameterBytes = 0
+        let budget = (memoryLimit.map { MemoryAvailable(source: "--memory-limit", bytes: $0) } ?? MemoryAvailable.current()).map(ParameterBudget.init)
         var generator = RandomGenerator(seed: seed, stream: [0x30DE1])
         var shape = sampleShape
         var built: [any Layer] = []
@@ -47,19 +46,10 @@ public enum ModelBuilder {
                     shape = [shape.reduce(1, *)]
                 }
                 inputShapes.append(shape)
-                parameterBytes = MemoryEstimate.add(
-                    parameterBytes, parameterBytesBeforeMaking(entry.specification, inputShape: shape, classes: classes))
-                if let limit, parameterBytes > limit.bytes {
-                    let budget = MemoryBudgetError(
-                        what: "the model's parameters up to this layer (values and gradients)", neededBytes: parameterBytes, limitBytes: limit.bytes,
-                        limitSource: limit.source, fix: "use fewer units or filters")
-                    let key = entry.specification is DenseSpecification ? "units" : entry.specification is Conv2DSpecification ? "filters" : nil
-                    throw SpecificationError(
-                        key: key, reason: budget.statement,
-                        fix: budget.fix + ", or raise the limit with --memory-limit (TrainingOverrides.memoryLimit in code)")
-                }
                 built.append(
-                    try make(entry.specification, shape: &shape, classes: classes, isLastDense: index == lastDense, generator: &generator))
+                    try make(
+                        entry.specification, shape: &shape, classes: classes, isLastDense: index == lastDense, generator: &generator,
+                        budget: budget))
             } catch {
                 let problem = SpecificationError(error).within("model.layers[\(index)]")
                 throw RunConfigurationError(path: path, key: problem.key, reason: problem.reason, fix: problem.fix)
@@ -69,11 +59,15 @@ public enum ModelBuilder {
     }
 
     /// Makes the layer of `specification` for input `shape` (which becomes its output shape),
-    /// drawing initial weights from `generator`.
+    /// drawing initial weights from `generator`, after charging its parameters to `budget`
+    /// (which the layers it builds inside it are charged to as well).
     static func make(
-        _ specification: any LayerSpecification, shape: inout [Int], classes: Int, isLastDense: Bool, generator: inout RandomGenerator
+        _ specification: any LayerSpecification, shape: inout [Int], classes: Int, isLastDense: Bool, generator: inout RandomGenerator,
+        budget: ParameterBudget?
     ) throws -> any Layer {
+        try budget?.charge(specification, inputShape: shape, classes: classes)
         var context = LayerBuildContext(inputShape: shape, classes: classes, isLastDense: isLastDense, generator: generator)
+        context.budget = budget
         let layer = try specification.makeLayer(in: &context)
         generator = context.generator
         do { shape = try layer.outputShape(forInputShape: shape) } catch {

@@ -81,4 +81,16 @@ final class ResidualSpecificationTests: XCTestCase {
             }
         }
     }
+
+    /// The parameter budget reaches inside blocks: a convolution of 10^9 filters in a block's body
+    /// is refused before its weights (over 100 GB) are allocated, naming its nested key.
+    func testALayerTooLargeForTheMemoryIsRefusedInsideABlockBeforeItIsMade() throws {
+        let layers = try entries(#"[{"type": "residual", "layers": [{"type": "conv2d", "filters": 1000000000, "padding": 1}, {"type": "relu"}]}]"#)
+        XCTAssertThrowsError(try ModelBuilder.assemble(layers, sampleShape: [3, 8, 8], classes: 2, seed: 1, memoryLimit: 1 << 20)) { error in
+            let text = "\(error)"
+            for fragment in ["model.layers[0].layers[0].filters", "the model's parameters up to this layer", "more than the 1.0 MiB"] {
+                XCTAssertTrue(text.contains(fragment), "\(fragment) not in \(text)")
+            }
+        }
+    }
 }

@@ -21,7 +21,9 @@ extension LayerBuildContext {
                     built.append(Flatten())
                     shape = [shape.reduce(1, *)]
                 }
-                built.append(try ModelBuilder.make(entry.specification, shape: &shape, classes: classes, isLastDense: false, generator: &generator))
+                built.append(
+                    try ModelBuilder.make(
+                        entry.specification, shape: &shape, classes: classes, isLastDense: false, generator: &generator, budget: budget))
             } catch {
                 throw SpecificationError(error).within("\(key)[\(index)]")
             }

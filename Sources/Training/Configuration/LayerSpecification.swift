@@ -59,6 +59,8 @@ public struct LayerBuildContext {
     public let isLastDense: Bool
     /// Draws initial weights (seeded from the run's seed).
     public var generator: RandomGenerator
+    /// The model build's parameter budget, which the layers a container builds are charged to.
+    var budget: ParameterBudget?
 
     /// Creates a context.
     public init(inputShape: [Int], classes: Int, isLastDense: Bool, generator: RandomGenerator) {
