@@ -87,7 +87,12 @@ public final class Conv2D: Layer {
         let patch = geometry.patch
         let outputs = outputChannels
         let imageSize = geometry.channels * geometry.height * geometry.width
-        var cols = columns.take(batch * patch * plane)
+        // A 3x3 "same" convolution runs directly from each image (the unfolded matrix is then
+        // only made in the backward pass, one image at a time); others unfold the batch here and
+        // keep it for the backward pass.
+        let direct = geometry.convolvesDirectly
+        let directScratch = DirectConvolution.scratchCount(channels: geometry.channels, height: geometry.height, width: geometry.width)
+        var cols = columns.take(direct ? BatchChunks.workers(chunks: BatchChunks.count(batch)) * directScratch : batch * patch * plane)
         let weightValue = weight.value
         let biasValue = bias?.value ?? Tensor(shape: [0])
         let hasBias = bias != nil
@@ -99,15 +104,22 @@ public final class Conv2D: Layer {
                         weightValue.withUnsafeBufferPointer { w in
                             biasValue.withUnsafeBufferPointer { b in
                                 let shared = UncheckedSendable((x.baseAddress!, c.baseAddress!, w.baseAddress!, b.baseAddress, out.baseAddress!))
-                                BatchChunks.run(batch: batch) { _, chunk in
+                                BatchChunks.run(batch: batch) { worker, chunk in
                                     let (x, c, w, b, out) = shared.value
                                     for n in BatchChunks.range(chunk, batch: batch) {
-                                        let image = c + n * patch * plane
                                         let result = out + n * outputs * plane
-                                        geometry.unfold(x + n * imageSize, into: image, rowStride: plane)
-                                        Tensor.sgemmOnCallingThread(
-                                            transposeA: false, transposeB: false, m: outputs, n: plane, k: patch, alpha: 1,
-                                            a: w, lda: patch, b: image, ldb: plane, beta: 0, c: result, ldc: plane)
+                                        if direct {
+                                            DirectConvolution.convolve3x3OnCallingThread(
+                                                x + n * imageSize, channels: geometry.channels, height: geometry.height,
+                                                width: geometry.width, weight: w, outputs: outputs, into: result,
+                                                scratch: c + worker * directScratch)
+                                        } else {
+                                            let image = c + n * patch * plane
+                                            geometry.unfold(x + n * imageSize, into: image, rowStride: plane)
+                                            Tensor.sgemmOnCallingThread(
+                                                transposeA: false, transposeB: false, m: outputs, n: plane, k: patch, alpha: 1,
+                                                a: w, lda: patch, b: image, ldb: plane, beta: 0, c: result, ldc: plane)
+                                        }
                                         if hasBias, let b {
                                             for o in 0..<outputs {
                                                 let row = result + o * plane
@@ -124,95 +136,26 @@ public final class Conv2D: Layer {
             })
         let needsInputGradient = context.requiresInputGradient
         let units = BackwardUnits(groups: context.chunks(ofBatch: batch))
+        if direct {
+            columns.give(cols)
+            return (
+                output,
+                { [weight, bias, scratch] gradient in
+                    Conv2D.backward(
+                        gradient, from: .input(input), geometry: geometry, units: units, weight: weight, bias: bias, scratch: scratch,
+                        needsInputGradient: needsInputGradient)
+                }
+            )
+        }
         return (
             output,
             { [weight, bias, columns, scratch] gradient in
                 defer { columns.give(cols) }
                 return Conv2D.backward(
-                    gradient, cols: cols, geometry: geometry, units: units, weight: weight, bias: bias, scratch: scratch,
+                    gradient, from: .unfolded(cols), geometry: geometry, units: units, weight: weight, bias: bias, scratch: scratch,
                     needsInputGradient: needsInputGradient)
             }
         )
-    }
-
-    private static func backward(
-        _ gradient: Tensor, cols: [Float], geometry: WindowGeometry, units: BackwardUnits, weight: Parameter, bias: Parameter?,
-        scratch: ScratchPool, needsInputGradient: Bool
-    ) -> Tensor {
-        let plane = geometry.outputPlane
-        let patch = geometry.patch
-        let outputs = weight.value.shape[0]
-        let batch = units.groups.last?.upperBound ?? 0
-        let chunks = units.units.count
-        guard chunks > 0 else { return Tensor(shape: needsInputGradient ? [0, geometry.channels, geometry.height, geometry.width] : [0]) }
-        let workers = BatchChunks.workers(chunks: chunks)
-        let imageSize = geometry.channels * geometry.height * geometry.width
-        // One buffer: each unit's partial weight and bias gradients, one unfolded gradient per
-        // worker, then each group's (gradient chunk's) sum.
-        let partialStride = outputs * patch + outputs
-        let partialSize = chunks * partialStride
-        let groupArea = partialSize + workers * patch * plane
-        var work = scratch.take(groupArea + units.groups.count * partialStride)
-        defer { scratch.give(work) }
-        let weightValue = weight.value
-        let inputShape = needsInputGradient ? [batch, geometry.channels, geometry.height, geometry.width] : [0]
-        let inputGradient = Tensor(
-            shape: inputShape,
-            unsafeUninitialized: { dx in
-                gradient.withUnsafeBufferPointer { dy in
-                    cols.withUnsafeBufferPointer { c in
-                        weightValue.withUnsafeBufferPointer { w in
-                            work.withUnsafeMutableBufferPointer { p in
-                                // An empty buffer can still have a base address (the shared empty storage):
-                                // decide by the flag, never by the pointer.
-                                let shared = UncheckedSendable(
-                                    (
-                                        dy.baseAddress!, c.baseAddress!, w.baseAddress!, p.baseAddress!,
-                                        needsInputGradient ? dx.baseAddress : nil
-                                    ))
-                                BatchChunks.run(chunks: chunks) { worker, chunk in
-                                    let (dy, c, w, p, dx) = shared.value
-                                    let partial = p + chunk * partialStride
-                                    partial.update(repeating: 0, count: partialStride)
-                                    let dcols = p + partialSize + worker * patch * plane
-                                    for n in units.units[chunk] {
-                                        let dyImage = dy + n * outputs * plane
-                                        let image = c + n * patch * plane
-                                        // dW (this chunk) += dY_n · cols_nᵀ; db (this chunk) += row sums of dY_n.
-                                        Tensor.sgemmOnCallingThread(
-                                            transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
-                                            a: dyImage, lda: plane, b: image, ldb: plane, beta: 1, c: partial, ldc: patch)
-                                        for o in 0..<outputs { partial[outputs * patch + o] += laneSum(dyImage + o * plane, count: plane) }
-                                        // dcols = Wᵀ · dY_n, folded back onto the image.
-                                        guard let dx else { continue }
-                                        let target = dx + n * imageSize
-                                        target.update(repeating: 0, count: imageSize)
-                                        Tensor.sgemmOnCallingThread(
-                                            transposeA: true, transposeB: false, m: patch, n: plane, k: outputs, alpha: 1,
-                                            a: w, lda: patch, b: dyImage, ldb: plane, beta: 0, c: dcols, ldc: plane)
-                                        geometry.fold(dcols, into: target, rowStride: plane)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            })
-        // Each gradient chunk's units in order, then the chunks up the chunk tree (same bits for any
-        // thread count, and for a chunk whichever batch it is in).
-        work.withUnsafeMutableBufferPointer { p in
-            let partials = p.baseAddress!
-            let groupSums = partials + groupArea
-            units.gatherGroups(partials, stride: partialStride, into: groupSums)
-            let tree = ChunkTree(chunkCount: units.groups.count)
-            weight.gradient.withUnsafeMutableBufferPointer { g in
-                tree.accumulate(partials: groupSums, stride: partialStride, width: outputs * patch, into: g.baseAddress!)
-            }
-            bias?.gradient.withUnsafeMutableBufferPointer { g in
-                tree.accumulate(partials: groupSums + outputs * patch, stride: partialStride, width: outputs, into: g.baseAddress!)
-            }
-        }
-        return inputGradient
     }
 
     /// True: without a request for it the pullback returns an empty tensor.

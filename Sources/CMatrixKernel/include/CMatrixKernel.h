@@ -35,6 +35,18 @@ long millrace_chunked_outer_scratch(long chunks);
 /* The path millrace_add_chunked_outer_products takes on this CPU (2, 1 or 0). */
 int millrace_chunked_outer_path(void);
 
+/* output[o][y][x] = the sum, one fused multiply-add each in the order c, ky, kx from 0, of
+ * weight[o][c][ky][kx] * input[c][y + ky - 1][x + kx - 1] (zero outside the image): a 3x3
+ * convolution with stride 1 and padding 1 of one image [channels][height][width] into
+ * [outputs][height][width], without bias. The bits are the same on every path (2 AVX-512, 1
+ * AVX2+FMA, 0 scalar fmaf, -1 the best this CPU has). `scratch` holds
+ * millrace_convolve3x3_scratch(channels, height, width) floats, one per concurrent call. */
+void millrace_convolve3x3(const float *input, long channels, long height, long width, const float *weight, long outputs, float *output,
+                          int path, float *scratch);
+
+/* The floats of scratch millrace_convolve3x3 needs. */
+long millrace_convolve3x3_scratch(long channels, long height, long width);
+
 /* One step of a busy-wait loop: the x86 `pause` hint (eases the spinning core off the shared
  * cache line and lets a sibling hyperthread run), nothing elsewhere. */
 static inline void millrace_spin_pause(void) {
