@@ -2,7 +2,7 @@ import Tensors
 
 extension Conv2D {
     /// What the backward pass gets from the forward pass: the batch unfolded, or the input itself
-    /// (a direct convolution), unfolded one image at a time for the weight gradient.
+    /// (a direct convolution, whose weight gradient is direct too).
     enum Retained {
         case unfolded([Float])
         case input(Tensor)
@@ -40,7 +40,11 @@ extension Conv2D {
         // (gradient chunk's) sum.
         let partialStride = outputs * patch + outputs
         let partialSize = chunks * partialStride
-        let workerArea = max(patch * plane, (transposed?.patch ?? 0) * plane, directScratch)
+        let inputScratch =
+            direct
+            ? DirectConvolution.weightGradientScratchCount(
+                images: BatchChunks.imagesPerChunk, channels: geometry.channels, height: geometry.height, width: geometry.width) : 0
+        let workerArea = max(direct ? 0 : patch * plane, (transposed?.patch ?? 0) * plane, directScratch, inputScratch)
         let groupArea = partialSize + workers * workerArea
         var work = scratch.take(groupArea + units.groups.count * partialStride)
         defer { scratch.give(work) }
@@ -68,20 +72,25 @@ extension Conv2D {
                                             let partial = p + chunk * partialStride
                                             partial.update(repeating: 0, count: partialStride)
                                             let area = p + partialSize + worker * workerArea
-                                            for n in units.units[chunk] {
+                                            let unit = units.units[chunk]
+                                            if direct {
+                                                // dW (this unit) = the direct weight gradient of the kept images.
+                                                DirectConvolution.addWeightGradient3x3OnCallingThread(
+                                                    input: retained! + unit.lowerBound * imageSize,
+                                                    outputGradient: dy + unit.lowerBound * outputs * plane, images: unit.count,
+                                                    channels: geometry.channels, height: geometry.height, width: geometry.width, outputs: outputs,
+                                                    into: partial, scratch: area)
+                                            }
+                                            for n in unit {
                                                 let dyImage = dy + n * outputs * plane
-                                                let image: UnsafePointer<Float>
-                                                if direct {
-                                                    // The forward pass kept the image: unfold it now.
-                                                    geometry.unfold(retained! + n * imageSize, into: area, rowStride: plane)
-                                                    image = UnsafePointer(area)
-                                                } else {
-                                                    image = retained! + n * patch * plane
+                                                if !direct {
+                                                    // dW (this chunk) += dY_n · cols_nᵀ.
+                                                    Tensor.sgemmOnCallingThread(
+                                                        transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
+                                                        a: dyImage, lda: plane, b: retained! + n * patch * plane, ldb: plane, beta: 1,
+                                                        c: partial, ldc: patch)
                                                 }
-                                                // dW (this chunk) += dY_n · cols_nᵀ; db (this chunk) += row sums of dY_n.
-                                                Tensor.sgemmOnCallingThread(
-                                                    transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
-                                                    a: dyImage, lda: plane, b: image, ldb: plane, beta: 1, c: partial, ldc: patch)
+                                                // db (this chunk) += row sums of dY_n.
                                                 for o in 0..<outputs { partial[outputs * patch + o] += laneSum(dyImage + o * plane, count: plane) }
                                                 guard let dx else { continue }
                                                 imageInputGradient(

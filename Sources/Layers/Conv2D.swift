@@ -87,9 +87,8 @@ public final class Conv2D: Layer {
         let patch = geometry.patch
         let outputs = outputChannels
         let imageSize = geometry.channels * geometry.height * geometry.width
-        // A 3x3 "same" convolution runs directly from each image (the unfolded matrix is then
-        // only made in the backward pass, one image at a time); others unfold the batch here and
-        // keep it for the backward pass.
+        // A 3x3 "same" convolution runs directly from each image, forward and backward, and keeps
+        // only the input; others unfold the batch here and keep it for the backward pass.
         let direct = geometry.convolvesDirectly
         let directScratch = DirectConvolution.scratchCount(channels: geometry.channels, height: geometry.height, width: geometry.width)
         var cols = columns.take(direct ? BatchChunks.workers(chunks: BatchChunks.count(batch)) * directScratch : batch * patch * plane)

@@ -34,6 +34,26 @@ public enum DirectConvolution {
         millrace_convolve3x3(input, channels, height, width, weight, outputs, output, path.map { $0.rawValue } ?? -1, scratch)
     }
 
+    /// Adds the weight gradient of `convolve3x3OnCallingThread` for `images` consecutive images
+    /// (`input` `[images, channels, height, width]`, `outputGradient` `[images, outputs, height,
+    /// width]`) to `gradient` `[outputs, channels, 3, 3]`: the sum over images and pixels of
+    /// `outputGradient[i, o, y, x] · input[i, c, y + ky - 1, x + kx - 1]`, each in sixteen lanes
+    /// (lane j takes the pixels `x = 16r + j` of every row, one fused multiply-add each, images then
+    /// rows in order) whose totals are added in a fixed tree; the same bits on every path.
+    /// `scratch` holds `weightGradientScratchCount(...)` floats.
+    public static func addWeightGradient3x3OnCallingThread(
+        input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, images: Int, channels: Int, height: Int, width: Int,
+        outputs: Int, into gradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, path: Path? = nil
+    ) {
+        millrace_add_convolve3x3_weight_gradient(
+            input, outputGradient, images, channels, height, width, outputs, gradient, path.map { $0.rawValue } ?? -1, scratch)
+    }
+
+    /// The floats of scratch `addWeightGradient3x3OnCallingThread` needs.
+    public static func weightGradientScratchCount(images: Int, channels: Int, height: Int, width: Int) -> Int {
+        millrace_convolve3x3_weight_gradient_scratch(images, channels, height, width)
+    }
+
     /// The path this CPU takes.
     public static var bestPath: Path {
         Path(rawValue: millrace_chunked_outer_path()) ?? .scalar

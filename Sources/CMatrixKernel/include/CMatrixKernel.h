@@ -44,6 +44,18 @@ int millrace_chunked_outer_path(void);
 void millrace_convolve3x3(const float *input, long channels, long height, long width, const float *weight, long outputs, float *output,
                           int path, float *scratch);
 
+/* gradient[o][c][ky][kx] += the sum over images i and pixels (y, x) of dy[i][o][y][x] *
+ * input[i][c][y + ky - 1][x + kx - 1] (zero outside the image): the weight gradient of
+ * millrace_convolve3x3 for `images` consecutive images. Each sum runs in 16 lanes (lane j takes the
+ * pixels x = 16r + j of every row, one fused multiply-add each, images then rows in order, from 0),
+ * the lanes added in a fixed tree; the same bits on every path. `scratch` holds
+ * millrace_convolve3x3_weight_gradient_scratch(images, channels, height, width) floats. */
+void millrace_add_convolve3x3_weight_gradient(const float *input, const float *dy, long images, long channels, long height, long width,
+                                              long outputs, float *gradient, int path, float *scratch);
+
+/* The floats of scratch millrace_add_convolve3x3_weight_gradient needs. */
+long millrace_convolve3x3_weight_gradient_scratch(long images, long channels, long height, long width);
+
 /* The floats of scratch millrace_convolve3x3 needs. */
 long millrace_convolve3x3_scratch(long channels, long height, long width);
 
