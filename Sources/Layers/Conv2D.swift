@@ -3,20 +3,22 @@ import Tensors
 /// A 2-D convolution over NCHW input: `output[n, o] = bias[o] + Σ_c weight[o, c] ⋆ input[n, c]`,
 /// with square kernels, stride and zero padding (dilation 1), as PyTorch's `Conv2d`.
 ///
-/// Each image is unfolded (im2col) and multiplied by the weight with oneDNN's `dnnl_sgemm` (one
-/// call per image, on the thread that runs the image's chunk); images run in parallel. The
-/// unfolded input is kept for the pullback in a buffer reused across steps. Parameters: `weight`
-/// `[out, in, k, k]` and `bias` `[out]`.
+/// Two ways, per image, images in parallel (fixed chunks of four, so the bits do not depend on
+/// the thread count). A 3x3 convolution with stride 1 and padding 1 over planes 16 or more wide
+/// runs directly (`DirectConvolution`, a C kernel with the same bits on AVX-512, AVX2 and plain
+/// C): forward, input gradient (the flipped, transposed kernels) and weight gradient read a padded
+/// copy of the image, and only the input is kept for the pullback. Any other convolution unfolds
+/// each image (im2col) into a buffer kept for the pullback and multiplies it with oneDNN's
+/// `dnnl_sgemm`. Parameters: `weight` `[out, in, k, k]` and `bias` `[out]`.
 ///
-/// im2col + GEMM is kept instead of oneDNN's convolution primitives after an A/B on the bench
-/// CNN's layers (batch 64, one thread, AMD EPYC Zen 5 with AVX-512, oneDNN 2.6.3 `jit:avx512_core`
-/// with reorders from and to NCHW, on a loaded machine): 3->32 channels at 32x32, forward
-/// 2.0-2.2 ms for oneDNN against 1.36 ms here, weight gradient 0.9-1.8 ms against 2.5 ms here
-/// (with the bias gradient); 32->64 at 16x16, forward 2.7-3.0 ms against 4.5 ms, backward (data
-/// and weights) 5.7-8.3 ms against 8.3 ms (a second, more loaded run: forward 4.5-6.0 against
-/// 10.4-13.1 ms, backward 10.3-17.3 against 9.4-12.4 ms). Only the second layer's forward pass
-/// wins (1.6-2x); taking it would move the unfolding its backward pass needs (about a quarter of
-/// the 4.5 ms) into the pullback, leaving about 2% of the step, so both layers stay on im2col.
+/// Why: with 16-32 channels the unfolded matrix is nine times the image and costs more to write
+/// and pack than its product costs to compute. Min of 300 runs of four images, one thread, AMD
+/// EPYC Zen 5 with AVX-512: 16->16 channels at 32x32, forward 86 us direct (218 GFLOP/s) against
+/// 418 us unfold + sgemm, weight gradient 117 us (162 GFLOP/s) against 752 us; 32->32 at 16x16,
+/// forward 82 against 183 us, weight gradient 119 against 218 us; but 64->64 at 8x8, forward 161
+/// against 114 us (a 16-lane vector holds two rows of 8, so half of each is padding), which stays
+/// on im2col. The ResNet-20 training step at one thread went from 330 to 414 samples/s with the
+/// direct forward and input gradient.
 public final class Conv2D: Layer {
     /// The kernels, `[outputChannels, inputChannels, kernelSize, kernelSize]`.
     public let weight: Parameter
