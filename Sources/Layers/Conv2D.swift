@@ -16,7 +16,7 @@ import Tensors
 /// EPYC Zen 5 with AVX-512: 16->16 channels at 32x32, forward 86 us direct (218 GFLOP/s) against
 /// 418 us unfold + sgemm, weight gradient 117 us (162 GFLOP/s) against 752 us; 32->32 at 16x16,
 /// forward 82 against 183 us, weight gradient 119 against 218 us; but 64->64 at 8x8, forward 161
-/// against 114 us (a 16-lane vector holds two rows of 8, so half of each is padding), which stays
+/// against 114 us (a row of 8 fills half of a 16-lane vector), which stays
 /// on im2col. The ResNet-20 training step at one thread went from 330 to 414 samples/s with the
 /// direct forward and input gradient.
 public final class Conv2D: Layer {
