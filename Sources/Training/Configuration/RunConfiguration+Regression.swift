@@ -43,8 +43,8 @@ extension RunConfiguration {
     func checkLossKind() throws(SpecificationError) {
         guard LossRegistry.table.entry(named: loss) != nil else { return }
         let kind = LossRegistry.targetKind(ofLoss: loss)
-        let what = kind == .multiLabel ? "a multi-label loss (0/1 target columns)" : "a regression loss"
         if let kind, !dataset.isRegression {
+            let what = kind == .multiLabel ? "a multi-label loss (0/1 target columns)" : "a regression loss"
             throw SpecificationError(
                 key: "loss",
                 reason: "\(loss) is \(what), but the \(dataset.kind.rawValue) dataset has class labels (no dataset.target_columns)",
@@ -59,7 +59,7 @@ extension RunConfiguration {
                     + "(dataset.target_columns)",
                 fix: "use mean-squared-error, mean-absolute-error or huber for numeric targets, or binary-cross-entropy-with-logits for 0/1 labels")
         }
-        if kind == .multiLabel, dataset.isRegression, let normalize = dataset.normalizeTargets {
+        if kind == .multiLabel, let normalize = dataset.normalizeTargets {
             throw SpecificationError(
                 key: "dataset.normalize_targets",
                 reason: "\(normalize) is not allowed: the loss \(loss) takes 0/1 labels, which are never scaled",
