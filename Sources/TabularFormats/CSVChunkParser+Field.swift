@@ -32,7 +32,8 @@ extension CSVChunkParser {
             case .invalid:
                 return problem(.notANumber)
             }
-            return nil
+            // A multi-label target is a 0/1 label.
+            return role >= firstBinarySlot && row[role] != 0 && row[role] != 1 ? problem(.unknownLabel) : nil
         }
         switch options.labelMapping {
         case .numeric:

@@ -25,6 +25,9 @@ struct CSVChunkParser: Sendable {
     let givenLabels: [[UInt8]]
     /// Byte classes: 1 separator, 2 LF, 3 CR, 4 quote, 0 anything else.
     private let classes: [UInt8]
+    /// The first feature slot that must hold 0 or 1 (the first target's, with `binaryTargets`;
+    /// else beyond every slot).
+    let firstBinarySlot: Int
 
     init(layout: CSVLayout, options: CSVOptions, path: String) {
         self.layout = layout
@@ -48,6 +51,7 @@ struct CSVChunkParser: Sendable {
         classes[0x22] = 4
         classes[Int(options.separator)] = 1
         self.classes = classes
+        firstBinarySlot = options.binaryTargets ? layout.featureNames.count - options.targetColumns.count : Int.max
     }
 
     /// Parses `bytes`, which start at a row boundary on line `firstLine` and hold whole rows (the
@@ -170,6 +174,9 @@ struct CSVChunkParser: Sendable {
                     }
                 } else if role >= 0, let (value, next) = DecimalParser.prefix(p, end), isTerminator(next), next - p <= limit {
                     row[role] = value
+                    if role >= firstBinarySlot && value != 0 && value != 1 {
+                        problem = problem ?? FieldProblem(kind: .unknownLabel, start: p, stop: next, line: line, column: column)
+                    }
                     p = next
                 } else {
                     let fieldStart = p

@@ -25,9 +25,12 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public var textLabels: Bool?
     /// The shape of one sample as the model sees it (filled in from the training data).
     public var sampleShape: [Int]?
-    /// CSV regression: the target columns' names (nil: class labels). `classNames` then holds
-    /// them too (one model output per target).
+    /// CSV regression or multi-label: the target columns' names (nil: class labels).
+    /// `classNames` then holds them too (one model output per target).
     public var targetColumns: [String]?
+    /// CSV target columns: what they hold (nil: numbers, a regression; `multiLabel`: 0/1 labels,
+    /// and any other value in them is an error).
+    public var targetKind: TargetKind?
     /// CSV regression: whether targets are scaled (nil: yes).
     public var normalizesTargets: Bool?
     /// CSV regression: each target's mean and standard deviation in the training split (filled in
@@ -51,9 +54,9 @@ public struct Preprocessing: Codable, Sendable, Equatable {
         self.sampleShape = sampleShape
     }
 
-    /// The regression targets (nil for class labels).
+    /// The targets of a regression or a multi-label run (nil for class labels).
     public var regressionTargets: RegressionTargets? {
-        targetColumns.map { RegressionTargets(count: $0.count, normalization: targetNormalization) }
+        targetColumns.map { RegressionTargets(count: $0.count, normalization: targetNormalization, kind: targetKind ?? .regression) }
     }
 
     /// The fixed image size as (width, height), if set.

@@ -136,7 +136,10 @@ public struct TrainingData: Sendable {
             } else {
                 (training, validation) = (.chunked(dataset), nil)
             }
-            if let targets = preprocessing.targetColumns, preprocessing.normalizesTargets != false, preprocessing.targetNormalization == nil {
+            // 0/1 labels (multi-label) are never scaled.
+            if let targets = preprocessing.targetColumns, preprocessing.normalizesTargets != false, preprocessing.targetNormalization == nil,
+                preprocessing.targetKind != .multiLabel
+            {
                 preprocessing.targetNormalization = try RegressionTargets.statistics(of: training, count: targets.count)
             }
             return TrainingData(
@@ -219,6 +222,7 @@ public struct TrainingData: Sendable {
         if let targets = preprocessing.targetColumns {
             csv.labelColumn = nil
             csv.targetColumns = targets.map { .name($0) }
+            csv.binaryTargets = preprocessing.targetKind == .multiLabel
             csv.labelMapping = .numeric
         }
         csv.badInput = options.badInput

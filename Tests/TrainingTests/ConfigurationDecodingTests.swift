@@ -63,7 +63,10 @@ final class ConfigurationDecodingTests: XCTestCase {
             (#""kind": "xor""#, #""kind": "xor", "sizing": "crop""#, "dataset.sizing", "resize, center-crop"),
             (#""kind": "xor""#, #""kind": "xor", "labels": "names""#, "dataset.labels", "numeric, text"),
             (#""kind": "xor""#, #""kind": "folder""#, "dataset.kind", "image-folder, csv, packed, xor"),
-            (#""loss": "mse""#, #""loss": "hinge""#, "loss", "cross-entropy, huber, mean-absolute-error, mean-squared-error, mse, sum-of-squares"),
+            (
+                #""loss": "mse""#, #""loss": "hinge""#, "loss",
+                "binary-cross-entropy-with-logits, cross-entropy, huber, mean-absolute-error, mean-squared-error, mse, sum-of-squares"
+            ),
             (#""type": "sgd""#, #""type": "rmsprop""#, "optimizer.type", "adam, adamw, sgd"),
             (#""epochs": 1"#, #""epochs": 1, "schedule": {"type": "linear"}"#, "schedule.type", "constant, step, cosine, one-cycle"),
             (

@@ -25,11 +25,12 @@ extension RunConfiguration {
         @Setting("ignore_columns") public var ignoreColumns: [String]? = nil
         /// CSV: `numeric` (class indices, the default) or `text` (labels by first appearance).
         @Setting("labels") public var labels: LabelEncoding? = nil
-        /// CSV regression: the numeric target columns' names (exclusive with `label_column`).
+        /// CSV regression or multi-label: the target columns' names (exclusive with `label_column`):
+        /// numbers, or 0/1 labels with the loss `binary-cross-entropy-with-logits`.
         @Setting("target_columns", .require("a list of one or more distinct column names") { !$0.isEmpty && Set($0).count == $0.count })
         public var targetColumns: [String]? = nil
         /// CSV regression: whether targets are scaled to mean 0 and standard deviation 1 by the
-        /// training split's figures (default true; predictions are scaled back).
+        /// training split's figures (default true; predictions are scaled back). Refused for 0/1 labels.
         @Setting("normalize_targets") public var normalizeTargets: Bool? = nil
 
         /// No data yet (xor, the placeholder).
