@@ -15,7 +15,7 @@ struct BenchPipelineCommand: ParsableCommand {
         discussion: "Example: swift run -c release millrace bench pipeline /tmp/bench-data/synth-small --batch-size 64 --threads 2 --json"
     )
 
-    @Argument(help: "A PNG class folder.")
+    @Argument(help: "An image class folder (PNG, JPEG or both).")
     var folder: String
 
     @Option(help: "Samples per batch.", transform: IntegerOption.whole)
