@@ -372,7 +372,9 @@ static int read_jpeg(const uint8_t *data, size_t size, int channels, int apply_o
     const size_t row_bytes = width * (size_t)channels;
     uint8_t *target = out;
     if (orientation != 1) {
-        target = (*cinfo.mem->alloc_large)((j_common_ptr)&cinfo, JPOOL_IMAGE, result->required_bytes);
+        /* The permanent pool: jpeg_finish_decompress frees the image pool, and the rows are
+         * turned after it (jpeg_destroy_decompress frees this one). */
+        target = (*cinfo.mem->alloc_large)((j_common_ptr)&cinfo, JPOOL_PERMANENT, result->required_bytes);
     }
     const int direct = components == channels && components != 4; /* CMYK is always converted */
     const JDIMENSION batch = cinfo.rec_outbuf_height > 0 ? (JDIMENSION)cinfo.rec_outbuf_height : 1;

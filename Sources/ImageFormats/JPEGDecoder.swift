@@ -92,9 +92,11 @@ public struct JPEGDecoder: Sendable {
         let offset = Int(result.byte_offset)
         switch UInt32(status) {
         case MILLRACE_JPEG_NOT_JPEG.rawValue:
-            return DataError(.notJPEG, path: path, byteOffset: 0, reason: message, fix: "remove the file from the dataset folder or convert it to JPEG")
+            return DataError(
+                .notJPEG, path: path, byteOffset: 0, reason: message, fix: "remove the file from the dataset folder or convert it to JPEG")
         case MILLRACE_JPEG_TOO_LARGE.rawValue:
-            return DataError(.tooLarge, path: path, byteOffset: offset, reason: message, fix: "raise the pixel limit (maximumPixels) if the image is genuine")
+            return DataError(
+                .tooLarge, path: path, byteOffset: offset, reason: message, fix: "raise the pixel limit (maximumPixels) if the image is genuine")
         case MILLRACE_JPEG_OUT_OF_MEMORY.rawValue:
             return DataError(.tooLarge, path: path, reason: "out of memory while decoding", fix: "free memory or lower the number of decode threads")
         case MILLRACE_JPEG_INVALID_ARGUMENT.rawValue:
@@ -104,7 +106,7 @@ public struct JPEGDecoder: Sendable {
         default:
             return DataError(
                 .corrupt, path: path, byteOffset: offset, reason: "libjpeg: \(message)",
-                fix: "the file is damaged, or uses what libjpeg does not decode (12-bit or lossless JPEG): replace or convert it, or remove it from the dataset")
+                fix: "the file is damaged, or is a 12-bit or lossless JPEG (not decoded): replace or convert it, or remove it from the dataset")
         }
     }
 }

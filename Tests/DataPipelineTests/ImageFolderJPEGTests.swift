@@ -43,7 +43,9 @@ final class ImageFolderJPEGTests: XCTestCase {
 
     func testMixedFolderDecodesEachFileByItsSignature() throws {
         let folder = try ImageFolder(root: try makeMixedFolder())
-        XCTAssertEqual(folder.paths.map { URL(fileURLWithPath: $0).lastPathComponent }, ["1-plain.png", "2-photo.jpg", "3-gray.JPEG", "1-named-png.png", "2-named-jpeg.jpeg"])
+        XCTAssertEqual(
+            folder.paths.map { URL(fileURLWithPath: $0).lastPathComponent },
+            ["1-plain.png", "2-photo.jpg", "3-gray.JPEG", "1-named-png.png", "2-named-jpeg.jpeg"])
         XCTAssertEqual(folder.labels, [0, 0, 0, 1, 1])
         XCTAssertEqual(folder.skippedFiles.map(\.reason), ["not a .png, .jpg or .jpeg file"])
         XCTAssertNil(folder.skippedFilesNote, "a text file is routine, not unusual")
@@ -111,6 +113,7 @@ final class ImageFolderJPEGTests: XCTestCase {
         let quarantine = Quarantine(policy: .skip(maximumFraction: 0.5), expectedTotal: folder.count)
         let kept = try (0..<folder.count).compactMap { try folder.sample(at: $0, quarantine: quarantine) }
         XCTAssertEqual(kept.count, 5)
-        XCTAssertEqual(quarantine.entries.map { URL(fileURLWithPath: $0.origin.description).lastPathComponent }, ["4-cut.jpg", "5-stub.jpg", "6-gif.jpg"])
+        XCTAssertEqual(
+            quarantine.entries.map { URL(fileURLWithPath: $0.origin.description).lastPathComponent }, ["4-cut.jpg", "5-stub.jpg", "6-gif.jpg"])
     }
 }

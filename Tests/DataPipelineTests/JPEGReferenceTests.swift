@@ -111,7 +111,9 @@ final class JPEGReferenceTests: XCTestCase {
             XCTAssertEqual(error?.kind, kind, file: file, line: line)
             XCTAssertEqual(error?.path, "damaged.jpg", file: file, line: line)
             XCTAssertTrue(error?.reason.contains(reason) ?? false, "\(String(describing: error))", file: file, line: line)
-            XCTAssertTrue(offsets.contains(error?.byteOffset ?? -1), "offset \(String(describing: error?.byteOffset)) not in \(offsets)", file: file, line: line)
+            XCTAssertTrue(
+                offsets.contains(error?.byteOffset ?? -1), "offset \(String(describing: error?.byteOffset)) not in \(offsets)", file: file, line: line
+            )
             XCTAssertTrue(error?.description.contains("damaged.jpg") ?? false, file: file, line: line)
         }
     }
@@ -153,6 +155,22 @@ final class JPEGReferenceTests: XCTestCase {
 
         // Not a JPEG at all.
         assertRefused(Array("GIF89a".utf8), .notJPEG, reason: "FF D8 FF", offsets: 0...0)
+    }
+
+    func testFuzzedOrientationInputTurnsTheStoredPixels() throws {
+        // Tagged 6 (rotate 90 degrees clockwise): the output's (x, y) is the stored (y, H - 1 - x).
+        let bytes = [UInt8](try Fixtures.data("fuzz-regressions/jpeg-orientation-fuzzed.jpg"))
+        let stored = try JPEGDecoder().decode(bytes, path: "f.jpg", channels: .rgb)
+        let turned = try JPEGDecoder(orientation: .apply).decode(bytes, path: "f.jpg", channels: .rgb)
+        XCTAssertEqual([stored.width, stored.height, turned.width, turned.height], [7, 4, 4, 7])
+        var expected = [UInt8]()
+        for y in 0..<turned.height {
+            for x in 0..<turned.width {
+                let source = (y + (stored.height - 1 - x) * stored.width) * 3
+                expected += stored.pixels[source..<(source + 3)]
+            }
+        }
+        XCTAssertEqual(turned.pixels, expected)
     }
 
     func testPixelLimitIsCheckedBeforeDecoding() throws {
