@@ -56,7 +56,7 @@ def torch_bench(root, workers, batch_size, epochs):
         def __getitem__(self, index):
             path, label = samples[index]
             with Image.open(path) as image:
-                pixels = np.asarray(image.convert("RGB"))
+                pixels = np.array(image.convert("RGB"))  # a writable copy, as torchvision's to_tensor makes
             tensor = torch.from_numpy(pixels).permute(2, 0, 1).float().div_(255)
             return tensor.sub_(0.5).div_(0.25), label
 
