@@ -1,6 +1,7 @@
 import DataPipeline
 import Foundation
 import ImageFormats
+import Shards
 import SystemIO
 import TestSupport
 import XCTest
@@ -89,6 +90,26 @@ final class ImageFolderJPEGTests: XCTestCase {
         XCTAssertEqual(crc(try turned.image(at: 0)), oracle.pixels("orientation-6", mode: "RGB", transposed: true), "exif_transpose's pixels")
         XCTAssertEqual(try turned.sample(at: 1).features.shape, [3, 7, 4])
         XCTAssertNotEqual(stored.options, turned.options)
+    }
+
+    func testPackedJPEGBytesDecodeAsTheFolderDoes() throws {
+        // Shards keep each file's bytes; the shard reader tells PNG from JPEG by signature too,
+        // and applies the orientation it is given.
+        try put("orientation-5", as: "turned/a/1.jpg")
+        try put("orientation-6-motorola", as: "turned/a/2.png")
+        try put("orientation-8", as: "turned/b/3.jpeg")
+        for orientation in ExifOrientation.allCases {
+            let folder = try ImageFolder(root: directory.path("turned").path, options: .init(orientation: orientation))
+            let output = directory.path("packed-\(orientation)").path
+            _ = try ShardPacker.pack(images: folder, output: output, limits: .init(samples: 2), shuffleSeed: nil)
+            let stager = try ShardStager(
+                source: LocalShardSource(directory: output), cacheDirectory: directory.path("cache-\(orientation)").path, budgetBytes: 1 << 20)
+            let packed = ShardedDataset(stager: stager, orientation: orientation)
+            XCTAssertEqual(packed.sampleShape, orientation == .apply ? [3, 7, 4] : [3, 4, 7])
+            let features = try (0..<packed.chunkCount).flatMap { try packed.loadChunk(at: $0).features.scalars }
+            let expected = try (0..<folder.count).flatMap { try folder.sample(at: $0).features.scalars }
+            XCTAssertEqual(features, expected, "\(orientation)")
+        }
     }
 
     func testDamagedJPEGsAreTypedErrorsForTheirFileAndCanBeSkipped() throws {
