@@ -6,7 +6,7 @@ import Training
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Evaluate a trained model on a PNG class folder or a CSV file.",
+        abstract: "Evaluate a trained model on an image (PNG/JPEG) class folder or a CSV file.",
         discussion: "Example: millrace evaluate runs/digits-mlp/checkpoints --data datasets/digits --json"
     )
 

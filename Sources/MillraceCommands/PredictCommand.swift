@@ -6,18 +6,18 @@ import SystemIO
 import Tensors
 import Training
 
-/// `millrace predict <checkpoint-or-dir> <files...>`: the top classes of PNG files or CSV rows.
+/// `millrace predict <checkpoint-or-dir> <files...>`: the top classes of image files or CSV rows.
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Predict the classes of PNG files or of the rows of CSV files.",
+        abstract: "Predict the classes of PNG or JPEG files or of the rows of CSV files.",
         discussion: "Example: millrace predict runs/digits-mlp/checkpoints datasets/digits/3/0003.png --top 3"
     )
 
     @Argument(help: "A checkpoint directory or a run's checkpoints directory.")
     var checkpoint: String
 
-    @Argument(help: "PNG files, or CSV files with the training file's columns (target columns may be left out).")
+    @Argument(help: "PNG or JPEG files, or CSV files with the training file's columns (target columns may be left out).")
     var files: [String]
 
     @Option(help: "How many classes to show per input.", transform: IntegerOption.atLeast(1))

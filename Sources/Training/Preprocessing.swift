@@ -1,7 +1,7 @@
 import DataPipeline
 import ImageFormats
 
-/// How raw data becomes the model's input: decoding (channels, size, sizing), normalisation and
+/// How raw data becomes the model's input: decoding (channels, size, sizing, EXIF orientation), normalisation and
 /// the class names that give label indices. It is part of the model: saved in every checkpoint's
 /// manifest and applied identically by training, validation, `evaluate` and `predict`. Random
 /// augmentations are not part of it: they apply to training only.
@@ -12,6 +12,9 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public var size: [Int]?
     /// Images: how a fixed size is reached.
     public var sizing: ImageSizing?
+    /// Images: whether a JPEG's EXIF orientation is applied (nil: ignored, as in checkpoints
+    /// written before JPEG support).
+    public var exifOrientation: ExifOrientation?
     /// Per-channel (images) or per-feature (tables) normalisation.
     public var normalization: Normalization?
     /// The class names in class-index order (after training: the training data's).

@@ -102,7 +102,8 @@ public struct TrainingData: Sendable {
                     reason: "validation_split \(fraction) is not supported for packed data (it would be ignored)",
                     fix: "give held-out data with --validation <PNG folder or CSV> (dataset.validation_path), or remove validation_split")
             }
-            let packed = ShardedDataset(stager: stager, normalization: preprocessing.normalization)
+            let packed = ShardedDataset(
+                stager: stager, normalization: preprocessing.normalization, orientation: preprocessing.exifOrientation ?? .ignore)
             do { try requireClasses(packed.classNames, path: path) } catch {
                 stager.stop()
                 throw error
@@ -236,6 +237,7 @@ public struct TrainingData: Sendable {
     static func imageOptions(_ preprocessing: Preprocessing) -> ImageFolder.Options {
         ImageFolder.Options(
             channels: preprocessing.channels ?? .rgb, size: preprocessing.imageSize, sizing: preprocessing.sizing ?? .resize,
-            classNames: preprocessing.classNames, normalization: preprocessing.normalization)
+            classNames: preprocessing.classNames, normalization: preprocessing.normalization,
+            orientation: preprocessing.exifOrientation ?? .ignore)
     }
 }

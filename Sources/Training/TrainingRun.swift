@@ -112,6 +112,7 @@ public final class TrainingRun {
             normalization: normalize.map { Normalization(mean: $0.mean, standardDeviation: $0.std) },
             labelColumn: dataset.labelColumn, ignoredColumns: dataset.ignoreColumns, textLabels: dataset.labels == .text)
         preprocessing.targetColumns = dataset.targetColumns
+        if dataset.imageOrientation == .apply { preprocessing.exifOrientation = .apply }
         preprocessing.normalizesTargets = dataset.normalizeTargets
         // Set for multi-label only: a regression's preprocessing stays as it was.
         if configuration.targetKind == .multiLabel { preprocessing.targetKind = .multiLabel }

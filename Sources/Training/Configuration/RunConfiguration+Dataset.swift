@@ -19,6 +19,8 @@ extension RunConfiguration {
         public var size: [Int]? = nil
         /// Images: `resize` (default) or `center-crop` to reach `size`.
         @Setting("sizing") public var sizing: ImageSizingChoice? = nil
+        /// Images: `ignore` (default) or `apply` a JPEG's EXIF orientation.
+        @Setting("exif_orientation") public var exifOrientation: ExifOrientationChoice? = nil
         /// CSV: the label column's name.
         @Setting("label_column") public var labelColumn: String? = nil
         /// CSV: columns left out of the features.
@@ -57,6 +59,11 @@ extension RunConfiguration {
         /// How images reach `size` (resize unless `sizing` says otherwise).
         public var imageSizing: ImageSizing {
             sizing == .centerCrop ? .centerCrop : .resize
+        }
+
+        /// Whether a JPEG's EXIF orientation is applied (ignored unless `exif_orientation` says `apply`).
+        public var imageOrientation: ExifOrientation {
+            exifOrientation == .apply ? .apply : .ignore
         }
     }
 }
