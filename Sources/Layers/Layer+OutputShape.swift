@@ -28,6 +28,17 @@ extension Conv2D {
         let geometry = WindowGeometry(channels: shape[0], height: shape[1], width: shape[2], kernel: kernelSize, stride: stride, padding: padding)
         return [outputChannels, geometry.outputHeight, geometry.outputWidth]
     }
+
+    /// The floats the layer keeps per sample of shape `[inputChannels, h, w]` between its
+    /// forward and backward passes besides its input: the unfolded input (in·k·k per output
+    /// position), or nothing for a direct 3x3 convolution, which keeps only its input.
+    public func unfoldedFloatsPerSample(forInputShape shape: [Int]) -> Int {
+        guard shape.count == 3 else { return 0 }
+        let geometry = WindowGeometry(channels: shape[0], height: shape[1], width: shape[2], kernel: kernelSize, stride: stride, padding: padding)
+        guard !geometry.convolvesDirectly, geometry.outputHeight > 0, geometry.outputWidth > 0 else { return 0 }
+        let (floats, overflow) = geometry.patch.multipliedReportingOverflow(by: geometry.outputPlane)
+        return overflow ? Int.max : floats
+    }
 }
 
 /// The output shape of a pooling window over `[channels, height, width]`.

@@ -79,11 +79,9 @@ public struct MemoryEstimate: Sendable, Equatable {
             default:
                 guard let output = try? layer.outputShape(forInputShape: input) else { return nil }
                 keep(output, factor: 1 + MemoryEstimate.stateFactor(of: layer))
-                if let convolution = layer as? Conv2D, input.count == 3, output.count == 3 {
-                    // The unfolded columns: channels x kernel x kernel per output position.
-                    let patch = MemoryEstimate.multiply(
-                        MemoryEstimate.multiply(convolution.inputChannels, convolution.kernelSize), convolution.kernelSize)
-                    floats = MemoryEstimate.add(floats, MemoryEstimate.multiply(patch, MemoryEstimate.multiply(output[1], output[2])))
+                if let convolution = layer as? Conv2D {
+                    // The unfolded columns (none for a direct convolution, which keeps only its input).
+                    floats = MemoryEstimate.add(floats, convolution.unfoldedFloatsPerSample(forInputShape: input))
                 }
                 return output
             }

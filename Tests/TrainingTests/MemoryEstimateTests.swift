@@ -50,6 +50,19 @@ final class MemoryEstimateTests: XCTestCase {
         XCTAssertEqual(estimate.activationBytes, (16 + 16 + 144 + 16 + 16 + 16 + 2 + 2 * 16) * 4)
     }
 
+    /// A direct convolution (3x3, stride 1, padding 1, 16 or more wide) keeps only its input, no
+    /// unfolded columns. On a [2, 2, 16] sample: the input (64), the direct convolution's output
+    /// [3, 2, 16] (96), the strided one's output [1, 1, 8] (8) and its unfolded columns (3 x 9 x 8 =
+    /// 216), plus twice the largest tensor (96).
+    func testADirectConvolutionKeepsNoUnfoldedColumns() {
+        var generator = RandomGenerator(seed: 1)
+        let model = Sequential(
+            Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, generator: &generator),
+            Conv2D(inputChannels: 3, outputChannels: 1, kernelSize: 3, stride: 2, padding: 1, generator: &generator))
+        let estimate = MemoryEstimate.training(model: model, sampleShape: [2, 2, 16], batchSize: 1, optimizerSlots: 0, prefetch: 0)
+        XCTAssertEqual(estimate.activationBytes, (64 + 96 + 8 + 216 + 2 * 96) * 4)
+    }
+
     func testSizesBeyond64BitsSaturateAndAreRefusedNamingBothFigures() {
         XCTAssertEqual(MemoryEstimate.multiply(Int.max / 2, 3), Int.max)
         XCTAssertEqual(MemoryEstimate.add(Int.max, 1), Int.max)
