@@ -162,8 +162,8 @@ __attribute__((target("avx2,fma"))) static void avx2_rows(const float *a, long l
 }
 #endif
 
-/* Which path this CPU takes: 2 AVX-512, 1 AVX2 with FMA, 0 scalar (fmaf). Overridable for tests. */
-static int chosen_path(void) {
+/* Which path this CPU takes: 2 AVX-512, 1 AVX2 with FMA, 0 scalar (fmaf); every kernel here uses it. */
+int millrace_vector_path(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return 2;
@@ -172,15 +172,13 @@ static int chosen_path(void) {
     return 0;
 }
 
-int millrace_chunked_outer_path(void) { return chosen_path(); }
-
 long millrace_chunked_outer_scratch(long chunks) { return chunks * ROWS * 48; }
 
 void millrace_add_chunked_outer_products(const float *a, long lda, const float *b, long ldb, const long *starts, long chunk_count,
                                          const long *pairs, long pair_count, long i_begin, long i_end, long q, float *total, long ldt,
                                          int path, float *partials) {
     if (chunk_count <= 0 || i_end <= i_begin || q <= 0) return;
-    if (path < 0) path = chosen_path();
+    if (path < 0) path = millrace_vector_path();
     const chunking chunks = {starts, chunk_count, pairs, pair_count};
 #if defined(__x86_64__)
     if (path == 2) return avx512_rows(a, lda, b, ldb, chunks, i_begin, i_end, q, total, ldt, partials);

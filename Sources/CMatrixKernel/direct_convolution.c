@@ -305,19 +305,10 @@ __attribute__((target("avx2,fma"))) static void avx2_weight_gradient(const float
 }
 #endif
 
-static int chosen_path(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return 2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-#endif
-    return 0;
-}
-
 void millrace_convolve3x3(const float *input, long channels, long height, long width, const float *weight, long outputs, float *output,
                           int path, float *scratch) {
     if (channels <= 0 || height <= 0 || width <= 0 || outputs <= 0) return;
-    if (path < 0) path = chosen_path();
+    if (path < 0) path = millrace_vector_path();
     pad_image(input, channels, height, width, scratch);
 #if defined(__x86_64__)
     if (path == 2) return avx512_image(scratch, channels, height, width, weight, outputs, output);
@@ -340,7 +331,7 @@ long millrace_convolve3x3_weight_gradient_scratch(long images, long channels, lo
 void millrace_add_convolve3x3_weight_gradient(const float *input, const float *dy, long images, long channels, long height, long width,
                                               long outputs, float *gradient, int path, float *scratch) {
     if (images <= 0 || channels <= 0 || height <= 0 || width <= 0 || outputs <= 0) return;
-    if (path < 0) path = chosen_path();
+    if (path < 0) path = millrace_vector_path();
     const long image_stride = padded_size(channels, height, width);
     for (long i = 0; i < images; i++) pad_image(input + i * channels * height * width, channels, height, width, scratch + i * image_stride);
 #if defined(__x86_64__)

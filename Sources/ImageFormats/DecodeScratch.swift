@@ -46,19 +46,6 @@ extension DecodeScratch {
 }
 
 extension PNGDecoder {
-    /// Reads and decodes `path` into `scratch`, then calls `body` with the image's header and its
-    /// interleaved 8-bit pixels (valid only during the call).
-    public func withDecodedFile<Result>(
-        _ path: String, channels: ChannelMode, scratch: DecodeScratch,
-        _ body: (PNGHeader, UnsafeBufferPointer<UInt8>) throws -> Result
-    ) throws -> Result {
-        let size = try FileBytes.load(path, into: &scratch.file)
-        let file = scratch.file
-        return try file.withUnsafeBufferPointer { bytes in
-            try withDecoded(UnsafeBufferPointer(rebasing: bytes[0..<size]), path: path, channels: channels, scratch: scratch, body)
-        }
-    }
-
     /// Decodes PNG `bytes` (held by the caller, not copied) into `scratch`, then calls `body` with
     /// the header and the interleaved 8-bit pixels (valid only during the call).
     public func withDecoded<Result>(

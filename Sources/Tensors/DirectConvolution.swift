@@ -56,6 +56,6 @@ public enum DirectConvolution {
 
     /// The path this CPU takes.
     public static var bestPath: Path {
-        Path(rawValue: millrace_chunked_outer_path()) ?? .scalar
+        Path(rawValue: millrace_vector_path()) ?? .scalar
     }
 }

@@ -116,7 +116,7 @@ final class ChunkTreeAdditionsTests: XCTestCase {
                 }
             }
             let pairs = tree.kernelSchedule
-            for path in 0...millrace_chunked_outer_path() {
+            for path in 0...millrace_vector_path() {
                 var out = initial
                 var scratch = [Float](repeating: 0, count: millrace_chunked_outer_scratch(count))
                 for block in [0..<8, 8..<19] {

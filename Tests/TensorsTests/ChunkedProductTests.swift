@@ -45,10 +45,10 @@ final class ChunkedProductTests: XCTestCase {
             let expected = reference(a, b, rowChunks: chunks)
             var total = Tensor(shape: [19, 83], repeating: 0)
             Tensor.addChunkedProducts(transposing: a, b, rowChunks: chunks, into: &total)
-            XCTAssertEqual(total.scalars, expected, "\(rowCount) rows, the best path of this CPU (\(millrace_chunked_outer_path()))")
+            XCTAssertEqual(total.scalars, expected, "\(rowCount) rows, the best path of this CPU (\(millrace_vector_path()))")
             let starts = chunks.map(\.lowerBound) + [rowCount]
             let pairs = ChunkTree(chunkCount: chunks.count).kernelSchedule
-            for path in 0...millrace_chunked_outer_path() {
+            for path in 0...millrace_vector_path() {
                 var out = [Float](repeating: 0, count: 19 * 83)
                 var scratch = [Float](repeating: 0, count: millrace_chunked_outer_scratch(chunks.count))
                 // Two calls over a split of the output rows (7 and 12): the split must not matter.

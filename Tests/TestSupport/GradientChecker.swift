@@ -77,7 +77,18 @@ public enum GradientChecker {
         loss: L, output: Tensor, target: L.Target, step: Float = 1e-2,
         relativeTolerance: Double = 1e-2, absoluteTolerance: Double = 1e-4
     ) -> [GradientMismatch] {
-        let analytic = loss.evaluate(output, target: target).gradient
+        check(output: output, step: step, relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance) {
+            loss.evaluate($0, target: target)
+        }
+    }
+
+    /// Checks the gradient `evaluate` returns with respect to its argument at `output` against
+    /// central differences of the value it returns (a loss of any protocol).
+    public static func check(
+        output: Tensor, step: Float = 1e-2, relativeTolerance: Double = 1e-2, absoluteTolerance: Double = 1e-4,
+        evaluate: (Tensor) -> (value: Float, gradient: Tensor)
+    ) -> [GradientMismatch] {
+        let analytic = evaluate(output).gradient
         var mismatches: [GradientMismatch] = []
         for index in 0..<output.count {
             var plus = output
@@ -85,8 +96,7 @@ public enum GradientChecker {
             plus[flat: index] += step
             minus[flat: index] -= step
             let numeric =
-                (Double(loss.evaluate(plus, target: target).value) - Double(loss.evaluate(minus, target: target).value))
-                / Double(plus[flat: index] - minus[flat: index])
+                (Double(evaluate(plus).value) - Double(evaluate(minus).value)) / Double(plus[flat: index] - minus[flat: index])
             let a = Double(analytic[flat: index])
             if abs(a - numeric) > absoluteTolerance + relativeTolerance * max(abs(a), abs(numeric)) {
                 mismatches.append(GradientMismatch(variable: "output", index: index, analytic: a, numeric: numeric))

@@ -32,8 +32,8 @@ void millrace_add_chunked_outer_products(const float *a, long lda, const float *
 /* The floats of scratch millrace_add_chunked_outer_products needs for `chunks` chunks. */
 long millrace_chunked_outer_scratch(long chunks);
 
-/* The path millrace_add_chunked_outer_products takes on this CPU (2, 1 or 0). */
-int millrace_chunked_outer_path(void);
+/* The path the kernels here take on this CPU (2 AVX-512, 1 AVX2+FMA, 0 scalar), when given -1. */
+int millrace_vector_path(void);
 
 /* output[o][y][x] = the sum, one fused multiply-add each in the order c, ky, kx from 0, of
  * weight[o][c][ky][kx] * input[c][y + ky - 1][x + kx - 1] (zero outside the image): a 3x3
