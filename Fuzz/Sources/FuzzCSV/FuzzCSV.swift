@@ -22,7 +22,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if !options.hasHeader, options.labelColumn != nil { options.labelColumn = .index(0) }
     options.nonFinite = first & 32 == 0 ? .error : .allow
     options.badInput = first & 64 == 0 ? .fail : .skip(maximumFraction: 0.5)
-    options.fillValue = first & 128 == 0 ? nil : 0
+    options.missingValues = first & 128 == 0 ? .error : .value(0)
     options.chunkBytes = 1 + second * 4
     let path = FuzzFile.write(UnsafeBufferPointer(start: data + 2, count: size - 2))
     defer { unlink(path) }
