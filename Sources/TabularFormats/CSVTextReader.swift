@@ -44,7 +44,12 @@ public final class CSVTextReader {
     private var line = 1
 
     /// Opens `path`; `separator` is one ASCII byte.
-    public init(path: String, separator: UInt8 = UInt8(ascii: ","), maximumFieldBytes: Int = 64 << 20) throws(DataError) {
+    public convenience init(path: String, separator: UInt8 = UInt8(ascii: ","), maximumFieldBytes: Int = 64 << 20) throws(DataError) {
+        try self.init(path: path, separator: separator, maximumFieldBytes: maximumFieldBytes, bufferBytes: 1 << 20)
+    }
+
+    /// Opens `path`, reading `bufferBytes` at a time (tests use a few bytes, to cross every boundary).
+    init(path: String, separator: UInt8, maximumFieldBytes: Int, bufferBytes: Int) throws(DataError) {
         guard maximumFieldBytes > 0, separator != 0x22, separator != 0x0A, separator != 0x0D else {
             throw DataError(
                 .invalidOption, path: path, reason: "the separator must not be a quote or line end, and the field limit must be positive",
@@ -54,7 +59,7 @@ public final class CSVTextReader {
         self.maximumFieldBytes = maximumFieldBytes
         scanner = CSVRecordScanner(separator: separator)
         stream = try ByteStream(path: path)
-        buffer = [UInt8](repeating: 0, count: 1 << 20)
+        buffer = [UInt8](repeating: 0, count: max(bufferBytes, 4))  // room for a byte order mark
         try fill()
         if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }  // UTF-8 BOM
     }
