@@ -43,24 +43,25 @@ struct CSVColumnStatistics: Sendable {
         let rows = chunk.rowCount
         guard width > 0, rows > 0, !(categorySlots.isEmpty && meanSlots.isEmpty) else { return }
         let countedRows = (0..<rows).map { counted?(firstRow + $0) ?? true }
-        for (index, slot) in categorySlots.enumerated() where isOpen[index] {
-            let local = chunk.localCategories[index]
-            var resolved = [Int](repeating: -1, count: local.count)
-            for row in 0..<rows {
+        // Row by row (not column by column), so that a limit error names the first line over it.
+        var resolved = chunk.localCategories.map { [Int](repeating: -1, count: $0.count) }
+        for row in 0..<rows {
+            for (index, slot) in categorySlots.enumerated() where isOpen[index] {
                 let code = Int(chunk.features[row * width + slot])
-                if resolved[code] < 0 {
-                    if let known = indices[index][local[code]] {
-                        resolved[code] = known
+                if resolved[index][code] < 0 {
+                    let value = chunk.localCategories[index][code]
+                    if let known = indices[index][value] {
+                        resolved[index][code] = known
                     } else if countedRows[row] {
                         guard categories[index].count < maximumCategories else {
                             throw tooManyCategories(column: layout.categoricalColumns[index], line: chunk.lines[row])
                         }
-                        resolved[code] = categories[index].count
-                        indices[index][local[code]] = categories[index].count
-                        categories[index].append(local[code])
+                        resolved[index][code] = categories[index].count
+                        indices[index][value] = categories[index].count
+                        categories[index].append(value)
                     }
                 }
-                chunk.features[row * width + slot] = Float(resolved[code])
+                chunk.features[row * width + slot] = Float(resolved[index][code])
             }
         }
         for (index, slot) in meanSlots.enumerated() {
