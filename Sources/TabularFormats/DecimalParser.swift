@@ -151,19 +151,27 @@ enum DecimalParser {
         }
         while p < end && (p.pointee == 0x20 || p.pointee == 0x09) { p += 1 }
         if significand == 0 { return (Float(bitPattern: sign), p) }
-        // Clinger's fast path in single precision (fast_float's): a significand below 2^24 and a
-        // power of ten up to 10^10 are exact floats, so one float division or product rounds
-        // the decimal correctly, with no midpoint to detect.
-        if significand <= 1 << 24 && exponent >= -10 && exponent <= 10 {
-            let f = Float(significand)
-            let power = tables.floatPowers[exponent < 0 ? -exponent : exponent]
-            let value = exponent < 0 ? f / power : f * power
-            return (Float(bitPattern: value.bitPattern | sign), p)
-        }
         guard significand <= 1 << 53 && exponent >= -22 && exponent <= 22 else { return nil }
-        var d = Double(significand)
-        d = exponent < 0 ? d / tables.doublePowers[-exponent] : d * tables.doublePowers[exponent]
-        guard let f = roundedToFloat(d) else { return nil }
+        if exponent >= 0 {
+            // Clinger's fast path in single precision (fast_float's): a significand up to 2^24
+            // and 10^0 ... 10^10 are exact floats, so one product rounds the decimal correctly.
+            if significand <= 1 << 24 && exponent <= 10 {
+                let value = Float(significand) * tables.floatPowers[exponent]
+                return (Float(bitPattern: value.bitPattern | sign), p)
+            }
+            guard let f = roundedToFloat(Double(significand) * tables.doublePowers[exponent]) else { return nil }
+            return (Float(bitPattern: f.bitPattern | sign), p)
+        }
+        // A product by the double nearest 10^-k instead of a division (several times slower):
+        // it is within 2 double ulps of the decimal (two roundings of at most half an ulp each,
+        // and the significand is exact), so rounding it to a float gives the decimal's float
+        // unless it lies within 2 ulps of a float midpoint (29 low bits near 1 << 28). Those few
+        // take the exact division.
+        let d = Double(significand) * tables.reciprocalPowers[-exponent]
+        if (d.bitPattern & 0x1FFF_FFFF) &- 0x0FFF_FFFC >= 8 {
+            return (Float(bitPattern: Float(d).bitPattern | sign), p)
+        }
+        guard let f = roundedToFloat(Double(significand) / tables.doublePowers[-exponent]) else { return nil }
         return (Float(bitPattern: f.bitPattern | sign), p)
     }
 
@@ -270,6 +278,8 @@ enum DecimalParser {
 struct DecimalTables: @unchecked Sendable {
     /// 10^0 ... 10^22, all exactly representable in a double.
     let doublePowers: UnsafePointer<Double>
+    /// The doubles nearest 10^0 ... 10^-22.
+    let reciprocalPowers: UnsafePointer<Double>
     /// 10^0 ... 10^10, all exactly representable in a float.
     let floatPowers: UnsafePointer<Float>
     /// 10^0 ... 10^8.
@@ -285,6 +295,7 @@ struct DecimalTables: @unchecked Sendable {
             return UnsafePointer(table)
         }
         doublePowers = immortal((0...22).map { (0..<$0).reduce(1.0) { value, _ in value * 10 } })
+        reciprocalPowers = immortal((0...22).map { 1 / (0..<$0).reduce(1.0) { value, _ in value * 10 } })
         floatPowers = immortal((0...10).map { (0..<$0).reduce(Float(1)) { value, _ in value * 10 } })
         integerPowers = immortal((0...8).map { (0..<$0).reduce(UInt64(1)) { value, _ in value * 10 } })
     }
