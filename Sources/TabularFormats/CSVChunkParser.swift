@@ -72,18 +72,32 @@ struct CSVChunkParser: Sendable {
         // quoted field full of line ends would otherwise reserve rows it cannot hold).
         let lineEnds = CSVChunkCutter.lineEnds(base, from: 0, to: bytes.count)
         let maximumRows = min(lineEnds, bytes.count / max(1, layout.columnCount)) + 1
-        chunk.lines.reserveCapacity(maximumRows)
-        chunk.labels.reserveCapacity(maximumRows)
         chunk.localCategories = [[String]](repeating: [], count: categoryIndices.count)
+        // Each row's line and label go straight into memory of their own (an append per row
+        // checks the array's uniqueness and capacity).
+        let rowValues = UnsafeMutablePointer<Int>.allocate(capacity: 2 * maximumRows)
+        defer { rowValues.deallocate() }
+        var rows = 0
         chunk.features = [Float](unsafeUninitializedCapacity: maximumRows * featureCount) { out, initialized in
             let position = ChunkPosition(base: base, end: base + bytes.count, firstLine: firstLine, byteOffset: byteOffset)
-            let rows = roles.withUnsafeBufferPointer { roles in
-                parseRows(position, out: out.baseAddress!, roles: roles, keep: keep, chunk: &chunk)
+            rows = roles.withUnsafeBufferPointer { roles in
+                parseRows(
+                    position, out: RowOutput(features: out.baseAddress!, lines: rowValues, labels: rowValues + maximumRows), roles: roles,
+                    keep: keep, chunk: &chunk)
             }
             initialized = rows * featureCount
         }
+        chunk.lines = Array(UnsafeBufferPointer(start: rowValues, count: rows))
+        chunk.labels = Array(UnsafeBufferPointer(start: rowValues + maximumRows, count: rows))
         chunk.lineEnds = lineEnds
         return chunk
+    }
+
+    /// Where parsed rows go: `featureCount` values, a line and a label per row.
+    struct RowOutput {
+        var features: UnsafeMutablePointer<Float>
+        var lines: UnsafeMutablePointer<Int>
+        var labels: UnsafeMutablePointer<Int>
     }
 
     /// Where a chunk lies: its bytes, its first line and its offset in the file.
@@ -98,7 +112,7 @@ struct CSVChunkParser: Sendable {
     }
 
     private func parseRows(
-        _ position: ChunkPosition, out: UnsafeMutablePointer<Float>, roles: UnsafeBufferPointer<Int>, keep: ((Int) -> Bool)?,
+        _ position: ChunkPosition, out: RowOutput, roles: UnsafeBufferPointer<Int>, keep: ((Int) -> Bool)?,
         chunk: inout ParsedChunk
     ) -> Int {
         let (base, end) = (position.base, position.end)
@@ -127,7 +141,7 @@ struct CSVChunkParser: Sendable {
                 line += lineEnds
                 continue
             }
-            let row = out + rowCount * featureCount
+            let row = out.features + rowCount * featureCount
             var column = 0
             var problem: FieldProblem?
             var label = -1
@@ -190,8 +204,8 @@ struct CSVChunkParser: Sendable {
             } else if let problem {
                 chunk.badRows.append(error(problem, byteOffset: position.offset(of: problem.start)))
             } else {
-                chunk.labels.append(label)
-                chunk.lines.append(rowLine)
+                out.labels[rowCount] = label
+                out.lines[rowCount] = rowLine
                 rowCount += 1
                 continue
             }
