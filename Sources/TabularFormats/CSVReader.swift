@@ -68,11 +68,14 @@ public final class CSVReader {
             throw DataError(.emptyFile, path: path, byteOffset: 0, reason: "the file is empty", fix: "give a CSV file with a header and rows")
         }
         if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }  // UTF-8 BOM
+        // Blank lines before the first record are skipped, as everywhere else (and by `CSVTextReader`).
+        try skipBlankLines()
         let headerEnd = try cutNext(chunkBytes: 1)
-        let (headerStart, scanner, offset) = (start, parser.scanner, bufferOffset + start)
+        let (headerStart, headerLine, scanner, offset) = (start, nextLine, parser.scanner, bufferOffset + start)
         let firstRow = try buffer.withUnsafeBufferPointer { bytes throws(DataError) in
             try CSVTextReader.fields(
-                of: UnsafeBufferPointer(rebasing: bytes[headerStart..<headerEnd]), scanner: scanner, line: 1, byteOffset: offset, path: path)
+                of: UnsafeBufferPointer(rebasing: bytes[headerStart..<headerEnd]), scanner: scanner, line: headerLine, byteOffset: offset,
+                path: path)
         }
         let names = options.hasHeader ? firstRow : (0..<firstRow.count).map(String.init)
         layout = try CSVLayout(columnNames: names, options: options, path: path)
@@ -80,8 +83,28 @@ public final class CSVReader {
         statistics = CSVColumnStatistics(layout: layout, options: options, path: path)
         if case .given(let given) = options.labelMapping { classNames = given } else { classNames = [] }
         if options.hasHeader {
+            // A quoted name may hold line ends: the rows start after every line of the header.
+            nextLine += buffer.withUnsafeBufferPointer { CSVChunkCutter.lineEnds($0.baseAddress!, from: headerStart, to: headerEnd) }
             start = headerEnd
-            nextLine = 2
+        }
+    }
+
+    /// Moves `start` past blank lines, counting them in `nextLine` (reading on as needed).
+    private func skipBlankLines() throws(DataError) {
+        while true {
+            if start == filled {
+                if atEndOfInput { return }
+                try compactAndFill()
+                continue
+            }
+            let byte = buffer[start]
+            guard byte == 0x0A || byte == 0x0D else { return }
+            if byte == 0x0D && start + 1 == filled && !atEndOfInput {
+                try compactAndFill()  // a CR at the end of the buffer may be half a CRLF
+                continue
+            }
+            start += byte == 0x0D && start + 1 < filled && buffer[start + 1] == 0x0A ? 2 : 1
+            nextLine += 1
         }
     }
 

@@ -132,11 +132,18 @@ final class CSVTextReaderTests: XCTestCase {
         }
     }
 
-    /// The numeric reader's header is read by the same rules: a quoted name keeps its separator,
-    /// and a misplaced quote in the header is the same error.
+    /// The numeric reader's header is read by the same rules: a quoted name keeps its separator
+    /// and its line ends (the rows' lines count them), blank lines before it are skipped, and a
+    /// misplaced quote in the header is the same error.
     func testHeaderUsesTheSameRules() throws {
         let reader = try CSVReader(path: try write(Array("\"a,b\",label\n1,0\n".utf8)))
         XCTAssertEqual(reader.columnNames, ["a,b", "label"])
+        let text = "\r\n\n\"first\nname\",label\r\n1,0\n\n2,1\n"
+        let path = try write(Array(text.utf8))
+        let result = try readAll(path)
+        XCTAssertEqual(result.reader.columnNames, ["first\nname", "label"])
+        XCTAssertEqual(result.lines, [5, 7], "two blank lines, a header over lines 3-4, a blank line 6")
+        XCTAssertEqual(try records(path).map(\.line), [3, 5, 7])
         XCTAssertThrowsError(try CSVReader(path: try write(Array("a\"b,label\n1,0\n".utf8)))) { error in
             XCTAssertEqual((error as? DataError)?.kind, .misplacedQuote)
             XCTAssertEqual([(error as? DataError)?.line, (error as? DataError)?.column], [1, 1])
