@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "Tensors", dependencies: ["CMatrixKernel", "CDNNL"]),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+        // libjpeg (libjpeg-turbo, Debian's libjpeg62-turbo-dev) with its longjmp error handling kept in C.
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Small I/O helpers shared by the data side and checkpoints: whole-file reads, directory
         // listing, CRC32, resource usage, and the one error type for bad input.
@@ -39,7 +41,7 @@ let package = Package(
         // knows no file format.
         .target(name: "DataPipeline", dependencies: ["Tensors", "SystemIO"]),
         // Formats, each a dataset type behind the core's protocols.
-        .target(name: "ImageFormats", dependencies: ["Tensors", "SystemIO", "DataPipeline", "CPNG"]),
+        .target(name: "ImageFormats", dependencies: ["Tensors", "SystemIO", "DataPipeline", "CPNG", "CJPEG"]),
         .target(name: "TabularFormats", dependencies: ["Tensors", "SystemIO", "DataPipeline", "CZlib"]),
         // Packed shards and their staging (local or HTTP), packed from images or CSV.
         .target(name: "Shards", dependencies: ["Tensors", "SystemIO", "DataPipeline", "ImageFormats", "TabularFormats"]),

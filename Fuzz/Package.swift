@@ -7,6 +7,7 @@ import PackageDescription
 
 let fuzzTargets: [(name: String, dependencies: [String])] = [
     ("FuzzPNG", ["ImageFormats", "SystemIO"]),
+    ("FuzzJPEG", ["ImageFormats", "SystemIO"]),
     ("FuzzCSV", ["TabularFormats", "SystemIO"]),
     ("FuzzFloat", ["TabularFormats"]),
     ("FuzzSafetensors", ["Checkpoints"]),

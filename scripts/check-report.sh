@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Renders the reports real runs write (train's <run-dir>/report.html: a classifier's and a
-# regression's) in headless Chromium and checks what a browser sees: no console errors, a
+# Renders the reports real runs write (train's <run-dir>/report.html: a classifier's, a
+# regression's and a multi-label classifier's) in headless Chromium and checks what a browser sees: no console errors, a
 # screenshot that is not blank, and every inline <svg> well-formed XML.
 # Usage: scripts/check-report.sh [MILLRACE_BINARY] (default: .build/debug/millrace, built if absent).
 # Skips (exit 0, with a message) only when no chromium is installed and none can be installed.
@@ -23,6 +23,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$millrace" train pipelines/digits-mlp.json --epochs 3 --run-dir "$work/run" --json --quiet >"$work/summary.json"
 "$millrace" train pipelines/regression-housing.json --epochs 3 --run-dir "$work/regression" --json --quiet >"$work/regression.json"
+"$millrace" train pipelines/multilabel-weather.json --epochs 3 --run-dir "$work/multilabel" --json --quiet >"$work/multilabel.json"
 # train writes the report itself (the same bytes as `millrace report`: ReportCommandTests).
 # A page with a console error must fail this script: prove the detection works on one first.
 printf '<!DOCTYPE html><html><body><p>x</p><script>console.error("planted-console-error")</script></body></html>' >"$work/bad.html"
@@ -36,7 +37,8 @@ if ! grep -q "planted-console-error" "$work/bad.log"; then
     exit 1
 fi
 # A classifier: five charts and a confusion matrix; a regression of one target: seven charts
-# (RMSE, MAE and R² in accuracy's place) and one predicted-vs-true scatter, and no accuracy.
+# (RMSE, MAE and R² in accuracy's place) and one predicted-vs-true scatter, and no accuracy;
+# multi-label: seven charts (exact match and F1 beside accuracy), a per-label table, no matrix.
 check() { # run-folder svg-count description kind
     local name="$1" svgs="$2" what="$3" kind="$4"
     local report="$work/$name/report.html"
@@ -68,3 +70,4 @@ PY
 }
 check run 6 "5 charts and a confusion matrix" classification
 check regression 8 "7 charts and a predicted-vs-true scatter" regression
+check multilabel 7 "7 charts and no confusion matrix" multilabel

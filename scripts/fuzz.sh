@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs Millrace's libFuzzer targets (Fuzz/, a package outside the shipped library).
 #
-#   bash scripts/fuzz.sh TARGET SECONDS     TARGET: png csv float safetensors shard-index manifest
-#                                           pipeline, or all (each in turn)
+#   bash scripts/fuzz.sh TARGET SECONDS     TARGET: png jpeg csv float safetensors shard-index
+#                                           manifest pipeline, or all (each in turn)
 #
 # Builds the fuzz package once (release, -sanitize=fuzzer,address on every module, -enable-testing
 # for the float target's @testable import; SwiftPM rebuilds only what changed), then runs each target for
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 usage() {
-    echo "usage: $0 TARGET SECONDS (TARGET: png csv float safetensors shard-index manifest pipeline all)" >&2
+    echo "usage: $0 TARGET SECONDS (TARGET: png jpeg csv float safetensors shard-index manifest pipeline all)" >&2
     exit 2
 }
 (($# == 2)) || usage
@@ -23,10 +23,10 @@ seconds="$2"
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || usage
 
 declare -A executables=(
-    [png]=FuzzPNG [csv]=FuzzCSV [float]=FuzzFloat [safetensors]=FuzzSafetensors
+    [png]=FuzzPNG [jpeg]=FuzzJPEG [csv]=FuzzCSV [float]=FuzzFloat [safetensors]=FuzzSafetensors
     [shard-index]=FuzzShardIndex [manifest]=FuzzManifest [pipeline]=FuzzPipeline
 )
-order=(png csv float safetensors shard-index manifest pipeline)
+order=(png jpeg csv float safetensors shard-index manifest pipeline)
 if [[ "$target" == all ]]; then
     targets=("${order[@]}")
 else

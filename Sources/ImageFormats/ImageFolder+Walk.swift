@@ -1,7 +1,8 @@
 import SystemIO
 
 extension ImageFolder {
-    /// The recursive listing of one class folder: PNG files in sorted order; everything else is
+    /// The recursive listing of one class folder: `.png`, `.jpg` and `.jpeg` files (any case) in
+    /// sorted order, whatever they hold (decoding goes by their first bytes); everything else is
     /// recorded as skipped with the reason. Folders are identified by device and inode, and one
     /// already entered (by this class or another, through a link or a cycle) is not entered again.
     struct Walk {
@@ -34,15 +35,17 @@ extension ImageFolder {
                     }
                 } else if let kind = entry.otherKind {
                     skipped.append(SkippedFile(path: path, reason: "\(kind), not a regular file"))
-                } else if entry.name.lowercased().hasSuffix(".png") {
+                } else if ImageFileFormat.isImageName(entry.name) {
                     paths.append(path)
                 } else {
-                    skipped.append(SkippedFile(path: path, reason: "not a .png file"))
+                    skipped.append(SkippedFile(path: path, reason: ImageFolder.notImageNameReason))
                 }
             }
         }
     }
 
+    /// The reason given for a file whose name is not an image's.
+    static let notImageNameReason = "not a .png, .jpg or .jpeg file"
     /// The reason given for a folder reached a second time.
     static let repeatedFolderReason = "a link to a folder already listed (a symbolic link cycle or a second path to it)"
     /// The reason given for a folder that cannot be examined.
@@ -51,7 +54,7 @@ extension ImageFolder {
     /// The skipped entries worth a warning: those that are not regular files and folders reached
     /// a second time (hidden entries and other file types are routine).
     public var unusualSkippedFiles: [SkippedFile] {
-        skippedFiles.filter { $0.reason != "hidden" && $0.reason != "not a .png file" }
+        skippedFiles.filter { $0.reason != "hidden" && $0.reason != ImageFolder.notImageNameReason }
     }
 
     /// One line naming the unusual skipped entries (up to five), or nil when there are none.

@@ -2,12 +2,14 @@ import DataPipeline
 import SystemIO
 import Tensors
 
-/// A folder of PNG images sorted into class subfolders: `root/<class>/<file>.png`.
+/// A folder of PNG and JPEG images sorted into class subfolders: `root/<class>/<file>.png` (or
+/// `.jpg`, `.jpeg`).
 ///
 /// Class names are the subfolder names sorted by code point (as torchvision's `ImageFolder`
 /// sorts them) and give the class indices. Files are listed (recursively, sorted) at
-/// construction, which is cheap; pixels are decoded only when a sample is asked for. Hidden
-/// entries and non-PNG files are skipped and listed in `skippedFiles`.
+/// construction, which is cheap; pixels are decoded only when a sample is asked for, as PNG or
+/// JPEG by the file's first bytes (a folder may mix them). Hidden entries and files of other
+/// names are skipped and listed in `skippedFiles`.
 public struct ImageFolder: RandomAccessDataset {
     /// How images are decoded and sized.
     public struct Options: Sendable, Equatable {
@@ -24,12 +26,14 @@ public struct ImageFolder: RandomAccessDataset {
         public var classNames: [String]?
         /// Per-channel normalization of the [0, 1] values, folded into the byte-to-float table.
         public var normalization: Normalization?
+        /// Whether a JPEG's EXIF orientation is applied (ignored by default, as torchvision does).
+        public var orientation: ExifOrientation
 
         /// Creates options; the defaults decode RGB at the images' own size.
         public init(
             channels: ChannelMode = .rgb, size: (width: Int, height: Int)? = nil, sizing: ImageSizing = .resize,
             maximumPixels: Int = PNGDecoder.defaultMaximumPixels, classNames: [String]? = nil,
-            normalization: Normalization? = nil
+            normalization: Normalization? = nil, orientation: ExifOrientation = .ignore
         ) {
             self.channels = channels
             self.size = size
@@ -37,13 +41,14 @@ public struct ImageFolder: RandomAccessDataset {
             self.maximumPixels = maximumPixels
             self.classNames = classNames
             self.normalization = normalization
+            self.orientation = orientation
         }
 
         /// Options are equal when every field is.
         public static func == (lhs: Options, rhs: Options) -> Bool {
             lhs.channels == rhs.channels && lhs.size?.width == rhs.size?.width && lhs.size?.height == rhs.size?.height
                 && lhs.sizing == rhs.sizing && lhs.maximumPixels == rhs.maximumPixels && lhs.classNames == rhs.classNames
-                && lhs.normalization == rhs.normalization
+                && lhs.normalization == rhs.normalization && lhs.orientation == rhs.orientation
         }
     }
 
@@ -65,22 +70,22 @@ public struct ImageFolder: RandomAccessDataset {
     public let paths: [String]
     /// The class index of each path.
     public let labels: [Int]
-    /// Hidden entries, non-PNG files, entries that are not regular files (FIFOs, sockets,
+    /// Hidden entries, files not named `.png`, `.jpg` or `.jpeg`, entries that are not regular files (FIFOs, sockets,
     /// devices, broken links) and folders reached a second time (link cycles) that were left out.
     public let skippedFiles: [SkippedFile]
     /// The size every image must have when no fixed size is set: that of the first image.
     public let expectedSize: (width: Int, height: Int)?
 
-    private let decoder: PNGDecoder
+    private let decoder: ImageDecoder
     private let sizeCensus = ImageSizeCensus()
 
     /// Lists `root`. Throws `DataError` when the root is missing or empty or a class folder
-    /// holds no PNG file.
+    /// holds no image file.
     public init(root: String, options: Options = Options()) throws(DataError) {
         let root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
         self.root = root
         self.options = options
-        decoder = PNGDecoder(maximumPixels: options.maximumPixels)
+        decoder = ImageDecoder(maximumPixels: options.maximumPixels, orientation: options.orientation)
         let folders = try DirectoryListing.entries(of: root).filter { $0.isDirectory && !$0.name.hasPrefix(".") }.map(\.name)
         guard !folders.isEmpty else {
             throw DataError(
@@ -117,8 +122,8 @@ public struct ImageFolder: RandomAccessDataset {
             try walk.collect("\(root)/\(folder)")
             guard walk.paths.count > before else {
                 throw DataError(
-                    .emptyDataset, path: "\(root)/\(folder)", reason: "class folder '\(folder)' holds no PNG file",
-                    fix: "add .png images to it or remove the folder")
+                    .emptyDataset, path: "\(root)/\(folder)", reason: "class folder '\(folder)' holds no image file (.png, .jpg or .jpeg)",
+                    fix: "add images to it or remove the folder")
             }
             labels += [Int](repeating: classes.firstIndex(of: folder) ?? 0, count: walk.paths.count - before)
         }
@@ -128,7 +133,7 @@ public struct ImageFolder: RandomAccessDataset {
         self.labels = labels
         skippedFiles = walk.skipped
         if options.size == nil, let first = paths.first {
-            let header = try decoder.header(try FileBytes.contents(of: first), path: first)
+            let header = try decoder.header(file: first)
             expectedSize = (header.width, header.height)
         } else {
             expectedSize = nil
@@ -147,7 +152,7 @@ public struct ImageFolder: RandomAccessDataset {
     public func origin(at index: Int) -> SampleOrigin { .file(paths[index]) }
 
     /// Decodes image `index` to 8-bit pixels at the output size.
-    public func image(at index: Int) throws(DataError) -> PNGImage {
+    public func image(at index: Int) throws -> DecodedImage {
         let path = paths[index]
         let image = try decoder.decode(file: path, channels: options.channels)
         if let size = options.size {
@@ -174,12 +179,12 @@ public struct ImageFolder: RandomAccessDataset {
     /// output size of `options`: the decoded pixels themselves when the image already has that
     /// size (or no size is fixed), otherwise a copy brought to it by the options' sizing.
     private static func withFitted<Result>(
-        header: PNGHeader, pixels: UnsafeBufferPointer<UInt8>, options: Options, _ body: (Int, Int, UnsafeBufferPointer<UInt8>) throws -> Result
+        header: ImageHeader, pixels: UnsafeBufferPointer<UInt8>, options: Options, _ body: (Int, Int, UnsafeBufferPointer<UInt8>) throws -> Result
     ) rethrows -> Result {
         guard let size = options.size, header.width != size.width || header.height != size.height else {
             return try body(header.width, header.height, pixels)
         }
-        let image = PNGImage(width: header.width, height: header.height, channels: options.channels, pixels: Array(pixels), header: header)
+        let image = DecodedImage(width: header.width, height: header.height, channels: options.channels, pixels: Array(pixels), header: header)
         let fitted = ImageGeometry.fit(image, width: size.width, height: size.height, sizing: options.sizing)
         return try fitted.pixels.withUnsafeBufferPointer { try body(size.width, size.height, $0) }
     }
@@ -189,16 +194,17 @@ public struct ImageFolder: RandomAccessDataset {
             throw DataError(
                 .inconsistentShape, path: path,
                 reason: "image is \(width)x\(height) but the dataset's first image is \(expected.width)x\(expected.height); "
-                    + "the folder's images differ in size: \(sizeCensus.summary(of: paths))",
+                    + "the folder's images differ in size: \(sizeCensus.summary(of: paths, decoder: decoder))",
                 fix: "set a fixed output size (the `size` option, e.g. size: (width: \(expected.width), height: \(expected.height)), "
                     + "with resize or centre-crop sizing), or remove the odd images")
         }
     }
 
-    /// Decodes one PNG file outside any folder exactly as a folder with `options` would (the same
-    /// decode, size, sizing and normalisation): features `[channels, height, width]`.
+    /// Decodes one PNG or JPEG file outside any folder exactly as a folder with `options` would
+    /// (the same decode, orientation, size, sizing and normalisation): features
+    /// `[channels, height, width]`.
     public static func sample(file path: String, options: Options) throws -> Tensor {
-        let decoder = PNGDecoder(maximumPixels: options.maximumPixels)
+        let decoder = ImageDecoder(maximumPixels: options.maximumPixels, orientation: options.orientation)
         let scratch = DecodeScratch()
         let channels = options.channels.channelCount
         return try decoder.withDecodedFile(path, channels: options.channels, scratch: scratch) { header, pixels in

@@ -13,7 +13,7 @@ public enum ImageSizing: String, Sendable, Codable {
 /// Resizing and cropping of interleaved 8-bit images.
 enum ImageGeometry {
     /// Brings `image` to `width` x `height` by `sizing`; unchanged if it already has that size.
-    static func fit(_ image: PNGImage, width: Int, height: Int, sizing: ImageSizing) -> PNGImage {
+    static func fit(_ image: DecodedImage, width: Int, height: Int, sizing: ImageSizing) -> DecodedImage {
         if image.width == width && image.height == height { return image }
         var result = image
         result.width = width
@@ -25,7 +25,7 @@ enum ImageGeometry {
         return result
     }
 
-    static func resize(_ image: PNGImage, width: Int, height: Int) -> [UInt8] {
+    static func resize(_ image: DecodedImage, width: Int, height: Int) -> [UInt8] {
         let c = image.channels.channelCount
         let (sourceWidth, sourceHeight) = (image.width, image.height)
         var out = [UInt8](repeating: 0, count: width * height * c)
@@ -52,7 +52,7 @@ enum ImageGeometry {
         return out
     }
 
-    static func centerCrop(_ image: PNGImage, width: Int, height: Int) -> [UInt8] {
+    static func centerCrop(_ image: DecodedImage, width: Int, height: Int) -> [UInt8] {
         let c = image.channels.channelCount
         var out = [UInt8](repeating: 0, count: width * height * c)
         // torchvision: top = round((H - h) / 2), negative offsets mean zero padding.

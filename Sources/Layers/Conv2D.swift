@@ -3,20 +3,22 @@ import Tensors
 /// A 2-D convolution over NCHW input: `output[n, o] = bias[o] + Σ_c weight[o, c] ⋆ input[n, c]`,
 /// with square kernels, stride and zero padding (dilation 1), as PyTorch's `Conv2d`.
 ///
-/// Each image is unfolded (im2col) and multiplied by the weight with oneDNN's `dnnl_sgemm` (one
-/// call per image, on the thread that runs the image's chunk); images run in parallel. The
-/// unfolded input is kept for the pullback in a buffer reused across steps. Parameters: `weight`
-/// `[out, in, k, k]` and `bias` `[out]`.
+/// Two ways, per image, images in parallel (fixed chunks of four, so the bits do not depend on
+/// the thread count). A 3x3 convolution with stride 1 and padding 1 over planes 16 or more wide
+/// runs directly (`DirectConvolution`, a C kernel with the same bits on AVX-512, AVX2 and plain
+/// C): forward, input gradient (the flipped, transposed kernels) and weight gradient read a padded
+/// copy of the image, and only the input is kept for the pullback. Any other convolution unfolds
+/// each image (im2col) into a buffer kept for the pullback and multiplies it with oneDNN's
+/// `dnnl_sgemm`. Parameters: `weight` `[out, in, k, k]` and `bias` `[out]`.
 ///
-/// im2col + GEMM is kept instead of oneDNN's convolution primitives after an A/B on the bench
-/// CNN's layers (batch 64, one thread, AMD EPYC Zen 5 with AVX-512, oneDNN 2.6.3 `jit:avx512_core`
-/// with reorders from and to NCHW, on a loaded machine): 3->32 channels at 32x32, forward
-/// 2.0-2.2 ms for oneDNN against 1.36 ms here, weight gradient 0.9-1.8 ms against 2.5 ms here
-/// (with the bias gradient); 32->64 at 16x16, forward 2.7-3.0 ms against 4.5 ms, backward (data
-/// and weights) 5.7-8.3 ms against 8.3 ms (a second, more loaded run: forward 4.5-6.0 against
-/// 10.4-13.1 ms, backward 10.3-17.3 against 9.4-12.4 ms). Only the second layer's forward pass
-/// wins (1.6-2x); taking it would move the unfolding its backward pass needs (about a quarter of
-/// the 4.5 ms) into the pullback, leaving about 2% of the step, so both layers stay on im2col.
+/// Why: with 16-32 channels the unfolded matrix is nine times the image and costs more to write
+/// and pack than its product costs to compute. Min of 300 runs of four images, one thread, AMD
+/// EPYC Zen 5 with AVX-512: 16->16 channels at 32x32, forward 86 us direct (218 GFLOP/s) against
+/// 418 us unfold + sgemm, weight gradient 117 us (162 GFLOP/s) against 752 us; 32->32 at 16x16,
+/// forward 82 against 183 us, weight gradient 119 against 218 us; but 64->64 at 8x8, forward 161
+/// against 114 us (a row of 8 fills half of a 16-lane vector), which stays
+/// on im2col. The ResNet-20 training step at one thread went from 330 to 414 samples/s with the
+/// direct forward and input gradient.
 public final class Conv2D: Layer {
     /// The kernels, `[outputChannels, inputChannels, kernelSize, kernelSize]`.
     public let weight: Parameter
@@ -87,7 +89,11 @@ public final class Conv2D: Layer {
         let patch = geometry.patch
         let outputs = outputChannels
         let imageSize = geometry.channels * geometry.height * geometry.width
-        var cols = columns.take(batch * patch * plane)
+        // A 3x3 "same" convolution runs directly from each image, forward and backward, and keeps
+        // only the input; others unfold the batch here and keep it for the backward pass.
+        let direct = geometry.convolvesDirectly
+        let directScratch = DirectConvolution.scratchCount(channels: geometry.channels, height: geometry.height, width: geometry.width)
+        var cols = columns.take(direct ? BatchChunks.workers(chunks: BatchChunks.count(batch)) * directScratch : batch * patch * plane)
         let weightValue = weight.value
         let biasValue = bias?.value ?? Tensor(shape: [0])
         let hasBias = bias != nil
@@ -99,15 +105,22 @@ public final class Conv2D: Layer {
                         weightValue.withUnsafeBufferPointer { w in
                             biasValue.withUnsafeBufferPointer { b in
                                 let shared = UncheckedSendable((x.baseAddress!, c.baseAddress!, w.baseAddress!, b.baseAddress, out.baseAddress!))
-                                BatchChunks.run(batch: batch) { _, chunk in
+                                BatchChunks.run(batch: batch) { worker, chunk in
                                     let (x, c, w, b, out) = shared.value
                                     for n in BatchChunks.range(chunk, batch: batch) {
-                                        let image = c + n * patch * plane
                                         let result = out + n * outputs * plane
-                                        geometry.unfold(x + n * imageSize, into: image, rowStride: plane)
-                                        Tensor.sgemmOnCallingThread(
-                                            transposeA: false, transposeB: false, m: outputs, n: plane, k: patch, alpha: 1,
-                                            a: w, lda: patch, b: image, ldb: plane, beta: 0, c: result, ldc: plane)
+                                        if direct {
+                                            DirectConvolution.convolve3x3OnCallingThread(
+                                                x + n * imageSize, channels: geometry.channels, height: geometry.height,
+                                                width: geometry.width, weight: w, outputs: outputs, into: result,
+                                                scratch: c + worker * directScratch)
+                                        } else {
+                                            let image = c + n * patch * plane
+                                            geometry.unfold(x + n * imageSize, into: image, rowStride: plane)
+                                            Tensor.sgemmOnCallingThread(
+                                                transposeA: false, transposeB: false, m: outputs, n: plane, k: patch, alpha: 1,
+                                                a: w, lda: patch, b: image, ldb: plane, beta: 0, c: result, ldc: plane)
+                                        }
                                         if hasBias, let b {
                                             for o in 0..<outputs {
                                                 let row = result + o * plane
@@ -124,95 +137,26 @@ public final class Conv2D: Layer {
             })
         let needsInputGradient = context.requiresInputGradient
         let units = BackwardUnits(groups: context.chunks(ofBatch: batch))
+        if direct {
+            columns.give(cols)
+            return (
+                output,
+                { [weight, bias, scratch] gradient in
+                    Conv2D.backward(
+                        gradient, from: .input(input), geometry: geometry, units: units, weight: weight, bias: bias, scratch: scratch,
+                        needsInputGradient: needsInputGradient)
+                }
+            )
+        }
         return (
             output,
             { [weight, bias, columns, scratch] gradient in
                 defer { columns.give(cols) }
                 return Conv2D.backward(
-                    gradient, cols: cols, geometry: geometry, units: units, weight: weight, bias: bias, scratch: scratch,
+                    gradient, from: .unfolded(cols), geometry: geometry, units: units, weight: weight, bias: bias, scratch: scratch,
                     needsInputGradient: needsInputGradient)
             }
         )
-    }
-
-    private static func backward(
-        _ gradient: Tensor, cols: [Float], geometry: WindowGeometry, units: BackwardUnits, weight: Parameter, bias: Parameter?,
-        scratch: ScratchPool, needsInputGradient: Bool
-    ) -> Tensor {
-        let plane = geometry.outputPlane
-        let patch = geometry.patch
-        let outputs = weight.value.shape[0]
-        let batch = units.groups.last?.upperBound ?? 0
-        let chunks = units.units.count
-        guard chunks > 0 else { return Tensor(shape: needsInputGradient ? [0, geometry.channels, geometry.height, geometry.width] : [0]) }
-        let workers = BatchChunks.workers(chunks: chunks)
-        let imageSize = geometry.channels * geometry.height * geometry.width
-        // One buffer: each unit's partial weight and bias gradients, one unfolded gradient per
-        // worker, then each group's (gradient chunk's) sum.
-        let partialStride = outputs * patch + outputs
-        let partialSize = chunks * partialStride
-        let groupArea = partialSize + workers * patch * plane
-        var work = scratch.take(groupArea + units.groups.count * partialStride)
-        defer { scratch.give(work) }
-        let weightValue = weight.value
-        let inputShape = needsInputGradient ? [batch, geometry.channels, geometry.height, geometry.width] : [0]
-        let inputGradient = Tensor(
-            shape: inputShape,
-            unsafeUninitialized: { dx in
-                gradient.withUnsafeBufferPointer { dy in
-                    cols.withUnsafeBufferPointer { c in
-                        weightValue.withUnsafeBufferPointer { w in
-                            work.withUnsafeMutableBufferPointer { p in
-                                // An empty buffer can still have a base address (the shared empty storage):
-                                // decide by the flag, never by the pointer.
-                                let shared = UncheckedSendable(
-                                    (
-                                        dy.baseAddress!, c.baseAddress!, w.baseAddress!, p.baseAddress!,
-                                        needsInputGradient ? dx.baseAddress : nil
-                                    ))
-                                BatchChunks.run(chunks: chunks) { worker, chunk in
-                                    let (dy, c, w, p, dx) = shared.value
-                                    let partial = p + chunk * partialStride
-                                    partial.update(repeating: 0, count: partialStride)
-                                    let dcols = p + partialSize + worker * patch * plane
-                                    for n in units.units[chunk] {
-                                        let dyImage = dy + n * outputs * plane
-                                        let image = c + n * patch * plane
-                                        // dW (this chunk) += dY_n · cols_nᵀ; db (this chunk) += row sums of dY_n.
-                                        Tensor.sgemmOnCallingThread(
-                                            transposeA: false, transposeB: true, m: outputs, n: patch, k: plane, alpha: 1,
-                                            a: dyImage, lda: plane, b: image, ldb: plane, beta: 1, c: partial, ldc: patch)
-                                        for o in 0..<outputs { partial[outputs * patch + o] += laneSum(dyImage + o * plane, count: plane) }
-                                        // dcols = Wᵀ · dY_n, folded back onto the image.
-                                        guard let dx else { continue }
-                                        let target = dx + n * imageSize
-                                        target.update(repeating: 0, count: imageSize)
-                                        Tensor.sgemmOnCallingThread(
-                                            transposeA: true, transposeB: false, m: patch, n: plane, k: outputs, alpha: 1,
-                                            a: w, lda: patch, b: dyImage, ldb: plane, beta: 0, c: dcols, ldc: plane)
-                                        geometry.fold(dcols, into: target, rowStride: plane)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            })
-        // Each gradient chunk's units in order, then the chunks up the chunk tree (same bits for any
-        // thread count, and for a chunk whichever batch it is in).
-        work.withUnsafeMutableBufferPointer { p in
-            let partials = p.baseAddress!
-            let groupSums = partials + groupArea
-            units.gatherGroups(partials, stride: partialStride, into: groupSums)
-            let tree = ChunkTree(chunkCount: units.groups.count)
-            weight.gradient.withUnsafeMutableBufferPointer { g in
-                tree.accumulate(partials: groupSums, stride: partialStride, width: outputs * patch, into: g.baseAddress!)
-            }
-            bias?.gradient.withUnsafeMutableBufferPointer { g in
-                tree.accumulate(partials: groupSums + outputs * patch, stride: partialStride, width: outputs, into: g.baseAddress!)
-            }
-        }
-        return inputGradient
     }
 
     /// True: without a request for it the pullback returns an empty tensor.

@@ -89,6 +89,21 @@ struct WindowGeometry: Sendable, Equatable {
 }
 
 extension WindowGeometry {
+    /// A 3x3 convolution with stride 1 and padding 1 over planes at least 16 wide runs directly
+    /// (`DirectConvolution`): with 16-32 channels its unfolded matrix costs more than its product;
+    /// narrower planes fill too little of a 16-lane vector, and there the product wins.
+    var convolvesDirectly: Bool { kernel == 3 && stride == 1 && padding == 1 && width >= 16 }
+
+    /// For a stride-1 "same" convolution (`keepsPlane`), the geometry that unfolds its output
+    /// gradient (`outputChannels` planes) so that the input gradient is one product with the
+    /// flipped, transposed kernels; nil otherwise. With padding `(k-1)/2`, the input gradient at
+    /// `q` sums `dY[o, q - (ky - p, kx - p)]`, which is `dY[o, q + (ky' - p, kx' - p)]` for the
+    /// flipped offsets `ky' = k-1-ky`: the same windows as the forward pass.
+    func transposedForInputGradient(outputChannels: Int) -> WindowGeometry? {
+        guard keepsPlane, kernel == 2 * padding + 1 else { return nil }
+        return WindowGeometry(channels: outputChannels, height: height, width: width, kernel: kernel, stride: 1, padding: padding)
+    }
+
     /// Stride 1 with "same" padding: the output plane is the input plane. Then a row of the
     /// unfolded matrix is the input plane shifted by `ky - padding` rows and `kx - padding`
     /// columns, so it moves as one stretch; only the `|kx - padding|` columns per row that wrap
@@ -123,9 +138,11 @@ extension WindowGeometry {
     private func zeroWrappedColumns(_ plane: UnsafeMutablePointer<Float>, shift: Int, rows: Range<Int>) {
         guard shift != 0 else { return }
         let count = min(abs(shift), width)
+        // Mostly one column (3x3 kernels): a store, not a call to memset per row.
         for oy in rows {
             let start = plane + oy * width + (shift > 0 ? width - count : 0)
-            start.update(repeating: 0, count: count)
+            start[0] = 0
+            if count > 1 { (start + 1).update(repeating: 0, count: count - 1) }
         }
     }
 

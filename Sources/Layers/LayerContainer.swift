@@ -72,12 +72,31 @@ extension LayerContainer {
 /// Per-unit arithmetic for `LayerContainer.forward(units:runner:)`: a unit without samples (nil)
 /// stays nil.
 public enum Units {
-    /// Each unit's tensors added element-wise (same shapes).
+    /// Each unit's tensors added element-wise (same shapes), in parallel slices, into the first
+    /// tensor's storage when nothing else holds it.
     public static func adding(_ first: [Tensor?], _ second: [Tensor?]) -> [Tensor?] {
         zip(first, second).map { a, b in
             guard let a, let b else { return nil }
-            return a + b
+            return sum(a, b)
         }
+    }
+
+    /// `a + b` (same shapes), in parallel slices, into `a`'s storage when nothing else holds it
+    /// (element-wise, so the bits are `+`'s for any thread count).
+    public static func sum(_ a: consuming Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "Shapes \(a.shape) and \(b.shape) differ")
+        var total = consume a
+        guard total.count > 0 else { return total }
+        total.withUnsafeMutableBufferPointer { t in
+            b.withUnsafeBufferPointer { b in
+                let shared = UncheckedSendable((t.baseAddress!, b.baseAddress!))
+                parallelSlices(t.count) { range in
+                    let (t, b) = shared.value
+                    for index in range { t[index] += b[index] }
+                }
+            }
+        }
+        return total
     }
 
     /// `transform` applied to each unit's tensor.

@@ -36,16 +36,16 @@ public final class Residual: LayerContainer {
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: Pullback) {
         let (main, mainPullback) = body.forward(input, context: context)
         let (side, sidePullback): (Tensor, Pullback) = shortcut.layers.isEmpty ? (input, { $0 }) : shortcut.forward(input, context: context)
-        let sum = main + side
+        let sum = Units.sum(main, side)
         guard let activation else {
-            return (sum, { gradient in mainPullback(gradient) + sidePullback(gradient) })
+            return (sum, { gradient in Units.sum(mainPullback(gradient), sidePullback(gradient)) })
         }
         let (output, activationPullback) = activation.forward(sum, context: context)
         return (
             output,
             { gradient in
                 let inner = activationPullback(gradient)
-                return mainPullback(inner) + sidePullback(inner)
+                return Units.sum(mainPullback(inner), sidePullback(inner))
             }
         )
     }

@@ -121,10 +121,11 @@ public struct Fit {
     public func run() throws -> FitResult {
         let run = try TrainingRun(configuration: configuration, overrides: overrides, path: path, communicator: communicator, model: model)
         let names = run.data.classNames
-        // A regression's "class names" are its target columns.
+        // A regression's or multi-label run's "class names" are its target columns.
+        let targets = configuration.targetKind == .multiLabel ? "label" : "target"
         let outputs =
             configuration.dataset.isRegression
-            ? "\(names.count) target\(names.count == 1 ? "" : "s") (\(names.joined(separator: ", ")))" : "\(names.count) classes"
+            ? "\(names.count) \(targets)\(names.count == 1 ? "" : "s") (\(names.joined(separator: ", ")))" : "\(names.count) classes"
         reporter.line(
             "training \(configuration.name): \(run.data.training.count) samples, \(outputs), "
                 + "\(run.model.parameterCount) parameters; logs in \(run.runDirectory)"

@@ -7,15 +7,15 @@ import Synchronization
 import SystemIO
 import Tensors
 
-/// `millrace bench decode <folder>`: listing time and PNG decode throughput.
+/// `millrace bench decode <folder>`: listing time and image (PNG/JPEG) decode throughput.
 struct BenchDecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
-        abstract: "Measure folder listing and PNG decoding (read + libpng decode to 8-bit pixels).",
+        abstract: "Measure folder listing and image decoding (read + libpng or libjpeg decode to 8-bit pixels).",
         discussion: "Example: swift run -c release millrace bench decode /tmp/bench-data/synth-small --threads 1,2 --json"
     )
 
-    @Argument(help: "A PNG class folder (root/<class>/<file>.png).")
+    @Argument(help: "An image class folder (root/<class>/<file>.png, .jpg or .jpeg).")
     var folder: String
 
     @Option(help: "Comma-separated thread counts.")

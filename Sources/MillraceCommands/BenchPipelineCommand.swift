@@ -15,7 +15,7 @@ struct BenchPipelineCommand: ParsableCommand {
         discussion: "Example: swift run -c release millrace bench pipeline /tmp/bench-data/synth-small --batch-size 64 --threads 2 --json"
     )
 
-    @Argument(help: "A PNG class folder.")
+    @Argument(help: "An image class folder (PNG, JPEG or both).")
     var folder: String
 
     @Option(help: "Samples per batch.", transform: IntegerOption.whole)
@@ -50,6 +50,8 @@ struct BenchPipelineCommand: ParsableCommand {
             mean: [Float](repeating: 0.5, count: channelCount),
             standardDeviation: [Float](repeating: 0.25, count: channelCount))
         let dataset = try ImageFolder(root: folder, options: .init(channels: channels, normalization: normalization))
+        // What the first file holds (a folder may mix PNG and JPEG; each file is decoded by its signature).
+        let format = try dataset.paths.first.map { try ImageDecoder().header(file: $0).formatName } ?? "none"
         // The prefetch queue and its two spare batches.
         let batchFloats = MemoryEstimate.multiply(MemoryEstimate.count(dataset.sampleShape), min(batchSize, max(dataset.count, 1)))
         try BenchBudget.check(
@@ -73,7 +75,7 @@ struct BenchPipelineCommand: ParsableCommand {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let statistics = pipeline.statistics
         let summary: [String: Any] = [
-            "benchmark": "pipeline", "folder": folder, "images": images, "batch_size": batchSize, "threads": threads,
+            "benchmark": "pipeline", "folder": folder, "first_image_format": format, "images": images, "batch_size": batchSize, "threads": threads,
             "prefetch": prefetch, "seconds": (seconds * 1000).rounded() / 1000,
             "images_per_second": (Double(images) / seconds).rounded(),
             "decode_images_per_second": statistics.decodeSamplesPerSecond.rounded(),
@@ -84,6 +86,7 @@ struct BenchPipelineCommand: ParsableCommand {
         if json {
             try JSONOutput.print(summary)
         } else {
+            try ResultOutput.print("first image: \(format)")
             try ResultOutput.print(
                 "\(images) images in \(String(format: "%.2f", seconds)) s: \(Int(Double(images) / seconds)) images/s (list + read + decode + normalise + collate + prefetch)"
             )

@@ -6,7 +6,7 @@ import Training
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Evaluate a trained model on a PNG class folder or a CSV file.",
+        abstract: "Evaluate a trained model on an image (PNG/JPEG) class folder or a CSV file.",
         discussion: "Example: millrace evaluate runs/digits-mlp/checkpoints --data datasets/digits --json"
     )
 
@@ -25,7 +25,7 @@ struct EvaluateCommand: ParsableCommand {
             if let regression = trained.regression {
                 try Evaluation.run(
                     model: trained.model, source: try trained.evaluationData(data), loss: try trained.regressionLoss(), regression: regression,
-                    threads: 2)
+                    names: trained.classNames, threads: 2)
             } else {
                 try Evaluation.run(
                     model: trained.model, source: try trained.evaluationData(data),
@@ -38,6 +38,10 @@ struct EvaluateCommand: ParsableCommand {
             ]
             if let leftOut = evaluation.leftOut { object["left_out"] = leftOut }
             try JSONOutput.print(object)
+            return
+        }
+        if let figures = evaluation.multiLabel {
+            try printMultiLabel(evaluation, figures: figures, checkpoint: trained.checkpoint.path)
             return
         }
         if json {
@@ -67,5 +71,34 @@ struct EvaluateCommand: ParsableCommand {
         let names = evaluation.perClass.map(\.name)
         let matrix = zip(names, evaluation.confusion).map { name, row in [name] + row.map(String.init) }
         try ResultOutput.print(TextTable(headers: ["true"] + names, rows: matrix).rendered(), terminator: "")
+    }
+}
+
+extension EvaluateCommand {
+    /// A multi-label model's figures: the share of labels right, the exact-match ratio, micro-F1
+    /// and each label's support, precision, recall and F1 (`--json`: `count`, `loss`, `accuracy`,
+    /// `exact_match`, `f1`, `precision`, `recall` and `labels`).
+    func printMultiLabel(_ evaluation: Evaluation, figures: MultiLabelFigures, checkpoint: String) throws {
+        if json {
+            var object: [String: Any] = [
+                "count": evaluation.count, "loss": evaluation.loss, "accuracy": figures.accuracy, "exact_match": figures.exactMatch,
+                "f1": figures.f1, "precision": figures.precision, "recall": figures.recall,
+                "labels": evaluation.perClass.map { label -> [String: Any] in
+                    ["name": label.name, "support": label.support, "precision": label.precision, "recall": label.recall, "f1": label.f1 ?? 0]
+                },
+            ]
+            if let leftOut = evaluation.leftOut { object["left_out"] = leftOut }
+            try JSONOutput.print(object)
+            return
+        }
+        try ResultOutput.print(
+            String(
+                format: "%d samples: accuracy %.2f%% (of labels), exact match %.2f%% (of rows), micro-F1 %.4f, loss %.4f (checkpoint %@)",
+                evaluation.count, figures.accuracy * 100, figures.exactMatch * 100, figures.f1, evaluation.loss, checkpoint))
+        try ResultOutput.print()
+        let rows = evaluation.perClass.map { label in
+            [label.name, "\(label.support)"] + [label.precision, label.recall, label.f1 ?? 0].map { String(format: "%.3f", $0) }
+        }
+        try ResultOutput.print(TextTable(headers: ["label", "support", "precision", "recall", "f1"], rows: rows).rendered(), terminator: "")
     }
 }

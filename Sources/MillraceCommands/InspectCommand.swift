@@ -6,15 +6,15 @@ import ImageFormats
 import SystemIO
 import TabularFormats
 
-/// `millrace inspect <path>`: what a folder, CSV, PNG or checkpoint holds.
+/// `millrace inspect <path>`: what a folder, CSV, image or checkpoint holds.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Describe a PNG class folder, a CSV file, a PNG file or a checkpoint.",
+        abstract: "Describe an image class folder, a CSV file, a PNG or JPEG file or a checkpoint.",
         discussion: "Example: millrace inspect datasets/digits --json"
     )
 
-    @Argument(help: "A PNG class folder, CSV file, PNG file, checkpoint directory or run's checkpoints directory.")
+    @Argument(help: "An image class folder, CSV file, PNG or JPEG file, checkpoint directory or run's checkpoints directory.")
     var path: String
 
     @Flag(help: "Print one JSON object.")
@@ -32,9 +32,11 @@ struct InspectCommand: ParsableCommand {
             } else {
                 report = try folder()
             }
-        } else if path.lowercased().hasSuffix(".png") {
-            let header = try PNGDecoder().header(try FileBytes.contents(of: path), path: path)
-            report = ["kind": "png", "path": path, "width": header.width, "height": header.height, "format": header.formatName]
+        } else if ImageFileFormat.isImageName(path) {
+            let header = try ImageDecoder().header(file: path)
+            report = [
+                "kind": header.format.rawValue, "path": path, "width": header.width, "height": header.height, "format": header.formatName,
+            ]
         } else {
             report = try csv()
         }
@@ -65,7 +67,7 @@ struct InspectCommand: ParsableCommand {
         var sizes: [String: Int] = [:]
         var formats: [String: Int] = [:]
         var bad: [[String: String]] = []
-        let decoder = PNGDecoder()
+        let decoder = ImageDecoder()
         for file in images.paths {
             do {
                 let header = try decoder.decode(file: file, channels: .rgba).header

@@ -6,13 +6,13 @@ import Shards
 import TabularFormats
 import Training
 
-/// `millrace pack <png-folder|csv> --output <dir>`: cuts a dataset into shards plus a manifest.
+/// `millrace pack <image-folder|csv> --output <dir>`: cuts a dataset into shards plus a manifest.
 struct PackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pack",
-        abstract: "Write a PNG class folder or a CSV file as shard files plus a manifest.",
+        abstract: "Write an image (PNG/JPEG) class folder or a CSV file as shard files plus a manifest.",
         discussion: """
-            Images keep their PNG bytes (or, with --decoded, float pixels); CSV rows become float records. \
+            Images keep their file bytes (or, with --decoded, float pixels); CSV rows become float records. \
             Samples are shuffled with a seed unless --keep-order is given (class-sorted folders shuffle \
             badly in small windows otherwise). Serve the output directory over HTTP, or point \
             --data at it, to stream it: millrace train pipelines/digits-mlp.json --data <dir> --cache-budget 100MB
@@ -21,7 +21,7 @@ struct PackCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "A PNG class folder or a CSV file.")
+    @Argument(help: "An image (PNG/JPEG) class folder or a CSV file.")
     var input: String
 
     @Option(help: "The output directory.")
@@ -35,7 +35,7 @@ struct PackCommand: ParsableCommand {
     @Option(help: "Images: gray, rgb or rgba.")
     var channels: ChannelMode = .rgb
 
-    @Flag(help: "Images: store decoded float pixels instead of PNG bytes.")
+    @Flag(help: "Images: store decoded float pixels instead of the file bytes.")
     var decoded = false
 
     @Flag(help: "Keep the input's order instead of shuffling.")

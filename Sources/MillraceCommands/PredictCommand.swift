@@ -6,18 +6,18 @@ import SystemIO
 import Tensors
 import Training
 
-/// `millrace predict <checkpoint-or-dir> <files...>`: the top classes of PNG files or CSV rows.
+/// `millrace predict <checkpoint-or-dir> <files...>`: the top classes of image files or CSV rows.
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Predict the classes of PNG files or of the rows of CSV files.",
+        abstract: "Predict the classes of PNG or JPEG files or of the rows of CSV files.",
         discussion: "Example: millrace predict runs/digits-mlp/checkpoints datasets/digits/3/0003.png --top 3"
     )
 
     @Argument(help: "A checkpoint directory or a run's checkpoints directory.")
     var checkpoint: String
 
-    @Argument(help: "PNG files, or CSV files with the training file's columns (a regression's target columns may be left out).")
+    @Argument(help: "PNG or JPEG files, or CSV files with the training file's columns (target columns may be left out).")
     var files: [String]
 
     @Option(help: "How many classes to show per input.", transform: IntegerOption.atLeast(1))
@@ -35,6 +35,10 @@ struct PredictCommand: ParsableCommand {
         var results: [[String: Any]] = []
         for file in files {
             let (features, origins) = try trained.predictionInputs(file)
+            if trained.regression?.kind == .multiLabel {
+                results += try predictLabels(trained, features: features, origins: origins)
+                continue
+            }
             if trained.regression != nil {
                 results += try predictValues(trained, features: features, origins: origins)
                 continue
@@ -77,6 +81,29 @@ struct PredictCommand: ParsableCommand {
             results.append(["input": origin, "values": Dictionary(uniqueKeysWithValues: predicted)])
             if !json {
                 try ResultOutput.print("\(origin): " + predicted.map { "\($0.0) \(String(format: "%.6g", $0.1))" }.joined(separator: ", "))
+            }
+        }
+        return results
+    }
+
+    /// A multi-label model's probability of each label (the target columns) for each row, and the
+    /// labels predicted: those above 0.5.
+    private func predictLabels(_ trained: TrainedModel, features: Tensor, origins: [String]) throws -> [[String: Any]] {
+        let probabilities = try trained.predictedValues(features)
+        let names = trained.classNames
+        let width = max(probabilities.shape.last ?? 1, 1)
+        let all = probabilities.scalars
+        var results: [[String: Any]] = []
+        for (row, origin) in origins.enumerated() {
+            let labels = (0..<width).map { (name: names.indices.contains($0) ? names[$0] : "\($0)", probability: all[row * width + $0]) }
+            let predicted = labels.filter { MultiLabelSums.isPredicted($0.probability) }.map(\.name)
+            results.append([
+                "input": origin, "labels": predicted,
+                "probabilities": Dictionary(uniqueKeysWithValues: labels.map { ($0.name, Double($0.probability)) }),
+            ])
+            if !json {
+                let each = labels.map { String(format: "%@ %.1f%%", $0.name as NSString, $0.probability * 100) }.joined(separator: ", ")
+                try ResultOutput.print("\(origin): labels \(predicted.isEmpty ? "none" : predicted.joined(separator: ", ")) (\(each))")
             }
         }
         return results

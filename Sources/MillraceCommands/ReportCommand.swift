@@ -50,6 +50,13 @@ struct ReportCommand: ParsableCommand {
             } else {
                 object["validation_accuracy"] = report.evaluation.map { $0.accuracy as Any } ?? NSNull()
             }
+            if report.isMultiLabel {
+                // The accuracy above is of labels; the exact-match ratio (of rows) and micro-F1 too.
+                let figures = report.evaluation?.multiLabel
+                object["validation_loss"] = report.evaluation.map { $0.loss as Any } ?? NSNull()
+                object["validation_exact_match"] = figures.map { $0.exactMatch as Any } ?? NSNull()
+                object["validation_f1"] = figures.map { $0.f1 as Any } ?? NSNull()
+            }
             try JSONOutput.print(object)
         } else {
             Diagnostics.print(report.evaluationNote)

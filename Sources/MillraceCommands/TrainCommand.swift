@@ -39,7 +39,7 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "A pipeline file (JSON), such as pipelines/digits-mlp.json.")
     var pipeline: String
 
-    @Option(help: "Train on this PNG class folder, CSV file, packed directory or manifest URL instead.")
+    @Option(help: "Train on this image (PNG/JPEG) class folder, CSV file, packed directory or manifest URL instead.")
     var data: String?
 
     @Option(help: "Where packed data is staged (default: <run dir>/cache; rank r of a data-parallel run uses <dir>/rank-r).")

@@ -42,6 +42,7 @@ extension RunReport {
                 figures.append(("final validation accuracy", String(format: "%.2f%%", accuracy * 100)))
             }
             if let bestAccuracy { figures.append(("best validation accuracy", String(format: "%.2f%%", bestAccuracy * 100))) }
+            if isMultiLabel { figures += multiLabelFigures }
         }
         if let speed = last["samples_per_second"] { figures.append(("last epoch", String(format: "%.0f samples/s", speed))) }
         var out = "<section id=\"summary\"><h2>Summary</h2><dl class=\"figures\">"
@@ -93,7 +94,8 @@ extension RunReport {
             ], fromZero: true)
         wait.format = SVGLineChart.percent
         var out = "<section id=\"curves\"><h2>Training curves</h2><div class=\"charts\">"
-        for chart in [loss] + (isRegression ? regressionCharts : [accuracy]) + [rate, speed, wait] { out += "<figure>\(chart.svg())</figure>" }
+        let quality = isRegression ? regressionCharts : [accuracy] + (isMultiLabel ? multiLabelCharts : [])
+        for chart in [loss] + quality + [rate, speed, wait] { out += "<figure>\(chart.svg())</figure>" }
         return out + "</div></section>"
     }
 
@@ -102,6 +104,7 @@ extension RunReport {
         out += "<p>\(HTMLText.escape(evaluationNote))</p>"
         guard let evaluation else { return out + "</section>" }
         if let figures = evaluation.regression { return out + regressionEvaluation(evaluation, figures: figures) + "</section>" }
+        if let figures = evaluation.multiLabel { return out + multiLabelEvaluation(evaluation, figures: figures) + "</section>" }
         out += String(
             format: "<p class=\"lead\">%d samples: accuracy <strong>%.2f%%</strong>, mean loss %.4f.</p>", evaluation.count,
             evaluation.accuracy * 100, evaluation.loss)

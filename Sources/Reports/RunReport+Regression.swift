@@ -5,7 +5,8 @@ extension RunReport {
     /// Whether the run trained a regression (`dataset.target_columns`): its page shows RMSE, MAE
     /// and R² and a predicted-vs-true scatter where a classifier's shows accuracy and a confusion matrix.
     public var isRegression: Bool {
-        configuration?.dataset.isRegression == true || evaluation?.regression != nil
+        guard !isMultiLabel else { return false }
+        return configuration?.dataset.isRegression == true || evaluation?.regression != nil
             || history.epochs.contains { $0.values["rmse"] != nil }
     }
 

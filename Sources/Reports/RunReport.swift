@@ -5,10 +5,11 @@ import SystemIO
 import Training
 
 /// A run directory summarised as one self-contained HTML page (`millrace report`, and the end of
-/// every `millrace train`): loss, accuracy (a regression: RMSE, MAE and R²), learning rate,
-/// throughput and data wait over the steps (from `metrics.jsonl`), the best checkpoint evaluated
-/// again on the validation data (confusion matrix and per-class precision and recall; a
-/// regression: a predicted-vs-true scatter and the figures per target), the configuration and the
+/// every `millrace train`): loss, accuracy (a regression: RMSE, MAE and R²; multi-label: also
+/// the exact-match ratio and F1), learning rate, throughput and data wait over the steps (from
+/// `metrics.jsonl`), the best checkpoint evaluated again on the validation data (confusion matrix
+/// and per-class precision and recall; a regression: a predicted-vs-true scatter and the figures
+/// per target; multi-label: each label's precision, recall and F1), the configuration and the
 /// checkpoints kept. Inline SVG and CSS only: no scripts, fonts or anything else fetched, so it
 /// opens offline and prints.
 public struct RunReport {
@@ -24,8 +25,8 @@ public struct RunReport {
     public var history: RunHistory
     /// The checkpoints kept, oldest first.
     public var checkpoints: [CheckpointSummary]
-    /// The best checkpoint's name (by validation accuracy, a regression's by the lowest
-    /// validation loss, else the lowest training loss).
+    /// The best checkpoint's name (by validation accuracy, a regression's or multi-label run's by
+    /// the lowest validation loss, else the lowest training loss).
     public var bestCheckpoint: String?
     /// The best checkpoint evaluated on the validation data.
     public var evaluation: Evaluation?
@@ -117,6 +118,13 @@ public struct RunReport {
             return (nil, [], "The run has no validation data (no validation_path or validation_split), so the best checkpoint was not evaluated.")
         }
         let note = "Checkpoint \(URL(fileURLWithPath: checkpoint).lastPathComponent) evaluated on \(what)."
+        if let regression = trained.regression, regression.kind == .multiLabel {
+            // The per-label figures are the evaluation's own.
+            let evaluation = try Evaluation.run(
+                model: trained.model, source: source, loss: try trained.regressionLoss(), regression: regression, names: trained.classNames,
+                threads: threads)
+            return (evaluation, [], note)
+        }
         if let regression = trained.regression {
             // The rows as `predict` reads them, through the model as `evaluate` runs it.
             var targets = (0..<regression.count).map {

@@ -12,13 +12,13 @@ import Tensors
 ///     index: N x (payload offset UInt64, payload length UInt32, label Int32)
 ///     payloads
 ///
-/// Sample format 0 holds PNG files as they were; 1 holds `feature count` Float32 values. Any
+/// Sample format 0 holds image files (PNG or JPEG, told apart by their first bytes) as they were; 1 holds `feature count` Float32 values. Any
 /// sample is read at its offset without scanning the others. Readers validate the header and
 /// every index entry against the file's size before allocating.
 public enum ShardFormat {
-    /// PNG bytes or Float32 records.
+    /// Image file bytes or Float32 records.
     public enum SampleFormat: String, Codable, Sendable {
-        /// PNG files, stored as they were.
+        /// Image files (PNG or JPEG), stored as they were (the name predates JPEG support).
         case png
         /// `featureCount` Float32 values.
         case float32

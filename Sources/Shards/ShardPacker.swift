@@ -40,7 +40,7 @@ public enum ShardPacker {
         try PackOutput.checkPlacement(output: output, source: source)
     }
 
-    /// Packs an image folder, keeping PNG bytes (or, with `decoded`, float pixels), in a seeded
+    /// Packs an image folder, keeping the image files' bytes (or, with `decoded`, float pixels), in a seeded
     /// random order (nil keeps the folder's class-sorted order). `oversized` hears of each sample
     /// too large for the byte limit (it gets a shard of its own).
     public static func pack(

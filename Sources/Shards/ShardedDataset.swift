@@ -15,12 +15,15 @@ public struct ShardedDataset: ChunkedDataset {
 
     /// The normalization applied to every sample as shards are read.
     public let normalization: Normalization?
+    /// Whether a packed JPEG's EXIF orientation is applied as its bytes are decoded.
+    public let orientation: ExifOrientation
 
     /// A dataset over `stager`'s shards; `normalization` is applied to every sample read.
-    public init(stager: ShardStager, normalization: Normalization? = nil) {
+    public init(stager: ShardStager, normalization: Normalization? = nil, orientation: ExifOrientation = .ignore) {
         self.stager = stager
         manifest = stager.manifest
         self.normalization = normalization
+        self.orientation = orientation
     }
 
     /// The number of shards.
@@ -45,7 +48,7 @@ public struct ShardedDataset: ChunkedDataset {
         }
         let width = Tensor.elementCount(of: sampleShape)
         let channels = ChannelMode(rawValue: manifest.channels ?? "rgb") ?? .rgb
-        let decoder = PNGDecoder()
+        let decoder = ImageDecoder(orientation: orientation)
         let scratch = DecodeScratch()
         var failure: Error?
         let normalization = self.normalization

@@ -14,6 +14,11 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case emptyFile
         /// The file is not a PNG (no PNG signature).
         case notPNG
+        /// The file is not a JPEG (no start-of-image marker).
+        case notJPEG
+        /// The file starts with neither a PNG nor a JPEG signature (an image folder's files are
+        /// told apart by their first bytes, not their names).
+        case notImage
         /// The data ends before the format says it should.
         case truncated
         /// The data is damaged (CRC mismatch, invalid compressed stream, bad chunk).

@@ -31,7 +31,8 @@ extension CSVChunkParser {
             case .invalid:
                 return problem(.notANumber)
             }
-            return nil
+            // A multi-label target is a 0/1 label.
+            return role >= firstBinarySlot && row[role] != 0 && row[role] != 1 ? problem(.unknownLabel) : nil
         }
         if role <= -3 {
             let index = -3 - role

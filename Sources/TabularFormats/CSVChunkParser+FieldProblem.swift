@@ -22,7 +22,7 @@ extension CSVChunkParser {
         let column =
             options.hasHeader && problem.column < layout.columnNames.count ? "'\(layout.columnNames[problem.column])'" : "#\(problem.column)"
         let (reason, fix): (String, String)
-        // A regression target is never filled in, allowed non-finite or left out of the features:
+        // A target is never filled in, allowed non-finite or left out of the features:
         // the cell is fixed, or its row dropped.
         let targetFix = "fix the value in the file, or drop the row: pipeline.skip_bad_fraction (such as 0.01) leaves out rows that cannot be read"
         switch problem.kind {
@@ -32,6 +32,12 @@ extension CSVChunkParser {
             (reason, fix) = ("'\(text)' in target column \(column) is not a finite number", targetFix)
         case .notANumber where isTarget(column: problem.column):
             (reason, fix) = ("'\(text)' in target column \(column) is not a number", targetFix)
+        case .unknownLabel where isTarget(column: problem.column):
+            (reason, fix) = (
+                "'\(text)' in target column \(column) is not 0 or 1 (multi-label targets mark each label absent or present)",
+                "write 0 or 1 in the file, or drop the row: pipeline.skip_bad_fraction (such as 0.01) leaves out rows that cannot be read; "
+                    + "numeric targets need a regression loss (mean-squared-error, mean-absolute-error or huber)"
+            )
         case .emptyField:
             (reason, fix) = (
                 "empty field in numeric column \(column)",
@@ -68,7 +74,7 @@ extension CSVChunkParser {
         return DataError(problem.kind, path: path, line: problem.line, column: problem.column + 1, byteOffset: byteOffset, reason: reason, fix: fix)
     }
 
-    /// Whether file column `column` is a regression target (parsed as one of each row's last values).
+    /// Whether file column `column` is a target (regression or multi-label; parsed as one of each row's last values).
     func isTarget(column: Int) -> Bool {
         guard !options.targetColumns.isEmpty, column < layout.roles.count, case .feature(let slot) = layout.roles[column] else { return false }
         return slot >= layout.featureNames.count - options.targetColumns.count

@@ -31,6 +31,9 @@ struct CSVChunkParser: Sendable {
     let categorySlots: [Int]
     /// The number parser's tables, fetched once (not per field).
     private let decimalTables = DecimalTables.shared
+    /// The first feature slot that must hold 0 or 1 (the first target's, with `binaryTargets`;
+    /// else beyond every slot).
+    let firstBinarySlot: Int
 
     /// A parser for rows laid out as `layout` says; `categories` fixes the categories of the
     /// categorical columns it gives (the others are numbered per chunk).
@@ -56,6 +59,7 @@ struct CSVChunkParser: Sendable {
         categoryIndices = (categories ?? layout.givenCategories).map { values in
             values.map { Dictionary($0.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
         }
+        firstBinarySlot = options.binaryTargets ? layout.featureNames.count - options.targetColumns.count : Int.max
     }
 
     /// Parses `bytes`, which start at a record boundary on line `firstLine`, at `byteOffset` in
@@ -152,6 +156,9 @@ struct CSVChunkParser: Sendable {
                 {
                     // The common case: an unquoted number, parsed as it is scanned.
                     row[role] = value
+                    if role >= firstBinarySlot && value != 0 && value != 1 {
+                        problem = problem ?? FieldProblem(kind: .unknownLabel, start: p, stop: next, line: line, column: column)
+                    }
                     p = next
                 } else {
                     let field = scanner.field(at: p, before: end)

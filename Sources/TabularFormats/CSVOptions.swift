@@ -52,6 +52,10 @@ public struct CSVOptions: Sendable, Equatable {
     /// features, in this order, as each row's last `targetColumns.count` values. Empty: none.
     /// Exclusive with `labelColumn` (set that to nil).
     public var targetColumns: [ColumnReference] = []
+    /// Whether the target columns hold 0/1 labels (multi-label classification): a target value
+    /// other than 0 or 1 (`1.0` is 1) is then an error naming the file, line and column, like a
+    /// cell that is not a number.
+    public var binaryTargets = false
     /// How labels become class indices.
     public var labelMapping: LabelMapping = .numeric
     /// The most classes numeric labels may make: a label must be below it (a label of 2^31 would

@@ -3,7 +3,7 @@ import Foundation
 /// What kind of data a path holds (`dataset.kind` in pipeline files); `of(path:)` is the one place
 /// that decides it from a path, without reading the data.
 public enum DataKind: String, ConfigurationChoice {
-    /// A folder of PNG images in class subfolders.
+    /// A folder of PNG and JPEG images in class subfolders.
     case imageFolder = "image-folder"
     /// A CSV file, plain or gzip-compressed.
     case csv

@@ -12,6 +12,8 @@ public struct EpochTotals: Codable, Sendable, Equatable {
     public var steps = 0
     /// A regression epoch's error sums (nil for class labels; optional so older checkpoints load).
     public var regression: RegressionSums?
+    /// A multi-label epoch's counts (nil otherwise; optional so older checkpoints load).
+    public var multiLabel: MultiLabelSums?
 
     /// Nothing yet (an epoch's start).
     public init() {}
@@ -19,6 +21,6 @@ public struct EpochTotals: Codable, Sendable, Equatable {
     /// The mean loss per sample (0, not 0/0, while no sample was counted).
     public var meanLoss: Double { lossSum / Double(max(samples, 1)) }
 
-    /// The share of samples classified correctly.
-    public var accuracy: Double { Double(correct) / Double(max(samples, 1)) }
+    /// The share of samples classified correctly (a multi-label epoch's: of labels predicted right).
+    public var accuracy: Double { multiLabel?.accuracy ?? Double(correct) / Double(max(samples, 1)) }
 }

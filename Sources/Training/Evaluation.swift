@@ -4,7 +4,8 @@ import Layers
 import SystemIO
 import Tensors
 
-/// Loss, accuracy, per-class precision and recall and the confusion matrix of a model on data.
+/// Loss, accuracy, per-class precision and recall and the confusion matrix of a model on data
+/// (a regression's or a multi-label model's figures in `regression` or `multiLabel`).
 public struct Evaluation: Codable, Sendable, Equatable {
     /// Per-class figures.
     public struct ClassFigures: Codable, Sendable, Equatable {
@@ -16,6 +17,8 @@ public struct Evaluation: Codable, Sendable, Equatable {
         public var precision: Double
         /// Correct predictions of this class over all samples of it.
         public var recall: Double
+        /// A multi-label model's F1 of this label, `2 TP / (2 TP + FP + FN)` (nil for a classifier).
+        public var f1: Double? = nil
     }
 
     /// The fraction classified correctly.
@@ -34,6 +37,9 @@ public struct Evaluation: Codable, Sendable, Equatable {
     /// A regression's figures in the targets' own units (nil for class labels; accuracy, the
     /// per-class figures and the confusion matrix are then empty).
     public var regression: RegressionFigures? = nil
+    /// A multi-label model's figures (nil otherwise); `accuracy` is then the share of (row, label)
+    /// cells predicted right, `perClass` holds each label's figures and `confusion` is empty.
+    public var multiLabel: MultiLabelFigures? = nil
 
     /// Runs `model` in inference mode over `source` in batches (in order, no augmentation). A
     /// label outside the class names is an error (the data has a class the model never saw), and

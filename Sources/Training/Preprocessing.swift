@@ -2,7 +2,7 @@ import DataPipeline
 import ImageFormats
 import TabularFormats
 
-/// How raw data becomes the model's input: decoding (channels, size, sizing), normalisation and
+/// How raw data becomes the model's input: decoding (channels, size, sizing, EXIF orientation), normalisation and
 /// the class names that give label indices. It is part of the model: saved in every checkpoint's
 /// manifest and applied identically by training, validation, `evaluate` and `predict`. Random
 /// augmentations are not part of it: they apply to training only.
@@ -13,6 +13,9 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public var size: [Int]?
     /// Images: how a fixed size is reached.
     public var sizing: ImageSizing?
+    /// Images: whether a JPEG's EXIF orientation is applied (nil: ignored, as in checkpoints
+    /// written before JPEG support).
+    public var exifOrientation: ExifOrientation?
     /// Per-channel (images) or per-feature (tables) normalisation.
     public var normalization: Normalization?
     /// The class names in class-index order (after training: the training data's).
@@ -26,9 +29,12 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public var textLabels: Bool?
     /// The shape of one sample as the model sees it (filled in from the training data).
     public var sampleShape: [Int]?
-    /// CSV regression: the target columns' names (nil: class labels). `classNames` then holds
-    /// them too (one model output per target).
+    /// CSV regression or multi-label: the target columns' names (nil: class labels).
+    /// `classNames` then holds them too (one model output per target).
     public var targetColumns: [String]?
+    /// CSV target columns: what they hold (nil: numbers, a regression; `multiLabel`: 0/1 labels,
+    /// and any other value in them is an error).
+    public var targetKind: TargetKind?
     /// CSV regression: whether targets are scaled (nil: yes).
     public var normalizesTargets: Bool?
     /// CSV regression: each target's mean and standard deviation in the training split (filled in
@@ -63,9 +69,9 @@ public struct Preprocessing: Codable, Sendable, Equatable {
         self.sampleShape = sampleShape
     }
 
-    /// The regression targets (nil for class labels).
+    /// The targets of a regression or a multi-label run (nil for class labels).
     public var regressionTargets: RegressionTargets? {
-        targetColumns.map { RegressionTargets(count: $0.count, normalization: targetNormalization) }
+        targetColumns.map { RegressionTargets(count: $0.count, normalization: targetNormalization, kind: targetKind ?? .regression) }
     }
 
     /// The fixed image size as (width, height), if set.

@@ -9,12 +9,22 @@ import Tensors
 /// is a different thing, half the squared error against a class label or its one-hot encoding
 /// (`MeanSquaredError`, averaged over rows), and is kept for classification. `mean-absolute-error`
 /// is `torch.nn.L1Loss()` and `huber` is `torch.nn.HuberLoss(delta=1.0)`.
+///
+/// Multi-label classification takes the same path: `binary-cross-entropy-with-logits`
+/// (`BinaryCrossEntropyWithLogitsLoss`) is a loss against target columns too, of `targetKind`
+/// `.multiLabel`.
 public protocol RegressionLossFunction: LabelLossFunction {
     /// The value and `∂loss/∂output` of output `[rows, count]` against targets of the same shape.
     func evaluate(_ output: Tensor, targets: Tensor) -> (value: Float, gradient: Tensor)
+
+    /// What the target columns hold for this loss (default `.regression`: numbers).
+    var targetKind: TargetKind { get }
 }
 
 extension RegressionLossFunction {
+    /// Numbers: a regression.
+    public var targetKind: TargetKind { .regression }
+
     /// The loss against the labels as numbers (one target): regression losses are meant for
     /// `target_columns`, which the configuration requires.
     public func evaluate(_ output: Tensor, labels: [Int]) -> (value: Float, gradient: Tensor) {
@@ -26,8 +36,10 @@ extension RegressionLossFunction {
         width == classes ? nil : "a regression needs one output per target column (\(classes))"
     }
 
-    /// Element-wise: `value = mean(f(d))`, `gradient = f'(d) / n` with `d = output - target`.
-    func elementwise(_ output: Tensor, _ targets: Tensor, _ body: (Float) -> (value: Float, slope: Float)) -> (value: Float, gradient: Tensor) {
+    /// Element-wise: `value = mean(f(x, y))`, `gradient = ∂f/∂x (x, y) / n` for each output `x` and its target `y`.
+    func elementwise(
+        _ output: Tensor, _ targets: Tensor, _ body: (Float, Float) -> (value: Float, slope: Float)
+    ) -> (value: Float, gradient: Tensor) {
         var gradient = Tensor(shape: output.shape)
         let count = output.count
         var total: Double = 0
@@ -35,7 +47,7 @@ extension RegressionLossFunction {
             targets.withUnsafeBufferPointer { target in
                 gradient.withUnsafeMutableBufferPointer { slopes in
                     for index in 0..<count {
-                        let (value, slope) = body(out[index] - target[index])
+                        let (value, slope) = body(out[index], target[index])
                         total += Double(value)
                         slopes[index] = slope / Float(max(count, 1))
                     }
@@ -53,7 +65,10 @@ public struct MeanSquaredErrorLoss: RegressionLossFunction {
 
     /// The mean squared error and its gradient `2d / n`.
     public func evaluate(_ output: Tensor, targets: Tensor) -> (value: Float, gradient: Tensor) {
-        elementwise(output, targets) { ($0 * $0, 2 * $0) }
+        elementwise(output, targets) { x, y in
+            let d = x - y
+            return (d * d, 2 * d)
+        }
     }
 }
 
@@ -65,7 +80,10 @@ public struct MeanAbsoluteErrorLoss: RegressionLossFunction {
 
     /// The mean absolute error and its gradient.
     public func evaluate(_ output: Tensor, targets: Tensor) -> (value: Float, gradient: Tensor) {
-        elementwise(output, targets) { (abs($0), $0 > 0 ? 1 : ($0 < 0 ? -1 : 0)) }
+        elementwise(output, targets) { x, y in
+            let d = x - y
+            return (abs(d), d > 0 ? 1 : (d < 0 ? -1 : 0))
+        }
     }
 }
 
@@ -83,15 +101,22 @@ public struct HuberLoss: RegressionLossFunction {
     /// The Huber loss and its gradient (`d`, clipped to `±delta`, over n).
     public func evaluate(_ output: Tensor, targets: Tensor) -> (value: Float, gradient: Tensor) {
         let delta = self.delta
-        return elementwise(output, targets) { d in
-            abs(d) < delta ? (0.5 * d * d, d) : (delta * (abs(d) - 0.5 * delta), d > 0 ? delta : -delta)
+        return elementwise(output, targets) { x, y in
+            let d = x - y
+            return abs(d) < delta ? (0.5 * d * d, d) : (delta * (abs(d) - 0.5 * delta), d > 0 ? delta : -delta)
         }
     }
 }
 
 extension LossRegistry {
-    /// Whether `name` is a regression loss (one for `target_columns`).
+    /// Whether `name` is a loss for `target_columns`: a regression loss, or
+    /// `binary-cross-entropy-with-logits` (multi-label).
     public static func isRegression(_ name: String) -> Bool {
-        table.entry(named: name)?() is any RegressionLossFunction
+        targetKind(ofLoss: name) != nil
+    }
+
+    /// What the target columns hold for the loss called `name` (nil: a loss for class labels, or no loss of that name).
+    public static func targetKind(ofLoss name: String) -> TargetKind? {
+        (table.entry(named: name)?() as? any RegressionLossFunction)?.targetKind
     }
 }

@@ -3,22 +3,27 @@ import SystemIO
 import TabularFormats
 import Tensors
 
-/// The numeric targets of a regression run and how they are scaled. A CSV dataset with
-/// `target_columns` parses the targets like features and places them after the features, as the
-/// last `count` values of every row; the trainer, validation, `evaluate` and `predict` split them
-/// off (`split(_:)`) before the model sees the row. With a `normalization` (per-target mean and
-/// standard deviation of the training split), the model learns `(y - mean) / std` and its outputs
-/// are mapped back (`originalUnits(_:)`) for metrics and predictions.
+/// The targets of a run with CSV `target_columns`: numbers (a regression) or 0/1 labels
+/// (multi-label classification), as `kind` says. A CSV dataset with `target_columns` parses the
+/// targets like features and places them after the features, as the last `count` values of every
+/// row; the trainer, validation, `evaluate` and `predict` split them off (`split(_:)`) before the
+/// model sees the row. With a `normalization` (a regression's per-target mean and standard
+/// deviation of the training split), the model learns `(y - mean) / std` and its outputs are
+/// mapped back (`originalUnits(_:)`) for metrics and predictions; a multi-label model's outputs
+/// are logits, read as probabilities (`predictions(_:)`).
 public struct RegressionTargets: Sendable, Equatable {
     /// The number of target columns (the model's output width).
     public var count: Int
-    /// The targets' scaling, or nil to train on the values as they are.
+    /// The targets' scaling, or nil to train on the values as they are (always nil for multi-label).
     public var normalization: Normalization?
+    /// What the targets are: numbers or 0/1 labels.
+    public var kind: TargetKind
 
-    /// Creates the description of `count` targets.
-    public init(count: Int, normalization: Normalization? = nil) {
+    /// Creates the description of `count` targets of `kind`.
+    public init(count: Int, normalization: Normalization? = nil, kind: TargetKind = .regression) {
         self.count = count
         self.normalization = normalization
+        self.kind = kind
     }
 
     /// The inputs (every column but the last `count`) and the targets (the last `count`) of rows
@@ -63,6 +68,23 @@ public struct RegressionTargets: Sendable, Equatable {
                     normalization.standardDeviation.count == 1 ? normalization.standardDeviation[0] : normalization.standardDeviation[column]
                 return outputs.withUnsafeBufferPointer { $0[index] } * deviation + mean
             })
+    }
+
+    /// The model's outputs `[rows, count]` as a person reads them: a regression's values in the
+    /// targets' own units (`originalUnits(_:)`), a multi-label model's probabilities (the
+    /// logistic function of each logit).
+    public func predictions(_ outputs: Tensor) -> Tensor {
+        kind == .multiLabel ? MultiLabelSums.probabilities(outputs) : originalUnits(outputs)
+    }
+
+    /// How many figures the running sums of a chunk or batch are: `RegressionSums`' or `MultiLabelSums`'.
+    var sumsWidth: Int { kind == .multiLabel ? MultiLabelSums.width(labels: count) : RegressionSums().figures.count }
+
+    /// The running sums' figures of `predictions` (`predictions(_:)` of the outputs) against `targets`.
+    func sumFigures(predictions: Tensor, targets: Tensor) -> [Double] {
+        kind == .multiLabel
+            ? MultiLabelSums(probabilities: predictions, targets: targets).figures
+            : RegressionSums(predictions: predictions, targets: targets).figures
     }
 
     /// The mean and (population) standard deviation of each of the last `count` values of every

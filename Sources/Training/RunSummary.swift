@@ -6,11 +6,13 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var finalLoss: Double?
     /// The steps `finalLoss` averages when a stop cut their epoch short; nil for a whole epoch.
     public var stoppedEpochSteps: Int?
-    /// The last validation accuracy (nil without validation data, and for a regression).
+    /// The last validation accuracy (nil without validation data, and for a regression; a
+    /// multi-label run's is the share of labels right).
     public var finalValidationAccuracy: Double?
     /// The best validation accuracy (nil for a regression).
     public var bestValidationAccuracy: Double?
-    /// A regression's last validation loss (nil for a classifier, and without validation data).
+    /// A regression's or multi-label run's last validation loss (nil for a classifier, and
+    /// without validation data).
     public var finalValidationLoss: Double? = nil
     /// A regression's last validation RMSE in the targets' units (nil for a classifier, and
     /// without validation data).
@@ -19,6 +21,10 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var finalValidationMae: Double? = nil
     /// A regression's last validation R².
     public var finalValidationR2: Double? = nil
+    /// A multi-label run's last validation exact-match ratio (the share of rows with every label right).
+    public var finalValidationExactMatch: Double? = nil
+    /// A multi-label run's last validation micro-F1.
+    public var finalValidationF1: Double? = nil
     /// Optimizer steps taken in all.
     public var steps: Int
     /// Optimizer steps this invocation took (after a resume, those since; 0 when a stop came first).

@@ -1,4 +1,5 @@
 import DataPipeline
+import ImageFormats
 import SystemIO
 
 extension TrainedModel {
@@ -19,13 +20,13 @@ extension TrainedModel {
     /// for a model of table rows (checked before the data is read).
     func checkKind(of path: String) throws(DataError) {
         let isImageModel = sampleShape.count == 3
-        let isImageData = path.lowercased().hasSuffix(".png") || DataKind.of(path: path) == .imageFolder
+        let isImageData = ImageFileFormat.isImageName(path) || DataKind.of(path: path) == .imageFolder
         guard isImageModel != isImageData else { return }
         throw DataError(
             .inconsistentShape, path: path,
             reason: "the model takes \(DataSummary.describe(sampleShape)) (sample shape \(sampleShape)), but this is "
                 + (isImageData ? "image data" : "a table (CSV)"),
-            fix: isImageModel ? "give PNG images (a class folder or .png files)" : "give a CSV file with the training file's columns")
+            fix: isImageModel ? "give images (a class folder or .png, .jpg or .jpeg files)" : "give a CSV file with the training file's columns")
     }
 
     /// Throws unless samples of `shape` (as the data at `path` holds them) fit the model.

@@ -4,12 +4,14 @@ import TabularFormats
 import Tensors
 
 extension TrainedModel {
-    /// The regression targets the model was trained on (nil for a classifier).
+    /// The regression or multi-label targets the model was trained on (nil for a classifier).
     public var regression: RegressionTargets? { preprocessing.regressionTargets }
 
-    /// A regression model's predictions in the targets' own units (`[rows, targets]`) for rows as
-    /// `predictionInputs(_:)` reads them from a CSV file (the features), or rows as training reads
-    /// them (the features, then the targets, which are left out), with the target normalisation undone.
+    /// A regression model's predictions in the targets' own units (`[rows, targets]`), with the
+    /// target normalisation undone, or a multi-label model's probabilities (the logistic function
+    /// of each output; a label is predicted above 0.5), for rows as `predictionInputs(_:)` reads
+    /// them from a CSV file (the features), or rows as training reads them (the features, then the
+    /// targets, which are left out).
     public func predictedValues(_ rows: Tensor) throws -> Tensor {
         guard let regression else {
             throw DataError(.invalidOption, path: checkpoint.path, reason: "the model is a classifier", fix: "use probabilities(_:)")
@@ -18,10 +20,10 @@ extension TrainedModel {
         let inputs = width == (sampleShape.first ?? 0) + regression.count ? regression.split(rows).inputs : rows
         let output = try model.checkedOutput(for: inputs)
         try ModelOutputCheck.check(output, targets: regression.count, model: model)
-        return regression.originalUnits(output)
+        return regression.predictions(output)
     }
 
-    /// A regression model's loss function (mean-squared-error unless the run named another).
+    /// A regression or multi-label model's loss function (mean-squared-error unless the run named another).
     public func regressionLoss() throws -> any RegressionLossFunction {
         try configuration.makeLoss(path: checkpoint.path).function as? any RegressionLossFunction ?? MeanSquaredErrorLoss()
     }

@@ -66,7 +66,7 @@ public struct TrainedModel {
         return TrainedModel(configuration: configuration, model: model, preprocessing: preprocessing, checkpoint: checkpoint)
     }
 
-    /// Data to evaluate on (a PNG class folder or a CSV file), read as the model was trained:
+    /// Data to evaluate on (an image class folder or a CSV file), read as the model was trained:
     /// the same preprocessing (channels, size, normalisation, class mapping).
     /// Data of another kind or sample shape than the model's is refused before any step.
     public func evaluationData(_ path: String) throws -> DataSource {
@@ -76,21 +76,21 @@ public struct TrainedModel {
         return source
     }
 
-    /// The samples of one file to predict on, prepared as in training: a PNG image as a batch of
+    /// The samples of one file to predict on, prepared as in training: a PNG or JPEG image as a batch of
     /// one, or every row of a CSV file; with each row's origin (`file` or `file:line`). For a
     /// regression the rows hold the features alone: the target columns may be missing from the
     /// file (what a user has at prediction time) or present (they are not read).
     /// Data of another kind or sample shape than the model's is refused before the model runs.
     public func predictionInputs(_ path: String) throws -> (features: Tensor, origins: [String]) {
         try checkKind(of: path)
-        if regression != nil, !path.lowercased().hasSuffix(".png") { return try regressionPredictionInputs(path) }
-        if path.lowercased().hasSuffix(".png") {
+        if regression != nil, !ImageFileFormat.isImageName(path) { return try regressionPredictionInputs(path) }
+        if ImageFileFormat.isImageName(path) {
             let features = try ImageFolder.sample(file: path, options: TrainingData.imageOptions(readingPreprocessing))
             try checkShape(features.shape, of: path)
             return (features.reshaped(to: [1] + features.shape), [path])
         }
         guard case .chunked(let table) = try TrainingData.source(path: path, preprocessing: readingPreprocessing) else {
-            throw DataError(.invalidOption, path: path, reason: "not a PNG or CSV file", fix: "give .png or .csv files")
+            throw DataError(.invalidOption, path: path, reason: "not an image (.png, .jpg, .jpeg) or CSV file", fix: "give image or .csv files")
         }
         try checkShape(table.sampleShape, of: path)
         return try TrainedModel.rows(of: table)

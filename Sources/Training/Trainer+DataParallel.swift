@@ -24,19 +24,20 @@ extension Trainer {
     /// rank's (loss sum, correct) per chunk in order: gathered, and added in chunk order.
     func globalFigures(_ figures: [Double], plan: ChunkPlan, samples: Int) throws -> (loss: Float, correct: Int) {
         let began = DispatchTime.now().uptimeNanoseconds
-        // A regression chunk's figures also hold its `RegressionSums` (5 more).
-        let stride = regression == nil ? 2 : 7
+        // A regression or multi-label chunk's figures also hold its sums (`RegressionTargets.sumsWidth` more).
+        let stride = 2 + (regression?.sumsWidth ?? 0)
         let all = try exchange.communicator.allGather(figures, counts: (0..<plan.rankCount).map { plan.chunks(ofRank: $0).count * stride })
         coordinationSeconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
         var lossSum = 0.0
         var correct = 0.0
-        var sums = RegressionSums()
+        var sums = [Double](repeating: 0, count: stride - 2)
         for chunk in 0..<plan.chunkCount {
             lossSum += all[stride * chunk]
             correct += all[stride * chunk + 1]
-            if stride == 7 { sums = sums + RegressionSums(figures: all, start: stride * chunk + 2) }
+            for index in sums.indices { sums[index] += all[stride * chunk + 2 + index] }
         }
-        lastStepRegression = stride == 7 ? sums : nil
+        lastStepRegression = regression?.kind == .regression ? RegressionSums(figures: sums) : nil
+        lastStepMultiLabel = regression.flatMap { $0.kind == .multiLabel ? MultiLabelSums(figures: sums, labels: $0.count) : nil }
         return (Float(lossSum / Double(max(samples, 1))), Int(correct))
     }
 }

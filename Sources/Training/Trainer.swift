@@ -85,11 +85,14 @@ public final class Trainer {
     /// the stop vote) so far.
     public internal(set) var coordinationSeconds = 0.0
 
-    /// The targets of a regression run (nil: class labels): the last `count` values of each
-    /// batch row are split off as targets, and the loss must be a `RegressionLossFunction`.
+    /// The targets of a regression or multi-label run (nil: class labels): the last `count`
+    /// values of each batch row are split off as targets, and the loss must be a
+    /// `RegressionLossFunction` (for multi-label, `BinaryCrossEntropyWithLogitsLoss`).
     public var regression: RegressionTargets?
-    /// The regression sums of the last step's global batch (nil for class labels).
+    /// The regression sums of the last step's global batch (nil for class labels and multi-label).
     public internal(set) var lastStepRegression: RegressionSums?
+    /// The multi-label counts of the last step's global batch (nil unless the targets are 0/1 labels).
+    public internal(set) var lastStepMultiLabel: MultiLabelSums?
 
     let context = ForwardContext(isTraining: true)
     /// The model's leaf layers and where their parameters lie in the flat gradient, worked out at
@@ -196,6 +199,7 @@ public final class Trainer {
             epochTotals.samples += count
             epochTotals.steps += 1
             if let sums = lastStepRegression { epochTotals.regression = (epochTotals.regression ?? RegressionSums()) + sums }
+            if let sums = lastStepMultiLabel { epochTotals.multiLabel = epochTotals.multiLabel.map { $0 + sums } ?? sums }
             epochSamples += count
             pipelineState = batch.stateAfter
             let waitFraction = pipeline.statistics.waitFraction
@@ -213,9 +217,11 @@ public final class Trainer {
             if event.isLastInEpoch {
                 epochLosses.append(meanLoss)
                 epochMetrics["loss"] = meanLoss
-                // A regression has no accuracy (its figures are RMSE, MAE and R²).
+                // A regression has no accuracy (its figures are RMSE, MAE and R²); a multi-label
+                // run's is the share of labels right, with the exact-match ratio and micro-F1.
                 if regression == nil { epochMetrics["accuracy"] = accuracy }
                 if let sums = epochTotals.regression { epochMetrics.merge(sums.metrics()) { $1 } }
+                if let sums = epochTotals.multiLabel { epochMetrics.merge(sums.metrics()) { $1 } }
                 epochsCompleted = event.epoch + 1
                 try announce(
                     .epochEnded(

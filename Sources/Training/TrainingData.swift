@@ -102,7 +102,8 @@ public struct TrainingData: Sendable {
                     reason: "validation_split \(fraction) is not supported for packed data (it would be ignored)",
                     fix: "give held-out data with --validation <PNG folder or CSV> (dataset.validation_path), or remove validation_split")
             }
-            let packed = ShardedDataset(stager: stager, normalization: preprocessing.normalization)
+            let packed = ShardedDataset(
+                stager: stager, normalization: preprocessing.normalization, orientation: preprocessing.exifOrientation ?? .ignore)
             do { try requireClasses(packed.classNames, path: path) } catch {
                 stager.stop()
                 throw error
@@ -141,7 +142,10 @@ public struct TrainingData: Sendable {
             } else {
                 (training, validation) = (.chunked(dataset), nil)
             }
-            if let targets = preprocessing.targetColumns, preprocessing.normalizesTargets != false, preprocessing.targetNormalization == nil {
+            // 0/1 labels (multi-label) are never scaled.
+            if let targets = preprocessing.targetColumns, preprocessing.normalizesTargets != false, preprocessing.targetNormalization == nil,
+                preprocessing.targetKind != .multiLabel
+            {
                 preprocessing.targetNormalization = try RegressionTargets.statistics(of: training, count: targets.count)
             }
             return TrainingData(
@@ -224,6 +228,7 @@ public struct TrainingData: Sendable {
         if let targets = preprocessing.targetColumns {
             csv.labelColumn = nil
             csv.targetColumns = targets.map { .name($0) }
+            csv.binaryTargets = preprocessing.targetKind == .multiLabel
             csv.labelMapping = .numeric
         }
         preprocessing.applyTables(to: &csv)
@@ -238,6 +243,7 @@ public struct TrainingData: Sendable {
     static func imageOptions(_ preprocessing: Preprocessing) -> ImageFolder.Options {
         ImageFolder.Options(
             channels: preprocessing.channels ?? .rgb, size: preprocessing.imageSize, sizing: preprocessing.sizing ?? .resize,
-            classNames: preprocessing.classNames, normalization: preprocessing.normalization)
+            classNames: preprocessing.classNames, normalization: preprocessing.normalization,
+            orientation: preprocessing.exifOrientation ?? .ignore)
     }
 }

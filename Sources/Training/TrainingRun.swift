@@ -113,7 +113,10 @@ public final class TrainingRun {
             labelColumn: dataset.labelColumn, ignoredColumns: dataset.ignoreColumns, textLabels: dataset.labels == .text)
         preprocessing.readTables(as: dataset)
         preprocessing.targetColumns = dataset.targetColumns
+        if dataset.imageOrientation == .apply { preprocessing.exifOrientation = .apply }
         preprocessing.normalizesTargets = dataset.normalizeTargets
+        // Set for multi-label only: a regression's preprocessing stays as it was.
+        if configuration.targetKind == .multiLabel { preprocessing.targetKind = .multiLabel }
         return preprocessing
     }
 
@@ -299,7 +302,7 @@ public final class TrainingRun {
         var result = RunSummary(
             finalLoss: summary.unfinishedEpochLoss ?? summary.epochLosses.last,
             stoppedEpochSteps: summary.unfinishedEpochLoss == nil ? nil : summary.unfinishedEpochSteps,
-            finalValidationAccuracy: trainer.regression == nil ? validation?.latest?.accuracy : nil,
+            finalValidationAccuracy: trainer.regression?.kind == .regression ? nil : validation?.latest?.accuracy,
             bestValidationAccuracy: validation?.bestAccuracy, steps: summary.totalSteps, stepsTaken: summary.steps,
             epochs: summary.epochsCompleted,
             samplesPerSecond: Double(summary.samples) / max(seconds, 1e-9),
@@ -316,6 +319,8 @@ public final class TrainingRun {
             result.finalValidationRmse = latest.regression?.rmse
             result.finalValidationMae = latest.regression?.mae
             result.finalValidationR2 = latest.regression?.r2
+            result.finalValidationExactMatch = latest.multiLabel?.exactMatch
+            result.finalValidationF1 = latest.multiLabel?.f1
         }
         return result
     }

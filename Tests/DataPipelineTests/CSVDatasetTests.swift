@@ -141,7 +141,7 @@ final class CSVDatasetTests: XCTestCase {
         XCTAssertEqual(quarantine.entries.map(\.origin), [images.paths[5]])
         let strict = Quarantine(policy: .fail)
         XCTAssertThrowsError(try (0..<images.count).forEach { _ = try images.sample(at: $0, quarantine: strict) }) {
-            XCTAssertEqual(($0 as? DataError)?.kind, .notPNG)
+            XCTAssertEqual(($0 as? DataError)?.kind, .notImage)  // neither PNG nor JPEG by its first bytes
         }
         let tight = Quarantine(policy: .skip(maximumFraction: 0.05), expectedTotal: images.count)
         XCTAssertThrowsError(try (0..<images.count).forEach { _ = try images.sample(at: $0, quarantine: tight) }) {

@@ -103,6 +103,39 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertThrowsError(try readAll(try write(""))) { XCTAssertEqual(($0 as? DataError)?.kind, .emptyFile) }
     }
 
+    /// Multi-label targets (`binaryTargets`) are 0 or 1 (`1.0` is 1), in plain and quoted cells:
+    /// anything else is an error naming the line, the column and what to do, and under the skip
+    /// policy its row is left out. Features, and regression targets, take any number.
+    func testBinaryTargetsAreZeroOrOne() throws {
+        func binary(_ options: inout CSVOptions) {
+            options.labelColumn = nil
+            options.targetColumns = [.name("p"), .name("q")]
+            options.binaryTargets = true
+        }
+        let good = try readAll(try write("x,p,q\n0.5,1,0\n2,1.0,\"0\"\n-1,0.0,1\n"), binary)
+        XCTAssertEqual(good.rows, [[0.5, 1, 0], [2, 1, 0], [-1, 0, 1]])
+        try assertError("x,p,q\n0.5,1,0\n2,0.5,1\n", .unknownLabel, line: 3, column: 2, binary)
+        try assertError("x,p,q\n0.5,1,2\n", .unknownLabel, line: 2, column: 3, binary)
+        try assertError("x,p,q\n0.5,1,\"-1\"\n", .unknownLabel, line: 2, column: 3, binary)
+        let path = try write("x,p,q\n0.5,1,0\n2,0.5,1\n7,0,1\n")
+        XCTAssertThrowsError(try readAll(path, binary)) { error in
+            for fragment in ["'0.5' in target column 'p' is not 0 or 1", "write 0 or 1 in the file, or drop the row: pipeline.skip_bad_fraction"] {
+                XCTAssertTrue("\(error)".contains(fragment), "\(fragment) in \(error)")
+            }
+        }
+        let skipped = try readAll(path) {
+            binary(&$0)
+            $0.badInput = .skip(maximumFraction: 0.5)
+        }
+        XCTAssertEqual(skipped.rows, [[0.5, 1, 0], [7, 0, 1]])
+        XCTAssertEqual(skipped.reader.quarantine.entries.map(\.origin), ["\(path):3"])
+        let numbers = try readAll(path) {
+            binary(&$0)
+            $0.binaryTargets = false
+        }
+        XCTAssertEqual(numbers.rows, [[0.5, 1, 0], [2, 0.5, 1], [7, 0, 1]])
+    }
+
     /// A numeric label is a class index, and the classes are 0 through the largest label: a
     /// label of 2^31 would make 2^31 class names. Labels from 65,536 up (or `maximumClasses`) are
     /// refused with the row's line and the limit, before anything is sized by them.

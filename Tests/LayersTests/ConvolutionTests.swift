@@ -43,6 +43,8 @@ final class ConvolutionTests: XCTestCase {
         for (batch, channels, size, outputs, kernel, stride, padding) in [
             (1, 1, 5, 1, 3, 1, 0), (2, 3, 7, 4, 3, 2, 1), (3, 2, 8, 5, 2, 2, 0), (1, 4, 9, 3, 5, 1, 2), (2, 3, 6, 2, 1, 1, 0), (2, 3, 8, 4, 3, 1, 1),
             (1, 2, 2, 2, 5, 1, 2),
+            // 3x3 "same" over planes 16 or more wide: the direct convolution (DirectConvolution).
+            (2, 3, 16, 5, 3, 1, 1), (1, 17, 20, 9, 3, 1, 1),
         ] {
             let layer = Conv2D(
                 inputChannels: channels, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding, generator: &generator)
@@ -62,6 +64,7 @@ final class ConvolutionTests: XCTestCase {
             (1, 1, 4, 1, 3, 1, 0, true), (2, 2, 5, 3, 3, 2, 1, true), (1, 3, 5, 2, 2, 1, 1, false), (3, 1, 7, 2, 3, 2, 0, true),
             (2, 2, 3, 2, 1, 1, 0, true),
             (2, 2, 6, 3, 3, 1, 1, true), (1, 2, 5, 2, 5, 1, 2, false), (1, 1, 2, 2, 5, 1, 2, true),
+            (2, 2, 16, 3, 3, 1, 1, true), (1, 3, 17, 2, 3, 1, 1, false),
         ] {
             let layer = Conv2D(
                 inputChannels: channels, outputChannels: outputs, kernelSize: kernel, stride: stride, padding: padding,
@@ -183,10 +186,15 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testConvolutionBitsDoNotDependOnTheThreadCount() {
+        // 10x10 runs as im2col and a product per image, 10x18 directly.
+        for width in [10, 18] { assertThreadCountKeepsBits(width: width) }
+    }
+
+    private func assertThreadCountKeepsBits(width: Int) {
         var generator = RandomGenerator(seed: 8)
         let layer = Conv2D(inputChannels: 3, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator)
-        let input = Tensor.random([9, 3, 10, 10], seed: 2)
-        let upstream = Tensor.random([9, 8, 10, 10], seed: 3)
+        let input = Tensor.random([9, 3, 10, width], seed: 2)
+        let upstream = Tensor.random([9, 8, 10, width], seed: 3)
         var results: [[UInt32]] = []
         for threads in [1, 2, 3] {
             ComputeThreads.maximum = threads

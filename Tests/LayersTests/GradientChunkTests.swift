@@ -70,9 +70,14 @@ final class GradientChunkTests: XCTestCase {
     /// 2 images), added before the chunk tree. The weight gradient against a direct float64 loop:
     /// dW[o][c][u][v] = Σ_n Σ_y Σ_x dy[n][o][y][x] · x[n][c][y+u-1][x+v-1] (zero outside).
     func testConv2DKeepsToChunks() {
+        // 5x5 runs as im2col and a product per image; 4x16 directly (DirectConvolution).
+        for (height, width) in [(5, 5), (4, 16)] { assertConv2DKeepsToChunks(height: height, width: width) }
+    }
+
+    private func assertConv2DKeepsToChunks(height: Int, width: Int) {
         var generator = RandomGenerator(seed: 5)
         let conv = Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, generator: &generator)
-        let (x, dy) = (Tensor.random([10, 2, 5, 5], seed: 6), Tensor.random([10, 3, 5, 5], seed: 7))
+        let (x, dy) = (Tensor.random([10, 2, height, width], seed: 6), Tensor.random([10, 3, height, width], seed: 7))
         checkKeepsToChunks(conv, input: x, upstream: dy)
         let gradients = checkKeepsToChunks(conv, input: x, upstream: dy, chunkSize: 6)
         for o in 0..<3 {
@@ -81,12 +86,13 @@ final class GradientChunkTests: XCTestCase {
                     for v in 0..<3 {
                         var exact = 0.0
                         for n in 0..<10 {
-                            for y in 0..<5 {
-                                for column in 0..<5 {
+                            for y in 0..<height {
+                                for column in 0..<width {
                                     let (row, col) = (y + u - 1, column + v - 1)
-                                    guard (0..<5).contains(row), (0..<5).contains(col) else { continue }
+                                    guard (0..<height).contains(row), (0..<width).contains(col) else { continue }
                                     exact +=
-                                        Double(dy[flat: ((n * 3 + o) * 5 + y) * 5 + column]) * Double(x[flat: ((n * 2 + c) * 5 + row) * 5 + col])
+                                        Double(dy[flat: ((n * 3 + o) * height + y) * width + column])
+                                        * Double(x[flat: ((n * 2 + c) * height + row) * width + col])
                                 }
                             }
                         }

@@ -7,7 +7,7 @@ extension RegressionReportTests {
     /// A pipeline of `pipelines/regression-housing.json`'s model on the two halves of the
     /// housing file, with `extra` keys (JSON text) added.
     func housingPipeline(_ extra: String) throws -> String {
-        let (training, validation) = try housingFiles()
+        let (training, validation) = try datasetHalves()
         let path = directory.path("pipeline-\(UUID().uuidString).json").path
         try """
         {"name": "housing", "dataset": {"kind": "csv", "path": "\(training)", "validation_path": "\(validation)", "target_columns": ["price"]},

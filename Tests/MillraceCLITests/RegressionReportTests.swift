@@ -14,10 +14,10 @@ final class RegressionReportTests: XCTestCase {
         directory = try TemporaryDirectory()
     }
 
-    /// `datasets/housing.csv` (header `area,age,rooms,price`) cut in two: its first 480 rows to
-    /// train on and its last 120 to validate on; the paths of both.
-    func housingFiles() throws -> (training: String, validation: String) {
-        let lines = try String(contentsOfFile: root + "/datasets/housing.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+    /// `datasets/<name>.csv` (600 rows: `housing`, header `area,age,rooms,price`, or `weather`)
+    /// cut in two: its first 480 rows to train on and its last 120 to validate on; the paths of both.
+    func datasetHalves(_ name: String = "housing") throws -> (training: String, validation: String) {
+        let lines = try String(contentsOfFile: root + "/datasets/\(name).csv", encoding: .utf8).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 601)
         let training = directory.path("train.csv").path
         let validation = directory.path("valid.csv").path
@@ -28,7 +28,7 @@ final class RegressionReportTests: XCTestCase {
 
     /// Trains `pipelines/regression-housing.json` for `epochs` on the two halves into `run`; the `--json` summary.
     func trainHousing(epochs: Int, run: String, extra: [String] = []) throws -> [String: Any] {
-        let (training, validation) = try housingFiles()
+        let (training, validation) = try datasetHalves()
         let result = try BuiltProducts.run(
             millrace,
             ["train", root + "/pipelines/regression-housing.json", "--data", training, "--validation", validation, "--epochs", "\(epochs)"]

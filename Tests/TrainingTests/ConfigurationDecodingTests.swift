@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import ImageFormats
 import TestSupport
 import Training
 import XCTest
@@ -27,12 +28,22 @@ final class ConfigurationDecodingTests: XCTestCase {
         XCTAssertTrue(configuration.optimizer.settings is SGDSpecification)
     }
 
+    func testExifOrientationIsIgnoredUnlessApplied() throws {
+        XCTAssertEqual(try RunConfiguration.decode(Data(valid.utf8), path: "test.json").dataset.imageOrientation, .ignore)
+        for (word, expected) in [("ignore", ExifOrientation.ignore), ("apply", .apply)] {
+            let text = valid.replacingOccurrences(of: #""kind": "xor""#, with: #""kind": "xor", "exif_orientation": "\#(word)""#)
+            let configuration = try RunConfiguration.decode(Data(text.utf8), path: "test.json")
+            XCTAssertEqual(configuration.dataset.imageOrientation, expected)
+            XCTAssertTrue(configuration.jsonText().contains(#""exif_orientation" : "\#(word)""#), configuration.jsonText())
+        }
+    }
+
     func testUnknownKeysListTheAllowedKeysOfTheirObject() {
         let cases: [(String, String, String)] = [
             (
                 valid.replacingOccurrences(of: #""kind": "xor""#, with: #""kind": "xor", "colour": 1"#), "dataset.colour",
-                "categorical_columns, categories, channels, ignore_columns, kind, label_column, labels, missing, normalize_targets, path, size, "
-                    + "sizing, target_columns, validation_path, validation_split"
+                "categorical_columns, categories, channels, exif_orientation, ignore_columns, kind, label_column, labels, missing, "
+                    + "normalize_targets, path, size, sizing, target_columns, validation_path, validation_split"
             ),
             (
                 valid.replacingOccurrences(of: #"{"type": "dense", "units": 3}"#, with: #"{"type": "dense", "units": 3, "kernel": 3}"#),
@@ -61,9 +72,13 @@ final class ConfigurationDecodingTests: XCTestCase {
         let cases: [(String, String, String, String)] = [
             (#""kind": "xor""#, #""kind": "xor", "channels": "grey""#, "dataset.channels", "gray, rgb, rgba"),
             (#""kind": "xor""#, #""kind": "xor", "sizing": "crop""#, "dataset.sizing", "resize, center-crop"),
+            (#""kind": "xor""#, #""kind": "xor", "exif_orientation": "rotate""#, "dataset.exif_orientation", "ignore, apply"),
             (#""kind": "xor""#, #""kind": "xor", "labels": "names""#, "dataset.labels", "numeric, text"),
             (#""kind": "xor""#, #""kind": "folder""#, "dataset.kind", "image-folder, csv, packed, xor"),
-            (#""loss": "mse""#, #""loss": "hinge""#, "loss", "cross-entropy, huber, mean-absolute-error, mean-squared-error, mse, sum-of-squares"),
+            (
+                #""loss": "mse""#, #""loss": "hinge""#, "loss",
+                "binary-cross-entropy-with-logits, cross-entropy, huber, mean-absolute-error, mean-squared-error, mse, sum-of-squares"
+            ),
             (#""type": "sgd""#, #""type": "rmsprop""#, "optimizer.type", "adam, adamw, sgd"),
             (#""epochs": 1"#, #""epochs": 1, "schedule": {"type": "linear"}"#, "schedule.type", "constant, step, cosine, one-cycle"),
             (

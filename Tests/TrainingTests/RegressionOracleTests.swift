@@ -25,14 +25,17 @@ final class RegressionOracleTests: XCTestCase {
         return text
     }
 
-    func train(_ pipeline: String, in directory: TemporaryDirectory, overrides base: TrainingOverrides = TrainingOverrides()) throws -> TrainingRun {
-        // The data file lies in `directory`.
+    /// Trains `pipeline` (whose data file lies in `directory`) into `directory/run`, quietly, with `callbacks`.
+    static func train(
+        _ pipeline: String, in directory: TemporaryDirectory, overrides base: TrainingOverrides = TrainingOverrides(),
+        callbacks: [any TrainingCallback] = []
+    ) throws -> TrainingRun {
         let located = pipeline.replacingOccurrences(of: #""path": ""#, with: #""path": "\#(directory.url.path)/"#)
         let configuration = try RunConfiguration.decode(Data(located.utf8), path: "regression.json")
         var overrides = base
         overrides.runDirectory = directory.path("run").path
         let run = try TrainingRun(configuration: configuration, overrides: overrides, path: "regression.json")
-        _ = try run.run(reporter: ProgressReporter(isTerminal: false, verbosity: .quiet))
+        _ = try run.run(reporter: ProgressReporter(isTerminal: false, verbosity: .quiet), callbacks: callbacks)
         return run
     }
 
@@ -45,7 +48,7 @@ final class RegressionOracleTests: XCTestCase {
              "pipeline": {"batch_size": 0, "shuffle": false}, "model": {"layers": [{"type": "dense"}]},
              "loss": "mean-squared-error", "optimizer": {"type": "sgd", "learning_rate": 0.3}, "epochs": 400, "seed": 1}
             """
-        let run = try train(pipeline, in: directory)
+        let run = try Self.train(pipeline, in: directory)
         let weight = try XCTUnwrap(run.model.namedParameters.first { $0.name == "0.weight" }?.parameter.value.scalars)
         let bias = try XCTUnwrap(run.model.namedParameters.first { $0.name == "0.bias" }?.parameter.value.scalars)
         let scale = try XCTUnwrap(run.data.preprocessing.targetNormalization)
@@ -81,7 +84,7 @@ final class RegressionOracleTests: XCTestCase {
              "pipeline": {"batch_size": 32}, "model": {"layers": [{"type": "dense", "units": 32}, {"type": "tanh"}, {"type": "dense"}]},
              "loss": "huber", "optimizer": {"type": "adam", "learning_rate": 0.01}, "epochs": 40, "seed": 3}
             """
-        _ = try train(pipeline, in: directory)
+        _ = try Self.train(pipeline, in: directory)
         let lines = try String(contentsOfFile: directory.path("run").path + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
         let last = try XCTUnwrap(lines.last { $0.contains("\"kind\":\"epoch\"") })
         let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
@@ -101,15 +104,15 @@ final class RegressionOracleTests: XCTestCase {
             """
         let whole = try TemporaryDirectory()
         try data.write(to: whole.path("data.csv"), atomically: true, encoding: .utf8)
-        let uninterrupted = try train(pipeline, in: whole)
+        let uninterrupted = try Self.train(pipeline, in: whole)
         let parts = try TemporaryDirectory()
         try data.write(to: parts.path("data.csv"), atomically: true, encoding: .utf8)
         var first = TrainingOverrides()
         first.epochs = 1
-        _ = try train(pipeline, in: parts, overrides: first)
+        _ = try Self.train(pipeline, in: parts, overrides: first)
         var second = TrainingOverrides()
         second.resume = true
-        let resumed = try train(pipeline, in: parts, overrides: second)
+        let resumed = try Self.train(pipeline, in: parts, overrides: second)
         let expected = uninterrupted.model.namedParameters.map { $0.parameter.value.scalars.map(\.bitPattern) }
         XCTAssertEqual(resumed.model.namedParameters.map { $0.parameter.value.scalars.map(\.bitPattern) }, expected)
         func lastEpoch(_ directory: TemporaryDirectory) throws -> Substring {

@@ -35,6 +35,30 @@ long millrace_chunked_outer_scratch(long chunks);
 /* The path millrace_add_chunked_outer_products takes on this CPU (2, 1 or 0). */
 int millrace_chunked_outer_path(void);
 
+/* output[o][y][x] = the sum, one fused multiply-add each in the order c, ky, kx from 0, of
+ * weight[o][c][ky][kx] * input[c][y + ky - 1][x + kx - 1] (zero outside the image): a 3x3
+ * convolution with stride 1 and padding 1 of one image [channels][height][width] into
+ * [outputs][height][width], without bias. The bits are the same on every path (2 AVX-512, 1
+ * AVX2+FMA, 0 scalar fmaf, -1 the best this CPU has). `scratch` holds
+ * millrace_convolve3x3_scratch(channels, height, width) floats, one per concurrent call. */
+void millrace_convolve3x3(const float *input, long channels, long height, long width, const float *weight, long outputs, float *output,
+                          int path, float *scratch);
+
+/* gradient[o][c][ky][kx] += the sum over images i and pixels (y, x) of dy[i][o][y][x] *
+ * input[i][c][y + ky - 1][x + kx - 1] (zero outside the image): the weight gradient of
+ * millrace_convolve3x3 for `images` consecutive images. Each sum runs in 16 lanes (lane j takes the
+ * pixels x = 16r + j of every row, one fused multiply-add each, images then rows in order, from 0),
+ * the lanes added in a fixed tree; the same bits on every path. `scratch` holds
+ * millrace_convolve3x3_weight_gradient_scratch(images, channels, height, width) floats. */
+void millrace_add_convolve3x3_weight_gradient(const float *input, const float *dy, long images, long channels, long height, long width,
+                                              long outputs, float *gradient, int path, float *scratch);
+
+/* The floats of scratch millrace_add_convolve3x3_weight_gradient needs. */
+long millrace_convolve3x3_weight_gradient_scratch(long images, long channels, long height, long width);
+
+/* The floats of scratch millrace_convolve3x3 needs. */
+long millrace_convolve3x3_scratch(long channels, long height, long width);
+
 /* One step of a busy-wait loop: the x86 `pause` hint (eases the spinning core off the shared
  * cache line and lets a sibling hyperthread run), nothing elsewhere. */
 static inline void millrace_spin_pause(void) {

@@ -3,7 +3,8 @@ import SystemIO
 
 /// Writes `metrics.jsonl`: one JSON object every `everySteps` steps (`"kind": "step"`) and one per
 /// epoch (`"kind": "epoch"`, with the epoch metrics other callbacks added, such as validation).
-/// A regression's records have `rmse` and `mae` (epochs also `r2`) where a classifier's have `accuracy`.
+/// A regression's records have `rmse` and `mae` (epochs also `r2`) where a classifier's have
+/// `accuracy`; a multi-label run's have `accuracy` (the share of labels right), `exact_match` and `f1`.
 public final class MetricsLogCallback: TrainingCallback {
     private let log: MetricsLog
     /// Log a step line every this many steps.
@@ -28,6 +29,10 @@ public final class MetricsLogCallback: TrainingCallback {
                 if let sums = trainer.lastStepRegression {
                     record["rmse"] = sums.rootMeanSquaredError
                     record["mae"] = sums.meanAbsoluteError
+                }
+                // A multi-label step: its batch's accuracy (of labels), exact-match ratio and micro-F1.
+                if let sums = trainer.lastStepMultiLabel {
+                    for (key, value) in sums.metrics() { record[key] = value }
                 }
             } else {
                 record["accuracy"] = Double(step.correct) / Double(max(step.samples, 1))

@@ -47,6 +47,15 @@ public final class ProgressCallback: TrainingCallback {
                 if let loss = metrics["validation_loss"], let rmse = metrics["validation_rmse"], let r2 = metrics["validation_r2"] {
                     text += String(format: "  validation loss %.4f  rmse %.4g  r2 %.4f", loss, rmse, r2)
                 }
+            } else if let exact = metrics["exact_match"], let f1 = metrics["f1"] {
+                // Multi-label: the accuracy is of labels; the exact-match ratio is of rows.
+                text += String(format: "  exact %.1f%%  f1 %.3f", exact * 100, f1)
+                if let loss = metrics["validation_loss"], let accuracy = metrics["validation_accuracy"],
+                    let exact = metrics["validation_exact_match"],
+                    let f1 = metrics["validation_f1"]
+                {
+                    text += String(format: "  validation loss %.4f  acc %.1f%%  exact %.1f%%  f1 %.3f", loss, accuracy * 100, exact * 100, f1)
+                }
             } else if let loss = trainer.epochMetrics["validation_loss"], let accuracy = trainer.epochMetrics["validation_accuracy"] {
                 text += String(format: "  validation loss %.4f  acc %.1f%%", loss, accuracy * 100)
             }

@@ -44,11 +44,13 @@ public final class ValidationCallback: TrainingCallback {
     }
 
     /// A regression's validation: `validation_loss`, `validation_rmse`, `validation_mae` and
-    /// `validation_r2` (no accuracy; the best checkpoint is the lowest validation loss).
+    /// `validation_r2` (no accuracy; the best checkpoint is the lowest validation loss). A
+    /// multi-label run's: `validation_loss`, `validation_accuracy` (of labels),
+    /// `validation_exact_match` and `validation_f1`.
     private func validateRegression(_ regression: RegressionTargets, epoch: EpochEvent, trainer: Trainer) throws {
         let function = (trainer.loss as? LabelLoss)?.function as? any RegressionLossFunction ?? MeanSquaredErrorLoss()
         let evaluation = try Evaluation.run(
-            model: trainer.model, source: source, loss: function, regression: regression, threads: threads,
+            model: trainer.model, source: source, loss: function, regression: regression, names: classNames, threads: threads,
             communicator: trainer.exchange.communicator, badInput: badInput)
         latest = evaluation
         trainer.epochMetrics["validation_loss"] = evaluation.loss
@@ -56,6 +58,12 @@ public final class ValidationCallback: TrainingCallback {
             trainer.epochMetrics["validation_rmse"] = figures.rmse
             trainer.epochMetrics["validation_mae"] = figures.mae
             trainer.epochMetrics["validation_r2"] = figures.r2
+        }
+        if let figures = evaluation.multiLabel {
+            bestAccuracy = max(bestAccuracy ?? figures.accuracy, figures.accuracy)
+            trainer.epochMetrics["validation_accuracy"] = figures.accuracy
+            trainer.epochMetrics["validation_exact_match"] = figures.exactMatch
+            trainer.epochMetrics["validation_f1"] = figures.f1
         }
         try trainer.announce(.validated(ValidationEvent(epoch: epoch.epoch, step: epoch.step, evaluation: evaluation)))
     }

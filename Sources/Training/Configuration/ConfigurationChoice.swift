@@ -39,6 +39,14 @@ public enum ImageSizingChoice: String, ConfigurationChoice {
     case centerCrop = "center-crop"
 }
 
+/// `dataset.exif_orientation`: whether a JPEG's EXIF orientation turns its pixels.
+public enum ExifOrientationChoice: String, ConfigurationChoice {
+    /// Pixels as stored, as torchvision's `ImageFolder` reads them (the default).
+    case ignore
+    /// Pixels turned as Pillow's `ImageOps.exif_transpose` turns them.
+    case apply
+}
+
 /// `dataset.labels` (CSV).
 public enum LabelEncoding: String, ConfigurationChoice {
     /// The label column holds class indices.

@@ -63,7 +63,7 @@ public struct DataSummary: Sendable, Equatable {
         guard case .randomAccess(let dataset) = source else { return nil }
         let folder = (dataset as? ImageFolder) ?? (dataset as? DatasetSubset<ImageFolder>)?.base
         guard let folder, let first = folder.paths.first,
-            let header = try? PNGDecoder(maximumPixels: folder.options.maximumPixels).header(FileBytes.contents(of: first), path: first)
+            let header = try? ImageDecoder(maximumPixels: folder.options.maximumPixels, orientation: folder.options.orientation).header(file: first)
         else { return nil }
         return [header.height, header.width]
     }

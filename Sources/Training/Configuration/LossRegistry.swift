@@ -54,8 +54,9 @@ public struct SquaredErrorLabelLoss: LabelLossFunction {
     }
 }
 
-/// The losses pipeline files can name in `loss` (built-in: `cross-entropy`, `sum-of-squares`,
-/// `mse`). Thread-safe.
+/// The losses pipeline files can name in `loss` (built-in for class labels: `cross-entropy`,
+/// `sum-of-squares`, `mse`; for `target_columns`: the regression losses and
+/// `binary-cross-entropy-with-logits`). Thread-safe.
 public enum LossRegistry {
     /// Makes the loss function.
     public typealias Make = @Sendable () -> any LabelLossFunction
@@ -69,6 +70,8 @@ public enum LossRegistry {
             "mean-squared-error": { MeanSquaredErrorLoss() },
             "mean-absolute-error": { MeanAbsoluteErrorLoss() },
             "huber": { HuberLoss() },
+            // Multi-label (0/1 `target_columns`; BinaryCrossEntropyLoss.swift): PyTorch's BCEWithLogitsLoss.
+            "binary-cross-entropy-with-logits": { BinaryCrossEntropyWithLogitsLoss() },
         ], registrar: "LossRegistry")
 
     /// Makes `name` a loss.

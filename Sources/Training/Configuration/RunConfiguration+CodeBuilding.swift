@@ -97,7 +97,8 @@ extension RunConfiguration.Dataset {
     }
 
     /// A CSV file whose `labelColumn` holds the labels (nil: the last column), or whose
-    /// `targetColumns` hold numeric targets (a regression; with a regression loss).
+    /// `targetColumns` hold numeric targets (a regression; with a regression loss) or 0/1 labels
+    /// (multi-label; with `binary-cross-entropy-with-logits`).
     public static func csv(
         _ path: String, labelColumn: String? = nil, targetColumns: [String]? = nil, validationSplit: Double? = nil, validationPath: String? = nil
     ) -> Self {

@@ -19,6 +19,8 @@ extension RunConfiguration {
         public var size: [Int]? = nil
         /// Images: `resize` (default) or `center-crop` to reach `size`.
         @Setting("sizing") public var sizing: ImageSizingChoice? = nil
+        /// Images: `ignore` (default) or `apply` a JPEG's EXIF orientation.
+        @Setting("exif_orientation") public var exifOrientation: ExifOrientationChoice? = nil
         /// CSV: feature columns whose fields are categories (any text), one-hot encoded with an
         /// unknown category; their categories come from the training rows (first appearance) unless given.
         @Setting("categorical_columns", .require("a list of one or more distinct column names") { !$0.isEmpty && Set($0).count == $0.count })
@@ -36,11 +38,12 @@ extension RunConfiguration {
         @Setting("ignore_columns") public var ignoreColumns: [String]? = nil
         /// CSV: `numeric` (class indices, the default) or `text` (labels by first appearance).
         @Setting("labels") public var labels: LabelEncoding? = nil
-        /// CSV regression: the numeric target columns' names (exclusive with `label_column`).
+        /// CSV regression or multi-label: the target columns' names (exclusive with `label_column`):
+        /// numbers, or 0/1 labels with the loss `binary-cross-entropy-with-logits`.
         @Setting("target_columns", .require("a list of one or more distinct column names") { !$0.isEmpty && Set($0).count == $0.count })
         public var targetColumns: [String]? = nil
         /// CSV regression: whether targets are scaled to mean 0 and standard deviation 1 by the
-        /// training split's figures (default true; predictions are scaled back).
+        /// training split's figures (default true; predictions are scaled back). Refused for 0/1 labels.
         @Setting("normalize_targets") public var normalizeTargets: Bool? = nil
 
         /// No data yet (xor, the placeholder).
@@ -68,6 +71,11 @@ extension RunConfiguration {
         /// How images reach `size` (resize unless `sizing` says otherwise).
         public var imageSizing: ImageSizing {
             sizing == .centerCrop ? .centerCrop : .resize
+        }
+
+        /// Whether a JPEG's EXIF orientation is applied (ignored unless `exif_orientation` says `apply`).
+        public var imageOrientation: ExifOrientation {
+            exifOrientation == .apply ? .apply : .ignore
         }
     }
 }

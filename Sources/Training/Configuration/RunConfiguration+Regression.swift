@@ -1,5 +1,6 @@
 extension RunConfiguration.Dataset {
-    /// Whether the data has numeric targets (`target_columns`) rather than class labels.
+    /// Whether the data has target columns (`target_columns`: numbers, or 0/1 labels with
+    /// `binary-cross-entropy-with-logits`) rather than a label column; `RunConfiguration.targetKind` says which.
     public var isRegression: Bool { targetColumns != nil }
 
     /// `target_columns` only for CSV data, and not with `label_column`, `labels` or `normalize_targets` alone.
@@ -31,30 +32,46 @@ extension RunConfiguration.Dataset {
 }
 
 extension RunConfiguration {
-    /// A regression loss needs `target_columns`, and `target_columns` need a regression loss.
+    /// What the target columns hold (nil: class labels): 0/1 labels with
+    /// `binary-cross-entropy-with-logits`, else numbers (a regression).
+    public var targetKind: TargetKind? {
+        dataset.targetColumns == nil ? nil : LossRegistry.targetKind(ofLoss: loss) ?? .regression
+    }
+
+    /// A loss for target columns needs `target_columns`, and `target_columns` need such a loss;
+    /// 0/1 labels are never scaled (`normalize_targets` is refused with them).
     func checkLossKind() throws(SpecificationError) {
         guard LossRegistry.table.entry(named: loss) != nil else { return }
-        let regressionLoss = LossRegistry.isRegression(loss)
-        if regressionLoss && !dataset.isRegression {
+        let kind = LossRegistry.targetKind(ofLoss: loss)
+        if let kind, !dataset.isRegression {
+            let what = kind == .multiLabel ? "a multi-label loss (0/1 target columns)" : "a regression loss"
             throw SpecificationError(
                 key: "loss",
-                reason: "\(loss) is a regression loss, but the \(dataset.kind.rawValue) dataset has class labels (no dataset.target_columns)",
-                fix: "use cross-entropy for class labels, or give dataset.target_columns")
+                reason: "\(loss) is \(what), but the \(dataset.kind.rawValue) dataset has class labels (no dataset.target_columns)",
+                fix: "use cross-entropy for class labels, or give dataset.target_columns"
+                    + (kind == .multiLabel ? " (the 0/1 label columns of a CSV file)" : ""))
         }
-        if !regressionLoss && dataset.isRegression {
+        if kind == nil && dataset.isRegression {
             throw SpecificationError(
                 key: "loss",
                 reason:
-                    "\(loss) is a loss for class labels, but the \(dataset.kind.rawValue) dataset has regression targets "
+                    "\(loss) is a loss for class labels, but the \(dataset.kind.rawValue) dataset has target columns "
                     + "(dataset.target_columns)",
-                fix: "use mean-squared-error, mean-absolute-error or huber")
+                fix: "use mean-squared-error, mean-absolute-error or huber for numeric targets, or binary-cross-entropy-with-logits for 0/1 labels")
+        }
+        if kind == .multiLabel, let normalize = dataset.normalizeTargets {
+            throw SpecificationError(
+                key: "dataset.normalize_targets",
+                reason: "\(normalize) is not allowed: the loss \(loss) takes 0/1 labels, which are never scaled",
+                fix: "remove normalize_targets")
         }
     }
 
     /// A regression has no accuracy to rank checkpoints by or to watch (it would be 0 every
-    /// epoch): `checkpoint.metric` and `early_stopping.metric` must be a loss.
+    /// epoch): `checkpoint.metric` and `early_stopping.metric` must be a loss. (A multi-label
+    /// run's accuracy is the share of labels predicted right: allowed.)
     func checkRegressionMetrics() throws(SpecificationError) {
-        guard dataset.isRegression else { return }
+        guard targetKind == .regression else { return }
         for (key, metric) in [("checkpoint.metric", checkpoint?.metric), ("early_stopping.metric", earlyStopping?.metric)] {
             guard let metric, metric.isMaximized else { continue }
             throw SpecificationError(
