@@ -71,11 +71,10 @@ struct CSVChunkParser: Sendable {
         var chunk = ParsedChunk()
         guard let base = bytes.baseAddress, bytes.count > 0 else { return chunk }
         let featureCount = layout.featureNames.count
-        // A row that is kept has at least one byte per column (separators and its line end) and
-        // is not blank: the capacity follows from the bytes too, not only from the line ends (a
-        // quoted field full of line ends would otherwise reserve rows it cannot hold).
-        let lineEnds = CSVChunkCutter.lineEnds(base, from: 0, to: bytes.count)
-        let maximumRows = min(lineEnds, bytes.count / max(1, layout.columnCount)) + 1
+        // A row that is kept has at least one byte per column (separators and its line end): the
+        // capacity follows from the bytes, without a pass to count rows (the memory is only
+        // touched as far as rows are written, and the features are copied into a tensor).
+        let maximumRows = bytes.count / max(1, layout.columnCount) + 1
         chunk.localCategories = [[String]](repeating: [], count: categoryIndices.count)
         // Each row's line and label go straight into memory of their own (an append per row
         // checks the array's uniqueness and capacity).
@@ -93,7 +92,6 @@ struct CSVChunkParser: Sendable {
         }
         chunk.lines = Array(UnsafeBufferPointer(start: rowValues, count: rows))
         chunk.labels = Array(UnsafeBufferPointer(start: rowValues + maximumRows, count: rows))
-        chunk.lineEnds = lineEnds
         return chunk
     }
 
@@ -124,6 +122,8 @@ struct CSVChunkParser: Sendable {
         let columnCount = roles.count
         let limit = options.maximumFieldBytes
         let tables = decimalTables
+        let numericLabels = options.labelMapping == .numeric
+        let maximumClasses = Float(options.maximumClasses)
         let scanner = self.scanner
         var localIndices = [[String: Int]](repeating: [:], count: categoryIndices.count)
         var rowCount = 0
@@ -151,12 +151,19 @@ struct CSVChunkParser: Sendable {
             var label = -1
             while true {
                 let role = column < columnCount ? roles[column] : -2
-                if role >= 0, let (value, next) = DecimalParser.prefix(p, end, tables: tables),
+                if role >= 0 || (role == -1 && numericLabels), let (value, next) = DecimalParser.prefix(p, end, tables: tables),
                     next == end || scanner.isTerminator(next.pointee), next - p <= limit
                 {
-                    // The common case: an unquoted number, parsed as it is scanned.
-                    row[role] = value
-                    if role >= firstBinarySlot && value != 0 && value != 1 {
+                    // The common case: an unquoted number (a feature, or a class index), parsed as
+                    // it is scanned; `field` decides the same on the general path.
+                    if role >= 0 {
+                        row[role] = value
+                        if role >= firstBinarySlot && value != 0 && value != 1 {
+                            problem = problem ?? FieldProblem(kind: .unknownLabel, start: p, stop: next, line: line, column: column)
+                        }
+                    } else if value >= 0 && value < maximumClasses && value == value.rounded(.towardZero) {
+                        label = Int(value)
+                    } else {
                         problem = problem ?? FieldProblem(kind: .unknownLabel, start: p, stop: next, line: line, column: column)
                     }
                     p = next
@@ -220,6 +227,8 @@ struct CSVChunkParser: Sendable {
             // every good row arrives and every bad one is counted and listed.
             if case .fail = options.badInput { break }
         }
+        // Complete unless the chunk ended in an error (then the reader stops at it).
+        chunk.lineEnds = line - position.firstLine
         return rowCount
     }
 }

@@ -5,8 +5,9 @@ import Tensors
 
 /// Streams a CSV file (plain or gzip-compressed) in chunks with bounded memory.
 ///
-/// Bytes are read into one buffer of about `(threads + 1) * chunkBytes`; each wave cuts up to
-/// `threads` chunks out of it, parses them in parallel, and hands them out in file order, so
+/// Bytes are read into one buffer of about `threads * chunkBytes` (and a quarter chunk for the
+/// row that crosses the last chunk's target end); each wave cuts up to `threads` chunks out of
+/// it, parses them in parallel, and hands them out in file order, so
 /// memory stays flat whatever the file's size, and the chunks and their contents do not depend on
 /// the thread count. Bad rows are handled by the `badInput` policy.
 public final class CSVReader {
@@ -62,7 +63,7 @@ public final class CSVReader {
         statistics = CSVColumnStatistics(layout: .placeholder, options: options, path: path)
         quarantine = Quarantine(policy: options.badInput, expectedTotal: expectedRows)
         stream = try ByteStream(path: path)
-        buffer = [UInt8](repeating: 0, count: (options.threads + 1) * options.chunkBytes + (1 << 16))
+        buffer = [UInt8](repeating: 0, count: options.threads * options.chunkBytes + CSVReader.slack(chunkBytes: options.chunkBytes))
         try fill()
         guard filled > 0 else {
             throw DataError(.emptyFile, path: path, byteOffset: 0, reason: "the file is empty", fix: "give a CSV file with a header and rows")
@@ -241,6 +242,13 @@ public final class CSVReader {
             }
             try grow()
         }
+    }
+
+    /// The bytes the buffer holds past `threads` chunks: room for the row that crosses the last
+    /// chunk's target end, so that a wave cuts `threads` chunks, and little to move to the front
+    /// after it (a longer row makes a wave of fewer chunks, or grows the buffer).
+    static func slack(chunkBytes: Int) -> Int {
+        max(chunkBytes / 4, 1 << 16)
     }
 
     /// Moves unread bytes to the front and reads until the buffer is full or the input ends.

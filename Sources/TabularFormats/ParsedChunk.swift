@@ -17,7 +17,8 @@ struct ParsedChunk: Sendable {
     var badRows: [DataError] = []
     /// An error after which the rest of the chunk cannot be read (an unterminated quote).
     var fatal: DataError?
-    /// The line ends in the chunk's bytes (LF, CRLF or a lone CR, quoted ones too).
+    /// The line ends in the chunk's bytes (LF, CRLF or a lone CR, quoted ones too), as far as
+    /// the parser went (all of them unless it stopped at an error).
     var lineEnds = 0
 
     var rowCount: Int { lines.count }
