@@ -9,44 +9,57 @@ import SystemIO
 
 /// Finds where chunks of a CSV byte stream end.
 ///
-/// A chunk starts at a row boundary and ends just after the first line end outside quotes at or
-/// after `start + chunkBytes - 1` (or at the end of the input). A line end is LF, CRLF or a lone
-/// CR, as in Python's `csv` module. Whether a position is inside
-/// quotes follows from the parity of the quote characters since the chunk's start (a doubled
-/// quote toggles twice), so the cut is found with `memchr` jumps, without tokenizing. The same
-/// rule applied to the same bytes always gives the same chunks.
+/// A chunk starts at a record boundary and ends just after the first line end outside quotes at
+/// or after `start + chunkBytes - 1` (or at the end of the input). Quotes follow
+/// `CSVRecordScanner`'s rules, the parser's: the cutter jumps from quote to quote with `memchr`,
+/// and a quote opens a quoted field only where it starts a field (`opensQuotedField`), so a
+/// misplaced quote in a bad row moves no boundary. The same rule applied to the same bytes always
+/// gives the same chunks.
 enum CSVChunkCutter {
     /// The end (exclusive) of the chunk starting at `start`, or nil when more input is needed.
-    static func cut(_ base: UnsafePointer<UInt8>, count: Int, from start: Int, chunkBytes: Int, atEndOfInput: Bool) -> Int? {
-        var inQuotes = false
-        let target = min(start + max(chunkBytes, 1) - 1, count)
-        var p = start
-        while p < target, let q = find(0x22, base + p, target - p) {
-            inQuotes.toggle()
-            p = q - base + 1
+    static func cut(
+        _ base: UnsafePointer<UInt8>, count: Int, from start: Int, chunkBytes: Int, atEndOfInput: Bool, scanner: CSVRecordScanner
+    ) -> Int? {
+        let end = base + count
+        let recordStart = base + start
+        let target = base + min(start + max(chunkBytes, 1) - 1, count)
+        var p = recordStart
+        // Past every quoted field that starts before the target.
+        while p < target, let quote = find(0x22, p, target - p) {
+            p = quote + 1
+            guard scanner.opensQuotedField(at: quote, recordStart: recordStart) else { continue }
+            guard let close = closingQuote(scanner, from: p, before: end) else { return atEndOfInput ? count : nil }
+            p = close + 1
         }
         p = max(p, target)
-        while p < count {
-            if inQuotes {
-                guard let q = find(0x22, base + p, count - p) else { break }
-                inQuotes = false
-                p = q - base + 1
+        // The first line end outside quotes from there.
+        while p < end {
+            guard let lineEnd = findLineEnd(p, end - p) else { break }
+            if let quote = find(0x22, p, lineEnd - p) {
+                p = quote + 1
+                guard scanner.opensQuotedField(at: quote, recordStart: recordStart) else { continue }
+                guard let close = closingQuote(scanner, from: p, before: end) else { break }
+                p = close + 1
                 continue
             }
-            guard let lineEnd = findLineEnd(base + p, count - p).map({ $0 - base }) else { break }
-            if let q = find(0x22, base + p, lineEnd - p) {
-                inQuotes = true
-                p = q - base + 1
-                continue
-            }
-            if base[lineEnd] == 0x0D {
-                // A CR ends the row; a LF right after it belongs to the same line end.
-                if lineEnd + 1 < count { return lineEnd + CSVLineEnd.length(at: base + lineEnd, before: base + count) }
+            if lineEnd.pointee == 0x0D {
+                // A CR ends the record; a LF right after it belongs to the same line end.
+                if lineEnd + 1 < end { return lineEnd - base + CSVLineEnd.length(at: lineEnd, before: end) }
                 return atEndOfInput ? count : nil
             }
-            return lineEnd + 1
+            return lineEnd - base + 1
         }
         return atEndOfInput ? count : nil
+    }
+
+    /// The scanner's closing quote (line ends and doubled quotes are not needed here).
+    @inline(__always)
+    private static func closingQuote(_ scanner: CSVRecordScanner, from p: UnsafePointer<UInt8>, before end: UnsafePointer<UInt8>)
+        -> UnsafePointer<UInt8>?
+    {
+        var lineEnds = 0
+        var doubled = false
+        return scanner.closingQuote(from: p, before: end, lineEnds: &lineEnds, doubled: &doubled)
     }
 
     /// The number of line ends (LF, CRLF or a lone CR) in `[start, end)`, counting a CR at `end - 1`

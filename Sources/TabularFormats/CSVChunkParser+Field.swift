@@ -8,10 +8,11 @@ import SystemIO
 #endif
 
 extension CSVChunkParser {
-    /// The general path for one field: every numeric form, empty fields, and labels.
+    /// The general path for one field's text `[start, stop)`: every numeric form, empty fields,
+    /// categories and labels.
     func field(
         _ role: Int, _ start: UnsafePointer<UInt8>, _ stop: UnsafePointer<UInt8>, line: Int, column: Int,
-        row: UnsafeMutablePointer<Float>, label: inout Int, localLabels: inout [String]
+        row: UnsafeMutablePointer<Float>, label: inout Int, chunk: inout ParsedChunk, localIndices: inout [[String: Int]]
     ) -> FieldProblem? {
         func problem(_ kind: DataError.Kind) -> FieldProblem {
             FieldProblem(kind: kind, start: start, stop: stop, line: line, column: column)
@@ -21,10 +22,8 @@ extension CSVChunkParser {
             case .value(let value):
                 row[role] = value
             case .empty:
-                // A target (the row's last values) is never filled in.
-                guard let fill = options.fillValue, role < layout.featureNames.count - options.targetColumns.count else {
-                    return problem(.emptyField)
-                }
+                // A target (the row's last values) is never filled in (`CSVLayout.fills`).
+                guard let fill = layout.fills[role] else { return problem(.emptyField) }
                 row[role] = fill
             case .nonFinite(let value):
                 guard options.nonFinite == .allow else { return problem(.nonFinite) }
@@ -34,6 +33,22 @@ extension CSVChunkParser {
             }
             // A multi-label target is a 0/1 label.
             return role >= firstBinarySlot && row[role] != 0 && row[role] != 1 ? problem(.unknownLabel) : nil
+        }
+        if role <= -3 {
+            let index = -3 - role
+            let value = String(decoding: UnsafeBufferPointer(start: start, count: stop - start), as: UTF8.self)
+            let code: Int
+            if let fixed = categoryIndices[index] {
+                code = fixed[value] ?? fixed.count
+            } else if let local = localIndices[index][value] {
+                code = local
+            } else {
+                code = chunk.localCategories[index].count
+                localIndices[index][value] = code
+                chunk.localCategories[index].append(value)
+            }
+            row[categorySlots[index]] = Float(code)
+            return nil
         }
         switch options.labelMapping {
         case .numeric:
@@ -49,11 +64,11 @@ extension CSVChunkParser {
             label = index
         case .firstAppearance:
             let value = String(decoding: UnsafeBufferPointer(start: start, count: stop - start), as: UTF8.self)
-            if let index = localLabels.firstIndex(of: value) {
+            if let index = chunk.localLabels.firstIndex(of: value) {
                 label = index
             } else {
-                label = localLabels.count
-                localLabels.append(value)
+                label = chunk.localLabels.count
+                chunk.localLabels.append(value)
             }
         }
         return nil

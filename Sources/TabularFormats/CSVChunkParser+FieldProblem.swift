@@ -11,8 +11,9 @@ struct FieldProblem {
 }
 
 extension CSVChunkParser {
-    /// The typed error for a field problem, with the field's text.
-    func error(_ problem: FieldProblem) -> DataError {
+    /// The typed error for a field problem, with the field's text; `byteOffset` is the field's
+    /// place in the file.
+    func error(_ problem: FieldProblem, byteOffset: Int?) -> DataError {
         let count = problem.stop - problem.start
         var text = String(decoding: UnsafeBufferPointer(start: problem.start, count: min(count, 64)), as: UTF8.self)
         if count > 64 { text += "..." }
@@ -38,7 +39,11 @@ extension CSVChunkParser {
                     + "numeric targets need a regression loss (mean-squared-error, mean-absolute-error or huber)"
             )
         case .emptyField:
-            (reason, fix) = ("empty field in numeric column \(column)", "fill it in, or give a fill value for empty fields")
+            (reason, fix) = (
+                "empty field in numeric column \(column)",
+                "fill it in, or set how missing values are filled: dataset.missing \"mean\" (the training rows' mean) or \"zero\" "
+                    + "(CSVOptions.missingValues in code)"
+            )
         case .nonFinite:
             (reason, fix) = ("'\(text)' in column \(column) is not a finite number", "replace it, or allow non-finite values")
         case .notANumber:
@@ -66,7 +71,7 @@ extension CSVChunkParser {
                 (reason, fix) = ("label '\(text)' is not one of the given classes", "add it to the class list or correct the row")
             }
         }
-        return DataError(problem.kind, path: path, line: problem.line, column: problem.column + 1, reason: reason, fix: fix)
+        return DataError(problem.kind, path: path, line: problem.line, column: problem.column + 1, byteOffset: byteOffset, reason: reason, fix: fix)
     }
 
     /// Whether file column `column` is a target (regression or multi-label; parsed as one of each row's last values).

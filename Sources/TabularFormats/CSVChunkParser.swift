@@ -7,35 +7,45 @@ import SystemIO
     import Darwin
 #endif
 
-/// Parses complete CSV rows. Why its own parser: speed (a byte loop over a buffer with a byte
-/// class table, numbers parsed in place as they are scanned, no string per field) and exact
-/// positions for errors; general CSV libraries build a string per field.
+/// Parses complete CSV rows. Why its own parser: speed (a byte loop over a buffer, numbers
+/// parsed in place as they are scanned, no string per field) and exact positions for errors;
+/// general CSV libraries build a string per field.
 ///
-/// RFC 4180: fields separated by `separator`, rows by LF, CRLF or a lone CR (as Python's `csv`
-/// module reads them); a field that starts with a
-/// quote runs to the matching quote and may hold separators, doubled quotes and newlines; a
-/// quote inside an unquoted field, or text after a closing quote, is an error. Fully blank
-/// lines are skipped (as pandas does).
+/// Fields, quotes and records follow `CSVRecordScanner` (RFC 4180 as Python's `csv` module reads
+/// it; a quote inside an unquoted field, or text after a closing quote, is an error), the rules
+/// the chunk cutter, the row skipper and `CSVTextReader` share. Fully blank lines are skipped (as
+/// pandas does).
 struct CSVChunkParser: Sendable {
     let layout: CSVLayout
     let options: CSVOptions
     let path: String
-    /// Per column: a feature slot (>= 0), the label (-1) or ignored (-2).
+    let scanner: CSVRecordScanner
+    /// Per column: a feature slot (>= 0), the label (-1), ignored (-2), or categorical column k
+    /// (-3 - k).
     private let roles: [Int]
     let givenLabels: [[UInt8]]
-    /// Byte classes: 1 separator, 2 LF, 3 CR, 4 quote, 0 anything else.
-    private let classes: [UInt8]
+    /// Per categorical column: its fixed categories' indices (given, or worked out by the
+    /// opening pass), or nil to number them by first appearance in each chunk.
+    let categoryIndices: [[String: Int]?]
+    /// Per categorical column: its feature slot.
+    let categorySlots: [Int]
+    /// The number parser's tables, fetched once (not per field).
+    private let decimalTables = DecimalTables.shared
     /// The first feature slot that must hold 0 or 1 (the first target's, with `binaryTargets`;
     /// else beyond every slot).
     let firstBinarySlot: Int
 
-    init(layout: CSVLayout, options: CSVOptions, path: String) {
+    /// A parser for rows laid out as `layout` says; `categories` fixes the categories of the
+    /// categorical columns it gives (the others are numbered per chunk).
+    init(layout: CSVLayout, options: CSVOptions, path: String, categories: [[String]?]? = nil) {
         self.layout = layout
         self.options = options
         self.path = path
+        scanner = CSVRecordScanner(separator: options.separator)
         roles = layout.roles.map { role in
             switch role {
             case .feature(let slot): return slot
+            case .category(let index, _): return -3 - index
             case .label: return -1
             case .ignored: return -2
             }
@@ -45,184 +55,171 @@ struct CSVChunkParser: Sendable {
         } else {
             givenLabels = []
         }
-        var classes = [UInt8](repeating: 0, count: 256)
-        classes[0x0A] = 2
-        classes[0x0D] = 3
-        classes[0x22] = 4
-        classes[Int(options.separator)] = 1
-        self.classes = classes
+        categorySlots = layout.categorySlots
+        categoryIndices = (categories ?? layout.givenCategories).map { values in
+            values.map { Dictionary($0.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
+        }
         firstBinarySlot = options.binaryTargets ? layout.featureNames.count - options.targetColumns.count : Int.max
     }
 
-    /// Parses `bytes`, which start at a row boundary on line `firstLine` and hold whole rows (the
-    /// last may lack its newline) and at most `lineEnds` line ends (LF, CRLF or lone CR).
-    /// With `keep`, only the rows whose number in the chunk (0-based, counting every non-blank
-    /// row) it accepts are parsed; the others are only scanned past. Use it only on chunks known
-    /// to hold no bad row (their numbering would otherwise differ from the index pass's).
-    func parse(_ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, lineEnds: Int, keep: ((Int) -> Bool)? = nil) -> ParsedChunk {
+    /// Parses `bytes`, which start at a record boundary on line `firstLine`, at `byteOffset` in
+    /// the file, and hold whole records (the last may lack its line end). With `keep`, only the
+    /// rows whose number in the chunk (0-based, counting every non-blank row) it accepts are
+    /// parsed; the others are only scanned past. Use it only on chunks known to hold no bad row
+    /// (their numbering would otherwise differ from the index pass's).
+    func parse(_ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, byteOffset: Int, keep: ((Int) -> Bool)? = nil) -> ParsedChunk {
         var chunk = ParsedChunk()
         guard let base = bytes.baseAddress, bytes.count > 0 else { return chunk }
         let featureCount = layout.featureNames.count
-        // A row that is kept has at least one byte per column (separators and its line end) and
-        // is not blank: the capacity follows from the bytes too, not only from the line ends (a
-        // quoted field full of line ends would otherwise reserve rows it cannot hold).
-        let maximumRows = min(lineEnds, bytes.count / max(1, layout.columnCount)) + 1
-        chunk.lines.reserveCapacity(maximumRows)
-        chunk.labels.reserveCapacity(maximumRows)
+        // A row that is kept has at least one byte per column (separators and its line end): the
+        // capacity follows from the bytes, without a pass to count rows (the memory is only
+        // touched as far as rows are written, and the features are copied into a tensor).
+        let maximumRows = bytes.count / max(1, layout.columnCount) + 1
+        chunk.localCategories = [[String]](repeating: [], count: categoryIndices.count)
+        // Each row's line and label go straight into memory of their own (an append per row
+        // checks the array's uniqueness and capacity).
+        let rowValues = UnsafeMutablePointer<Int>.allocate(capacity: 2 * maximumRows)
+        defer { rowValues.deallocate() }
+        var rows = 0
         chunk.features = [Float](unsafeUninitializedCapacity: maximumRows * featureCount) { out, initialized in
-            let rows = roles.withUnsafeBufferPointer { roles in
-                classes.withUnsafeBufferPointer { classes in
-                    parseRows(
-                        base, base + bytes.count, firstLine: firstLine, out: out.baseAddress!, roles: roles, classes: classes, keep: keep,
-                        chunk: &chunk)
-                }
+            let position = ChunkPosition(base: base, end: base + bytes.count, firstLine: firstLine, byteOffset: byteOffset)
+            rows = roles.withUnsafeBufferPointer { roles in
+                parseRows(
+                    position, out: RowOutput(features: out.baseAddress!, lines: rowValues, labels: rowValues + maximumRows), roles: roles,
+                    keep: keep, chunk: &chunk)
             }
             initialized = rows * featureCount
         }
+        chunk.lines = Array(UnsafeBufferPointer(start: rowValues, count: rows))
+        chunk.labels = Array(UnsafeBufferPointer(start: rowValues + maximumRows, count: rows))
         return chunk
     }
 
+    /// Where parsed rows go: `featureCount` values, a line and a label per row.
+    struct RowOutput {
+        var features: UnsafeMutablePointer<Float>
+        var lines: UnsafeMutablePointer<Int>
+        var labels: UnsafeMutablePointer<Int>
+    }
+
+    /// Where a chunk lies: its bytes, its first line and its offset in the file.
+    struct ChunkPosition {
+        var base: UnsafePointer<UInt8>
+        var end: UnsafePointer<UInt8>
+        var firstLine: Int
+        var byteOffset: Int
+
+        /// The file offset of `p`.
+        func offset(of p: UnsafePointer<UInt8>) -> Int { byteOffset + (p - base) }
+    }
+
     private func parseRows(
-        _ base: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, firstLine: Int, out: UnsafeMutablePointer<Float>,
-        roles: UnsafeBufferPointer<Int>, classes: UnsafeBufferPointer<UInt8>, keep: ((Int) -> Bool)?, chunk: inout ParsedChunk
+        _ position: ChunkPosition, out: RowOutput, roles: UnsafeBufferPointer<Int>, keep: ((Int) -> Bool)?,
+        chunk: inout ParsedChunk
     ) -> Int {
+        let (base, end) = (position.base, position.end)
         let featureCount = layout.featureNames.count
         let columnCount = roles.count
         let limit = options.maximumFieldBytes
+        let tables = decimalTables
+        let numericLabels = options.labelMapping == .numeric
+        let maximumClasses = Float(options.maximumClasses)
+        let scanner = self.scanner
+        var localIndices = [[String: Int]](repeating: [:], count: categoryIndices.count)
         var rowCount = 0
         var rowNumber = -1
-        var line = firstLine
+        var line = position.firstLine
         var p = base
-        @inline(__always) func isTerminator(_ q: UnsafePointer<UInt8>) -> Bool {
-            if q == end { return true }
-            let kind = classes[Int(q.pointee)]
-            return kind == 1 || kind == 2 || kind == 3
-        }
         rows: while p < end {
             let rowLine = line
-            if p.pointee == 0x0A || p.pointee == 0x0D {  // a blank line
+            let rowStart = p
+            if scanner.isBlankLine(at: p) {
                 p += CSVLineEnd.length(at: p, before: end)
                 line += 1
                 continue
             }
             rowNumber += 1
             if let keep, !keep(rowNumber) {
-                skipRow(&p, end, line: &line, classes: classes)
+                var lineEnds = 0
+                p = scanner.recordEnd(from: p, before: end, lineEnds: &lineEnds)
+                line += lineEnds
                 continue
             }
-            let row = out + rowCount * featureCount
+            let row = out.features + rowCount * featureCount
             var column = 0
             var problem: FieldProblem?
             var label = -1
             while true {
                 let role = column < columnCount ? roles[column] : -2
-                if p < end && p.pointee == 0x22 {
-                    let fieldLine = line
-                    p += 1
-                    let contentStart = p
-                    var escaped = false
-                    while true {
-                        while p < end && p.pointee != 0x22 {
-                            if CSVLineEnd.ends(at: p, before: end) { line += 1 }
-                            p += 1
+                if role >= 0 || (role == -1 && numericLabels), let (value, next) = DecimalParser.prefix(p, end, tables: tables),
+                    next == end || scanner.isTerminator(next.pointee), next - p <= limit
+                {
+                    // The common case: an unquoted number (a feature, or a class index), parsed as
+                    // it is scanned; `field` decides the same on the general path.
+                    if role >= 0 {
+                        row[role] = value
+                        if role >= firstBinarySlot && value != 0 && value != 1 {
+                            problem = problem ?? FieldProblem(kind: .unknownLabel, start: p, stop: next, line: line, column: column)
                         }
-                        if p == end {
-                            chunk.fatal = DataError(
-                                .unterminatedQuote, path: path, line: fieldLine, column: column + 1,
-                                reason: "quoted field is never closed",
-                                fix: "close the quote, and double every quote character inside the field")
-                            break rows
-                        }
-                        if p + 1 < end && p[1] == 0x22 {
-                            escaped = true
-                            p += 2
-                            continue
-                        }
-                        break
-                    }
-                    let contentEnd = p
-                    if contentEnd - contentStart > limit {
-                        chunk.fatal = CSVFieldLimit.fieldError(path: path, line: fieldLine, column: column + 1, byteOffset: nil, limit: limit)
-                        break rows
-                    }
-                    p += 1
-                    if !isTerminator(p) {
-                        problem = problem ?? FieldProblem(kind: .misplacedQuote, start: contentStart, stop: p, line: line, column: column)
-                        while p < end && classes[Int(p.pointee)] != 1 && classes[Int(p.pointee)] != 2 && classes[Int(p.pointee)] != 3 { p += 1 }
-                    }
-                    if problem == nil && role != -2 {
-                        if escaped {
-                            var text: [UInt8] = []
-                            var q = contentStart
-                            while q < contentEnd {
-                                text.append(q.pointee)
-                                q += q.pointee == 0x22 ? 2 : 1
-                            }
-                            problem = text.withUnsafeBufferPointer { t in
-                                field(
-                                    role, t.baseAddress!, t.baseAddress! + t.count, line: fieldLine, column: column, row: row, label: &label,
-                                    localLabels: &chunk.localLabels)
-                            }
-                            if problem != nil {
-                                problem = FieldProblem(kind: problem!.kind, start: contentStart, stop: contentEnd, line: fieldLine, column: column)
-                            }
-                        } else {
-                            problem = field(
-                                role, contentStart, contentEnd, line: fieldLine, column: column, row: row, label: &label,
-                                localLabels: &chunk.localLabels)
-                        }
-                    }
-                } else if role >= 0, let (value, next) = DecimalParser.prefix(p, end), isTerminator(next), next - p <= limit {
-                    row[role] = value
-                    if role >= firstBinarySlot && value != 0 && value != 1 {
+                    } else if value >= 0 && value < maximumClasses && value == value.rounded(.towardZero) {
+                        label = Int(value)
+                    } else {
                         problem = problem ?? FieldProblem(kind: .unknownLabel, start: p, stop: next, line: line, column: column)
                     }
                     p = next
                 } else {
-                    let fieldStart = p
-                    while p < end {
-                        let kind = classes[Int(p.pointee)]
-                        if kind == 0 {
-                            p += 1
-                            continue
-                        }
-                        if kind == 4 {
-                            problem = problem ?? FieldProblem(kind: .misplacedQuote, start: fieldStart, stop: p + 1, line: line, column: column)
-                            p += 1
-                            continue
-                        }
-                        break
-                    }
-                    if p - fieldStart > limit {
-                        chunk.fatal = CSVFieldLimit.fieldError(path: path, line: line, column: column + 1, byteOffset: nil, limit: limit)
+                    let field = scanner.field(at: p, before: end)
+                    let fieldLine = line
+                    line += field.lineEnds
+                    if field.isUnterminated {
+                        chunk.fatal = DataError(
+                            .unterminatedQuote, path: path, line: fieldLine, column: column + 1, byteOffset: position.offset(of: p),
+                            reason: "quoted field is never closed",
+                            fix: "close the quote, and double every quote character inside the field")
                         break rows
                     }
-                    if problem == nil && role != -2 {
-                        problem = field(role, fieldStart, p, line: line, column: column, row: row, label: &label, localLabels: &chunk.localLabels)
+                    if field.contentEnd - field.contentStart > limit {
+                        chunk.fatal = CSVFieldLimit.fieldError(
+                            path: path, line: fieldLine, column: column + 1, byteOffset: position.offset(of: p), limit: limit)
+                        break rows
                     }
+                    if let misplaced = field.misplaced {
+                        problem =
+                            problem ?? FieldProblem(kind: .misplacedQuote, start: field.contentStart, stop: misplaced + 1, line: line, column: column)
+                    } else if problem == nil && role != -2 {
+                        problem = scanner.withContent(of: field) { text in
+                            self.field(
+                                role, text.baseAddress ?? field.contentStart, (text.baseAddress ?? field.contentStart) + text.count,
+                                line: fieldLine, column: column, row: row, label: &label, chunk: &chunk, localIndices: &localIndices)
+                        }
+                        // A problem found in an unescaped copy names the field's own bytes.
+                        if field.hasDoubledQuotes, let found = problem {
+                            problem = FieldProblem(
+                                kind: found.kind, start: field.contentStart, stop: field.contentEnd, line: fieldLine, column: column)
+                        }
+                    }
+                    p = field.next
                 }
                 column += 1
-                if p < end && classes[Int(p.pointee)] == 1 {
-                    p += 1
-                    continue
-                }
-                if p < end {
-                    p += CSVLineEnd.length(at: p, before: end)
+                guard p < end else { break }
+                let (next, endsRecord) = scanner.passTerminator(at: p, before: end)
+                p = next
+                if endsRecord {
                     line += 1
+                    break
                 }
-                break
             }
             if problem == nil && column != columnCount {
                 chunk.badRows.append(
                     DataError(
                         .raggedRow, path: path, line: rowLine, column: column < columnCount ? column + 1 : columnCount + 1,
-                        reason: "row has \(column) fields but the header has \(columnCount)",
+                        byteOffset: position.offset(of: rowStart), reason: "row has \(column) fields but the header has \(columnCount)",
                         fix: "give every row \(columnCount) fields (quote fields that contain the separator)"))
             } else if let problem {
-                chunk.badRows.append(error(problem))
+                chunk.badRows.append(error(problem, byteOffset: position.offset(of: problem.start)))
             } else {
-                chunk.labels.append(label)
-                chunk.lines.append(rowLine)
+                out.labels[rowCount] = label
+                out.lines[rowCount] = rowLine
                 rowCount += 1
                 continue
             }
@@ -230,36 +227,8 @@ struct CSVChunkParser: Sendable {
             // every good row arrives and every bad one is counted and listed.
             if case .fail = options.badInput { break }
         }
+        // Complete unless the chunk ended in an error (then the reader stops at it).
+        chunk.lineEnds = line - position.firstLine
         return rowCount
-    }
-
-    /// Moves `p` past one row without parsing its fields (quoted fields may hold separators and
-    /// line ends), counting its lines.
-    private func skipRow(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, line: inout Int, classes: UnsafeBufferPointer<UInt8>) {
-        while p < end {
-            let kind = classes[Int(p.pointee)]
-            if kind == 4 {  // a quoted stretch: to its closing quote (doubled quotes stay inside)
-                p += 1
-                while p < end {
-                    if p.pointee == 0x22 {
-                        if p + 1 < end && p[1] == 0x22 {
-                            p += 2
-                            continue
-                        }
-                        p += 1
-                        break
-                    }
-                    if CSVLineEnd.ends(at: p, before: end) { line += 1 }
-                    p += 1
-                }
-                continue
-            }
-            if kind == 2 || kind == 3 {
-                p += CSVLineEnd.length(at: p, before: end)
-                line += 1
-                return
-            }
-            p += 1
-        }
     }
 }

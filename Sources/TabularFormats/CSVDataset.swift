@@ -13,8 +13,11 @@ import Tensors
 /// file of any size streams into training with only the shuffle window's chunks in memory.
 ///
 /// Opening makes one streaming pass (parallel, bounded memory) that validates every row under
-/// the bad-input policy and records each chunk's byte range, first line and row count, and the
-/// class names. `chunk(at:)` then reads just that byte range and parses it. For gzip input a
+/// the bad-input policy and records each chunk's byte range, first line and row count, the
+/// class names, the categorical columns' categories and the numeric columns' fill values (the
+/// mean of the counted rows under `MissingValuePolicy.mean`). `chunk(at:)` then reads just that
+/// byte range and parses it with those categories and fill values fixed, each category index
+/// widened to a one-hot block (`featureNames` names every value). For gzip input a
 /// chunk is reached by decompressing from the start (gzip has no random access); pack such data
 /// into shards instead.
 public struct CSVDataset: ChunkedDataset {
@@ -34,8 +37,14 @@ public struct CSVDataset: ChunkedDataset {
     public let path: String
     /// The options (`threads` applies to the opening pass).
     public let options: CSVOptions
-    /// The feature column names.
+    /// The names of each row's values: a numeric column's name, `column=category` for a
+    /// category's one-hot value, `column=(unknown)` for the unknown category's.
     public let featureNames: [String]
+    /// The categorical columns' categories (given, or from the counted rows in order of first
+    /// appearance), in `options.categoricalColumns` order.
+    public let categories: [CSVCategories]
+    /// The fill value of every numeric feature column whose empty fields are filled.
+    public let fillValues: [CSVFill]
     /// The class names.
     public let classNames: [String]
     /// Every chunk's extent, in file order.
@@ -44,19 +53,25 @@ public struct CSVDataset: ChunkedDataset {
     public let quarantined: [QuarantineEntry]
     /// Whether the file is gzip-compressed.
     public let isCompressed: Bool
-    /// The normalization applied to every row's features as chunks are read.
-    public let normalization: Normalization?
+    /// The normalization applied to every row's values as chunks are read (one value for all,
+    /// or one per value of `featureNames`).
+    public private(set) var normalization: Normalization?
 
     /// Chunks of a gzip file are cheap only in file order: the pipeline reads them that way.
     public var prefersSequentialChunks: Bool { isCompressed }
 
     private let parser: CSVChunkParser
+    private let encoding: CSVOneHotEncoding
     private let cursor = GzipCursor()
     private let labelIndices: [String: Int]
 
     /// Opens and indexes `path`; `normalization` is applied to the features of every chunk read.
-    public init(path: String, options: CSVOptions = CSVOptions(), normalization: Normalization? = nil) throws(DataError) {
-        let reader = try CSVReader(path: path, options: options)
+    /// `countingRows` picks the rows (by number among the good rows, from 0) whose categories and
+    /// values make the categories and mean fills (the training side of a split); nil: every row.
+    public init(
+        path: String, options: CSVOptions = CSVOptions(), normalization: Normalization? = nil, countingRows: ((Int) -> Bool)? = nil
+    ) throws(DataError) {
+        let reader = try CSVReader(path: path, options: options, countingRows: countingRows)
         var chunks: [ChunkExtent] = []
         while let chunk = try reader.next() {
             chunks.append(ChunkExtent(byteOffset: chunk.byteOffset, byteCount: chunk.byteCount, firstLine: chunk.firstLine, rowCount: chunk.count))
@@ -64,12 +79,20 @@ public struct CSVDataset: ChunkedDataset {
         self.path = path
         self.options = options
         self.normalization = normalization
-        featureNames = reader.featureNames
         classNames = reader.classNames
         self.chunks = chunks
         quarantined = reader.quarantine.entries
         isCompressed = try ByteStream(path: path).isCompressed
-        parser = CSVChunkParser(layout: reader.layout, options: options, path: path)
+        categories = reader.categories
+        fillValues = try reader.fillValues()
+        // Chunks are read with the categories and fill values fixed, as by a reader given them.
+        var fixed = options
+        fixed.categories = Dictionary(categories.map { (.name($0.column), $0.values) }, uniquingKeysWith: { first, _ in first })
+        fixed.fillValues = Dictionary(fillValues.map { (.name($0.column), $0.value) }, uniquingKeysWith: { first, _ in first })
+        let layout = try CSVLayout(columnNames: reader.columnNames, options: fixed, path: path)
+        parser = CSVChunkParser(layout: layout, options: fixed, path: path)
+        encoding = CSVOneHotEncoding(layout: layout, categories: categories.map(\.values))
+        featureNames = encoding.names
         labelIndices = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
     }
 
@@ -78,6 +101,35 @@ public struct CSVDataset: ChunkedDataset {
 
     /// `[features]`.
     public var sampleShape: [Int] { [featureNames.count] }
+
+    /// The dataset with `normalization` applied to every row's values as chunks are read.
+    public func normalized(by normalization: Normalization?) -> CSVDataset {
+        var dataset = self
+        dataset.normalization = normalization
+        return dataset
+    }
+
+    /// A normalisation of the numeric feature columns (one mean and deviation for all, or one
+    /// per numeric feature column in order, categorical and target columns left out) widened to
+    /// each row's values: one-hot values and the last `targetCount` values (regression targets)
+    /// are left as they are. A list of another length is an error naming both counts.
+    public func rowNormalization(ofNumericFeatures normalization: Normalization, targetCount: Int) throws(DataError) -> Normalization {
+        let scaled = (0..<featureNames.count).filter { !encoding.isOneHot[$0] && $0 < featureNames.count - targetCount }
+        func widened(_ values: [Float], identity: Float, what: String) throws(DataError) -> [Float] {
+            guard values.count == 1 || values.count == scaled.count else {
+                throw DataError(
+                    .invalidOption, path: path,
+                    reason: "the normalisation gives \(values.count) \(what) values, but the file has \(scaled.count) numeric feature columns",
+                    fix: "give one value, or one per numeric feature column in order (categorical and target columns left out)")
+            }
+            var row = [Float](repeating: identity, count: featureNames.count)
+            for (index, position) in scaled.enumerated() { row[position] = values.count == 1 ? values[0] : values[index] }
+            return row
+        }
+        return Normalization(
+            mean: try widened(normalization.mean, identity: 0, what: "mean"),
+            standardDeviation: try widened(normalization.standardDeviation, identity: 1, what: "standard deviation"))
+    }
 
     /// The number of rows in chunk `index`.
     public func sampleCount(ofChunk index: Int) -> Int { chunks[index].rowCount }
@@ -118,9 +170,7 @@ public struct CSVDataset: ChunkedDataset {
         let extent = chunks[index]
         let bytes = try readBytes(extent)
         let parsed = bytes.withUnsafeBufferPointer { buffer in
-            parser.parse(
-                buffer, firstLine: extent.firstLine, lineEnds: CSVChunkCutter.lineEnds(buffer.baseAddress!, from: 0, to: buffer.count),
-                keep: keep)
+            parser.parse(buffer, firstLine: extent.firstLine, byteOffset: extent.byteOffset, keep: keep)
         }
         if let fatal = parsed.fatal { throw fatal }
         if case .fail = options.badInput, let first = parsed.badRows.first { throw first }
@@ -130,7 +180,7 @@ public struct CSVDataset: ChunkedDataset {
         }
         return CSVChunk(
             index: index, byteOffset: extent.byteOffset, byteCount: extent.byteCount, firstLine: extent.firstLine,
-            features: Tensor(shape: [parsed.rowCount, featureNames.count], scalars: parsed.features),
+            features: Tensor(shape: [parsed.rowCount, featureNames.count], scalars: encoding.expand(parsed.features, rows: parsed.rowCount)),
             labels: labels, lines: parsed.lines, path: path)
     }
 

@@ -15,37 +15,35 @@ enum CSVFieldLimit {
     /// The error for bytes `[start, end)` of `bytes`, the unfinished part of the input from a row
     /// boundary on line `firstLine` at file offset `offset`: the first field over `limit` (its
     /// line and column), else the last, unfinished row if it is over the limit (its line, and the
-    /// column reached), else nil. Quotes toggle the quoted state, as the chunk cutter counts them.
+    /// column reached), else nil. Fields and records are `scanner`'s.
     static func error(
-        in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, firstLine: Int, offset: Int, separator: UInt8, limit: Int,
+        in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, firstLine: Int, offset: Int, scanner: CSVRecordScanner, limit: Int,
         path: String
     ) -> DataError? {
-        var (line, fieldLine, rowLine) = (firstLine, firstLine, firstLine)
-        var (column, fieldStart, rowStart) = (1, start, start)
-        var inQuotes = false
-        var p = start
-        while p < end {
-            if p - fieldStart > limit {
-                return fieldError(path: path, line: fieldLine, column: column, byteOffset: offset + fieldStart - start, limit: limit)
+        guard let base = bytes.baseAddress, start < end else { return nil }
+        let stop = base + end
+        var p = base + start
+        var (line, rowLine, column, rowStart) = (firstLine, firstLine, 1, p)
+        while true {
+            let field = scanner.field(at: p, before: stop)
+            if field.next - p > limit {
+                return fieldError(path: path, line: line, column: column, byteOffset: offset + (p - base) - start, limit: limit)
             }
-            let byte = bytes[p]
-            p += 1
-            if byte == 0x22 {
-                inQuotes.toggle()
-            } else if byte == separator && !inQuotes {
-                (column, fieldStart, fieldLine) = (column + 1, p, line)
-            } else if byte == 0x0A || byte == 0x0D {
-                if byte == 0x0D && p < end && bytes[p] == 0x0A { p += 1 }
+            line += field.lineEnds
+            p = field.next
+            guard p < stop else { break }
+            let (next, endsRecord) = scanner.passTerminator(at: p, before: stop)
+            p = next
+            if endsRecord {
                 line += 1
-                if !inQuotes { (column, fieldStart, fieldLine, rowStart, rowLine) = (1, p, line, p, line) }
+                (column, rowStart, rowLine) = (1, p, line)
+            } else {
+                column += 1
             }
         }
-        if end - fieldStart > limit {
-            return fieldError(path: path, line: fieldLine, column: column, byteOffset: offset + fieldStart - start, limit: limit)
-        }
-        guard end - rowStart > limit else { return nil }
+        guard stop - rowStart > limit else { return nil }
         return DataError(
-            .tooLarge, path: path, line: rowLine, column: column, byteOffset: offset + rowStart - start,
+            .tooLarge, path: path, line: rowLine, column: column, byteOffset: offset + (rowStart - base) - start,
             reason: "row longer than \(limit) bytes (the CSV field size limit bounds rows too: a whole row is held in memory)",
             fix: "check for a quote that is never closed or missing line ends; for data with longer rows raise maximumFieldBytes")
     }

@@ -71,8 +71,22 @@ public struct CSVOptions: Sendable, Equatable {
     public var checksClasses = false
     /// NaN/infinity handling.
     public var nonFinite: NonFinitePolicy = .error
-    /// The value of an empty feature field, or nil to make empty fields an error.
-    public var fillValue: Float?
+    /// How an empty numeric feature field is read (a target is never filled in).
+    public var missingValues = MissingValuePolicy.error
+    /// Fill values of given numeric columns (such as training means saved in a checkpoint):
+    /// they take precedence over `missingValues` for their column.
+    public var fillValues: [ColumnReference: Float] = [:]
+    /// Feature columns whose fields are categories (any text), not numbers: each becomes a
+    /// category index (`CSVReader`) or a one-hot block (`CSVDataset`). Empty: none.
+    public var categoricalColumns: [ColumnReference] = []
+    /// The categories of given categorical columns, in index order; a value not listed is the
+    /// unknown category (index `values.count`). A categorical column not given here gets the
+    /// categories of the file's (counted) rows in order of first appearance.
+    public var categories: [ColumnReference: [String]] = [:]
+    /// The most categories a column's categories read from the file may have (at least 1): more is
+    /// an error naming the column (an identifier column is not a category; one-hot encoding it
+    /// would make an input per row).
+    public var maximumCategories = 1_000
     /// The longest field, and the longest row, in bytes (default 64 MiB): a longer one is an error
     /// naming its line and column, so that a file without line ends (or with a quote never closed)
     /// cannot make the reader hold more than about this much of it. Raise it for files with
@@ -88,115 +102,4 @@ public struct CSVOptions: Sendable, Equatable {
     /// Creates options with the defaults: comma-separated, a header, a numeric `label` column,
     /// every other column a feature.
     public init() {}
-}
-
-/// What each column of a CSV file is used for, resolved from the header and the options.
-struct CSVLayout: Sendable, Equatable {
-    enum Role: Sendable, Equatable {
-        case feature(Int)
-        case label
-        case ignored
-    }
-
-    var columnNames: [String]
-    var roles: [Role]
-    var featureNames: [String]
-    var hasLabel: Bool
-
-    var columnCount: Int { roles.count }
-
-    /// A layout with no columns, until the header is read.
-    static let placeholder = CSVLayout()
-
-    private init() {
-        columnNames = []
-        roles = []
-        featureNames = []
-        hasLabel = false
-    }
-
-    init(columnNames: [String], options: CSVOptions, path: String) throws(DataError) {
-        func resolve(_ reference: ColumnReference) throws(DataError) -> Int {
-            switch reference {
-            case .index(let index):
-                guard index >= 0 && index < columnNames.count else {
-                    throw DataError(
-                        .unknownColumn, path: path, line: 1, reason: "column #\(index) does not exist: the file has \(columnNames.count) columns",
-                        fix: "use a column index from 0 to \(columnNames.count - 1)")
-                }
-                return index
-            case .name(let name):
-                guard let index = columnNames.firstIndex(of: name) else {
-                    throw DataError(
-                        .unknownColumn, path: path, line: 1,
-                        reason:
-                            "no column named '\(name)' in the header (\(columnNames.prefix(8).joined(separator: ", "))\(columnNames.count > 8 ? ", ..." : ""))",
-                        fix: options.hasHeader ? "use one of the header's names" : "the file has no header: refer to columns by index")
-                }
-                return index
-            }
-        }
-        if options.hasHeader {
-            var first: [String: Int] = [:]
-            for (index, name) in columnNames.enumerated() {
-                if let earlier = first[name] {
-                    throw DataError(
-                        .invalidOption, path: path, line: 1, column: index + 1,
-                        reason: "columns \(earlier + 1) and \(index + 1) of the header are both named '\(name)'",
-                        fix: "give every column its own name (a name picks one column: the label, a feature, an ignored column)")
-                }
-                first[name] = index
-            }
-        }
-        self.columnNames = columnNames
-        var roles = [Role](repeating: .ignored, count: columnNames.count)
-        var labelIndex: Int?
-        if let label = options.labelColumn {
-            let index = try resolve(label)
-            roles[index] = .label
-            labelIndex = index
-        }
-        if labelIndex != nil && !options.targetColumns.isEmpty {
-            throw DataError(
-                .invalidOption, path: path, reason: "both a label column and target columns are given",
-                fix: "give either a label column (classification) or target columns (regression)")
-        }
-        var targetIndices: [Int] = []
-        for reference in options.targetColumns {
-            let index = try resolve(reference)
-            guard !targetIndices.contains(index) else {
-                throw DataError(.invalidOption, path: path, reason: "target column \(reference) is given twice", fix: "name each target column once")
-            }
-            targetIndices.append(index)
-        }
-        var featureIndices: [Int] = []
-        if let features = options.featureColumns {
-            for reference in features {
-                let index = try resolve(reference)
-                guard index != labelIndex else {
-                    throw DataError(
-                        .invalidOption, path: path, reason: "column \(reference) is both the label and a feature",
-                        fix: "remove it from the feature columns")
-                }
-                guard !targetIndices.contains(index) else {
-                    throw DataError(
-                        .invalidOption, path: path, reason: "column \(reference) is both a target and a feature",
-                        fix: "remove it from the feature columns")
-                }
-                featureIndices.append(index)
-            }
-        } else {
-            var ignored = Set<Int>()
-            for reference in options.ignoredColumns { ignored.insert(try resolve(reference)) }
-            featureIndices = (0..<columnNames.count).filter { $0 != labelIndex && !ignored.contains($0) && !targetIndices.contains($0) }
-        }
-        guard !featureIndices.isEmpty else {
-            throw DataError(.invalidOption, path: path, reason: "no feature columns selected", fix: "select at least one feature column")
-        }
-        // Targets are parsed as the last values of each row.
-        for (slot, index) in (featureIndices + targetIndices).enumerated() { roles[index] = .feature(slot) }
-        self.roles = roles
-        featureNames = (featureIndices + targetIndices).map { columnNames[$0] }
-        hasLabel = labelIndex != nil
-    }
 }

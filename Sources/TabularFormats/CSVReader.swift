@@ -5,8 +5,9 @@ import Tensors
 
 /// Streams a CSV file (plain or gzip-compressed) in chunks with bounded memory.
 ///
-/// Bytes are read into one buffer of about `(threads + 1) * chunkBytes`; each wave cuts up to
-/// `threads` chunks out of it, parses them in parallel, and hands them out in file order, so
+/// Bytes are read into one buffer of about `threads * chunkBytes` (and a quarter chunk for the
+/// row that crosses the last chunk's target end); each wave cuts up to `threads` chunks out of
+/// it, parses them in parallel, and hands them out in file order, so
 /// memory stays flat whatever the file's size, and the chunks and their contents do not depend on
 /// the thread count. Bad rows are handled by the `badInput` policy.
 public final class CSVReader {
@@ -22,6 +23,9 @@ public final class CSVReader {
     public private(set) var classNames: [String] = []
     /// Rows skipped under the `.skip` policy.
     public let quarantine: Quarantine
+    /// The categorical columns' categories: given, or those of the counted rows read so far in
+    /// order of first appearance (complete once `next()` has returned nil).
+    public var categories: [CSVCategories] { statistics.namedCategories }
 
     private(set) var layout = CSVLayout.placeholder
     private var parser: CSVChunkParser
@@ -38,36 +42,70 @@ public final class CSVReader {
     private var largestNumericLabel = -1
     private var finished = false
     private var census = CSVLabelCensus()
+    private var statistics: CSVColumnStatistics
+    private let countingRows: ((Int) -> Bool)?
+    private var deliveredRows = 0
 
     /// Opens the file and reads its header. `expectedRows`, when known, sets the error budget of
-    /// the `.skip` policy.
-    public init(path: String, options: CSVOptions = CSVOptions(), expectedRows: Int? = nil) throws(DataError) {
+    /// the `.skip` policy. `countingRows` picks the rows (by number among the good rows, from 0,
+    /// in file order) whose categories and values make `categories` and `fillValues()` (such as
+    /// the training side of a split); nil: every row.
+    public init(
+        path: String, options: CSVOptions = CSVOptions(), expectedRows: Int? = nil, countingRows: ((Int) -> Bool)? = nil
+    ) throws(DataError) {
         guard options.chunkBytes > 0, options.threads > 0 else {
             throw DataError(.invalidOption, path: path, reason: "chunk size and thread count must be positive", fix: "use positive values")
         }
         self.path = path
         self.options = options
+        self.countingRows = countingRows
         parser = CSVChunkParser(layout: .placeholder, options: options, path: path)
+        statistics = CSVColumnStatistics(layout: .placeholder, options: options, path: path)
         quarantine = Quarantine(policy: options.badInput, expectedTotal: expectedRows)
         stream = try ByteStream(path: path)
-        buffer = [UInt8](repeating: 0, count: (options.threads + 1) * options.chunkBytes + (1 << 16))
+        buffer = [UInt8](repeating: 0, count: options.threads * options.chunkBytes + CSVReader.slack(chunkBytes: options.chunkBytes))
         try fill()
         guard filled > 0 else {
             throw DataError(.emptyFile, path: path, byteOffset: 0, reason: "the file is empty", fix: "give a CSV file with a header and rows")
         }
         if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { start = 3 }  // UTF-8 BOM
+        // Blank lines before the first record are skipped, as everywhere else (and by `CSVTextReader`).
+        try skipBlankLines()
         let headerEnd = try cutNext(chunkBytes: 1)
-        let headerStart = start
-        let firstRow = buffer.withUnsafeBufferPointer {
-            CSVReader.splitRow(UnsafeBufferPointer(rebasing: $0[headerStart..<headerEnd]), separator: options.separator)
+        let (headerStart, headerLine, scanner, offset) = (start, nextLine, parser.scanner, bufferOffset + start)
+        let firstRow = try buffer.withUnsafeBufferPointer { bytes throws(DataError) in
+            try CSVTextReader.fields(
+                of: UnsafeBufferPointer(rebasing: bytes[headerStart..<headerEnd]), scanner: scanner, line: headerLine, byteOffset: offset,
+                path: path)
         }
         let names = options.hasHeader ? firstRow : (0..<firstRow.count).map(String.init)
         layout = try CSVLayout(columnNames: names, options: options, path: path)
         parser = CSVChunkParser(layout: layout, options: options, path: path)
+        statistics = CSVColumnStatistics(layout: layout, options: options, path: path)
         if case .given(let given) = options.labelMapping { classNames = given } else { classNames = [] }
         if options.hasHeader {
+            // A quoted name may hold line ends: the rows start after every line of the header.
+            nextLine += buffer.withUnsafeBufferPointer { CSVChunkCutter.lineEnds($0.baseAddress!, from: headerStart, to: headerEnd) }
             start = headerEnd
-            nextLine = 2
+        }
+    }
+
+    /// Moves `start` past blank lines, counting them in `nextLine` (reading on as needed).
+    private func skipBlankLines() throws(DataError) {
+        while true {
+            if start == filled {
+                if atEndOfInput { return }
+                try compactAndFill()
+                continue
+            }
+            let byte = buffer[start]
+            guard byte == 0x0A || byte == 0x0D else { return }
+            if byte == 0x0D && start + 1 == filled && !atEndOfInput {
+                try compactAndFill()  // a CR at the end of the buffer may be half a CRLF
+                continue
+            }
+            start += byte == 0x0D && start + 1 < filled && buffer[start + 1] == 0x0A ? 2 : 1
+            nextLine += 1
         }
     }
 
@@ -93,14 +131,17 @@ public final class CSVReader {
 
     /// Cuts up to `threads` chunks from the buffer, parses them in parallel, and queues them.
     private func readWave() throws(DataError) {
-        var cuts: [(start: Int, end: Int, line: Int, lineEnds: Int)] = []
+        var cuts: [(start: Int, end: Int)] = []
+        let scanner = parser.scanner
         try compactAndFill()
         while cuts.count < options.threads {
             let from = cuts.last?.end ?? start
             if from >= filled && atEndOfInput { break }
             guard
                 let end = buffer.withUnsafeBufferPointer({
-                    CSVChunkCutter.cut($0.baseAddress!, count: filled, from: from, chunkBytes: options.chunkBytes, atEndOfInput: atEndOfInput)
+                    CSVChunkCutter.cut(
+                        $0.baseAddress!, count: filled, from: from, chunkBytes: options.chunkBytes, atEndOfInput: atEndOfInput,
+                        scanner: scanner)
                 })
             else {
                 if cuts.isEmpty {
@@ -110,9 +151,7 @@ public final class CSVReader {
                 break
             }
             if end == from { break }
-            let lineEnds = buffer.withUnsafeBufferPointer { CSVChunkCutter.lineEnds($0.baseAddress!, from: from, to: end) }
-            let line = cuts.last.map { $0.line + $0.lineEnds } ?? nextLine
-            cuts.append((from, end, line, lineEnds))
+            cuts.append((from, end))
         }
         guard let last = cuts.last else { return }
         let parsed = UncheckedSendable(UnsafeMutablePointer<ParsedChunk>.allocate(capacity: cuts.count))
@@ -121,29 +160,34 @@ public final class CSVReader {
             parsed.value.deinitialize(count: cuts.count)
             parsed.value.deallocate()
         }
-        let parser = self.parser
+        let (chunkParser, offset) = (parser, bufferOffset)
         buffer.withUnsafeBufferPointer { bytes in
             let shared = UncheckedSendable(bytes)
             let pieces = cuts
+            // Lines are counted from 0 in each chunk, and moved once the chunks before it are counted.
             DispatchQueue.concurrentPerform(iterations: pieces.count) { index in
                 let piece = pieces[index]
-                parsed.value[index] = parser.parse(
-                    UnsafeBufferPointer(rebasing: shared.value[piece.start..<piece.end]), firstLine: piece.line, lineEnds: piece.lineEnds)
+                parsed.value[index] = chunkParser.parse(
+                    UnsafeBufferPointer(rebasing: shared.value[piece.start..<piece.end]), firstLine: 0, byteOffset: offset + piece.start)
             }
         }
         for (index, piece) in cuts.enumerated() {
-            try deliver(parsed.value[index], start: piece.start, end: piece.end, firstLine: piece.line)
+            let firstLine = nextLine
+            nextLine += parsed.value[index].lineEnds
+            parsed.value[index].shiftLines(by: firstLine)
+            try deliver(&parsed.value[index], start: piece.start, end: piece.end, firstLine: firstLine)
         }
-        nextLine = last.line + last.lineEnds
         start = last.end
     }
 
-    private func deliver(_ chunk: ParsedChunk, start chunkStart: Int, end: Int, firstLine: Int) throws(DataError) {
+    private func deliver(_ chunk: inout ParsedChunk, start chunkStart: Int, end: Int, firstLine: Int) throws(DataError) {
         quarantine.recordGood(chunk.rowCount)
         for error in chunk.badRows {
             try quarantine.recordBad(error, origin: "\(path):\(error.line ?? 0)")
         }
         if let fatal = chunk.fatal { throw fatal }
+        try statistics.record(&chunk, firstRow: deliveredRows, counts: countingRows)
+        deliveredRows += chunk.rowCount
         var labels = chunk.labels
         switch options.labelMapping {
         case .firstAppearance:
@@ -180,16 +224,31 @@ public final class CSVReader {
             mapping: options.labelMapping, classNames: classNames, path: path, labelColumn: column + 1, labelName: layout.columnNames[column])
     }
 
+    /// The fill value of every numeric feature column whose empty fields are filled (given, the
+    /// policy's value, or under `.mean` the mean of the counted rows' values: call it once
+    /// `next()` has returned nil). Throws when a column to be filled by its mean has no value.
+    public func fillValues() throws(DataError) -> [CSVFill] {
+        try statistics.fills()
+    }
+
     /// The end of the row that starts at `start` (for the header).
     private func cutNext(chunkBytes: Int) throws(DataError) -> Int {
         while true {
             if let end = buffer.withUnsafeBufferPointer({
-                CSVChunkCutter.cut($0.baseAddress!, count: filled, from: start, chunkBytes: chunkBytes, atEndOfInput: atEndOfInput)
+                CSVChunkCutter.cut(
+                    $0.baseAddress!, count: filled, from: start, chunkBytes: chunkBytes, atEndOfInput: atEndOfInput, scanner: parser.scanner)
             }) {
                 return end
             }
             try grow()
         }
+    }
+
+    /// The bytes the buffer holds past `threads` chunks: room for the row that crosses the last
+    /// chunk's target end, so that a wave cuts `threads` chunks, and little to move to the front
+    /// after it (a longer row makes a wave of fewer chunks, or grows the buffer).
+    static func slack(chunkBytes: Int) -> Int {
+        max(chunkBytes / 4, 1 << 16)
     }
 
     /// Moves unread bytes to the front and reads until the buffer is full or the input ends.
@@ -225,7 +284,7 @@ public final class CSVReader {
             let (from, to, line, offset) = (start, filled, nextLine, bufferOffset + start)
             let error = buffer.withUnsafeBufferPointer {
                 CSVFieldLimit.error(
-                    in: $0, from: from, to: to, firstLine: line, offset: offset, separator: options.separator, limit: limit, path: path)
+                    in: $0, from: from, to: to, firstLine: line, offset: offset, scanner: parser.scanner, limit: limit, path: path)
             }
             if let error { throw error }
         }
@@ -237,40 +296,5 @@ public final class CSVReader {
         buffer.reserveCapacity(capped)
         buffer.append(contentsOf: repeatElement(0, count: capped - buffer.count))
         try fill()
-    }
-
-    /// Splits one row into field texts (for the header).
-    static func splitRow(_ bytes: UnsafeBufferPointer<UInt8>, separator: UInt8) -> [String] {
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var index = 0
-        var inQuotes = false
-        var end = bytes.count
-        while end > 0 && (bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D) { end -= 1 }
-        while index < end {
-            let byte = bytes[index]
-            if inQuotes {
-                if byte == 0x22 {
-                    if index + 1 < end && bytes[index + 1] == 0x22 {
-                        field.append(0x22)
-                        index += 1
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    field.append(byte)
-                }
-            } else if byte == 0x22 {
-                inQuotes = true
-            } else if byte == separator {
-                fields.append(String(decoding: field, as: UTF8.self))
-                field.removeAll()
-            } else {
-                field.append(byte)
-            }
-            index += 1
-        }
-        fields.append(String(decoding: field, as: UTF8.self))
-        return fields
     }
 }

@@ -36,18 +36,6 @@ enum ParsedNumber: Equatable {
 /// plain decimal. A table-driven Eisel-Lemire step would cover long significands too;
 /// CSV data rarely has them, and the fallback is exact.
 enum DecimalParser {
-    /// 10^0 ... 10^22, all exactly representable in a double; kept in immortal memory so the hot
-    /// path reads it without array bounds checks or reference counting.
-    nonisolated(unsafe) static let powersOfTen: UnsafePointer<Double> = {
-        let table = UnsafeMutablePointer<Double>.allocate(capacity: 23)
-        let values: [Double] = [
-            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-            1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-        ]
-        table.initialize(from: values, count: values.count)
-        return UnsafePointer(table)
-    }()
-
     /// `d` (finite, nonzero) rounded to `Float`, or nil when `d` lies exactly halfway between
     /// two floats (then the decimal's own rounding must decide) or outside the normal float range.
     /// For a normal float result, the 29 low bits of the double's significand are the bits
@@ -120,7 +108,7 @@ enum DecimalParser {
         if significand == 0 && !truncated { return .value(negative ? -0.0 : 0.0) }
         if !truncated && significand <= 1 << 53 && exponent >= -22 && exponent <= 22 {
             var d = Double(significand)
-            d = exponent < 0 ? d / powersOfTen[-exponent] : d * powersOfTen[exponent]
+            d = exponent < 0 ? d / DecimalTables.shared.doublePowers[-exponent] : d * DecimalTables.shared.doublePowers[exponent]
             if let f = roundedToFloat(d) {
                 return .value(negative ? -f : f)
             }
@@ -131,37 +119,27 @@ enum DecimalParser {
     /// Parses the longest number at `p` (blanks before and after allowed) and returns it with
     /// the position after it, or nil when the fast path cannot decide (no digits, NaN/infinity
     /// spellings, long significands, large exponents, float midpoints): the caller then takes
-    /// the general path on the whole field.
-    @inline(__always)
-    static func prefix(_ begin: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (value: Float, next: UnsafePointer<UInt8>)? {
+    /// the general path on the whole field. `tables` is `DecimalTables.shared`, fetched once by
+    /// the caller (a static read in the loop costs a lazy-initialisation check per call).
+    /// Transparent: `@inline(__always)` left it a call from the parser's loop (about 5% slower).
+    @_transparent
+    static func prefix(_ begin: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, tables: DecimalTables) -> (
+        value: Float, next: UnsafePointer<UInt8>
+    )? {
         var p = begin
         while p < end && (p.pointee == 0x20 || p.pointee == 0x09) { p += 1 }
-        var negative = false
-        if p < end && (p.pointee == 0x2D || p.pointee == 0x2B) {
-            negative = p.pointee == 0x2D
-            p += 1
-        }
+        // The sign without a branch (signs are as random as the data).
+        let first = p < end ? p.pointee : 0
+        let sign: UInt32 = first == 0x2D ? 0x8000_0000 : 0
+        p += first == 0x2D || first == 0x2B ? 1 : 0
         var significand: UInt64 = 0
         var exponent = 0
-        let digitsStart = p
-        while p < end {
-            let d = p.pointee &- 0x30
-            if d >= 10 { break }
-            significand = significand &* 10 &+ UInt64(d)
-            p += 1
-        }
-        var digitCount = p - digitsStart
+        var digitCount = digits(&p, end, into: &significand, tables: tables)
         if p < end && p.pointee == 0x2E {
             p += 1
-            let fractionStart = p
-            while p < end {
-                let d = p.pointee &- 0x30
-                if d >= 10 { break }
-                significand = significand &* 10 &+ UInt64(d)
-                p += 1
-            }
-            exponent = fractionStart - p
-            digitCount += p - fractionStart
+            let fractionDigits = digits(&p, end, into: &significand, tables: tables)
+            exponent = -fractionDigits
+            digitCount += fractionDigits
         }
         // Up to 19 digits cannot overflow 64 bits; leading zeros count, which only sends rare
         // inputs to the general path.
@@ -173,12 +151,74 @@ enum DecimalParser {
             exponent += value
         }
         while p < end && (p.pointee == 0x20 || p.pointee == 0x09) { p += 1 }
-        if significand == 0 { return (negative ? -0.0 : 0.0, p) }
+        if significand == 0 { return (Float(bitPattern: sign), p) }
         guard significand <= 1 << 53 && exponent >= -22 && exponent <= 22 else { return nil }
-        var d = Double(significand)
-        d = exponent < 0 ? d / powersOfTen[-exponent] : d * powersOfTen[exponent]
-        guard let f = roundedToFloat(d) else { return nil }
-        return (negative ? -f : f, p)
+        if exponent >= 0 {
+            // Clinger's fast path in single precision (fast_float's): a significand up to 2^24
+            // and 10^0 ... 10^10 are exact floats, so one product rounds the decimal correctly.
+            if significand <= 1 << 24 && exponent <= 10 {
+                let value = Float(significand) * tables.floatPowers[exponent]
+                return (Float(bitPattern: value.bitPattern | sign), p)
+            }
+            guard let f = roundedToFloat(Double(significand) * tables.doublePowers[exponent]) else { return nil }
+            return (Float(bitPattern: f.bitPattern | sign), p)
+        }
+        // A product by the double nearest 10^-k instead of a division (several times slower):
+        // it is within 2 double ulps of the decimal (two roundings of at most half an ulp each,
+        // and the significand is exact), so rounding it to a float gives the decimal's float
+        // unless it lies within 2 ulps of a float midpoint (29 low bits near 1 << 28). Those few
+        // take the exact division.
+        let d = Double(significand) * tables.reciprocalPowers[-exponent]
+        if (d.bitPattern & 0x1FFF_FFFF) &- 0x0FFF_FFFC >= 8 {
+            return (Float(bitPattern: Float(d).bitPattern | sign), p)
+        }
+        guard let f = roundedToFloat(Double(significand) / tables.doublePowers[-exponent]) else { return nil }
+        return (Float(bitPattern: f.bitPattern | sign), p)
+    }
+
+    /// `prefix` with the shared tables (for callers outside a loop).
+    static func prefix(_ begin: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (value: Float, next: UnsafePointer<UInt8>)? {
+        prefix(begin, end, tables: DecimalTables.shared)
+    }
+
+    /// Appends the decimal digits at `p` to `value` (`value * 10^k + digits`, wrapping: the
+    /// caller bounds the digit count), moves `p` past them and returns their count `k`. Eight
+    /// bytes are read at a time while eight remain before `end`: the run of digits among them is
+    /// found from their bits and converted with three multiplications (fast_float's
+    /// `parse_eight_digits_unrolled`), without a branch per digit.
+    @inline(__always)
+    static func digits(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, into value: inout UInt64, tables: DecimalTables) -> Int {
+        var count = 0
+        while end - p >= 8 {
+            let word = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+            // The high bit of each byte that is not an ASCII digit (exact up to the first one,
+            // which is all that is used: carries and borrows only move towards later bytes).
+            let notDigits = ((word &+ 0x4646_4646_4646_4646) | (word &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080
+            let run = notDigits == 0 ? 8 : notDigits.trailingZeroBitCount >> 3
+            guard run > 0 else { return count }
+            // The run's digits moved to the top bytes, the bytes before them zeros (leading zeros).
+            let digitBytes = (word &- 0x3030_3030_3030_3030) << UInt64(64 - 8 * run)
+            value = value &* tables.integerPowers[run] &+ eightDigits(digitBytes)
+            p += run
+            count += run
+            if run < 8 { return count }
+        }
+        while p < end {
+            let d = p.pointee &- 0x30
+            if d >= 10 { break }
+            value = value &* 10 &+ UInt64(d)
+            p += 1
+            count += 1
+        }
+        return count
+    }
+
+    /// The number written by eight digit values (0-9, the first in the lowest byte).
+    @inline(__always)
+    static func eightDigits(_ bytes: UInt64) -> UInt64 {
+        let pairs = bytes &* 10 &+ (bytes >> 8)
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        return (((pairs & mask) &* 0x000F_4240_0000_0064) &+ (((pairs >> 16) & mask) &* 0x0000_2710_0000_0001)) >> 32
     }
 
     /// NaN / infinity spellings (any case, optional sign, as Python's `float()` takes them), or
@@ -231,5 +271,33 @@ enum DecimalParser {
             guard let stop, stop == buffer.baseAddress! + count else { return .invalid }
             return value.isFinite ? .value(value) : .nonFinite(value)
         }
+    }
+}
+
+/// Powers of ten for `DecimalParser`, in immortal memory so the hot path reads them without array
+/// bounds checks or reference counting.
+struct DecimalTables: @unchecked Sendable {
+    /// 10^0 ... 10^22, all exactly representable in a double.
+    let doublePowers: UnsafePointer<Double>
+    /// The doubles nearest 10^0 ... 10^-22.
+    let reciprocalPowers: UnsafePointer<Double>
+    /// 10^0 ... 10^10, all exactly representable in a float.
+    let floatPowers: UnsafePointer<Float>
+    /// 10^0 ... 10^8.
+    let integerPowers: UnsafePointer<UInt64>
+
+    /// The one copy.
+    static let shared = DecimalTables()
+
+    private init() {
+        func immortal<T>(_ values: [T]) -> UnsafePointer<T> {
+            let table = UnsafeMutablePointer<T>.allocate(capacity: values.count)
+            table.initialize(from: values, count: values.count)
+            return UnsafePointer(table)
+        }
+        doublePowers = immortal((0...22).map { (0..<$0).reduce(1.0) { value, _ in value * 10 } })
+        reciprocalPowers = immortal((0...22).map { 1 / (0..<$0).reduce(1.0) { value, _ in value * 10 } })
+        floatPowers = immortal((0...10).map { (0..<$0).reduce(Float(1)) { value, _ in value * 10 } })
+        integerPowers = immortal((0...8).map { (0..<$0).reduce(UInt64(1)) { value, _ in value * 10 } })
     }
 }

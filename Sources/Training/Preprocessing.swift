@@ -1,5 +1,6 @@
 import DataPipeline
 import ImageFormats
+import TabularFormats
 
 /// How raw data becomes the model's input: decoding (channels, size, sizing, EXIF orientation), normalisation and
 /// the class names that give label indices. It is part of the model: saved in every checkpoint's
@@ -39,6 +40,17 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     /// CSV regression: each target's mean and standard deviation in the training split (filled in
     /// when the data is opened; undone on the model's outputs by `predict`).
     public var targetNormalization: Normalization?
+    /// CSV: feature columns read as categories (one-hot encoded, with an unknown category).
+    public var categoricalColumns: [String]?
+    /// CSV: each categorical column's categories (given, else the training rows' in order of
+    /// first appearance, filled in when the data is opened): evaluation and prediction encode
+    /// values alike, a value training never saw as the unknown category.
+    public var categories: [CSVCategories]?
+    /// CSV: how an empty numeric feature field is read (nil: it is an error).
+    public var missingValues: MissingValueChoice?
+    /// CSV: each numeric feature column's fill value (filled in when the data is opened: under
+    /// `mean`, the mean of the training rows' values), applied in validation, evaluation and prediction.
+    public var fillValues: [CSVFill]?
 
     /// Creates a preprocessing; every part is optional.
     public init(

@@ -126,19 +126,3 @@ public struct RegressionTargets: Sendable, Equatable {
         return Normalization(mean: means.map { Float($0) }, standardDeviation: deviations)
     }
 }
-
-extension TrainingData {
-    /// The normalisation a CSV reader applies to whole rows: the features' (`preprocessing.normalization`)
-    /// and, for a regression, none on the target values after them (they are scaled by the trainer).
-    static func rowNormalization(_ preprocessing: Preprocessing, path: String) throws(DataError) -> Normalization? {
-        guard let normalization = preprocessing.normalization, let targets = preprocessing.targetColumns else {
-            return preprocessing.normalization
-        }
-        let reader = try CSVReader(path: path, options: csvOptions(preprocessing, options: ReadOptions()))
-        let features = reader.featureNames.count - targets.count
-        func widened(_ values: [Float], identity: Float) -> [Float] {
-            (values.count == 1 ? [Float](repeating: values[0], count: features) : values) + [Float](repeating: identity, count: targets.count)
-        }
-        return Normalization(mean: widened(normalization.mean, identity: 0), standardDeviation: widened(normalization.standardDeviation, identity: 1))
-    }
-}

@@ -45,7 +45,9 @@ extension TrainedModel {
         let columns = try CSVReader(path: path, options: header).columnNames
         let present = targets.filter { columns.contains($0) }
         options.ignoredColumns += present.map { .name($0) }
-        let table = try CSVDataset(path: path, options: options, normalization: preprocessing.normalization)
+        var features = readingPreprocessing
+        features.targetColumns = nil  // the targets are left out of these rows
+        let table = try TrainingData.csvDataset(path: path, preprocessing: features, options: options)
         guard table.sampleShape == sampleShape else {
             let missing = targets.filter { !present.contains($0) }
             throw DataError(

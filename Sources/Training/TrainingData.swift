@@ -116,8 +116,13 @@ public struct TrainingData: Sendable {
             return TrainingData(training: .chunked(packed), validation: validation, preprocessing: preprocessing, stager: stager, quarantined: [])
         case .csv:
             let path = location.path ?? ""
-            let dataset = try CSVDataset(
-                path: path, options: csvOptions(preprocessing, options: options), normalization: rowNormalization(preprocessing, path: path))
+            // Categories and mean fills come from the training rows alone (the held-out rows of a
+            // split are the split's own, `RowSplit` below).
+            let heldOut = location.validationPath == nil ? location.validationSplit.map { RowSplit(fraction: $0, seed: options.seed) } : nil
+            let dataset = try csvDataset(
+                path: path, preprocessing: preprocessing, options: csvOptions(preprocessing, options: options),
+                countingRows: heldOut.map { split in { !split.isHeldOut(row: $0) } })
+            preprocessing.adoptTables(of: dataset)
             preprocessing.classNames = dataset.classNames
             preprocessing.sampleShape = dataset.sampleShape
             if let targets = preprocessing.targetColumns {
@@ -193,7 +198,7 @@ public struct TrainingData: Sendable {
             let classes = preprocessing.classNames ?? []
             if case .numeric = csv.labelMapping, !classes.isEmpty { csv.maximumClasses = classes.count }
             do {
-                return .chunked(try CSVDataset(path: path, options: csv, normalization: rowNormalization(preprocessing, path: path)))
+                return .chunked(try csvDataset(path: path, preprocessing: preprocessing, options: csv))
             } catch {
                 guard error.kind == .unknownLabel, !classes.isEmpty else { throw error }
                 let listed = classes.prefix(10).joined(separator: ", ") + (classes.count > 10 ? ", ..." : "")
@@ -226,6 +231,7 @@ public struct TrainingData: Sendable {
             csv.binaryTargets = preprocessing.targetKind == .multiLabel
             csv.labelMapping = .numeric
         }
+        preprocessing.applyTables(to: &csv)
         csv.badInput = options.badInput
         csv.threads = max(1, options.threads)
         // Training data must make a classification problem (`source` turns this off).

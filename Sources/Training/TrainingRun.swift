@@ -111,6 +111,7 @@ public final class TrainingRun {
             channels: dataset.channelMode, size: dataset.size, sizing: dataset.imageSizing,
             normalization: normalize.map { Normalization(mean: $0.mean, standardDeviation: $0.std) },
             labelColumn: dataset.labelColumn, ignoredColumns: dataset.ignoreColumns, textLabels: dataset.labels == .text)
+        preprocessing.readTables(as: dataset)
         preprocessing.targetColumns = dataset.targetColumns
         if dataset.imageOrientation == .apply { preprocessing.exifOrientation = .apply }
         preprocessing.normalizesTargets = dataset.normalizeTargets

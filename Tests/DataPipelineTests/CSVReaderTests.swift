@@ -84,7 +84,7 @@ final class CSVReaderTests: XCTestCase {
 
     func testEmptyFieldsAndNonFiniteValues() throws {
         try assertError("a,b,label\n1,,0\n", .emptyField, line: 2, column: 2)
-        XCTAssertEqual(try readAll(try write("a,b,label\n1,,0\n")) { $0.fillValue = -1 }.rows, [[1, -1]])
+        XCTAssertEqual(try readAll(try write("a,b,label\n1,,0\n")) { $0.missingValues = .value(-1) }.rows, [[1, -1]])
         try assertError("a,b,label\n1,2,0\n1,nan,0\n", .nonFinite, line: 3, column: 2)
         try assertError("a,b,label\n1,1e39,0\n", .nonFinite, line: 2, column: 2)
         let allowed = try readAll(try write("a,b,label\n1,-inf,0\n")) { $0.nonFinite = .allow }

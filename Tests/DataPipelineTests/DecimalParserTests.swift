@@ -24,14 +24,22 @@ final class DecimalParserTests: XCTestCase {
         return bytes.withUnsafeBufferPointer { DecimalParser.parse($0.baseAddress!, $0.baseAddress! + $0.count - 1) }
     }
 
-    private func fast(_ text: String) -> Float? {
-        let bytes = Array(text.utf8) + [0]
-        return bytes.withUnsafeBufferPointer { b -> Float? in
-            guard let (value, next) = DecimalParser.prefix(b.baseAddress!, b.baseAddress! + b.count - 1),
-                next == b.baseAddress! + b.count - 1
-            else { return nil }
-            return value
+    /// The fast path on the text alone (digits read one at a time near the end of the bytes) and
+    /// on the text inside a row (`text,` and sixteen more bytes: eight digits read at a time);
+    /// both must agree, the second stopping at the separator.
+    private func fast(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> Float? {
+        func prefix(_ bytes: [UInt8], stop: Int) -> Float? {
+            bytes.withUnsafeBufferPointer { b -> Float? in
+                guard let (value, next) = DecimalParser.prefix(b.baseAddress!, b.baseAddress! + b.count),
+                    next == b.baseAddress! + stop
+                else { return nil }
+                return value
+            }
         }
+        let alone = prefix(Array(text.utf8), stop: text.utf8.count)
+        let inRow = prefix(Array(text.utf8) + Array(",12345678,9876543".utf8), stop: text.utf8.count)
+        XCTAssertEqual(alone?.bitPattern, inRow?.bitPattern, "'\(text)' alone and inside a row", file: file, line: line)
+        return alone
     }
 
     private func assertMatchesStrtof(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -45,7 +53,7 @@ final class DecimalParserTests: XCTestCase {
         case .invalid, .empty:
             XCTAssertNil(expected, "'\(text)': rejected but strtof gives \(expected ?? 0)", file: file, line: line)
         }
-        if let value = fast(text), let expected {
+        if let value = fast(text, file: file, line: line), let expected {
             XCTAssertEqual(value.bitPattern, expected.bitPattern, "fast path '\(text)'", file: file, line: line)
         }
     }

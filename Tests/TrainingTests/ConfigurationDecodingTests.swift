@@ -42,8 +42,8 @@ final class ConfigurationDecodingTests: XCTestCase {
         let cases: [(String, String, String)] = [
             (
                 valid.replacingOccurrences(of: #""kind": "xor""#, with: #""kind": "xor", "colour": 1"#), "dataset.colour",
-                "channels, exif_orientation, ignore_columns, kind, label_column, labels, normalize_targets, path, size, sizing, target_columns, "
-                    + "validation_path, validation_split"
+                "categorical_columns, categories, channels, exif_orientation, ignore_columns, kind, label_column, labels, missing, "
+                    + "normalize_targets, path, size, sizing, target_columns, validation_path, validation_split"
             ),
             (
                 valid.replacingOccurrences(of: #"{"type": "dense", "units": 3}"#, with: #"{"type": "dense", "units": 3, "kernel": 3}"#),

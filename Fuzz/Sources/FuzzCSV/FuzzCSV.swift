@@ -2,10 +2,12 @@ import Glibc
 import SystemIO
 import TabularFormats
 
-/// libFuzzer entry: any file must stream through `CSVReader` or throw `DataError`, never trap.
-/// The first two bytes pick the options (separator, header, label mapping, non-finite policy,
-/// bad-input policy, a small chunk size so chunk cutting and buffer growth are exercised); the
-/// rest is written to a temporary file and read to the end.
+/// libFuzzer entry: any file must stream through `CSVReader` and `CSVTextReader` or throw
+/// `DataError`, never trap; when the numeric reader reads every row, the text reader (one quoting
+/// state machine) finds the same records on the same lines. The first two bytes pick the options
+/// (separator, header, label mapping, non-finite policy, bad-input policy, a small chunk size so
+/// chunk cutting and buffer growth are exercised); the rest is written to a temporary file and
+/// read to the end.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size >= 2 else { return 0 }
@@ -22,20 +24,30 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if !options.hasHeader, options.labelColumn != nil { options.labelColumn = .index(0) }
     options.nonFinite = first & 32 == 0 ? .error : .allow
     options.badInput = first & 64 == 0 ? .fail : .skip(maximumFraction: 0.5)
-    options.fillValue = first & 128 == 0 ? nil : 0
+    options.missingValues = first & 128 == 0 ? .error : .value(0)
     options.chunkBytes = 1 + second * 4
     let path = FuzzFile.write(UnsafeBufferPointer(start: data + 2, count: size - 2))
     defer { unlink(path) }
+    var lines: [Int]?
     do {
         let reader = try CSVReader(path: path, options: options)
-        var rows = 0
+        var rows: [Int] = []
         while let chunk = try reader.next() {
             precondition(chunk.labels.count * reader.featureNames.count == chunk.features.scalars.count, "rows and features disagree")
-            rows += chunk.labels.count
+            rows += chunk.lines
         }
-        precondition(rows <= size, "\(rows) rows from \(size) bytes")
+        precondition(rows.count <= size, "\(rows.count) rows from \(size) bytes")
+        if reader.quarantine.entries.isEmpty { lines = rows }
     } catch {
         _ = error.description
+    }
+    do {
+        let text = try CSVTextReader(path: path, separator: options.separator)
+        var records: [Int] = []
+        while let record = try text.next() { records.append(record.line) }
+        if let lines { precondition(Array(records.dropFirst(options.hasHeader ? 1 : 0)) == lines, "text records \(records), rows \(lines)") }
+    } catch {
+        precondition(lines == nil || error.kind == .tooLarge, "the text reader failed where the numeric reader did not: \(error)")
     }
     return 0
 }

@@ -55,6 +55,16 @@ public enum LabelEncoding: String, ConfigurationChoice {
     case text
 }
 
+/// `dataset.missing` (CSV).
+public enum MissingValueChoice: String, ConfigurationChoice {
+    /// An empty numeric field is an error naming the file, line and column.
+    case error
+    /// The mean of the column's values in the training rows (saved with the model).
+    case mean
+    /// Zero.
+    case zero
+}
+
 /// `schedule.type`.
 public enum ScheduleKind: String, ConfigurationChoice {
     /// The same rate throughout.

@@ -17,6 +17,8 @@ public struct DataSummary: Sendable, Equatable {
     public var validationPath: String?
     /// `[height, width]` of the first training image before sizing (image folders only).
     public var sourceImageSize: [Int]?
+    /// The one-hot values of a table's categorical columns (not normalised).
+    public var oneHotValues = 0
 
     /// Creates a summary.
     public init(sampleCount: Int, classCount: Int, sampleShape: [Int], validationShape: [Int]? = nil, sourceImageSize: [Int]? = nil) {
@@ -31,6 +33,7 @@ public struct DataSummary: Sendable, Equatable {
     public init(_ data: TrainingData, validationPath: String? = nil) {
         self.init(sampleCount: data.training.count, classCount: data.classNames.count, sampleShape: data.sampleShape)
         sourceImageSize = DataSummary.firstImageSize(of: data.training)
+        oneHotValues = (data.preprocessing.categories ?? []).reduce(0) { $0 + $1.values.count + 1 }
         if let validationPath, let validation = data.validation {
             self.validationPath = validationPath
             validationShape = DataSummary.fileShape(of: validation)
@@ -41,9 +44,10 @@ public struct DataSummary: Sendable, Equatable {
         }
     }
 
-    /// The number of channels normalisation sees: the first axis of images, every feature of vectors.
+    /// The number of channels normalisation sees: the first axis of images, every numeric
+    /// feature of table rows (one-hot values are not normalised).
     public var normalizationGroups: Int {
-        sampleShape.count == 3 ? sampleShape[0] : sampleShape.reduce(1, *)
+        sampleShape.count == 3 ? sampleShape[0] : sampleShape.reduce(1, *) - oneHotValues
     }
 
     /// A source's sample shape as its files hold it: an image folder's first image at its own

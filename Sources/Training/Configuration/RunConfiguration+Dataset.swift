@@ -21,6 +21,17 @@ extension RunConfiguration {
         @Setting("sizing") public var sizing: ImageSizingChoice? = nil
         /// Images: `ignore` (default) or `apply` a JPEG's EXIF orientation.
         @Setting("exif_orientation") public var exifOrientation: ExifOrientationChoice? = nil
+        /// CSV: feature columns whose fields are categories (any text), one-hot encoded with an
+        /// unknown category; their categories come from the training rows (first appearance) unless given.
+        @Setting("categorical_columns", .require("a list of one or more distinct column names") { !$0.isEmpty && Set($0).count == $0.count })
+        public var categoricalColumns: [String]? = nil
+        /// CSV: the categories of some categorical columns, by column name (any other value is unknown).
+        @Setting(
+            "categories", .require("lists of one or more distinct categories") { $0.values.allSatisfy { !$0.isEmpty && Set($0).count == $0.count } })
+        public var categories: [String: [String]]? = nil
+        /// CSV: how an empty numeric feature field is read: `error` (the default), `mean` (the
+        /// training rows' mean of the column) or `zero`.
+        @Setting("missing") public var missing: MissingValueChoice? = nil
         /// CSV: the label column's name.
         @Setting("label_column") public var labelColumn: String? = nil
         /// CSV: columns left out of the features.
@@ -45,6 +56,7 @@ extension RunConfiguration {
             }
             try validateSettings()
             try checkTargets()
+            try checkTableColumns()
         }
 
         /// How images are decoded (rgb unless `channels` says otherwise).
