@@ -40,10 +40,12 @@ struct WindowGeometry: Sendable, Equatable {
                             if last > first { (out + first).update(from: source + (first - padding + kx), count: last - first) }
                             if last < ow { (out + max(last, 0)).update(repeating: 0, count: ow - max(last, 0)) }
                         } else {
-                            for ox in 0..<ow {
-                                let ix = ox * stride - padding + kx
-                                out[ox] = ix >= 0 && ix < width ? source[ix] : 0
-                            }
+                            // Zeros, then the columns whose ix = ox·stride - padding + kx lies in the row, then zeros.
+                            let (first, last) = validColumns(kx, outputWidth: ow)
+                            for ox in 0..<first { out[ox] = 0 }
+                            let start = source + (first * stride - padding + kx)
+                            for ox in first..<last { out[ox] = start[(ox - first) * stride] }
+                            for ox in last..<ow { out[ox] = 0 }
                         }
                     }
                 }
@@ -76,10 +78,9 @@ struct WindowGeometry: Sendable, Equatable {
                                 for index in 0..<(last - first) { to[index] += from[index] }
                             }
                         } else {
-                            for ox in 0..<ow {
-                                let ix = ox * stride - padding + kx
-                                if ix >= 0 && ix < width { target[ix] += source[ox] }
-                            }
+                            let (first, last) = validColumns(kx, outputWidth: ow)
+                            let start = target + (first * stride - padding + kx)
+                            for ox in first..<last { start[(ox - first) * stride] += source[ox] }
                         }
                     }
                 }
@@ -89,6 +90,18 @@ struct WindowGeometry: Sendable, Equatable {
 }
 
 extension WindowGeometry {
+    /// The output columns `first..<last` whose input column `ox·stride - padding + kx` lies in
+    /// `0..<width` (an empty range when none does).
+    @inline(__always)
+    func validColumns(_ kx: Int, outputWidth: Int) -> (first: Int, last: Int) {
+        // ox·stride >= padding - kx, and ox·stride <= width - 1 + padding - kx.
+        let low = padding - kx
+        let first = min(outputWidth, low <= 0 ? 0 : (low + stride - 1) / stride)
+        let high = width - 1 + padding - kx
+        let last = high < 0 ? 0 : min(outputWidth, high / stride + 1)
+        return (first, max(first, last))
+    }
+
     /// A 3x3 convolution with stride 1 and padding 1 over planes at least 16 wide runs directly
     /// (`DirectConvolution`): with 16-32 channels its unfolded matrix costs more than its product;
     /// narrower planes fill too little of a 16-lane vector, and there the product wins.
