@@ -17,7 +17,7 @@ extension RunConfiguration {
         /// Images: a fixed `[width, height]`.
         @Setting("size", .require("[width, height] with positive numbers") { $0.count == 2 && $0.allSatisfy { $0 > 0 } })
         public var size: [Int]? = nil
-        /// Images: `resize` (default) or `center-crop` to reach `size`.
+        /// Images: `resize` (default), `center-crop` or `resize-antialiased` to reach `size`.
         @Setting("sizing") public var sizing: ImageSizingChoice? = nil
         /// CSV: the label column's name.
         @Setting("label_column") public var labelColumn: String? = nil
@@ -56,7 +56,11 @@ extension RunConfiguration {
 
         /// How images reach `size` (resize unless `sizing` says otherwise).
         public var imageSizing: ImageSizing {
-            sizing == .centerCrop ? .centerCrop : .resize
+            switch sizing ?? .resize {
+            case .resize: return .resize
+            case .centerCrop: return .centerCrop
+            case .resizeAntialiased: return .resizeAntialiased
+            }
         }
     }
 }
