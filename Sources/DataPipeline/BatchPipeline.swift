@@ -109,6 +109,7 @@ public final class BatchPipeline {
         if let state, state.datasetCount != loader.count {
             throw PipelineError.incompatibleState("the state was saved with \(state.datasetCount) samples, the dataset has \(loader.count)")
         }
+        for transform in transforms { try transform.check(sampleShape: loader.sampleShape) }
         self.configuration = configuration
         self.transforms = transforms
         sampleShape = loader.sampleShape

@@ -1,3 +1,4 @@
+import SystemIO
 import Tensors
 
 /// A per-sample transform applied in the decode stage, in order, to a sample's float features.
@@ -12,6 +13,13 @@ public enum SampleTransform: Codable, Sendable, Equatable {
     /// Pads an image with `padding` zeros on every side and crops a random window of the
     /// original size (torchvision's `RandomCrop(size, padding)`).
     case randomCrop(padding: Int)
+    /// A random region of random area and aspect ratio, resampled to the image's size
+    /// (torchvision's `RandomResizedCrop`).
+    case randomResizedCrop(ResizedCrop)
+    /// Random brightness, contrast and saturation in a random order (torchvision's `ColorJitter`).
+    case colorJitter(ColorJitter)
+    /// A rotation by a random angle (torchvision's `RandomRotation`).
+    case randomRotation(Rotation)
 
     /// Whether the transform draws random numbers.
     public var isRandom: Bool {
@@ -36,6 +44,12 @@ public enum SampleTransform: Codable, Sendable, Equatable {
                     right -= 1
                 }
             }
+        case .randomResizedCrop(let crop):
+            crop.apply(to: values, shape: shape, generator: &generator, scratch: &scratch)
+        case .colorJitter(let jitter):
+            jitter.apply(to: values, shape: shape, generator: &generator)
+        case .randomRotation(let rotation):
+            rotation.apply(to: values, shape: shape, generator: &generator, scratch: &scratch)
         case .randomCrop(let padding):
             guard shape.count == 3, padding > 0 else { return }
             let (channels, height, width) = (shape[0], shape[1], shape[2])
@@ -54,5 +68,16 @@ public enum SampleTransform: Codable, Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// Throws unless the transform can apply to samples of `shape`: colour jitter needs images of
+    /// 1 or 3 channels (the geometric transforms leave other shapes alone).
+    public func check(sampleShape shape: [Int]) throws(DataError) {
+        guard case .colorJitter = self, shape.count != 3 || ![1, 3].contains(shape[0]) else { return }
+        let what = shape.count == 3 ? "images of \(shape[0]) channels" : "samples of shape \(shape) (not images)"
+        throw DataError(
+            .invalidOption, path: "pipeline.transforms",
+            reason: "colour jitter applies to gray or RGB images (1 or 3 channels), but the data has \(what)",
+            fix: "decode the images as rgb or gray, or leave colour jitter out")
     }
 }

@@ -8,6 +8,12 @@ public enum ImageSizing: String, Sendable, Codable {
     case resize
     /// The central region; smaller images are padded with zeros (torchvision's `CenterCrop`).
     case centerCrop
+    /// Antialiased bilinear resampling, byte for byte Pillow's `Image.resize(size, Image.BILINEAR)`
+    /// (what torchvision's `Resize` does to PIL images): a triangle filter whose support widens
+    /// by the downscale factor, so every input pixel counts when shrinking (upscaling is plain
+    /// bilinear); rows first, then columns, each pass rounded to 8 bits with Pillow's 22-bit
+    /// fixed-point weights; RGBA resampled with premultiplied alpha, as Pillow does.
+    case resizeAntialiased
 }
 
 /// Resizing and cropping of interleaved 8-bit images.
@@ -21,6 +27,7 @@ enum ImageGeometry {
         switch sizing {
         case .resize: result.pixels = resize(image, width: width, height: height)
         case .centerCrop: result.pixels = centerCrop(image, width: width, height: height)
+        case .resizeAntialiased: result.pixels = resizeAntialiased(image, width: width, height: height)
         }
         return result
     }
@@ -50,6 +57,20 @@ enum ImageGeometry {
             }
         }
         return out
+    }
+
+    /// Pillow's `ImagingResample` with its bilinear filter (see `ImageSizing.resizeAntialiased`).
+    static func resizeAntialiased(_ image: DecodedImage, width: Int, height: Int) -> [UInt8] {
+        let c = image.channels.channelCount
+        let premultiplied = c == 4
+        var pixels = premultiplied ? PillowFilter.premultiply(image.pixels) : image.pixels
+        if width != image.width {
+            pixels = PillowFilter(input: image.width, output: width).resample(pixels, lines: image.height, stride: c, along: .rows)
+        }
+        if height != image.height {
+            pixels = PillowFilter(input: image.height, output: height).resample(pixels, lines: width, stride: c, along: .columns)
+        }
+        return premultiplied ? PillowFilter.unpremultiply(pixels) : pixels
     }
 
     static func centerCrop(_ image: DecodedImage, width: Int, height: Int) -> [UInt8] {

@@ -71,7 +71,7 @@ final class ConfigurationDecodingTests: XCTestCase {
     func testUnknownWordsListTheAllowedWords() {
         let cases: [(String, String, String, String)] = [
             (#""kind": "xor""#, #""kind": "xor", "channels": "grey""#, "dataset.channels", "gray, rgb, rgba"),
-            (#""kind": "xor""#, #""kind": "xor", "sizing": "crop""#, "dataset.sizing", "resize, center-crop"),
+            (#""kind": "xor""#, #""kind": "xor", "sizing": "crop""#, "dataset.sizing", "resize, center-crop, resize-antialiased"),
             (#""kind": "xor""#, #""kind": "xor", "exif_orientation": "rotate""#, "dataset.exif_orientation", "ignore, apply"),
             (#""kind": "xor""#, #""kind": "xor", "labels": "names""#, "dataset.labels", "numeric, text"),
             (#""kind": "xor""#, #""kind": "folder""#, "dataset.kind", "image-folder, csv, packed, xor"),

@@ -37,6 +37,8 @@ public enum ImageSizingChoice: String, ConfigurationChoice {
     case resize
     /// The central region (zero-padded when smaller).
     case centerCrop = "center-crop"
+    /// Antialiased bilinear resampling to `size`, as Pillow's `Image.resize(size, Image.BILINEAR)`.
+    case resizeAntialiased = "resize-antialiased"
 }
 
 /// `dataset.exif_orientation`: whether a JPEG's EXIF orientation turns its pixels.

@@ -1,6 +1,6 @@
 extension RunConfiguration {
     /// The checks of values that fit some data and make training on this data meaningless: an
-    /// image augmentation on table rows, random-crop padding as large as the image (a crop can
+    /// image augmentation on table rows, colour jitter on images of other than 1 or 3 channels, random-crop padding as large as the image (a crop can
     /// then be all padding), a centre crop larger than the images, and validation samples of
     /// another shape, kind or size than the training samples (images are resized to the
     /// training size only when `dataset.size` asks for it).
@@ -8,11 +8,16 @@ extension RunConfiguration {
         let shape = data.sampleShape
         for (index, augmentation) in (pipeline.augmentations ?? []).enumerated() {
             let key = "pipeline.augmentations[\(index)]"
-            if augmentation.flip != nil || augmentation.cropPadding != nil, shape.count != 3 {
-                let name = augmentation.flip != nil ? "flip" : "crop_padding"
+            if let name = augmentation.imageOnlyKey, shape.count != 3 {
                 throw SpecificationError(
                     key: "\(key).\(name)", reason: "\(name) applies to images, but the data's samples have shape \(shape) (table rows)",
                     fix: "remove the augmentation for tables")
+            }
+            if augmentation.colorJitter != nil, shape.count == 3, ![1, 3].contains(shape[0]) {
+                throw SpecificationError(
+                    key: "\(key).color_jitter",
+                    reason: "colour jitter applies to gray or RGB images (1 or 3 channels, as torchvision's), but the images have \(shape[0])",
+                    fix: "set dataset.channels to \"rgb\" (or \"gray\"), or remove color_jitter")
             }
             if let padding = augmentation.cropPadding, shape.count == 3, padding >= min(shape[1], shape[2]) {
                 throw SpecificationError(
@@ -48,5 +53,17 @@ extension DataSummary {
     static func describe(_ shape: [Int]) -> String {
         if shape.count == 3 { return "\(shape[2])x\(shape[1]) images, \(shape[0]) channel\(shape[0] == 1 ? "" : "s")" }
         return "\(shape.reduce(1, *)) features per row"
+    }
+}
+
+extension RunConfiguration.Augmentation {
+    /// The key of an augmentation that only images can have.
+    var imageOnlyKey: String? {
+        if flip != nil { return "flip" }
+        if cropPadding != nil { return "crop_padding" }
+        if randomResizedCrop != nil { return "random_resized_crop" }
+        if colorJitter != nil { return "color_jitter" }
+        if rotation != nil { return "rotation" }
+        return nil
     }
 }

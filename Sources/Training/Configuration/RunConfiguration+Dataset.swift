@@ -17,7 +17,7 @@ extension RunConfiguration {
         /// Images: a fixed `[width, height]`.
         @Setting("size", .require("[width, height] with positive numbers") { $0.count == 2 && $0.allSatisfy { $0 > 0 } })
         public var size: [Int]? = nil
-        /// Images: `resize` (default) or `center-crop` to reach `size`.
+        /// Images: `resize` (default), `center-crop` or `resize-antialiased` to reach `size`.
         @Setting("sizing") public var sizing: ImageSizingChoice? = nil
         /// Images: `ignore` (default) or `apply` a JPEG's EXIF orientation.
         @Setting("exif_orientation") public var exifOrientation: ExifOrientationChoice? = nil
@@ -70,7 +70,11 @@ extension RunConfiguration {
 
         /// How images reach `size` (resize unless `sizing` says otherwise).
         public var imageSizing: ImageSizing {
-            sizing == .centerCrop ? .centerCrop : .resize
+            switch sizing ?? .resize {
+            case .resize: return .resize
+            case .centerCrop: return .centerCrop
+            case .resizeAntialiased: return .resizeAntialiased
+            }
         }
 
         /// Whether a JPEG's EXIF orientation is applied (ignored unless `exif_orientation` says `apply`).

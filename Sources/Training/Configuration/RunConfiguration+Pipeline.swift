@@ -13,7 +13,9 @@ extension RunConfiguration {
         @Setting("prefetch", .atLeast(1)) public var prefetch: Int? = nil
         /// Chunks shuffled together (streaming CSV).
         @Setting("window_chunks", .atLeast(1)) public var windowChunks: Int? = nil
-        /// Per-sample transforms: `{"normalize": {"mean": [..], "std": [..]}}`, `{"flip": 0.5}`, `{"crop_padding": 4}`.
+        /// Per-sample transforms: `{"normalize": {"mean": [..], "std": [..]}}`, `{"flip": 0.5}`, `{"crop_padding": 4}`,
+        /// `{"random_resized_crop": {"scale": [0.08, 1], "ratio": [0.75, 1.3333]}}`,
+        /// `{"color_jitter": {"brightness": 0.4, "contrast": 0.4, "saturation": 0.4}}`, `{"rotation": 15}`.
         @Setting("augmentations") public var augmentations: [Augmentation]? = nil
         /// A fraction of samples that may be skipped (for example `0.01`) instead of failing.
         @Setting("skip_bad_fraction", .within(0...1)) public var skipBadFraction: Double? = nil
@@ -34,13 +36,17 @@ extension RunConfiguration {
             }
         }
 
-        /// The augmentations as the data pipeline's transforms, in order.
+        /// The augmentations as the data pipeline's transforms, in order. Colour jitter and
+        /// rotation are given the leading normalisation (if any): jitter works on pixel values in
+        /// [0, 1] and undoes it around itself, rotation fills with its value of black.
         public var sampleTransforms: [SampleTransform] {
-            (augmentations ?? []).compactMap(\.transform)
+            let normalization = augmentations?.first?.normalize.map { Normalization(mean: $0.mean, standardDeviation: $0.std) }
+            return (augmentations ?? []).compactMap { $0.transform(after: normalization) }
         }
     }
 
-    /// One augmentation: exactly one of `normalize`, `flip`, `crop_padding`.
+    /// One augmentation: exactly one of `normalize`, `flip`, `crop_padding`, `random_resized_crop`,
+    /// `color_jitter`, `rotation`.
     public struct Augmentation: KeyedSettings, Equatable {
         /// Normalisation.
         public struct Normalize: KeyedSettings, Equatable {
@@ -68,28 +74,46 @@ extension RunConfiguration {
         @Setting("flip", .within(0...1, "a probability in [0, 1]")) public var flip: Float? = nil
         /// Random crop with this much zero padding.
         @Setting("crop_padding", .atLeast(0)) public var cropPadding: Int? = nil
+        /// torchvision's `RandomResizedCrop` to the image's own size.
+        @Setting("random_resized_crop") public var randomResizedCrop: ResizedCrop? = nil
+        /// torchvision's `ColorJitter` (brightness, contrast, saturation).
+        @Setting("color_jitter") public var colorJitter: ColorJitter? = nil
+        /// torchvision's `RandomRotation(degrees)`: the largest angle either way.
+        @Setting("rotation", .within(0...180, "an angle in degrees in [0, 180]", fix: "use an angle such as 15"))
+        public var rotation: Float? = nil
 
         /// No transform yet.
         public init() {}
 
         /// Exactly one transform, with a value in range.
         public func validate() throws(SpecificationError) {
-            let given = [normalize.map { _ in "normalize" }, flip.map { _ in "flip" }, cropPadding.map { _ in "crop_padding" }].compactMap { $0 }
+            let given = [
+                normalize.map { _ in "normalize" }, flip.map { _ in "flip" }, cropPadding.map { _ in "crop_padding" },
+                randomResizedCrop.map { _ in "random_resized_crop" }, colorJitter.map { _ in "color_jitter" }, rotation.map { _ in "rotation" },
+            ].compactMap { $0 }
             guard given.count == 1 else {
                 throw SpecificationError(
                     key: nil,
                     reason: given.isEmpty
                         ? "an augmentation with no transform" : "one augmentation with several transforms (\(given.joined(separator: ", ")))",
-                    fix: "give exactly one of normalize, flip, crop_padding per list entry")
+                    fix: "give exactly one of \(Self.settingKeys.joined(separator: ", ")) per list entry")
             }
             try validateSettings()
         }
 
-        /// The data pipeline's transform.
-        public var transform: SampleTransform? {
+        /// The data pipeline's transform for samples that arrive with `normalization` applied.
+        public func transform(after normalization: Normalization? = nil) -> SampleTransform? {
             if let normalize { return .normalize(mean: normalize.mean, standardDeviation: normalize.std) }
             if let flip { return .randomHorizontalFlip(probability: flip) }
             if let cropPadding { return .randomCrop(padding: cropPadding) }
+            if let randomResizedCrop { return .randomResizedCrop(randomResizedCrop.transform) }
+            if let colorJitter {
+                return .colorJitter(
+                    SampleTransform.ColorJitter(
+                        brightness: colorJitter.brightness ?? 0, contrast: colorJitter.contrast ?? 0, saturation: colorJitter.saturation ?? 0,
+                        normalization: normalization))
+            }
+            if let rotation { return .randomRotation(SampleTransform.Rotation(degrees: rotation, normalization: normalization)) }
             return nil
         }
     }
