@@ -32,9 +32,11 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CMatrixKernel", "CDNNL"]),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Small I/O helpers shared by the data side and checkpoints: whole-file reads, directory
-        // listing, CRC32, resource usage, and the one error type for bad input.
-        .target(name: "SystemIO", dependencies: ["CZlib"]),
+        // Reads from memory-mapped files guarded against SIGBUS (a file truncated while mapped).
+        .target(name: "CMappedIO"),
+        // Small I/O helpers shared by the data side and checkpoints: whole-file reads, mapped
+        // files, directory listing, CRC32, resource usage, and the one error type for bad input.
+        .target(name: "SystemIO", dependencies: ["CZlib", "CMappedIO"]),
         // The pipeline core: dataset protocols, samplers, batching, prefetch, resumable state. It
         // knows no file format.
         .target(name: "DataPipeline", dependencies: ["Tensors", "SystemIO"]),

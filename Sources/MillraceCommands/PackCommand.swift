@@ -81,7 +81,7 @@ struct PackCommand: ParsableCommand {
         } else {
             manifest = try ShardPacker.pack(
                 images: try ImageFolder(root: input, options: .init(channels: channels)), output: output, limits: limits,
-                decoded: decoded, shuffleSeed: keepOrder ? nil : seed
+                storage: decoded ? .uint8 : .png, shuffleSeed: keepOrder ? nil : seed
             ) { oversized.append($0) }
         }
         let bytes = manifest.shards.reduce(0) { $0 + $1.bytes }

@@ -17,6 +17,9 @@ public struct DataSummary: Sendable, Equatable {
     public var validationPath: String?
     /// `[height, width]` of the first training image before sizing (image folders only).
     public var sourceImageSize: [Int]?
+    /// Whether the training samples lie in pages (a decoded pack read in place), as the
+    /// `page_aware` order needs.
+    public var isStoredInPages = false
 
     /// Creates a summary.
     public init(sampleCount: Int, classCount: Int, sampleShape: [Int], validationShape: [Int]? = nil, sourceImageSize: [Int]? = nil) {
@@ -31,6 +34,7 @@ public struct DataSummary: Sendable, Equatable {
     public init(_ data: TrainingData, validationPath: String? = nil) {
         self.init(sampleCount: data.training.count, classCount: data.classNames.count, sampleShape: data.sampleShape)
         sourceImageSize = DataSummary.firstImageSize(of: data.training)
+        if case .randomAccess(let dataset) = data.training { isStoredInPages = dataset.storageLayout != nil }
         if let validationPath, let validation = data.validation {
             self.validationPath = validationPath
             validationShape = DataSummary.fileShape(of: validation)
