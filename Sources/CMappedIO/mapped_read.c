@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "CMappedIO.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -46,39 +47,70 @@ static void install_handler(void) {
     sigaction(SIGBUS, &action, &previous_action);
 }
 
-#define UNIT_SCALE_BODY                                                                                   \
+/* x / 255 rounded once, as a division (the baseline path, which has no fused multiply-add). */
+#define DIVIDED(x) ((x) / 255.0f)
+
+/* x / 255 rounded once, without a division: q = x * (1/255) is off by an ulp for 126 of the 256
+ * bytes; one fused multiply-add step on the exact residual x - 255q (Markstein's correction)
+ * gives the correctly rounded quotient for every byte (MappedFileTests checks all 256 on every
+ * path). A division has a fifth of the throughput. */
+#define CORRECTED(x)                                                                                      \
+    ({                                                                                                    \
+        const float value = (x);                                                                          \
+        const float first = value * reciprocal;                                                           \
+        fmaf(fmaf(-first, 255.0f, value), reciprocal, first);                                             \
+    })
+
+/* Asks for every cache line of the sample at once before converting it: a sample read in a
+ * shuffled order is a few kilobytes from anywhere in the pack, and the conversion loop, which
+ * reads 16 bytes per step, leaves too few misses in flight to hide memory's latency (prefetching
+ * first ran 1.35-1.4x faster on AMD EPYC Zen 4/5). A prefetch never faults, even on a page past
+ * the end of a truncated file. */
+#define UNIT_SCALE_BODY(QUOTIENT)                                                                         \
+    for (size_t line = 0; line < channels * plane; line += 64) __builtin_prefetch(source + line, 0, 3);   \
+    const float reciprocal = 1.0f / 255.0f;                                                               \
+    (void)reciprocal;                                                                                     \
     for (size_t c = 0; c < channels; c++) {                                                               \
         const uint8_t *from = source + c * plane;                                                         \
         float *to = destination + c * plane;                                                              \
         if (means != NULL) {                                                                              \
             const float mean = means[c], inverse = inverses[c];                                           \
-            for (size_t i = 0; i < plane; i++) to[i] = ((float)from[i] / 255.0f - mean) * inverse;        \
+            for (size_t i = 0; i < plane; i++) {                                                          \
+                const float unit = QUOTIENT((float)from[i]);                                              \
+                to[i] = (unit - mean) * inverse;                                                          \
+            }                                                                                             \
         } else {                                                                                          \
-            for (size_t i = 0; i < plane; i++) to[i] = (float)from[i] / 255.0f;                           \
+            for (size_t i = 0; i < plane; i++) to[i] = QUOTIENT((float)from[i]);                          \
         }                                                                                                 \
     }
 
 __attribute__((noinline)) static void unit_scale_baseline(const uint8_t *restrict source, float *restrict destination, size_t channels,
                                                           size_t plane, const float *means, const float *inverses) {
-    UNIT_SCALE_BODY
+    UNIT_SCALE_BODY(DIVIDED)
 }
 
-__attribute__((noinline, target("avx2"))) static void unit_scale_avx2(const uint8_t *restrict source, float *restrict destination,
-                                                                      size_t channels, size_t plane, const float *means,
-                                                                      const float *inverses) {
-    UNIT_SCALE_BODY
+__attribute__((noinline, target("avx2,fma"))) static void unit_scale_avx2(const uint8_t *restrict source, float *restrict destination,
+                                                                          size_t channels, size_t plane, const float *means,
+                                                                          const float *inverses) {
+    UNIT_SCALE_BODY(CORRECTED)
 }
 
-__attribute__((noinline, target("avx512f,avx512bw,avx512vl"))) static void unit_scale_avx512(const uint8_t *restrict source,
-                                                                                             float *restrict destination, size_t channels,
-                                                                                             size_t plane, const float *means,
-                                                                                             const float *inverses) {
-    UNIT_SCALE_BODY
+__attribute__((noinline, target("avx512f,avx512bw,avx512vl,fma"))) static void unit_scale_avx512(const uint8_t *restrict source,
+                                                                                                 float *restrict destination,
+                                                                                                 size_t channels, size_t plane,
+                                                                                                 const float *means,
+                                                                                                 const float *inverses) {
+    UNIT_SCALE_BODY(CORRECTED)
+}
+
+void millrace_mapped_prefetch(const void *start, size_t count) {
+    const char *bytes = start;
+    for (size_t line = 0; line < count; line += 64) __builtin_prefetch(bytes + line, 0, 3);
 }
 
 int millrace_mapped_unit_scale_path(void) {
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) return 2;
-    if (__builtin_cpu_supports("avx2")) return 1;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
     return 0;
 }
 

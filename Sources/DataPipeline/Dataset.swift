@@ -23,6 +23,9 @@ public protocol RandomAccessDataset: Sendable {
     /// How the samples lie in storage, for a page-aware order (`SampleOrder.pageAware`), or nil
     /// when they do not lie in fixed-size runs of pages (the default).
     var storageLayout: StorageLayout? { get }
+    /// A hint that sample `index` is loaded next on this thread: a dataset whose samples are in
+    /// memory can start fetching its bytes (the default does nothing). Called from decode threads.
+    func prefetch(_ index: Int)
 }
 
 extension RandomAccessDataset {
@@ -31,6 +34,9 @@ extension RandomAccessDataset {
 
     /// No layout in pages.
     public var storageLayout: StorageLayout? { nil }
+
+    /// Nothing to fetch ahead.
+    public func prefetch(_ index: Int) {}
 
     /// Reads sample `index` as a `Sample` (one allocation; pipelines use `load` instead).
     public func sample(at index: Int) throws -> Sample {

@@ -109,6 +109,9 @@ struct BenchPipelineCommand: ParsableCommand {
             summary["memcpy_images_per_second"] = copied.imagesPerSecond.rounded()
             summary["memcpy_bytes_per_second"] = copied.bytesPerSecond.rounded()
             summary["memcpy_ratio"] = (copied.imagesPerSecond / (Double(images) / seconds) * 100).rounded() / 100
+            summary["convert_images_per_second"] = try BenchPipelineCommand.conversionRate(
+                pack, sampler: BatchPipeline.sampler(for: pack, configuration: configuration), configuration: configuration
+            ).rounded()
             baseline = copied
         }
         if json {

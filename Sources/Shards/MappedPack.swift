@@ -138,6 +138,22 @@ public struct MappedPack: RandomAccessDataset {
         return layout.labels[row]
     }
 
+    /// Asks the processor to bring sample `index`'s mapped pixels into its caches: the
+    /// pipeline's hint of the sample a decode thread converts next.
+    public func prefetch(_ index: Int) {
+        guard (0..<count).contains(index) else { return }
+        let (shard, row) = address(of: index)
+        files[shard].prefetch(from: layouts[shard].range(of: row).lowerBound, count: manifest.sampleBytes)
+    }
+
+    /// Sample `index`'s mapped pixels, read without the guard: touching them after their shard
+    /// was truncated raises SIGBUS. For measuring (`bench pipeline`'s memcpy baseline); read
+    /// through `load` or `copyPixels` otherwise.
+    public func unguardedPixels(of index: Int) -> UnsafeRawBufferPointer {
+        let (shard, row) = address(of: index)
+        return UnsafeRawBufferPointer(rebasing: files[shard].bytes[layouts[shard].range(of: row)])
+    }
+
     /// Copies sample `index`'s uint8 pixels into `destination` (the bytes `load` converts).
     public func copyPixels(of index: Int, into destination: UnsafeMutableRawBufferPointer) throws(DataError) {
         let (shard, row) = address(of: index)
