@@ -12,7 +12,8 @@ struct PackCommand: ParsableCommand {
         commandName: "pack",
         abstract: "Write a PNG class folder or a CSV file as shard files plus a manifest.",
         discussion: """
-            Images keep their PNG bytes (or, with --decoded, float pixels); CSV rows become float records. \
+            Images keep their PNG bytes (or, with --decoded, their 8-bit pixels, one fixed size per pack, which \
+            training reads in place through mmap with nothing to decode); CSV rows become float records. \
             Samples are shuffled with a seed unless --keep-order is given (class-sorted folders shuffle \
             badly in small windows otherwise). Serve the output directory over HTTP, or point \
             --data at it, to stream it: millrace train pipelines/digits-mlp.json --data <dir> --cache-budget 100MB
@@ -35,7 +36,7 @@ struct PackCommand: ParsableCommand {
     @Option(help: "Images: gray, rgb or rgba.")
     var channels: ChannelMode = .rgb
 
-    @Flag(help: "Images: store decoded float pixels instead of PNG bytes.")
+    @Flag(help: "Images: store decoded uint8 pixels (read through mmap, no decoding) instead of PNG bytes.")
     var decoded = false
 
     @Flag(help: "Keep the input's order instead of shuffling.")
@@ -88,6 +89,7 @@ struct PackCommand: ParsableCommand {
         if json {
             try JSONOutput.print([
                 "output": output, "samples": manifest.totalSamples, "shards": manifest.shards.count, "bytes": bytes,
+                "sample_format": manifest.sampleFormat.rawValue,
                 "largest_shard_bytes": manifest.largestShardBytes, "shard_size_limit": limits.bytes ?? NSNull(),
                 "oversized": oversized.map { ["sample": $0.sample, "shard": $0.shard, "shard_bytes": $0.shardBytes] as [String: Any] },
             ])
