@@ -216,6 +216,13 @@ public struct ShardManifest: Codable, Sendable, Equatable {
                     + "and \(ShardManifest.decodedFormatVersion))",
                 fix: "pack the dataset again with this version of millrace pack")
         }
+        guard formatVersion == ShardManifest.currentFormatVersion || sampleFormat == .uint8 else {
+            throw DataError(
+                .corrupt, path: path,
+                reason: "format_version \(formatVersion) is for uint8 packs, but sample_format is \(sampleFormat.rawValue) "
+                    + "(format_version \(ShardManifest.currentFormatVersion))",
+                fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
+        }
         guard !shards.isEmpty else {
             throw DataError(.emptyDataset, path: path, reason: "the manifest lists no shards", fix: "pack a dataset that holds samples")
         }

@@ -56,6 +56,27 @@ final class DecodedPackTests: XCTestCase {
         XCTAssertEqual(sample, 1797)
     }
 
+    /// A uint8 shard built here byte by byte from the layout: the encoder writes the same bytes,
+    /// and the index reads each sample's range and label back.
+    func testTheEncoderAndTheIndexFollowTheLayout() throws {
+        var bytes = Array("MRSHARD1".utf8)
+        for word: UInt32 in [3, 2, 4, 4096] { withUnsafeBytes(of: word.littleEndian) { bytes += $0 } }
+        for label: Int32 in [0, 1, 0] { withUnsafeBytes(of: label.littleEndian) { bytes += $0 } }
+        bytes += [UInt8](repeating: 0, count: 4096 - bytes.count) + Array(0..<12)
+        let pixels: [[UInt8]] = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+        XCTAssertEqual(ShardFormat.encode(pixels: pixels, labels: [0, 1, 0], sampleBytes: 4), bytes)
+        XCTAssertEqual(ShardFormat.encode(payloads: pixels, labels: [0, 1, 0], format: .uint8, featureCount: 4), bytes)
+        let (format, featureCount, entries) = try ShardFormat.index(bytes, path: "three.mrshard", classCount: 2)
+        XCTAssertEqual(format, .uint8)
+        XCTAssertEqual(featureCount, 4)
+        XCTAssertEqual(entries.map(\.0), [4096..<4100, 4100..<4104, 4104..<4108])
+        XCTAssertEqual(entries.map(\.1), [0, 1, 0])
+        XCTAssertThrowsError(try ShardFormat.index(Array(bytes.dropLast()), path: "short.mrshard")) { error in
+            XCTAssertEqual((error as? DataError)?.kind, .truncated)
+            XCTAssertEqual((error as? DataError)?.byteOffset, 4107)
+        }
+    }
+
     /// Every sample read through the mapping, normalised, has the bits the image folder's
     /// decode-and-table path gives the same image; labels and origins follow the shards.
     func testTheMappedPackGivesTheFoldersFloatsBitForBit() throws {
