@@ -69,17 +69,22 @@ final class PrefetchBuffer<Element>: @unchecked Sendable {
     /// cancelled (the items not yet added are dropped).
     func put(contentsOf items: [Element]) -> Bool {
         pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
         for item in items {
             while count >= capacity && !isCancelled {
                 pthread_cond_signal(notEmpty)
                 pthread_cond_wait(notFull, mutex)
             }
-            guard !isCancelled else { return false }
+            guard !isCancelled else {
+                pthread_mutex_unlock(mutex)
+                return false
+            }
             slots[(head + count) % capacity] = item
             count += 1
             largestCount = max(largestCount, count)
         }
+        pthread_mutex_unlock(mutex)
+        // Signalled once the mutex is free: a consumer woken while it is held would wake only
+        // to wait for it.
         pthread_cond_signal(notEmpty)
         return true
     }

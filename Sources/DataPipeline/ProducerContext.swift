@@ -47,7 +47,7 @@ final class ProducerContext: @unchecked Sendable {
     func batchTensor(_ shape: [Int]) -> Tensor {
         let count = Tensor.elementCount(of: shape)
         let reused = recycled.withLock { pool -> Tensor? in
-            guard let index = pool.firstIndex(where: { $0.count == count }) else { return nil }
+            guard let index = pool.lastIndex(where: { $0.count == count }) else { return nil }
             return pool.remove(at: index)
         }
         return reused?.reshaped(to: shape) ?? Tensor(shape: shape, unsafeUninitialized: { _ in })
