@@ -34,9 +34,11 @@ let package = Package(
         // libjpeg (libjpeg-turbo, Debian's libjpeg62-turbo-dev) with its longjmp error handling kept in C.
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Small I/O helpers shared by the data side and checkpoints: whole-file reads, directory
-        // listing, CRC32, resource usage, and the one error type for bad input.
-        .target(name: "SystemIO", dependencies: ["CZlib"]),
+        // Reads from memory-mapped files guarded against SIGBUS (a file truncated while mapped).
+        .target(name: "CMappedIO"),
+        // Small I/O helpers shared by the data side and checkpoints: whole-file reads, mapped
+        // files, directory listing, CRC32, resource usage, and the one error type for bad input.
+        .target(name: "SystemIO", dependencies: ["CZlib", "CMappedIO"]),
         // The pipeline core: dataset protocols, samplers, batching, prefetch, resumable state. It
         // knows no file format.
         .target(name: "DataPipeline", dependencies: ["Tensors", "SystemIO"]),

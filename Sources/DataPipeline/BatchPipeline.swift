@@ -57,13 +57,14 @@ public final class BatchPipeline {
         switch source {
         case .randomAccess(let dataset):
             try dataset.validate()
-            let order: any Sampler =
-                sampler
-                ?? (configuration.shuffle ? ShuffledSampler(count: dataset.count, seed: seed) : SequentialSampler(count: dataset.count))
+            let order = try sampler ?? BatchPipeline.sampler(for: dataset, configuration: configuration, seed: seed)
             try self.init(
                 loader: RandomAccessLoader(source: dataset, sampler: order), configuration: configuration,
                 transforms: transforms, state: state)
         case .chunked(let dataset):
+            if case .pageAware = configuration.order, configuration.shuffle {
+                throw BatchPipeline.pageAwareRefusal(reason: "this data is read a window of chunks at a time (window_chunks)")
+            }
             if let capacity = dataset.chunkCapacity, capacity < 2 * configuration.windowChunks + 1 {
                 throw DataError(
                     .invalidOption, path: "pipeline",

@@ -20,11 +20,23 @@ public protocol RandomAccessDataset: Sendable {
     /// Throws when the dataset as a whole cannot be read (a `TensorDataset` whose labels do not
     /// match its feature rows); `BatchPipeline` calls it before reading. Default: nothing to check.
     func validate() throws(DataError)
+    /// How the samples lie in storage, for a page-aware order (`SampleOrder.pageAware`), or nil
+    /// when they do not lie in fixed-size runs of pages (the default).
+    var storageLayout: StorageLayout? { get }
+    /// A hint that sample `index` is loaded next on this thread: a dataset whose samples are in
+    /// memory can start fetching its bytes (the default does nothing). Called from decode threads.
+    func prefetch(_ index: Int)
 }
 
 extension RandomAccessDataset {
     /// Nothing to check.
     public func validate() throws(DataError) {}
+
+    /// No layout in pages.
+    public var storageLayout: StorageLayout? { nil }
+
+    /// Nothing to fetch ahead.
+    public func prefetch(_ index: Int) {}
 
     /// Reads sample `index` as a `Sample` (one allocation; pipelines use `load` instead).
     public func sample(at index: Int) throws -> Sample {

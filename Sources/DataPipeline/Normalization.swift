@@ -48,6 +48,13 @@ public struct Normalization: Codable, Sendable, Equatable, Hashable {
         }
     }
 
+    /// The means and the reciprocals of the standard deviations of `groups` channels, as `apply`
+    /// uses them: `(x - means[c]) * inverses[c]`.
+    public func parameters(groups: Int) -> (means: [Float], inverses: [Float]) {
+        let pairs = (0..<groups).map { parameters(group: $0) }
+        return (pairs.map(\.mean), pairs.map(\.inverse))
+    }
+
     /// Channel (or feature) `group`'s mean and the reciprocal of its standard deviation.
     @inline(__always)
     private func parameters(group: Int) -> (mean: Float, inverse: Float) {

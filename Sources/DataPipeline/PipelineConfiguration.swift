@@ -14,6 +14,10 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     public var batchSize = 32
     /// Whether to shuffle (each epoch differently).
     public var shuffle = true
+    /// How a random-access dataset is shuffled: one permutation of the epoch, or page-aware
+    /// windows (only for a dataset with a `StorageLayout`). Chunked data is shuffled within
+    /// windows of chunks (`windowChunks`) and takes `.shuffle` only.
+    public var order = SampleOrder.shuffle
     /// The last short batch of an epoch: dropped or kept.
     public var batchRemainder = RemainderPolicy.keep
     /// Data parallelism over each global batch (nil: this process reads whole batches): the one

@@ -64,6 +64,31 @@ final class PrefetchBuffer<Element>: @unchecked Sendable {
         return true
     }
 
+    /// Adds `items` in order, each as `put` would (waiting while the buffer is full), waking a
+    /// waiting consumer once for all of them when they fit together; false if the buffer was
+    /// cancelled (the items not yet added are dropped).
+    func put(contentsOf items: [Element]) -> Bool {
+        pthread_mutex_lock(mutex)
+        for item in items {
+            while count >= capacity && !isCancelled {
+                pthread_cond_signal(notEmpty)
+                pthread_cond_wait(notFull, mutex)
+            }
+            guard !isCancelled else {
+                pthread_mutex_unlock(mutex)
+                return false
+            }
+            slots[(head + count) % capacity] = item
+            count += 1
+            largestCount = max(largestCount, count)
+        }
+        pthread_mutex_unlock(mutex)
+        // Signalled once the mutex is free: a consumer woken while it is held would wake only
+        // to wait for it.
+        pthread_cond_signal(notEmpty)
+        return true
+    }
+
     /// Marks the end of the stream: `take` returns `.finished` once the buffer is empty.
     func finish() {
         pthread_mutex_lock(mutex)

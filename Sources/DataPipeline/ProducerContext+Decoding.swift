@@ -18,34 +18,44 @@ struct DecodedRows {
 }
 
 extension ProducerContext {
-    /// Loads, transforms and collates the samples of `keys` on the decode threads, each straight
-    /// into its slot of the batch tensor; a failed sample's slot is zeroed and its error kept.
-    /// After `cancel()` the threads take no further sample (the rows are then incomplete).
-    func decode(_ keys: [Int], epoch: Int) -> DecodedRows {
+    /// Loads, transforms and collates the samples of each group of `groups` (one batch's keys
+    /// each) on the decode threads in one pass, each sample straight into its slot of its batch's
+    /// tensor; a failed sample's slot is zeroed and its error kept. After `cancel()` the threads
+    /// take no further sample (the rows are then incomplete). Decoding several batches in one
+    /// pass wakes the decode threads once for all of them; what each slot holds does not depend
+    /// on how batches are grouped.
+    func decode(_ groups: [[Int]], epoch: Int) -> [DecodedRows] {
+        let keys = groups.flatMap { $0 }
         let count = keys.count
         let shape = loader.sampleShape
         let width = Tensor.elementCount(of: shape)
         var labels = [Int](repeating: -1, count: count)
         var failures = [Error?](repeating: nil, count: count)
+        var starts = [0]
+        for group in groups { starts.append(starts[starts.count - 1] + group.count) }
         let loader = self.loader
         let transforms = self.transforms
         let seed = self.seed
         let workers = self.workers
         let producer = self
         let threadCount = min(workers.count, count)
-        var features = batchTensor([count] + shape)
-        features.withUnsafeMutableBufferPointer { out in
+        let (_, features) = withBatchTensors(groups.map(\.count)[...], shape: shape, []) { outs in
             labels.withUnsafeMutableBufferPointer { labelSlots in
                 failures.withUnsafeMutableBufferPointer { failureSlots in
-                    let shared = UncheckedSendable((out, labelSlots, failureSlots))
+                    let shared = UncheckedSendable((outs, labelSlots, failureSlots, starts))
                     let next = Atomic<Int>(0)
                     ComputeThreads.concurrentPerform(threadCount) { worker in
-                        let (out, labelSlots, failureSlots) = shared.value
+                        let (outs, labelSlots, failureSlots, starts) = shared.value
                         let scratch = workers[worker]
+                        var group = 0
                         while true {
                             let slot = next.add(1, ordering: .relaxed).oldValue
                             if slot >= count || producer.isCancelled { break }
-                            let destination = UnsafeMutableBufferPointer(rebasing: out[(slot * width)..<((slot + 1) * width)])
+                            // Most likely this thread's next sample (threads take slots in turn).
+                            if slot + threadCount < count { loader.prefetch(keys[slot + threadCount]) }
+                            while starts[group + 1] <= slot { group += 1 }
+                            let row = slot - starts[group]
+                            let destination = UnsafeMutableBufferPointer(rebasing: outs[group][(row * width)..<((row + 1) * width)])
                             do {
                                 labelSlots[slot] = try loader.load(keys[slot], into: destination, scratch: scratch)
                                 if !transforms.isEmpty {
@@ -63,6 +73,25 @@ extension ProducerContext {
                 }
             }
         }
-        return DecodedRows(features: features, labels: labels, keys: keys, failures: failures)
+        return groups.indices.map { index in
+            let range = starts[index]..<starts[index + 1]
+            return DecodedRows(
+                features: features[index], labels: Array(labels[range]), keys: groups[index], failures: Array(failures[range]))
+        }
+    }
+
+    /// Calls `body` with the storage of a new batch tensor of `[count] + shape` for each of
+    /// `counts` (a recycled batch's storage where one fits), and returns its result and the
+    /// tensors. Each tensor is held by one variable only while `body` writes it: no copy on write.
+    private func withBatchTensors<Result>(
+        _ counts: ArraySlice<Int>, shape: [Int], _ collected: [UnsafeMutableBufferPointer<Float>],
+        _ body: ([UnsafeMutableBufferPointer<Float>]) -> Result
+    ) -> (Result, [Tensor]) {
+        guard let count = counts.first else { return (body(collected), []) }
+        var tensor = batchTensor([count] + shape)
+        let (result, rest) = tensor.withUnsafeMutableBufferPointer { buffer in
+            withBatchTensors(counts.dropFirst(), shape: shape, collected + [buffer], body)
+        }
+        return (result, [tensor] + rest)
     }
 }

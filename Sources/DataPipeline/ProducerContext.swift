@@ -47,7 +47,7 @@ final class ProducerContext: @unchecked Sendable {
     func batchTensor(_ shape: [Int]) -> Tensor {
         let count = Tensor.elementCount(of: shape)
         let reused = recycled.withLock { pool -> Tensor? in
-            guard let index = pool.firstIndex(where: { $0.count == count }) else { return nil }
+            guard let index = pool.lastIndex(where: { $0.count == count }) else { return nil }
             return pool.remove(at: index)
         }
         return reused?.reshaped(to: shape) ?? Tensor(shape: shape, unsafeUninitialized: { _ in })
@@ -75,12 +75,30 @@ final class ProducerContext: @unchecked Sendable {
         thread.start()
     }
 
+    /// The most batches decoded in one pass (see `run`).
+    static let largestPass = 4
+
+    /// One batch of a pass: where it starts in the epoch, its global size, this rank's slice and
+    /// the keys of the slice.
+    private struct PlannedBatch {
+        var position: Int
+        var globalCount: Int
+        var slice: Range<Int>
+        var keys: [Int]
+    }
+
+    /// Makes batches until the last epoch ends or the pipeline is cancelled. Each pass decodes
+    /// one batch or, for random-access data while the buffer has room for more (a consumer that
+    /// keeps up), up to `largestPass` batches of the epoch at once: the decode threads and the
+    /// consumer are then woken once per pass, not once per batch (samples that are cheap to
+    /// decode, such as a decoded pack's, spent as long in those wake-ups as in decoding). The
+    /// batches are the same however they are grouped.
     private func run(from state: PipelineState) {
         var epoch = state.epoch
         var position = state.position
         var recorded = Set<Int>()
         let used = plan.usedPerEpoch
-        while !cancelled.load(ordering: .relaxed) {
+        production: while !cancelled.load(ordering: .relaxed) {
             if let epochs = configuration.epochs, epoch >= epochs { break }
             guard used > 0 else { break }
             if position >= used {
@@ -88,49 +106,65 @@ final class ProducerContext: @unchecked Sendable {
                 position = 0
                 continue
             }
-            let globalCount = min(configuration.batchSize, used - position)
-            let slice = plan.slice(ofBatchOf: globalCount)
-            let count = slice.count
-            let keys = loader.keys(epoch: epoch, orderPositions: Array((position + slice.lowerBound)..<(position + slice.upperBound)))
+            // Chunked data is prepared one batch at a time (preparing releases the chunks the
+            // batch does not need).
+            let room = loader.isChunked ? 1 : min(ProducerContext.largestPass, max(1, buffer.capacity - buffer.depth))
+            var pass: [PlannedBatch] = []
+            var next = position
+            while pass.count < room && next < used {
+                let globalCount = min(configuration.batchSize, used - next)
+                let slice = plan.slice(ofBatchOf: globalCount)
+                let keys = loader.keys(epoch: epoch, orderPositions: Array((next + slice.lowerBound)..<(next + slice.upperBound)))
+                pass.append(PlannedBatch(position: next, globalCount: globalCount, slice: slice, keys: keys))
+                next += globalCount
+            }
             let readStart = DispatchTime.now().uptimeNanoseconds
             do {
-                try loader.prepare(keys, threads: configuration.threads)
+                for planned in pass { try loader.prepare(planned.keys, threads: configuration.threads) }
             } catch {
                 _ = buffer.put(.failure(error))
                 break
             }
             let decodeStart = DispatchTime.now().uptimeNanoseconds
-            var rows = decode(keys, epoch: epoch)
-            // A stop during the decode left the batch unfinished: it is never handed out.
+            let decoded = decode(pass.map(\.keys), epoch: epoch)
+            // A stop during the decode left the batches unfinished: they are never handed out.
             if isCancelled { break }
             statistics.withLock {
                 $0.readSeconds += Double(decodeStart - readStart) / 1e9
                 $0.decodeSeconds += Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
-                $0.samplesDecoded += count
+                $0.samplesDecoded += pass.reduce(0) { $0 + $1.keys.count }
             }
-            if rows.failures.contains(where: { $0 != nil }) {
-                do {
-                    try leaveOutBadSamples(of: &rows, sliceStart: slice.lowerBound, recorded: &recorded)
-                } catch {
-                    _ = buffer.put(.failure(error))
-                    break
+            // The pass's batches go into the buffer together: a waiting consumer is woken once.
+            var ready: [Result<Batch, Error>] = []
+            for (planned, decodedRows) in zip(pass, decoded) {
+                var rows = decodedRows
+                if rows.failures.contains(where: { $0 != nil }) {
+                    do {
+                        try leaveOutBadSamples(of: &rows, sliceStart: planned.slice.lowerBound, recorded: &recorded)
+                    } catch {
+                        ready.append(.failure(error))
+                        break
+                    }
                 }
+                let indexInEpoch = planned.position / configuration.batchSize
+                position = planned.position + planned.globalCount
+                let isLast = position >= used
+                var after = PipelineState(
+                    seed: seed, epoch: isLast ? epoch + 1 : epoch, position: isLast ? 0 : position,
+                    datasetCount: loader.count, batchSize: configuration.batchSize)
+                after.version = 1
+                var batch = Batch(
+                    features: rows.features, labels: rows.labels, indices: rows.keys, epoch: epoch, indexInEpoch: indexInEpoch,
+                    isLastInEpoch: isLast, stateAfter: after,
+                    globalCount: planned.globalCount, sliceStart: planned.slice.lowerBound, keptPositions: rows.keptPositions)
+                batch.leftOutIndices = rows.leftOut
+                ready.append(.success(batch))
             }
-            let indexInEpoch = position / configuration.batchSize
-            position += globalCount
-            let isLast = position >= used
-            var after = PipelineState(
-                seed: seed, epoch: isLast ? epoch + 1 : epoch, position: isLast ? 0 : position,
-                datasetCount: loader.count, batchSize: configuration.batchSize)
-            after.version = 1
-            var batch = Batch(
-                features: rows.features, labels: rows.labels, indices: rows.keys, epoch: epoch, indexInEpoch: indexInEpoch,
-                isLastInEpoch: isLast, stateAfter: after,
-                globalCount: globalCount, sliceStart: slice.lowerBound, keptPositions: rows.keptPositions)
-            batch.leftOutIndices = rows.leftOut
-            statistics.withLock { $0.batchesProduced += 1 }
-            guard buffer.put(.success(batch)) else { return }
+            let produced = ready.filter { if case .success = $0 { true } else { false } }.count
+            statistics.withLock { $0.batchesProduced += produced }
+            guard buffer.put(contentsOf: ready) else { return }
             statistics.withLock { $0.largestDepth = max($0.largestDepth, buffer.depth) }
+            if case .failure = ready.last { break }
         }
         buffer.finish()
     }

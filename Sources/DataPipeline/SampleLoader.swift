@@ -17,6 +17,13 @@ protocol SampleLoader: AnyObject, Sendable {
     func load(_ key: Int, into destination: UnsafeMutableBufferPointer<Float>, scratch: WorkerScratch) throws -> Int
     /// Where sample `key` comes from.
     func origin(of key: Int) -> String
+    /// A hint that sample `key` is loaded next on the calling decode thread.
+    func prefetch(_ key: Int)
+}
+
+extension SampleLoader {
+    /// Nothing to fetch ahead.
+    func prefetch(_ key: Int) {}
 }
 
 final class RandomAccessLoader: SampleLoader, @unchecked Sendable {
@@ -45,6 +52,8 @@ final class RandomAccessLoader: SampleLoader, @unchecked Sendable {
     }
 
     func origin(of key: Int) -> String { source.origin(at: key).description }
+
+    func prefetch(_ key: Int) { source.prefetch(key) }
 }
 
 final class WindowedChunkLoader: SampleLoader, @unchecked Sendable {

@@ -41,8 +41,7 @@ public struct ShuffledSampler: Sampler {
 
     /// The epoch's permutation at every position, its keys derived once.
     public func indices(at positions: [Int], epoch: Int) -> [Int] {
-        let order = ShuffleOrder(count: count, seed: seed, stream: [UInt64(epoch)])
-        return positions.map(order.index(at:))
+        ShuffleOrder(count: count, seed: seed, stream: [UInt64(epoch)]).indices(at: positions)
     }
 }
 

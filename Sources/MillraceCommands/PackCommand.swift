@@ -12,7 +12,8 @@ struct PackCommand: ParsableCommand {
         commandName: "pack",
         abstract: "Write an image (PNG/JPEG) class folder or a CSV file as shard files plus a manifest.",
         discussion: """
-            Images keep their file bytes (or, with --decoded, float pixels); CSV rows become float records. \
+            Images keep their file bytes (or, with --decoded, their 8-bit pixels, one fixed size per pack, which \
+            training reads in place through mmap with nothing to decode); CSV rows become float records. \
             Samples are shuffled with a seed unless --keep-order is given (class-sorted folders shuffle \
             badly in small windows otherwise). Serve the output directory over HTTP, or point \
             --data at it, to stream it: millrace train pipelines/digits-mlp.json --data <dir> --cache-budget 100MB
@@ -35,7 +36,7 @@ struct PackCommand: ParsableCommand {
     @Option(help: "Images: gray, rgb or rgba.")
     var channels: ChannelMode = .rgb
 
-    @Flag(help: "Images: store decoded float pixels instead of the file bytes.")
+    @Flag(help: "Images: store decoded uint8 pixels (read through mmap, no decoding) instead of the file bytes.")
     var decoded = false
 
     @Flag(help: "Keep the input's order instead of shuffling.")
@@ -81,13 +82,14 @@ struct PackCommand: ParsableCommand {
         } else {
             manifest = try ShardPacker.pack(
                 images: try ImageFolder(root: input, options: .init(channels: channels)), output: output, limits: limits,
-                decoded: decoded, shuffleSeed: keepOrder ? nil : seed
+                storage: decoded ? .uint8 : .png, shuffleSeed: keepOrder ? nil : seed
             ) { oversized.append($0) }
         }
         let bytes = manifest.shards.reduce(0) { $0 + $1.bytes }
         if json {
             try JSONOutput.print([
                 "output": output, "samples": manifest.totalSamples, "shards": manifest.shards.count, "bytes": bytes,
+                "sample_format": manifest.sampleFormat.rawValue,
                 "largest_shard_bytes": manifest.largestShardBytes, "shard_size_limit": limits.bytes ?? NSNull(),
                 "oversized": oversized.map { ["sample": $0.sample, "shard": $0.shard, "shard_bytes": $0.shardBytes] as [String: Any] },
             ])

@@ -15,25 +15,47 @@ import Tensors
 /// Sample format 0 holds image files (PNG or JPEG, told apart by their first bytes) as they were; 1 holds `feature count` Float32 values. Any
 /// sample is read at its offset without scanning the others. Readers validate the header and
 /// every index entry against the file's size before allocating.
+///
+/// Sample format 2 (uint8 pixels, `pack --decoded`) has no index: every sample has the same size,
+/// so the file is a header, the labels and the pixels (see `ShardFormat+Decoded.swift`).
 public enum ShardFormat {
-    /// Image file bytes or Float32 records.
+    /// Image file bytes, Float32 records or uint8 pixels.
     public enum SampleFormat: String, Codable, Sendable {
         /// Image files (PNG or JPEG), stored as they were (the name predates JPEG support).
         case png
         /// `featureCount` Float32 values.
         case float32
+        /// `featureCount` bytes: an image's pixels, channels first, one fixed size per pack.
+        case uint8
+
+        /// The code in a shard's header.
+        var code: UInt32 {
+            switch self {
+            case .png: 0
+            case .float32: 1
+            case .uint8: 2
+            }
+        }
     }
 
     static let magic = Array("MRSHARD1".utf8)
     static let headerSize = 24
     static let entrySize = 16
 
+    /// The size of a shard of `count` samples whose payloads add up to `payloadBytes`.
+    static func fileSize(format: SampleFormat, count: Int, payloadBytes: Int) -> Int {
+        format == .uint8 ? pixelOffset(count: count) + payloadBytes : headerSize + entrySize * count + payloadBytes
+    }
+
     /// Encodes samples (`payloads[i]` with `labels[i]`) as one shard.
+    /// Format `.uint8` is written by `encode(pixels:labels:sampleBytes:)`: given here, its
+    /// payloads are written that way (each `featureCount` bytes).
     public static func encode(payloads: [[UInt8]], labels: [Int], format: SampleFormat, featureCount: Int) -> [UInt8] {
+        if format == .uint8 { return encode(pixels: payloads, labels: labels, sampleBytes: featureCount) }
         var bytes = magic
         func append32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
         append32(UInt32(payloads.count))
-        append32(format == .png ? 0 : 1)
+        append32(format.code)
         append32(UInt32(featureCount))
         append32(0)
         var offset = UInt64(headerSize + entrySize * payloads.count)
@@ -53,17 +75,18 @@ public enum ShardFormat {
     public static func index(_ bytes: [UInt8], path: String, classCount: Int? = nil) throws(DataError) -> (
         format: SampleFormat, featureCount: Int, entries: [(Range<Int>, Int)]
     ) {
-        func corrupt(_ reason: String, _ offset: Int) -> DataError {
-            DataError(
-                .corrupt, path: path, byteOffset: offset, reason: reason, fix: "the shard is damaged: pack the dataset again or fetch the shard again"
-            )
-        }
+        func corrupt(_ reason: String, _ offset: Int) -> DataError { damaged(path: path, reason: reason, at: offset) }
         guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else { throw corrupt("not a Millrace shard (no MRSHARD1 magic)", 0) }
         func word(_ at: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[at + $1]) << (8 * UInt32($1)) } }
         let count = Int(word(8))
         let formatCode = word(12)
         let featureCount = Int(word(16))
-        guard formatCode <= 1 else { throw corrupt("unknown sample format \(formatCode)", 12) }
+        guard formatCode <= 2 else { throw corrupt("unknown sample format \(formatCode)", 12) }
+        if formatCode == SampleFormat.uint8.code {
+            let layout = try decodedLayout(bytes, fileSize: bytes.count, path: path, classCount: classCount)
+            let entries = layout.labels.enumerated().map { sample, label in (layout.range(of: sample), label) }
+            return (.uint8, layout.sampleBytes, entries)
+        }
         guard count <= (bytes.count - headerSize) / entrySize else {
             throw corrupt("index of \(count) entries does not fit in \(bytes.count) bytes", 8)
         }
@@ -81,17 +104,28 @@ public enum ShardFormat {
             if format == .float32 && length != featureCount * 4 {
                 throw corrupt("sample \(index) has \(length) bytes, expected \(featureCount * 4)", at)
             }
-            if let classCount, classCount > 0 ? !(0..<classCount).contains(label) : label != -1 {
-                throw DataError(
-                    .corrupt, path: path, byteOffset: at + 12,
-                    reason: classCount > 0
-                        ? "sample \(index) has label \(label), outside the manifest's \(classCount) classes (0 to \(classCount - 1))"
-                        : "sample \(index) has label \(label), but the manifest lists no classes (unlabelled samples have -1)",
-                    fix: "the shard does not belong to this manifest or is damaged: pack the dataset again")
-            }
+            try check(label: label, ofSample: index, at: at + 12, classCount: classCount, path: path)
             entries.append((Int(offset)..<(Int(offset) + length), label))
         }
         return (format, featureCount, entries)
+    }
+
+    /// Throws unless `label` (of sample `index`, stored at byte `offset`) is one of the manifest's
+    /// `classCount` classes (-1, unlabelled, when it has none); nothing is checked without a count.
+    static func check(label: Int, ofSample index: Int, at offset: Int, classCount: Int?, path: String) throws(DataError) {
+        guard let classCount, classCount > 0 ? !(0..<classCount).contains(label) : label != -1 else { return }
+        throw DataError(
+            .corrupt, path: path, byteOffset: offset,
+            reason: classCount > 0
+                ? "sample \(index) has label \(label), outside the manifest's \(classCount) classes (0 to \(classCount - 1))"
+                : "sample \(index) has label \(label), but the manifest lists no classes (unlabelled samples have -1)",
+            fix: "the shard does not belong to this manifest or is damaged: pack the dataset again")
+    }
+
+    /// A damaged shard: `reason`, found at byte `offset`.
+    static func damaged(path: String, reason: String, at offset: Int) -> DataError {
+        DataError(
+            .corrupt, path: path, byteOffset: offset, reason: reason, fix: "the shard is damaged: pack the dataset again or fetch the shard again")
     }
 }
 
@@ -138,8 +172,11 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     /// default pixel limit with four channels).
     public static let maximumSampleElements = 1 << 28
 
-    /// The manifest format this version reads and writes.
+    /// The manifest format this version writes for PNG and float32 packs (which earlier versions
+    /// read too).
     public static let currentFormatVersion = 1
+    /// The manifest format of uint8 packs, which earlier versions refuse by its number.
+    public static let decodedFormatVersion = 2
 
     /// The most samples a packed dataset may claim (2^36): a manifest claiming more is refused
     /// before anything is sized by it.
@@ -171,11 +208,20 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     /// `maximumSampleElements`, and the shards' samples and bytes add up within `Int`. `path`
     /// names the manifest in errors.
     public func validate(path: String) throws(DataError) {
-        guard formatVersion == ShardManifest.currentFormatVersion else {
+        guard (ShardManifest.currentFormatVersion...ShardManifest.decodedFormatVersion).contains(formatVersion) else {
             throw DataError(
                 .corrupt, path: path,
-                reason: "format_version \(formatVersion) is not supported (this Millrace reads version \(ShardManifest.currentFormatVersion))",
+                reason:
+                    "format_version \(formatVersion) is not supported (this Millrace reads versions \(ShardManifest.currentFormatVersion) "
+                    + "and \(ShardManifest.decodedFormatVersion))",
                 fix: "pack the dataset again with this version of millrace pack")
+        }
+        guard formatVersion == ShardManifest.currentFormatVersion || sampleFormat == .uint8 else {
+            throw DataError(
+                .corrupt, path: path,
+                reason: "format_version \(formatVersion) is for uint8 packs, but sample_format is \(sampleFormat.rawValue) "
+                    + "(format_version \(ShardManifest.currentFormatVersion))",
+                fix: "use a manifest written by millrace pack; do not trust a manifest from an unknown source")
         }
         guard !shards.isEmpty else {
             throw DataError(.emptyDataset, path: path, reason: "the manifest lists no shards", fix: "pack a dataset that holds samples")
@@ -208,9 +254,11 @@ public struct ShardManifest: Codable, Sendable, Equatable {
             }
             (totalSamples, totalBytes) = (samples.partialValue, bytes.partialValue)
         }
+        if sampleFormat == .uint8 { try validateDecoded(path: path) }
         var seen = Set<String>()
+        let sampleBytes = sampleFormat == .uint8 ? elements : nil
         for (index, shard) in shards.enumerated() {
-            if let problem = ShardManifest.problem(with: shard, seen: &seen) {
+            if let problem = ShardManifest.problem(with: shard, sampleBytes: sampleBytes, seen: &seen) {
                 let shown = String(reflecting: String(shard.name.prefix(80)))
                 throw DataError(
                     .corrupt, path: path, reason: "shard entry \(index) (name \(shown)) \(problem)",
@@ -226,8 +274,9 @@ public struct ShardManifest: Codable, Sendable, Equatable {
 
     /// What is wrong with `shard`'s entry, with the rule it breaks, or nil. The checks run in
     /// order, and only an entry that passes the name checks is added to `seen` (the names so far)
-    /// and checked for a repeat.
-    private static func problem(with shard: Shard, seen: inout Set<String>) -> String? {
+    /// and checked for a repeat. A uint8 shard (`sampleBytes` given) must have exactly the size
+    /// its samples make.
+    private static func problem(with shard: Shard, sampleBytes: Int?, seen: inout Set<String>) -> String? {
         let name = shard.name
         let nameProblem: String? =
             if name.isEmpty { "is empty" } else if name.utf8.contains(0x2F) { "contains '/'" } else if name.utf8.contains(0) {
@@ -237,6 +286,14 @@ public struct ShardManifest: Codable, Sendable, Equatable {
             } else if !seen.insert(name).inserted { "appears twice" } else { nil }
         if let nameProblem { return "\(nameProblem): shard names must be plain file names, each listed once" }
         if shard.bytes < 0 || shard.samples < 0 { return "has a negative size or sample count" }
+        if let sampleBytes {
+            let size = ShardFormat.decodedFileSize(count: shard.samples, sampleBytes: sampleBytes)
+            guard size == shard.bytes else {
+                return "has \(shard.bytes) bytes, but \(shard.samples) uint8 samples of \(sampleBytes) bytes make a shard of "
+                    + (size.map { "\($0) bytes" } ?? "more bytes than a file can hold")
+            }
+            return nil
+        }
         // Each sample has a 16-byte index entry after the 24-byte header.
         let indexable = max(0, (shard.bytes - ShardFormat.headerSize) / ShardFormat.entrySize)
         if shard.samples > indexable {

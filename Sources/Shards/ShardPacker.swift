@@ -40,13 +40,30 @@ public enum ShardPacker {
         try PackOutput.checkPlacement(output: output, source: source)
     }
 
-    /// Packs an image folder, keeping the image files' bytes (or, with `decoded`, float pixels), in a seeded
-    /// random order (nil keeps the folder's class-sorted order). `oversized` hears of each sample
-    /// too large for the byte limit (it gets a shard of its own).
+    /// How `pack(images:)` stores each image.
+    public enum ImageStorage: Sendable {
+        /// The image file (PNG or JPEG) as it was (decoded as shards are read).
+        case png
+        /// Decoded 8-bit pixels, channels first (`pack --decoded`): read through `mmap` with no
+        /// decoding. An image whose samples have more than 8 bits is rounded to the nearest 8-bit value.
+        case uint8
+        /// Decoded Float32 values in [0, 1] (what `pack --decoded` wrote before uint8 packs).
+        case float32
+    }
+
+    /// Packs an image folder, keeping the image files' bytes or decoded pixels (`storage`), in a seeded random
+    /// order (nil keeps the folder's class-sorted order). `oversized` hears of each sample too
+    /// large for the byte limit (it gets a shard of its own). Decoded images are stored without
+    /// normalisation: a folder whose options normalise is refused.
     public static func pack(
-        images: ImageFolder, output: String, limits: Limits, decoded: Bool = false, shuffleSeed: UInt64? = 0,
+        images: ImageFolder, output: String, limits: Limits, storage: ImageStorage = .png, shuffleSeed: UInt64? = 0,
         oversized: (OversizedSample) -> Void = { _ in }
     ) throws -> ShardManifest {
+        if storage != .png, images.options.normalization != nil {
+            throw DataError(
+                .invalidOption, path: images.root, reason: "decoded pixels are packed as read, without normalisation",
+                fix: "open the folder without a normalisation; training applies it as the pack is read")
+        }
         let order =
             shuffleSeed.map { seed -> [Int] in
                 var generator = RandomGenerator(seed: seed, stream: [0x9AC])
@@ -55,18 +72,23 @@ public enum ShardPacker {
         let width = Tensor.elementCount(of: images.sampleShape)
         let scratch = WorkerScratch()
         let name = { (position: Int) in images.paths[order[position]] }
+        let format: ShardFormat.SampleFormat =
+            switch storage {
+            case .png: .png
+            case .uint8: .uint8
+            case .float32: .float32
+            }
+        var values = [Float](repeating: 0, count: width)
         return try write(
-            source: images.root, output: output, count: order.count, limits: limits, format: decoded ? .float32 : .png,
-            featureCount: decoded ? width : 0, sampleShape: images.sampleShape, channels: images.options.channels.rawValue,
+            source: images.root, output: output, count: order.count, limits: limits, format: format,
+            featureCount: storage == .png ? 0 : width, sampleShape: images.sampleShape, channels: images.options.channels.rawValue,
             classNames: images.classNames, name: name, oversized: oversized
         ) { position in
             let index = order[position]
-            if decoded {
-                var values = [Float](repeating: 0, count: width)
-                let label = try values.withUnsafeMutableBufferPointer { try images.load(index, into: $0, scratch: scratch) }
-                return (floatBytes(values), label)
-            }
-            return (try FileBytes.contents(of: images.paths[index]), images.labels[index])
+            guard storage != .png else { return (try FileBytes.contents(of: images.paths[index]), images.labels[index]) }
+            let label = try values.withUnsafeMutableBufferPointer { try images.load(index, into: $0, scratch: scratch) }
+            // Values in [0, 1]: an 8-bit image's v / 255 rounds back to v exactly.
+            return (storage == .uint8 ? values.map { UInt8(min(max(($0 * 255).rounded(), 0), 255)) } : floatBytes(values), label)
         }
     }
 
@@ -114,7 +136,7 @@ public enum ShardPacker {
         var shards: [ShardManifest.Shard] = []
         var payloads: [[UInt8]] = []
         var labels: [Int] = []
-        var size = 0  // the shard file's size so far: header, index entries and payloads
+        var payloadBytes = 0  // the payloads of the shard so far
         func flush() throws {
             guard !payloads.isEmpty else { return }
             let name = String(format: "shard-%05d.mrshard", shards.count)
@@ -123,29 +145,34 @@ public enum ShardPacker {
             shards.append(ShardManifest.Shard(name: name, samples: payloads.count, bytes: bytes.count, crc32: CRC32.checksum(bytes)))
             payloads = []
             labels = []
-            size = 0
+            payloadBytes = 0
         }
         for position in 0..<count {
             let (payload, label) = try sample(position)
-            let added = ShardFormat.entrySize + payload.count
             // Close the shard first if this sample would take it past the limit.
-            if let bytes = limits.bytes, !payloads.isEmpty, ShardFormat.headerSize + size + added > bytes { try flush() }
+            if let bytes = limits.bytes, !payloads.isEmpty,
+                ShardFormat.fileSize(format: format, count: payloads.count + 1, payloadBytes: payloadBytes + payload.count) > bytes
+            {
+                try flush()
+            }
             payloads.append(payload)
             labels.append(label)
-            size += added
-            if let bytes = limits.bytes, payloads.count == 1, ShardFormat.headerSize + size > bytes {
+            payloadBytes += payload.count
+            let size = ShardFormat.fileSize(format: format, count: payloads.count, payloadBytes: payloadBytes)
+            if let bytes = limits.bytes, payloads.count == 1, size > bytes {
                 oversized(
                     OversizedSample(
-                        sample: name(position), shardBytes: ShardFormat.headerSize + size,
+                        sample: name(position), shardBytes: size,
                         shard: String(format: "shard-%05d.mrshard", shards.count)))
                 try flush()
             }
             if let samples = limits.samples, payloads.count >= samples { try flush() }
         }
         try flush()
-        let manifest = ShardManifest(
+        var manifest = ShardManifest(
             sampleFormat: format, sampleShape: sampleShape, channels: channels, classNames: classNames, shards: shards,
             source: PathOverlap.resolved(source))
+        if format == .uint8 { manifest.formatVersion = ShardManifest.decodedFormatVersion }
         // Written to a temporary file and renamed: a reader sees the old manifest or the new one.
         try AtomicFile.write(manifest.encoded(), to: "\(output)/manifest.json", what: "the manifest")
         PackOutput.removeShards(of: previous, keeping: manifest, in: output)

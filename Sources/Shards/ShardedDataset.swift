@@ -6,7 +6,9 @@ import Tensors
 
 /// A packed dataset read shard by shard (a shard is a chunk): random access inside a shard,
 /// sequential across shards. Shard files come from a `ShardStager` (a local directory or a
-/// download cache); a pipeline's windowed order tells the stager what comes next.
+/// download cache); a pipeline's windowed order tells the stager what comes next. (A uint8 pack
+/// in a local folder is better read in place by `MappedPack`; staged, its shards are mapped and
+/// converted here.)
 public struct ShardedDataset: ChunkedDataset {
     /// The manifest.
     public let manifest: ShardManifest
@@ -38,8 +40,15 @@ public struct ShardedDataset: ChunkedDataset {
     /// Reads (waiting for it to be staged) and decodes shard `index`.
     public func loadChunk(at index: Int) throws -> SampleChunk {
         let path = try stager.localPath(ofShard: index)
+        if manifest.sampleFormat == .uint8 { return try loadDecodedChunk(at: index, path: path) }
         let bytes = try FileBytes.contents(of: path)
         let (format, featureCount, entries) = try ShardFormat.index(bytes, path: path, classCount: manifest.classNames.count)
+        guard format == manifest.sampleFormat else {
+            throw DataError(
+                .corrupt, path: path, byteOffset: 12,
+                reason: "the shard holds \(format.rawValue) samples, the manifest says \(manifest.sampleFormat.rawValue)",
+                fix: "the shard does not belong to this manifest: pack the dataset again")
+        }
         guard entries.count == manifest.shards[index].samples else {
             throw DataError(
                 .corrupt, path: path, byteOffset: 8,

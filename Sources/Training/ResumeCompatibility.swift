@@ -52,7 +52,11 @@ enum ResumeCompatibility {
         note("schedule", before["schedule"], now["schedule"])
         note("epochs", before["epochs"], now["epochs"])
         note("early stopping", before["early_stopping"], now["early_stopping"])
-        note("batch size", (before["pipeline"] as? [String: Any])?["batch_size"], (now["pipeline"] as? [String: Any])?["batch_size"])
+        let (oldPipeline, newPipeline) = (before["pipeline"] as? [String: Any], now["pipeline"] as? [String: Any])
+        note("batch size", oldPipeline?["batch_size"], newPipeline?["batch_size"])
+        // Another order reads other batches from the saved position on.
+        note("order", oldPipeline?["order"] ?? "shuffle", newPipeline?["order"] ?? "shuffle")
+        note("window_pages", oldPipeline?["window_pages"], newPipeline?["window_pages"])
         return notes
     }
 

@@ -83,6 +83,10 @@ public struct TrainingData: Sendable {
             return TrainingData(training: .randomAccess(dataset), validation: nil, preprocessing: preprocessing, stager: nil, quarantined: [])
         case .packed:
             let path = location.path ?? ""
+            // A uint8 pack in a local folder is read in place through mmap, not staged.
+            if !DataKind.isURL(path), MappedPack.isDecodedPack(path) {
+                return try openDecodedPack(location, preprocessing: preprocessing, options: options)
+            }
             let shardSource: any ShardSource
             if DataKind.isURL(path) {
                 guard let url = URL(string: path) else {
@@ -97,10 +101,7 @@ public struct TrainingData: Sendable {
                 // Refused rather than ignored: a split would have two pipelines staging and
                 // deleting the same shards within one budget.
                 stager.stop()
-                throw DataError(
-                    .invalidOption, path: path,
-                    reason: "validation_split \(fraction) is not supported for packed data (it would be ignored)",
-                    fix: "give held-out data with --validation <PNG folder or CSV> (dataset.validation_path), or remove validation_split")
+                throw packedSplitRefusal(path: path, fraction: fraction)
             }
             let packed = ShardedDataset(
                 stager: stager, normalization: preprocessing.normalization, orientation: preprocessing.exifOrientation ?? .ignore)

@@ -149,6 +149,7 @@ public final class TrainingRun {
         var pipeline = PipelineConfiguration()
         pipeline.batchSize = TrainingRun.batchSize(configuration, count: data.training.count)
         pipeline.shuffle = configuration.pipeline.shuffle ?? true
+        pipeline.order = configuration.pipeline.sampleOrder
         pipeline.threads = configuration.pipeline.threads ?? ComputeThreads.processorCount
         pipeline.prefetchDepth = configuration.pipeline.prefetch ?? 4
         // Unless the file sets it, the shuffle window fits the staging budget (two windows and one shard ahead).

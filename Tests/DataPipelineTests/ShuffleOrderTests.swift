@@ -47,4 +47,19 @@ final class ShuffleOrderTests: XCTestCase {
         // Windows are contiguous in the stream: the window index never decreases.
         XCTAssertEqual(addresses.map(\.window), addresses.map(\.window).sorted())
     }
+
+    /// The four-at-a-time `indices(at:)` gives `index(at:)` of each position, in the order asked,
+    /// for sizes below, at and past a multiple of four and for unshuffled orders.
+    func testIndicesOfManyPositionsAreEachPositionsIndex() {
+        for count in [1, 2, 3, 4, 5, 7, 17, 100, 1000, 20_000] {
+            for shuffled in [true, false] {
+                let order = ShuffleOrder(count: count, seed: 11, stream: [UInt64(count)], shuffled: shuffled)
+                var positions = Array(0..<count)
+                positions.reverse()
+                positions += [0, count - 1, count / 2]
+                XCTAssertEqual(order.indices(at: positions), positions.map(order.index(at:)), "count \(count), shuffled \(shuffled)")
+            }
+        }
+        XCTAssertEqual(ShuffleOrder(count: 10, seed: 1, stream: []).indices(at: []), [])
+    }
 }

@@ -130,6 +130,28 @@ final class ConfigurationErrorTests: XCTestCase {
         ("threads negative", false, section("pipeline", "threads", -2), ["pipeline.threads", "-2"]),
         ("prefetch 0", false, section("pipeline", "prefetch", 0), ["pipeline.prefetch", "0"]),
         ("window_chunks 0", false, section("pipeline", "window_chunks", 0), ["pipeline.window_chunks", "0"]),
+        ("unknown order", false, section("pipeline", "order", "random"), ["pipeline.order", "random", "shuffle, page_aware"]),
+        (
+            "window_pages 0", false,
+            {
+                section("pipeline", "order", "page_aware")(&$0)
+                section("pipeline", "window_pages", 0)(&$0)
+            },
+            ["pipeline.window_pages", "0", "1 or more"]
+        ),
+        ("window_pages without page_aware", false, section("pipeline", "window_pages", 64), ["pipeline.window_pages", "order page_aware"]),
+        (
+            "page_aware without shuffling", false,
+            {
+                section("pipeline", "order", "page_aware")(&$0)
+                section("pipeline", "shuffle", false)(&$0)
+            },
+            ["pipeline.order", "page_aware", "shuffle is false"]
+        ),
+        (
+            "page_aware on an image folder", true, section("pipeline", "order", "page_aware"),
+            ["pipeline.order", "page_aware needs a decoded pack", "millrace pack --decoded"]
+        ),
         ("epochs 0", false, { $0["epochs"] = 0 }, ["epochs", "0"]),
         ("epochs negative", false, { $0["epochs"] = -3 }, ["epochs", "-3"]),
         ("validation_split 1", false, section("dataset", "validation_split", 1.0), ["dataset.validation_split", "1.0"]),

@@ -88,6 +88,29 @@ extension DataParallelTests {
         }
     }
 
+    /// The same images packed decoded (uint8 pixels, 6 to a shard) and read in place in the
+    /// page-aware order: 2 and 4 ranks give the plain run's bytes, and nothing is staged.
+    func testADecodedPackInThePageAwareOrderOnTwoAndFourRanksGivesThePlainRunsBytes() throws {
+        let images = try writeImageFolder()
+        let packed = directory.path("decoded").path
+        let pack = try BuiltProducts.run(
+            millrace, ["pack", images.path, "--output", packed, "--decoded", "--shard-size", "6samples", "--channels", "gray"])
+        XCTAssertEqual(pack.status, 0, pack.errors)
+        let text = imagePipeline(data: packed, split: false).replacingOccurrences(
+            of: #""threads": 1}"#, with: #""threads": 1, "order": "page_aware", "window_pages": 1}"#)
+        XCTAssertTrue(text.contains("page_aware"))
+        try text.write(to: directory.path("decoded.json"), atomically: true, encoding: .utf8)
+        let cache = ["--cache-dir", directory.path("decoded-cache").path]
+        let plain = try train("plain", ranks: nil, cache, pipeline: "decoded.json")
+        XCTAssertEqual(plain.status, 0, plain.errors)
+        let reference = try latest("plain")
+        XCTAssertEqual(reference.name, "step-000000010")  // 36 samples: batches of 8, 8, 8, 8 and 4, 2 epochs
+        for ranks in [2, 4] {
+            try assertPlainRunsBytes(reference, "decoded\(ranks)", ranks: ranks, cache, pipeline: "decoded.json")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path("decoded-cache").path), "a decoded pack is not staged")
+    }
+
     /// Two PNGs cut short after their header (they list, but fail to decode) under
     /// `skip_bad_fraction`: each rank leaves out the bad samples it reads, the gradient chunks stay
     /// at their positions in the global batch (a chunk may shrink or empty), and every chunk is

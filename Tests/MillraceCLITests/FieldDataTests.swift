@@ -111,7 +111,11 @@ final class FieldDataTests: XCTestCase {
     func testManifestsThatLieAboutTheirShards() throws {
         let shards = { (manifest: [String: Any]) in manifest["shards"] as? [[String: Any]] ?? [] }
         let rows = [
-            ("format_version 2", try editedPack("v2") { $0["format_version"] = 2 }, ["format_version 2 is not supported"]),
+            ("format_version 3", try editedPack("v3") { $0["format_version"] = 3 }, ["format_version 3 is not supported"]),
+            (
+                "format_version 2 of PNG samples", try editedPack("v2") { $0["format_version"] = 2 },
+                ["format_version 2 is for uint8 packs, but sample_format is png"]
+            ),
             ("no shards", try editedPack("empty") { $0["shards"] = [Any]() }, ["lists no shards"]),
             (
                 "10^12 samples in a shard",

@@ -160,7 +160,9 @@ final class ConfigurationSettingTests: XCTestCase {
         XCTAssertEqual(RunConfiguration.EarlyStopping.settingKeys, ["metric", "patience", "min_delta"])
         XCTAssertEqual(
             RunConfiguration.Pipeline.settingKeys,
-            ["batch_size", "shuffle", "threads", "prefetch", "window_chunks", "augmentations", "skip_bad_fraction"])
+            [
+                "batch_size", "shuffle", "order", "window_pages", "threads", "prefetch", "window_chunks", "augmentations", "skip_bad_fraction",
+            ])
         XCTAssertEqual(Conv2DSpecification.settingKeys, ["filters", "kernel", "stride", "padding", "initializer", "bias"])
         XCTAssertEqual(AdamSpecification.settingKeys, ["beta1", "beta2", "epsilon"])
     }

@@ -67,6 +67,14 @@ public enum MissingValueChoice: String, ConfigurationChoice {
     case zero
 }
 
+/// `pipeline.order`: how shuffled samples are ordered.
+public enum SampleOrderChoice: String, ConfigurationChoice {
+    /// One seeded permutation of each epoch.
+    case shuffle
+    /// Windows of consecutive pages of a decoded pack, in seeded orders (FFCV's quasi-random order).
+    case pageAware = "page_aware"
+}
+
 /// `schedule.type`.
 public enum ScheduleKind: String, ConfigurationChoice {
     /// The same rate throughout.

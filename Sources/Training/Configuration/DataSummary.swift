@@ -19,6 +19,9 @@ public struct DataSummary: Sendable, Equatable {
     public var sourceImageSize: [Int]?
     /// The one-hot values of a table's categorical columns (not normalised).
     public var oneHotValues = 0
+    /// Whether the training samples lie in pages (a decoded pack read in place), as the
+    /// `page_aware` order needs.
+    public var isStoredInPages = false
 
     /// Creates a summary.
     public init(sampleCount: Int, classCount: Int, sampleShape: [Int], validationShape: [Int]? = nil, sourceImageSize: [Int]? = nil) {
@@ -34,6 +37,7 @@ public struct DataSummary: Sendable, Equatable {
         self.init(sampleCount: data.training.count, classCount: data.classNames.count, sampleShape: data.sampleShape)
         sourceImageSize = DataSummary.firstImageSize(of: data.training)
         oneHotValues = (data.preprocessing.categories ?? []).reduce(0) { $0 + $1.values.count + 1 }
+        if case .randomAccess(let dataset) = data.training { isStoredInPages = dataset.storageLayout != nil }
         if let validationPath, let validation = data.validation {
             self.validationPath = validationPath
             validationShape = DataSummary.fileShape(of: validation)

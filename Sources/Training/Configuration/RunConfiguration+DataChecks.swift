@@ -6,6 +6,12 @@ extension RunConfiguration {
     /// training size only when `dataset.size` asks for it).
     func checkData(_ data: DataSummary) throws(SpecificationError) {
         let shape = data.sampleShape
+        if pipeline.order == .pageAware, !data.isStoredInPages {
+            throw SpecificationError(
+                key: "pipeline.order",
+                reason: "page_aware needs a decoded pack (millrace pack --decoded) in a local folder, and the training data is not one",
+                fix: "remove order (the default shuffles the whole epoch), or pack the images with millrace pack --decoded and train on the pack")
+        }
         for (index, augmentation) in (pipeline.augmentations ?? []).enumerated() {
             let key = "pipeline.augmentations[\(index)]"
             if let name = augmentation.imageOnlyKey, shape.count != 3 {

@@ -7,6 +7,11 @@ extension RunConfiguration {
         @Setting("batch_size", .atLeast(0, "0 (the whole set) or more")) public var batchSize = 0
         /// Whether to shuffle every epoch.
         @Setting("shuffle") public var shuffle: Bool? = nil
+        /// How shuffled samples are ordered: `shuffle` (the default: one permutation of each epoch)
+        /// or `page_aware` (decoded packs: windows of consecutive pages, FFCV's quasi-random order).
+        @Setting("order") public var order: SampleOrderChoice? = nil
+        /// Pages of 4096 bytes per window of the `page_aware` order (default 2048: 8 MiB).
+        @Setting("window_pages", .atLeast(1)) public var windowPages: Int? = nil
         /// Decode threads.
         @Setting("threads", .atLeast(1)) public var threads: Int? = nil
         /// Batches prepared ahead.
@@ -26,6 +31,12 @@ extension RunConfiguration {
         /// Each key's rule and augmentation; normalisation only first.
         public func validate() throws(SpecificationError) {
             try validateSettings()
+            try SpecificationError.require(
+                windowPages == nil || order == .pageAware, "window_pages", windowPages ?? 0, mustBe: "given only with order page_aware",
+                fix: "add \"order\": \"page_aware\" or remove window_pages")
+            try SpecificationError.require(
+                order != .pageAware || shuffle != false, "order", "page_aware", mustBe: "used with shuffling (shuffle is false)",
+                fix: "remove order, or remove \"shuffle\": false")
             // Normalisation is preprocessing (applied in validation, evaluation and prediction
             // too, before any random augmentation): only the first entry may normalise.
             for (index, augmentation) in (augmentations ?? []).enumerated() {
@@ -34,6 +45,11 @@ extension RunConfiguration {
                     mustBe: "the first augmentation (normalisation is preprocessing and comes first)",
                     fix: "move the normalize entry to the start of the list")
             }
+        }
+
+        /// The data pipeline's order of shuffled samples.
+        public var sampleOrder: SampleOrder {
+            order == .pageAware ? .pageAware(windowPages: windowPages ?? PageAwareSampler.defaultWindowPages) : .shuffle
         }
 
         /// The augmentations as the data pipeline's transforms, in order. Colour jitter and
