@@ -89,6 +89,7 @@ __attribute__((noinline)) static void unit_scale_baseline(const uint8_t *restric
     UNIT_SCALE_BODY(DIVIDED)
 }
 
+#if defined(__x86_64__)
 __attribute__((noinline, target("avx2,fma"))) static void unit_scale_avx2(const uint8_t *restrict source, float *restrict destination,
                                                                           size_t channels, size_t plane, const float *means,
                                                                           const float *inverses) {
@@ -108,9 +109,13 @@ void millrace_mapped_prefetch(const void *start, size_t count) {
     for (size_t line = 0; line < count; line += 64) __builtin_prefetch(bytes + line, 0, 3);
 }
 
+#endif
+
 int millrace_mapped_unit_scale_path(void) {
+#if defined(__x86_64__)
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) return 2;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
     return 0;
 }
 
@@ -136,6 +141,7 @@ int millrace_mapped_unit_scale(const uint8_t *source, float *destination, size_t
     sigjmp_buf jump;
     if (sigsetjmp(jump, 0) != 0) return MILLRACE_MAPPED_FAULT;
     guard_jump = &jump;
+#if defined(__x86_64__)
     if (path == 2) {
         unit_scale_avx512(source, destination, channels, plane, means, inverses);
     } else if (path == 1) {
@@ -143,6 +149,10 @@ int millrace_mapped_unit_scale(const uint8_t *source, float *destination, size_t
     } else {
         unit_scale_baseline(source, destination, channels, plane, means, inverses);
     }
+#else
+    (void)path;
+    unit_scale_baseline(source, destination, channels, plane, means, inverses);
+#endif
     guard_jump = NULL;
     return MILLRACE_MAPPED_OK;
 }

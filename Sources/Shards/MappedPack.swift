@@ -111,12 +111,6 @@ public struct MappedPack: RandomAccessDataset {
         return .line(path: files[shard].path, line: row)
     }
 
-    /// The label of sample `index`.
-    public func label(at index: Int) -> Int {
-        let (shard, row) = address(of: index)
-        return layouts[shard].labels[row]
-    }
-
     /// Converts sample `index`'s mapped pixels into `destination` and returns its label.
     public func load(_ index: Int, into destination: UnsafeMutableBufferPointer<Float>, scratch: WorkerScratch) throws -> Int {
         guard (0..<count).contains(index), destination.count == manifest.sampleBytes else {
