@@ -103,13 +103,12 @@ __attribute__((noinline, target("avx512f,avx512bw,avx512vl,fma"))) static void u
                                                                                                  const float *inverses) {
     UNIT_SCALE_BODY(CORRECTED)
 }
+#endif
 
 void millrace_mapped_prefetch(const void *start, size_t count) {
     const char *bytes = start;
     for (size_t line = 0; line < count; line += 64) __builtin_prefetch(bytes + line, 0, 3);
 }
-
-#endif
 
 int millrace_mapped_unit_scale_path(void) {
 #if defined(__x86_64__)
