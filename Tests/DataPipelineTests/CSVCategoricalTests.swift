@@ -16,9 +16,7 @@ final class CSVCategoricalTests: XCTestCase {
     }
 
     private func write(_ text: String, name: String = "data.csv") throws -> String {
-        let url = directory.path(name)
-        try Data(text.utf8).write(to: url)
-        return url.path
+        try directory.write(text, name: name)
     }
 
     /// Lines 2-5. `size` is empty on line 3; `city` is empty (the empty category) on line 4.

@@ -14,9 +14,7 @@ final class CSVLineEndAndQuarantineTests: XCTestCase {
     }
 
     private func write(_ text: String) throws -> String {
-        let url = directory.path("data.csv")
-        try Data(text.utf8).write(to: url)
-        return url.path
+        try directory.write(text)
     }
 
     func testLoneCarriageReturnEndsARecordAtEveryChunkSize() throws {

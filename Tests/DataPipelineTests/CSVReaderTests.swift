@@ -15,9 +15,7 @@ final class CSVReaderTests: XCTestCase {
     }
 
     private func write(_ text: String, name: String = "data.csv") throws -> String {
-        let url = directory.path(name)
-        try Data(text.utf8).write(to: url)
-        return url.path
+        try directory.write(text, name: name)
     }
 
     private func assertError(

@@ -15,9 +15,7 @@ final class CSVScannerAgreementTests: XCTestCase {
     }
 
     private func write(_ text: String) throws -> String {
-        let url = directory.path("data.csv")
-        try Data(text.utf8).write(to: url)
-        return url.path
+        try directory.write(text)
     }
 
     /// Read by hand: lines 2 (`x"y`) and 6 (`z""`) hold misplaced quotes (bad rows); the quoted

@@ -17,6 +17,13 @@ public final class TemporaryDirectory {
         url.appendingPathComponent(name)
     }
 
+    /// Writes `text` (UTF-8) to `name` inside the directory and returns the file's path.
+    public func write(_ text: String, name: String = "data.csv") throws -> String {
+        let url = path(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
     deinit {
         try? FileManager.default.removeItem(at: url)
     }
